@@ -1,0 +1,2 @@
+/* main.c -- samvirked entry point. */
+int main(void) { return 0; }
