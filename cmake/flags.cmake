@@ -8,7 +8,7 @@ target_compile_options(samvirke_warnings INTERFACE
 if(SAMVIRKE_WERROR)
   target_compile_options(samvirke_warnings INTERFACE -Werror)
 endif()
-target_compile_definitions(samvirke_warnings INTERFACE _POSIX_C_SOURCE=200809L _DEFAULT_SOURCE)
+target_compile_definitions(samvirke_warnings INTERFACE _XOPEN_SOURCE=700 _DEFAULT_SOURCE)
 
 add_library(samvirke_sanitizers INTERFACE)
 if(SAMVIRKE_SANITIZERS)
