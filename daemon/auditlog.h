@@ -1,0 +1,43 @@
+/* auditlog.h -- the daemon's audit log: entries and Merkle subtree hashes in SQLite, signed
+ * checkpoints, start-up verification and proofs. Storage thread only. */
+#ifndef SAMVIRKED_AUDITLOG_H
+#define SAMVIRKED_AUDITLOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "job.h"
+#include "merkle.h"
+#include "store.h"
+
+typedef struct auditlog auditlog;
+
+/* In-memory state saved before a batch and restored if its transaction fails. */
+typedef struct auditlog_mark {
+  uint64_t size;
+  merkle_frontier frontier;
+} auditlog_mark;
+
+/* Open the log of st's database and check it against the last signed checkpoint. Returns NULL
+ * with the exact mismatch in err. */
+auditlog *auditlog_open(store *st, const char *origin, const uint8_t log_sk[64],
+                        const uint8_t log_pk[32], enum store_verify mode, char *err, size_t errlen);
+void auditlog_close(auditlog *al);
+void auditlog_save(const auditlog *al, auditlog_mark *m);
+void auditlog_restore(auditlog *al, const auditlog_mark *m);
+/* Append the entry recording job j (inside the batch transaction); sets j->audit_seq/audited. */
+int auditlog_append_job(auditlog *al, job *j, char *err, size_t errlen);
+/* Sign and store a checkpoint for the current size if it grew (inside the transaction). */
+int auditlog_sign_checkpoint(auditlog *al, char *err, size_t errlen);
+uint64_t auditlog_size(const auditlog *al);
+/* The latest signed checkpoint note (borrowed; valid until the next batch). */
+const char *auditlog_checkpoint(const auditlog *al);
+/* The log's C2SP verifier key string. */
+const char *auditlog_verifier_key(const auditlog *al);
+/* Read back an entry (malloc'd copy). Returns 0 or -1. */
+int auditlog_entry(auditlog *al, uint64_t seq, uint8_t **entry, size_t *len);
+/* Proofs against tree size n (n <= size). *proof is malloc'd, *count hashes of 32 bytes. */
+int auditlog_inclusion(auditlog *al, uint64_t seq, uint64_t n, uint8_t **proof, size_t *count);
+int auditlog_consistency(auditlog *al, uint64_t m, uint64_t n, uint8_t **proof, size_t *count);
+
+#endif

@@ -1,0 +1,34 @@
+/* directory.h -- the loop thread's cache of enrolled members, keyed by Noise static key. */
+#ifndef SAMVIRKED_DIRECTORY_H
+#define SAMVIRKED_DIRECTORY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "keys.h"
+
+typedef struct dir_member {
+  int64_t id;
+  char name[CARD_NAME_MAX + 1];
+  char role[32];
+  char keyid[CARD_KEYID_HEX];
+  char fingerprint[CARD_FINGERPRINT_LEN];
+  uint8_t noise_pk[32];
+  uint8_t enc_pk[32];
+  bool revoked;
+} dir_member;
+
+typedef struct directory {
+  dir_member *m;
+  size_t n, cap;
+} directory;
+
+void directory_init(directory *d);
+void directory_free(directory *d);
+/* Insert or replace (by id). Returns 0 or -1 on allocation failure. */
+int directory_put(directory *d, const dir_member *m);
+/* Find an active (not revoked) member by Noise static key; NULL when none. */
+const dir_member *directory_by_noise(const directory *d, const uint8_t pk[32]);
+const dir_member *directory_by_id(const directory *d, int64_t id);
+
+#endif

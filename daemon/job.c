@@ -1,0 +1,29 @@
+/* job.c -- allocation and error helpers for request jobs. */
+#include "job.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+job *job_new(void) {
+  job *j = calloc(1, sizeof *j);
+  if (j == NULL) return NULL;
+  msgpack_sbuffer_init(&j->result);
+  return j;
+}
+
+void job_free(job *j) {
+  if (j == NULL) return;
+  if (j->decoded || j->req.zone) sv_request_free(&j->req);
+  msgpack_sbuffer_destroy(&j->result);
+  free(j->effect_data);
+  free(j);
+}
+
+void job_fail(job *j, enum sv_err err, const char *fmt, ...) {
+  j->err = err;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(j->errmsg, sizeof j->errmsg, fmt, ap);
+  va_end(ap);
+}

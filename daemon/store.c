@@ -1,0 +1,322 @@
+/* store.c -- the storage thread: owns the SQLite connection, runs request jobs in group-commit
+ * batches with their audit entries, and hands finished jobs back to the loop thread. */
+#include "store.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "auditlog.h"
+#include "log.h"
+
+#define SCHEMA_VERSION 1
+#define STMT_CACHE 128
+
+static const char schema_sql[] =
+    "CREATE TABLE schema_version(version INTEGER NOT NULL);"
+    "CREATE TABLE members("
+    " id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"
+    " card BLOB NOT NULL, card_hash BLOB NOT NULL, keyid TEXT NOT NULL UNIQUE,"
+    " noise_pk BLOB NOT NULL UNIQUE, enc_pk BLOB NOT NULL, fingerprint TEXT NOT NULL,"
+    " enrolled INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0, reg_seq INTEGER);"
+    "CREATE TABLE invites("
+    " code_hash BLOB PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,"
+    " created INTEGER NOT NULL, expires INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0,"
+    " created_by INTEGER) WITHOUT ROWID;"
+    "CREATE TABLE audit_entries(seq INTEGER PRIMARY KEY, entry BLOB NOT NULL);"
+    "CREATE TABLE audit_nodes(level INTEGER NOT NULL, idx INTEGER NOT NULL,"
+    " hash BLOB NOT NULL, PRIMARY KEY(level, idx)) WITHOUT ROWID;"
+    "CREATE TABLE checkpoints(size INTEGER PRIMARY KEY, note TEXT NOT NULL);"
+    "CREATE TABLE areas(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    " description TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL, author INTEGER NOT NULL);"
+    "CREATE TABLE observations(id INTEGER PRIMARY KEY, area INTEGER NOT NULL REFERENCES areas(id),"
+    " kind TEXT NOT NULL, category TEXT NOT NULL, level TEXT NOT NULL, size INTEGER,"
+    " lat REAL, lon REAL, text TEXT NOT NULL, author INTEGER NOT NULL, created INTEGER NOT NULL,"
+    " updated INTEGER NOT NULL, withdrawn INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX observations_area ON observations(area, created);"
+    "CREATE TABLE interventions(id INTEGER PRIMARY KEY, area INTEGER NOT NULL REFERENCES areas(id),"
+    " level TEXT NOT NULL, step TEXT NOT NULL, status TEXT NOT NULL, text TEXT NOT NULL,"
+    " author INTEGER NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+    "CREATE TABLE notes(id BLOB PRIMARY KEY, sender INTEGER NOT NULL, class TEXT NOT NULL,"
+    " envelope BLOB NOT NULL, created INTEGER NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE note_recipients(note BLOB NOT NULL, member INTEGER NOT NULL,"
+    " acked INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(note, member)) WITHOUT ROWID;"
+    "CREATE INDEX note_recipients_member ON note_recipients(member, acked);";
+
+struct store {
+  config cfg;
+  sqlite3 *db;
+  auditlog *al;
+  const sv_daemon_keys *keys;
+  struct {
+    const char *sql;
+    sqlite3_stmt *stmt;
+  } stmts[STMT_CACHE];
+  int nstmts;
+  /* queue from the loop thread */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  job *in_head, *in_tail;
+  job *out_head, *out_tail;
+  bool stopping;
+  bool started;
+  pthread_t thread;
+  uv_async_t async;
+  store_done_fn done;
+  void *done_ctx;
+};
+
+sqlite3 *store_db(store *st) { return st->db; }
+auditlog *store_auditlog(store *st) { return st->al; }
+const config *store_config(store *st) { return &st->cfg; }
+
+sqlite3_stmt *store_stmt(store *st, const char *sql) {
+  for (int i = 0; i < st->nstmts; i++) {
+    if (st->stmts[i].sql == sql) {
+      sqlite3_reset(st->stmts[i].stmt);
+      sqlite3_clear_bindings(st->stmts[i].stmt);
+      return st->stmts[i].stmt;
+    }
+  }
+  sqlite3_stmt *s = NULL;
+  if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
+    log_error("storage: cannot prepare statement: %s", sqlite3_errmsg(st->db));
+    return NULL;
+  }
+  if (st->nstmts < STMT_CACHE) {
+    st->stmts[st->nstmts].sql = sql;
+    st->stmts[st->nstmts].stmt = s;
+    st->nstmts++;
+  }
+  return s;
+}
+
+static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen) {
+  char *msg = NULL;
+  if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    snprintf(err, errlen, "%s", msg ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    return -1;
+  }
+  return 0;
+}
+
+static int db_settings(sqlite3 *db, char *err, size_t errlen) {
+  sqlite3_busy_timeout(db, 5000);
+  return exec_sql(db,
+                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                  "PRAGMA cache_size=-65536;",
+                  err, errlen);
+}
+
+int store_create(const char *path, char *err, size_t errlen) {
+  struct stat sb;
+  if (stat(path, &sb) == 0) {
+    snprintf(err, errlen, "%s already exists", path);
+    return -1;
+  }
+  sqlite3 *db = NULL;
+  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+    snprintf(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
+    sqlite3_close(db);
+    return -1;
+  }
+  char buf[64];
+  snprintf(buf, sizeof buf, "INSERT INTO schema_version VALUES(%d);", SCHEMA_VERSION);
+  int rc = -1;
+  if (db_settings(db, err, errlen) != 0) goto out;
+  if (exec_sql(db, "BEGIN", err, errlen) != 0) goto out;
+  if (exec_sql(db, schema_sql, err, errlen) != 0 || exec_sql(db, buf, err, errlen) != 0 ||
+      exec_sql(db, "COMMIT", err, errlen) != 0) {
+    exec_sql(db, "ROLLBACK", buf, sizeof buf);
+    goto out;
+  }
+  chmod(path, 0600);
+  rc = 0;
+out:
+  sqlite3_close(db);
+  return rc;
+}
+
+store *store_open(const config *cfg, const sv_daemon_keys *keys, enum store_verify mode, char *err,
+                  size_t errlen) {
+  store *st = calloc(1, sizeof *st);
+  if (st == NULL) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  st->cfg = *cfg;
+  st->keys = keys;
+  pthread_mutex_init(&st->mu, NULL);
+  pthread_cond_init(&st->cv, NULL);
+  char path[1100];
+  config_path(cfg, CONFIG_DB_FILE, path, sizeof path);
+  if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+      SQLITE_OK) {
+    snprintf(err, errlen, "%s: %s", path, st->db ? sqlite3_errmsg(st->db) : "cannot open");
+    goto err;
+  }
+  if (db_settings(st->db, err, errlen) != 0) goto err;
+  sqlite3_stmt *s = NULL;
+  int version = -1;
+  if (sqlite3_prepare_v2(st->db, "SELECT version FROM schema_version", -1, &s, NULL) == SQLITE_OK &&
+      sqlite3_step(s) == SQLITE_ROW)
+    version = sqlite3_column_int(s, 0);
+  sqlite3_finalize(s);
+  if (version != SCHEMA_VERSION) {
+    snprintf(err, errlen, "%s: schema version %d, this samvirked needs %d", path, version,
+             SCHEMA_VERSION);
+    goto err;
+  }
+  st->al = auditlog_open(st, cfg->origin, keys->log_sk, keys->log_pk, mode, err, errlen);
+  if (st->al == NULL) goto err;
+  return st;
+err:
+  store_close(st);
+  return NULL;
+}
+
+/* Run one batch of jobs in a single transaction. Every job ends up either audited (and its
+ * changes committed) or failed with SV_ERR_INTERNAL and no audit entry. */
+static void run_batch(store *st, job *head) {
+  char err[256];
+  auditlog_mark mark;
+  auditlog_save(st->al, &mark);
+  if (exec_sql(st->db, "BEGIN IMMEDIATE", err, sizeof err) != 0) goto fail;
+  for (job *j = head; j != NULL; j = j->next) {
+    if (j->err == SV_OK && j->exec != NULL) {
+      if (exec_sql(st->db, "SAVEPOINT job", err, sizeof err) != 0) goto fail_tx;
+      int rc = j->exec(st, j);
+      if (rc != 0) {
+        if (j->err == SV_OK) job_fail(j, SV_ERR_INTERNAL, "internal error");
+        if (exec_sql(st->db, "ROLLBACK TO job", err, sizeof err) != 0) goto fail_tx;
+        msgpack_sbuffer_clear(&j->result);
+        j->effect = EFFECT_NONE;
+      }
+      if (exec_sql(st->db, "RELEASE job", err, sizeof err) != 0) goto fail_tx;
+    }
+    if (auditlog_append_job(st->al, j, err, sizeof err) != 0) goto fail_tx;
+  }
+  if (auditlog_sign_checkpoint(st->al, err, sizeof err) != 0) goto fail_tx;
+  if (exec_sql(st->db, "COMMIT", err, sizeof err) != 0) goto fail_tx;
+  return;
+fail_tx:
+  exec_sql(st->db, "ROLLBACK", err + 128, sizeof err - 128);
+fail:
+  log_error("storage: batch failed and was rolled back: %s", err);
+  auditlog_restore(st->al, &mark);
+  for (job *j = head; j != NULL; j = j->next) {
+    j->audited = false;
+    j->effect = EFFECT_NONE;
+    msgpack_sbuffer_clear(&j->result);
+    job_fail(j, SV_ERR_UNAVAILABLE, "storage failure; the request was not carried out");
+  }
+}
+
+static void *thread_main(void *arg) {
+  store *st = arg;
+  for (;;) {
+    pthread_mutex_lock(&st->mu);
+    while (st->in_head == NULL && !st->stopping) pthread_cond_wait(&st->cv, &st->mu);
+    if (st->in_head == NULL && st->stopping) {
+      pthread_mutex_unlock(&st->mu);
+      break;
+    }
+    job *head = st->in_head, *tail = head;
+    uint32_t n = 1;
+    while (tail->next != NULL && n < st->cfg.batch_max) {
+      tail = tail->next;
+      n++;
+    }
+    st->in_head = tail->next;
+    if (st->in_head == NULL) st->in_tail = NULL;
+    tail->next = NULL;
+    pthread_mutex_unlock(&st->mu);
+
+    run_batch(st, head);
+
+    pthread_mutex_lock(&st->mu);
+    if (st->out_tail)
+      st->out_tail->next = head;
+    else
+      st->out_head = head;
+    st->out_tail = tail;
+    pthread_mutex_unlock(&st->mu);
+    uv_async_send(&st->async);
+  }
+  return NULL;
+}
+
+static void on_async(uv_async_t *h) {
+  store *st = h->data;
+  pthread_mutex_lock(&st->mu);
+  job *j = st->out_head;
+  st->out_head = st->out_tail = NULL;
+  pthread_mutex_unlock(&st->mu);
+  while (j != NULL) {
+    job *next = j->next;
+    j->next = NULL;
+    st->done(j, st->done_ctx);
+    j = next;
+  }
+}
+
+int store_start(store *st, uv_loop_t *loop, store_done_fn done, void *ctx) {
+  st->done = done;
+  st->done_ctx = ctx;
+  if (uv_async_init(loop, &st->async, on_async) != 0) return -1;
+  st->async.data = st;
+  if (pthread_create(&st->thread, NULL, thread_main, st) != 0) {
+    uv_close((uv_handle_t *)&st->async, NULL);
+    return -1;
+  }
+  st->started = true;
+  return 0;
+}
+
+void store_submit(store *st, job *j) {
+  assert(st->started);
+  j->next = NULL;
+  pthread_mutex_lock(&st->mu);
+  if (st->in_tail)
+    st->in_tail->next = j;
+  else
+    st->in_head = j;
+  st->in_tail = j;
+  pthread_cond_signal(&st->cv);
+  pthread_mutex_unlock(&st->mu);
+}
+
+int store_run_sync(store *st, job *j) {
+  assert(!st->started);
+  j->next = NULL;
+  run_batch(st, j);
+  return j->audited ? 0 : -1;
+}
+
+void store_stop(store *st) {
+  if (!st->started) return;
+  pthread_mutex_lock(&st->mu);
+  st->stopping = true;
+  pthread_cond_signal(&st->cv);
+  pthread_mutex_unlock(&st->mu);
+  pthread_join(st->thread, NULL);
+  st->started = false;
+  on_async(&st->async); /* deliver what finished last */
+  uv_close((uv_handle_t *)&st->async, NULL);
+}
+
+void store_close(store *st) {
+  if (st == NULL) return;
+  auditlog_close(st->al);
+  for (int i = 0; i < st->nstmts; i++) sqlite3_finalize(st->stmts[i].stmt);
+  if (st->db) sqlite3_close(st->db);
+  pthread_mutex_destroy(&st->mu);
+  pthread_cond_destroy(&st->cv);
+  free(st);
+}

@@ -1,0 +1,507 @@
+/* codec.c -- msgpack request codec: a request map <-> a typed C struct, with stable error codes. */
+#include "codec.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+enum field_type { T_STR, T_UINT, T_DOUBLE, T_BIN };
+
+static const struct field_desc {
+  const char *key;
+  enum field_type type;
+  size_t offset;
+} fields[SV_F__COUNT] = {
+#define S(f, k) [f] = {#k, T_STR, offsetof(sv_args, k)}
+#define U(f, k) [f] = {#k, T_UINT, offsetof(sv_args, k)}
+#define D(f, k) [f] = {#k, T_DOUBLE, offsetof(sv_args, k)}
+#define B(f, k) [f] = {#k, T_BIN, offsetof(sv_args, k)}
+    S(SV_F_CLIENT, client),     S(SV_F_NAME, name),
+    S(SV_F_ROLE, role),         S(SV_F_WHO, who),
+    S(SV_F_INVITE, invite),     S(SV_F_AREA, area),
+    S(SV_F_DESCRIPTION, description), S(SV_F_KIND, kind),
+    S(SV_F_CATEGORY, category), S(SV_F_LEVEL, level),
+    S(SV_F_TEXT, text),         S(SV_F_STEP, step),
+    S(SV_F_STATUS, status),     U(SV_F_START, start),
+    U(SV_F_COUNT, count),       U(SV_F_SEQ, seq),
+    U(SV_F_SIZE, size),         U(SV_F_OLD_SIZE, old_size),
+    U(SV_F_TTL, ttl),           U(SV_F_SINCE, since),
+    U(SV_F_OBSERVATION, observation), U(SV_F_INTERVENTION, intervention),
+    D(SV_F_LAT, lat),           D(SV_F_LON, lon),
+    B(SV_F_CARD, card),         B(SV_F_ENVELOPE, envelope),
+    B(SV_F_NOTE, note),
+#undef S
+#undef U
+#undef D
+#undef B
+};
+
+#define R(f) SV_BIT(SV_F_##f)
+
+/* The op table: wire name, required and optional arguments. */
+static const struct op_desc {
+  const char *name;
+  uint64_t required;
+  uint64_t optional;
+} ops[SV_OP__COUNT] = {
+    [SV_OP_PING] = {"ping", 0, 0},
+    [SV_OP_WHOAMI] = {"whoami", 0, 0},
+    [SV_OP_ENROLL] = {"enroll", R(INVITE) | R(CARD), 0},
+    [SV_OP_AUDIT_CHECKPOINT] = {"audit.checkpoint", 0, 0},
+    [SV_OP_AUDIT_ENTRIES] = {"audit.entries", R(START), R(COUNT)},
+    [SV_OP_AUDIT_INCLUSION] = {"audit.inclusion", R(SEQ), R(SIZE)},
+    [SV_OP_AUDIT_CONSISTENCY] = {"audit.consistency", R(OLD_SIZE), R(SIZE)},
+    [SV_OP_MEMBER_INVITE] = {"member.invite", R(ROLE) | R(NAME), R(TTL)},
+    [SV_OP_MEMBER_LIST] = {"member.list", 0, 0},
+    [SV_OP_MEMBER_SHOW] = {"member.show", R(WHO), 0},
+    [SV_OP_MEMBER_ROLE] = {"member.role", R(WHO) | R(ROLE), 0},
+    [SV_OP_MEMBER_REVOKE] = {"member.revoke", R(WHO), 0},
+    [SV_OP_AREA_ADD] = {"area.add", R(NAME), R(DESCRIPTION)},
+    [SV_OP_AREA_LIST] = {"area.list", 0, 0},
+    [SV_OP_OBS_ADD] = {"observation.add", R(AREA) | R(KIND) | R(CATEGORY) | R(LEVEL) | R(TEXT),
+                       R(SIZE) | R(LAT) | R(LON)},
+    [SV_OP_OBS_LIST] = {"observation.list", R(AREA), R(KIND) | R(CATEGORY) | R(SINCE)},
+    [SV_OP_OBS_UPDATE] = {"observation.update", R(OBSERVATION),
+                          R(TEXT) | R(CATEGORY) | R(SIZE) | R(LAT) | R(LON)},
+    [SV_OP_OBS_WITHDRAW] = {"observation.withdraw", R(OBSERVATION), 0},
+    [SV_OP_IV_ADD] = {"intervention.add", R(AREA) | R(LEVEL) | R(STEP) | R(TEXT), 0},
+    [SV_OP_IV_LIST] = {"intervention.list", 0, R(AREA)},
+    [SV_OP_IV_UPDATE] = {"intervention.update", R(INTERVENTION) | R(STATUS), 0},
+    [SV_OP_NOTE_SEND] = {"note.send", R(ENVELOPE), 0},
+    [SV_OP_NOTE_LIST] = {"note.list", 0, 0},
+    [SV_OP_NOTE_FETCH] = {"note.fetch", R(NOTE), 0},
+    [SV_OP_NOTE_ACK] = {"note.ack", R(NOTE), 0},
+};
+#undef R
+
+static const char *const err_codes[SV_ERR__COUNT] = {
+    [SV_OK] = "ok",
+    [SV_ERR_BAD_REQUEST] = "bad_request",
+    [SV_ERR_UNKNOWN_OP] = "unknown_op",
+    [SV_ERR_NOT_ENROLLED] = "not_enrolled",
+    [SV_ERR_DENIED] = "denied",
+    [SV_ERR_NOT_FOUND] = "not_found",
+    [SV_ERR_CONFLICT] = "conflict",
+    [SV_ERR_INVITE_INVALID] = "invite_invalid",
+    [SV_ERR_INVITE_USED] = "invite_used",
+    [SV_ERR_INVITE_EXPIRED] = "invite_expired",
+    [SV_ERR_PERSONAL_DATA] = "personal_data",
+    [SV_ERR_INVALID] = "invalid",
+    [SV_ERR_BAD_SIGNATURE] = "bad_signature",
+    [SV_ERR_UNKNOWN_RECIPIENT] = "unknown_recipient",
+    [SV_ERR_REVOKED_RECIPIENT] = "revoked_recipient",
+    [SV_ERR_TOO_LARGE] = "too_large",
+    [SV_ERR_UNAVAILABLE] = "unavailable",
+    [SV_ERR_INTERNAL] = "internal",
+};
+
+const char *sv_err_code(enum sv_err e) {
+  if ((unsigned)e >= SV_ERR__COUNT) return "internal";
+  return err_codes[e];
+}
+
+enum sv_err sv_err_from_code(const char *code) {
+  for (int i = 0; i < SV_ERR__COUNT; i++)
+    if (strcmp(err_codes[i], code) == 0) return (enum sv_err)i;
+  return SV_ERR__COUNT;
+}
+
+const char *sv_op_name(enum sv_op op) {
+  assert((unsigned)op < SV_OP__COUNT);
+  return ops[op].name;
+}
+
+int sv_op_lookup(const char *name, size_t len, enum sv_op *op) {
+  for (int i = 0; i < SV_OP__COUNT; i++) {
+    if (strlen(ops[i].name) == len && memcmp(ops[i].name, name, len) == 0) {
+      *op = (enum sv_op)i;
+      return 0;
+    }
+  }
+  return -1;
+}
+
+const char *sv_field_name(enum sv_field f) {
+  assert((unsigned)f < SV_F__COUNT);
+  return fields[f].key;
+}
+
+static int field_lookup(const char *key, size_t len) {
+  for (int i = 0; i < SV_F__COUNT; i++)
+    if (strlen(fields[i].key) == len && memcmp(fields[i].key, key, len) == 0) return i;
+  return -1;
+}
+
+static bool key_is(const msgpack_object *k, const char *s) {
+  return k->type == MSGPACK_OBJECT_STR && k->via.str.size == strlen(s) &&
+         memcmp(k->via.str.ptr, s, k->via.str.size) == 0;
+}
+
+/* Store one argument value into req; returns 0, or -1 with a message on a type mismatch. */
+static int store_field(sv_request *req, int f, const msgpack_object *v, char *err, size_t errlen) {
+  char *slot = (char *)&req->a + fields[f].offset;
+  switch (fields[f].type) {
+  case T_STR: {
+    if (v->type != MSGPACK_OBJECT_STR) goto type;
+    if (memchr(v->via.str.ptr, '\0', v->via.str.size) != NULL) {
+      snprintf(err, errlen, "field \"%s\" contains a NUL byte", fields[f].key);
+      return -1;
+    }
+    char *copy = msgpack_zone_malloc(req->zone, v->via.str.size + 1);
+    if (copy == NULL) goto nomem;
+    memcpy(copy, v->via.str.ptr, v->via.str.size);
+    copy[v->via.str.size] = '\0';
+    sv_str *s = (sv_str *)(void *)slot;
+    s->ptr = copy;
+    s->len = v->via.str.size;
+    return 0;
+  }
+  case T_UINT:
+    if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER) goto type;
+    memcpy(slot, &v->via.u64, sizeof(uint64_t));
+    return 0;
+  case T_DOUBLE: {
+    double d;
+    if (v->type == MSGPACK_OBJECT_FLOAT32 || v->type == MSGPACK_OBJECT_FLOAT64)
+      d = v->via.f64;
+    else if (v->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+      d = (double)v->via.u64;
+    else if (v->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+      d = (double)v->via.i64;
+    else
+      goto type;
+    if (!isfinite(d)) {
+      snprintf(err, errlen, "field \"%s\" is not a finite number", fields[f].key);
+      return -1;
+    }
+    memcpy(slot, &d, sizeof d);
+    return 0;
+  }
+  case T_BIN: {
+    if (v->type != MSGPACK_OBJECT_BIN) goto type;
+    uint8_t *copy = msgpack_zone_malloc(req->zone, v->via.bin.size ? v->via.bin.size : 1);
+    if (copy == NULL) goto nomem;
+    if (v->via.bin.size) memcpy(copy, v->via.bin.ptr, v->via.bin.size);
+    sv_bin *b = (sv_bin *)(void *)slot;
+    b->ptr = copy;
+    b->len = v->via.bin.size;
+    return 0;
+  }
+  }
+type:
+  snprintf(err, errlen, "field \"%s\" must be %s", fields[f].key,
+           fields[f].type == T_STR    ? "a string"
+           : fields[f].type == T_UINT ? "an unsigned integer"
+           : fields[f].type == T_BIN  ? "binary"
+                                      : "a number");
+  return -1;
+nomem:
+  snprintf(err, errlen, "out of memory");
+  return -1;
+}
+
+enum sv_err sv_request_decode(const uint8_t *frame, size_t len, sv_request *req, char *err,
+                              size_t errlen) {
+  memset(req, 0, sizeof *req);
+  req->zone = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE);
+  if (req->zone == NULL) {
+    snprintf(err, errlen, "out of memory");
+    return SV_ERR_INTERNAL;
+  }
+  enum sv_err rc = SV_ERR_BAD_REQUEST;
+  msgpack_unpacked up;
+  msgpack_unpacked_init(&up);
+  size_t off = 0;
+  msgpack_unpack_return ur = msgpack_unpack_next(&up, (const char *)frame, len, &off);
+  if (ur != MSGPACK_UNPACK_SUCCESS) {
+    snprintf(err, errlen, "frame is not a complete msgpack value");
+    goto out;
+  }
+  if (off != len) {
+    snprintf(err, errlen, "%zu trailing bytes after the request map", len - off);
+    goto out;
+  }
+  const msgpack_object *root = &up.data;
+  if (root->type != MSGPACK_OBJECT_MAP) {
+    snprintf(err, errlen, "request must be a map");
+    goto out;
+  }
+  const msgpack_object_map *m = &root->via.map;
+  /* First pass: id and op, so errors can name the request. */
+  const msgpack_object *opv = NULL;
+  for (uint32_t i = 0; i < m->size; i++) {
+    const msgpack_object *k = &m->ptr[i].key, *v = &m->ptr[i].val;
+    if (key_is(k, "id")) {
+      if (v->type != MSGPACK_OBJECT_POSITIVE_INTEGER || (req->present & SV_HAS_ID)) {
+        snprintf(err, errlen, "\"id\" must be one unsigned integer");
+        goto out;
+      }
+      req->id = v->via.u64;
+      req->present |= SV_HAS_ID;
+    } else if (key_is(k, "op")) {
+      if (v->type != MSGPACK_OBJECT_STR || opv != NULL) {
+        snprintf(err, errlen, "\"op\" must be one string");
+        goto out;
+      }
+      opv = v;
+    }
+  }
+  if (opv != NULL) {
+    size_t n = opv->via.str.size < sizeof req->op_name - 1 ? opv->via.str.size
+                                                           : sizeof req->op_name - 1;
+    memcpy(req->op_name, opv->via.str.ptr, n);
+    req->op_name[n] = '\0';
+    if (!util_utf8_valid(req->op_name, n, false)) strcpy(req->op_name, "?");
+  }
+  if (!(req->present & SV_HAS_ID)) {
+    snprintf(err, errlen, "request has no \"id\"");
+    goto out;
+  }
+  if (opv == NULL) {
+    snprintf(err, errlen, "request has no \"op\"");
+    goto out;
+  }
+  if (sv_op_lookup(opv->via.str.ptr, opv->via.str.size, &req->op) != 0) {
+    snprintf(err, errlen, "unknown op \"%s\"", req->op_name);
+    rc = SV_ERR_UNKNOWN_OP;
+    goto out;
+  }
+  const struct op_desc *od = &ops[req->op];
+  for (uint32_t i = 0; i < m->size; i++) {
+    const msgpack_object *k = &m->ptr[i].key, *v = &m->ptr[i].val;
+    if (key_is(k, "id") || key_is(k, "op")) continue;
+    if (k->type != MSGPACK_OBJECT_STR) {
+      snprintf(err, errlen, "map keys must be strings");
+      goto out;
+    }
+    int f = field_lookup(k->via.str.ptr, k->via.str.size);
+    if (f < 0 || !((od->required | od->optional) & SV_BIT(f))) {
+      snprintf(err, errlen, "op \"%s\" takes no argument \"%.*s\"", od->name,
+               (int)(k->via.str.size > 40 ? 40 : k->via.str.size), k->via.str.ptr);
+      goto out;
+    }
+    if (req->present & SV_BIT(f)) {
+      snprintf(err, errlen, "argument \"%s\" given twice", fields[f].key);
+      goto out;
+    }
+    if (store_field(req, f, v, err, errlen) != 0) goto out;
+    req->present |= SV_BIT(f);
+  }
+  uint64_t missing = od->required & ~req->present;
+  if (missing) {
+    for (int f = 0; f < SV_F__COUNT; f++) {
+      if (missing & SV_BIT(f)) {
+        snprintf(err, errlen, "op \"%s\" requires argument \"%s\"", od->name, fields[f].key);
+        break;
+      }
+    }
+    goto out;
+  }
+  rc = SV_OK;
+out:
+  msgpack_unpacked_destroy(&up);
+  return rc;
+}
+
+void sv_request_free(sv_request *req) {
+  if (req->zone) msgpack_zone_free(req->zone);
+  memset(req, 0, sizeof *req);
+}
+
+void sv_request_init(sv_request *req, uint64_t id, enum sv_op op) {
+  memset(req, 0, sizeof *req);
+  req->id = id;
+  req->op = op;
+  req->present = SV_HAS_ID;
+  req->zone = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE);
+}
+
+int sv_request_set_str(sv_request *req, enum sv_field f, const char *s) {
+  assert(fields[f].type == T_STR);
+  size_t n = strlen(s);
+  char *copy = req->zone ? msgpack_zone_malloc(req->zone, n + 1) : NULL;
+  if (copy == NULL) return -1;
+  memcpy(copy, s, n + 1);
+  sv_str *slot = (sv_str *)(void *)((char *)&req->a + fields[f].offset);
+  slot->ptr = copy;
+  slot->len = n;
+  req->present |= SV_BIT(f);
+  return 0;
+}
+
+int sv_request_set_uint(sv_request *req, enum sv_field f, uint64_t v) {
+  assert(fields[f].type == T_UINT);
+  memcpy((char *)&req->a + fields[f].offset, &v, sizeof v);
+  req->present |= SV_BIT(f);
+  return 0;
+}
+
+int sv_request_set_double(sv_request *req, enum sv_field f, double v) {
+  assert(fields[f].type == T_DOUBLE);
+  memcpy((char *)&req->a + fields[f].offset, &v, sizeof v);
+  req->present |= SV_BIT(f);
+  return 0;
+}
+
+int sv_request_set_bin(sv_request *req, enum sv_field f, const uint8_t *p, size_t len) {
+  assert(fields[f].type == T_BIN);
+  uint8_t *copy = req->zone ? msgpack_zone_malloc(req->zone, len ? len : 1) : NULL;
+  if (copy == NULL) return -1;
+  if (len) memcpy(copy, p, len);
+  sv_bin *slot = (sv_bin *)(void *)((char *)&req->a + fields[f].offset);
+  slot->ptr = copy;
+  slot->len = len;
+  req->present |= SV_BIT(f);
+  return 0;
+}
+
+int sv_request_encode(const sv_request *req, msgpack_sbuffer *sbuf, char *err, size_t errlen) {
+  assert((unsigned)req->op < SV_OP__COUNT);
+  const struct op_desc *od = &ops[req->op];
+  uint64_t args = req->present & ~SV_HAS_ID;
+  if (args & ~(od->required | od->optional)) {
+    snprintf(err, errlen, "op \"%s\" given an argument it does not take", od->name);
+    return -1;
+  }
+  if (od->required & ~args) {
+    snprintf(err, errlen, "op \"%s\" is missing a required argument", od->name);
+    return -1;
+  }
+  msgpack_packer pk;
+  msgpack_packer_init(&pk, sbuf, msgpack_sbuffer_write);
+  uint32_t n = 2;
+  for (int f = 0; f < SV_F__COUNT; f++)
+    if (args & SV_BIT(f)) n++;
+  msgpack_pack_map(&pk, n);
+  sv_pack_str(&pk, "id");
+  msgpack_pack_uint64(&pk, req->id);
+  sv_pack_str(&pk, "op");
+  sv_pack_str(&pk, od->name);
+  for (int f = 0; f < SV_F__COUNT; f++) {
+    if (!(args & SV_BIT(f))) continue;
+    const char *slot = (const char *)&req->a + fields[f].offset;
+    sv_pack_str(&pk, fields[f].key);
+    switch (fields[f].type) {
+    case T_STR: {
+      const sv_str *s = (const sv_str *)(const void *)slot;
+      sv_pack_strn(&pk, s->ptr, s->len);
+      break;
+    }
+    case T_UINT: {
+      uint64_t v;
+      memcpy(&v, slot, sizeof v);
+      msgpack_pack_uint64(&pk, v);
+      break;
+    }
+    case T_DOUBLE: {
+      double d;
+      memcpy(&d, slot, sizeof d);
+      msgpack_pack_double(&pk, d);
+      break;
+    }
+    case T_BIN: {
+      const sv_bin *b = (const sv_bin *)(const void *)slot;
+      sv_pack_bin(&pk, b->ptr, b->len);
+      break;
+    }
+    }
+  }
+  return 0;
+}
+
+void sv_response_pack_ok(msgpack_packer *pk, uint64_t id, uint64_t audit_seq, const char *result,
+                         size_t result_len) {
+  msgpack_pack_map(pk, 4);
+  sv_pack_str(pk, "id");
+  msgpack_pack_uint64(pk, id);
+  sv_pack_str(pk, "ok");
+  msgpack_pack_true(pk);
+  sv_pack_str(pk, "audit");
+  msgpack_pack_uint64(pk, audit_seq);
+  sv_pack_str(pk, "result");
+  if (result_len == 0)
+    msgpack_pack_nil(pk);
+  else
+    pk->callback(pk->data, result, result_len);
+}
+
+void sv_response_pack_error(msgpack_packer *pk, uint64_t id, bool has_audit, uint64_t audit_seq,
+                            enum sv_err code, const char *message) {
+  msgpack_pack_map(pk, has_audit ? 4 : 3);
+  sv_pack_str(pk, "id");
+  msgpack_pack_uint64(pk, id);
+  sv_pack_str(pk, "ok");
+  msgpack_pack_false(pk);
+  if (has_audit) {
+    sv_pack_str(pk, "audit");
+    msgpack_pack_uint64(pk, audit_seq);
+  }
+  sv_pack_str(pk, "error");
+  msgpack_pack_map(pk, 2);
+  sv_pack_str(pk, "code");
+  sv_pack_str(pk, sv_err_code(code));
+  sv_pack_str(pk, "message");
+  sv_pack_str(pk, message ? message : "");
+}
+
+void sv_pack_str(msgpack_packer *pk, const char *s) { sv_pack_strn(pk, s, strlen(s)); }
+
+void sv_pack_strn(msgpack_packer *pk, const char *s, size_t n) {
+  msgpack_pack_str(pk, n);
+  msgpack_pack_str_body(pk, s, n);
+}
+
+void sv_pack_bin(msgpack_packer *pk, const void *p, size_t n) {
+  msgpack_pack_bin(pk, n);
+  msgpack_pack_bin_body(pk, p, n);
+}
+
+const msgpack_object *sv_map_get(const msgpack_object *obj, const char *key) {
+  if (obj == NULL || obj->type != MSGPACK_OBJECT_MAP) return NULL;
+  for (uint32_t i = 0; i < obj->via.map.size; i++)
+    if (key_is(&obj->via.map.ptr[i].key, key)) return &obj->via.map.ptr[i].val;
+  return NULL;
+}
+
+int sv_map_str(const msgpack_object *obj, const char *key, const char **s, size_t *len) {
+  const msgpack_object *v = sv_map_get(obj, key);
+  if (v == NULL || v->type != MSGPACK_OBJECT_STR) return -1;
+  *s = v->via.str.ptr;
+  if (len) *len = v->via.str.size;
+  return 0;
+}
+
+int sv_map_uint(const msgpack_object *obj, const char *key, uint64_t *out) {
+  const msgpack_object *v = sv_map_get(obj, key);
+  if (v == NULL || v->type != MSGPACK_OBJECT_POSITIVE_INTEGER) return -1;
+  *out = v->via.u64;
+  return 0;
+}
+
+int sv_map_bool(const msgpack_object *obj, const char *key, bool *out) {
+  const msgpack_object *v = sv_map_get(obj, key);
+  if (v == NULL || v->type != MSGPACK_OBJECT_BOOLEAN) return -1;
+  *out = v->via.boolean;
+  return 0;
+}
+
+int sv_map_bin(const msgpack_object *obj, const char *key, const uint8_t **p, size_t *len) {
+  const msgpack_object *v = sv_map_get(obj, key);
+  if (v == NULL || v->type != MSGPACK_OBJECT_BIN) return -1;
+  *p = (const uint8_t *)v->via.bin.ptr;
+  *len = v->via.bin.size;
+  return 0;
+}
+
+char *sv_obj_strdup(const msgpack_object *obj) {
+  if (obj == NULL || obj->type != MSGPACK_OBJECT_STR) return NULL;
+  char *s = malloc(obj->via.str.size + 1);
+  if (s == NULL) return NULL;
+  memcpy(s, obj->via.str.ptr, obj->via.str.size);
+  s[obj->via.str.size] = '\0';
+  return s;
+}
