@@ -47,7 +47,8 @@ noise_cipher *noise_cipher_new(const uint8_t k[NOISE_KEYLEN]);
 void noise_cipher_free(noise_cipher *c);
 /* Encrypt ptlen bytes (with associated data) into out, which must hold ptlen + NOISE_TAGLEN
  * bytes. Nonce is 4 zero bytes then the 64-bit little-endian counter; the counter then
- * increments. Returns NOISE_OK or NOISE_ERR_NONCE (when n == 2^64-1; nothing is written). */
+ * increments. Returns NOISE_OK, NOISE_ERR_NONCE (when n == 2^64-1) or NOISE_ERR_SIZE
+ * (ptlen > NOISE_MAX_PAYLOAD); on error nothing is written and the nonce is unchanged. */
 int noise_cipher_encrypt(noise_cipher *c, const uint8_t *ad, size_t adlen, const uint8_t *pt,
                          size_t ptlen, uint8_t *out);
 /* Decrypt ctlen bytes into out (ctlen - NOISE_TAGLEN bytes). The nonce increments only on
