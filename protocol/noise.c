@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <sodium.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #define NOISE_BLOCKLEN 128 /* BLAKE2b block length, used by HMAC-HASH */
@@ -87,9 +88,12 @@ void noise_hkdf(const uint8_t ck[NOISE_HASHLEN], const uint8_t *ikm, size_t ikml
 /* ---------------------------------------------------------------------------------------- */
 /* CipherState */
 
+typedef struct noise_region noise_region;
+
 struct noise_cipher {
   uint8_t k[NOISE_KEYLEN];
   uint64_t n;
+  noise_region *region; /* the secure block this state lives in */
 };
 
 /* ENCRYPT(k, n, ad, plaintext) with the ChaChaPoly nonce layout: 4 zero bytes, then n as
@@ -122,20 +126,33 @@ static void rekey_raw(uint8_t k[NOISE_KEYLEN]) {
   sodium_memzero(out, sizeof out);
 }
 
-noise_cipher *noise_cipher_new(const uint8_t k[NOISE_KEYLEN]) {
-  assert(k != NULL);
-  if (sodium_init() < 0) return NULL;
-  noise_cipher *c = sodium_malloc(sizeof *c);
-  if (c == NULL) return NULL;
+/* Forward declarations: the region allocator is defined with the HandshakeState below. */
+static noise_region *region_new(void);
+static noise_cipher *region_cipher(noise_region *r, int i);
+static void region_release(noise_region *r);
+
+/* Set up the CipherState c (inside region r, which the caller has already counted it in). */
+static void cipher_init(noise_cipher *c, noise_region *r, const uint8_t k[NOISE_KEYLEN]) {
   memcpy(c->k, k, NOISE_KEYLEN);
   c->n = 0;
+  c->region = r;
+}
+
+noise_cipher *noise_cipher_new(const uint8_t k[NOISE_KEYLEN]) {
+  assert(k != NULL);
+  noise_region *r = region_new();
+  if (r == NULL) return NULL;
+  noise_cipher *c = region_cipher(r, 0);
+  cipher_init(c, r, k);
   return c;
 }
 
 void noise_cipher_free(noise_cipher *c) {
   if (c == NULL) return;
-  sodium_memzero(c, sizeof *c);
-  sodium_free(c);
+  noise_region *r = c->region;
+  sodium_memzero(c->k, sizeof c->k);
+  c->n = 0;
+  region_release(r);
 }
 
 int noise_cipher_encrypt(noise_cipher *c, const uint8_t *ad, size_t adlen, const uint8_t *pt,
@@ -188,7 +205,8 @@ enum hs_step {
   HS_FAILED = 4, /* an error occurred; every further call returns NOISE_ERR_STATE */
 };
 
-/* The whole state lives in one sodium_malloc block: every field is secret or harmless. */
+/* The whole state lives in a sodium_malloc block (a noise_region): every field is secret or
+ * harmless. */
 struct noise_handshake {
   /* SymmetricState */
   uint8_t ck[NOISE_HASHLEN];
@@ -207,7 +225,48 @@ struct noise_handshake {
   /* scratch for DH output and HKDF outputs, so they too stay in secure memory */
   uint8_t dh[NOISE_DHLEN];
   uint8_t t1[NOISE_HASHLEN], t2[NOISE_HASHLEN];
+  noise_region *region;
 };
+
+/* One sodium_malloc block (guard pages, mlock'd, wiped on release) holding a HandshakeState
+ * and room for the two CipherStates its Split() produces, so a whole handshake and the
+ * transport that follows cost a single secure allocation. The block is shared by the objects
+ * carved out of it and reference-counted: each of noise_handshake_free and
+ * noise_cipher_free wipes its own object and drops one reference; the last one wipes the
+ * whole block and frees it. The count is atomic, so the objects may be freed from different
+ * threads. A standalone noise_cipher_new uses a block of its own. */
+struct noise_region {
+  atomic_uint refs;
+  noise_handshake hs;
+  noise_cipher cs[2];
+};
+
+/* Allocate a zeroed region with one reference. NULL on failure (or if libsodium cannot
+ * initialise). */
+static noise_region *region_new(void) {
+  if (sodium_init() < 0) return NULL;
+  noise_region *r = sodium_malloc(sizeof *r);
+  if (r == NULL) return NULL;
+  memset(r, 0, sizeof *r);
+  atomic_init(&r->refs, 1);
+  return r;
+}
+
+static noise_cipher *region_cipher(noise_region *r, int i) {
+  assert(r != NULL && (i == 0 || i == 1));
+  return &r->cs[i];
+}
+
+/* Drop one reference; the last wipes and frees the block. */
+static void region_release(noise_region *r) {
+  assert(r != NULL);
+  unsigned before = atomic_fetch_sub(&r->refs, 1u);
+  assert(before > 0);
+  if (before == 1) {
+    sodium_memzero(r, sizeof *r);
+    sodium_free(r);
+  }
+}
 
 /* MixHash(data): h = HASH(h || data). */
 static void mix_hash(noise_handshake *hs, const uint8_t *data, size_t len) {
@@ -299,10 +358,10 @@ noise_handshake *noise_handshake_new(bool initiator, const uint8_t *prologue, si
                                      const uint8_t s_sk[NOISE_DHLEN], const uint8_t *rs_pk) {
   if (s_sk == NULL || (prologue == NULL && prologue_len > 0)) return NULL;
   if (initiator != (rs_pk != NULL)) return NULL;
-  if (sodium_init() < 0) return NULL;
-  noise_handshake *hs = sodium_malloc(sizeof *hs);
-  if (hs == NULL) return NULL;
-  memset(hs, 0, sizeof *hs);
+  noise_region *r = region_new();
+  if (r == NULL) return NULL;
+  noise_handshake *hs = &r->hs;
+  hs->region = r;
   hs->initiator = initiator;
   hs->step = HS_MSG1;
 
@@ -329,8 +388,9 @@ noise_handshake *noise_handshake_new(bool initiator, const uint8_t *prologue, si
 
 void noise_handshake_free(noise_handshake *hs) {
   if (hs == NULL) return;
+  noise_region *r = hs->region;
   sodium_memzero(hs, sizeof *hs);
-  sodium_free(hs);
+  region_release(r);
 }
 
 int noise_handshake_set_ephemeral(noise_handshake *hs, const uint8_t e_sk[NOISE_DHLEN]) {
@@ -472,13 +532,15 @@ int noise_handshake_split(noise_handshake *hs, noise_cipher **send, noise_cipher
   *send = NULL;
   *recv = NULL;
   if (hs->step != HS_DONE) return NOISE_ERR_STATE;
-  noise_cipher *c1 = NULL, *c2 = NULL;
+  /* Both CipherStates live in the handshake's own region: no further allocation. */
+  noise_region *r = hs->region;
+  noise_cipher *c1 = region_cipher(r, 0), *c2 = region_cipher(r, 1);
   noise_hkdf(hs->ck, NULL, 0, hs->t1, hs->t2, NULL);
-  c1 = noise_cipher_new(hs->t1);
-  c2 = noise_cipher_new(hs->t2);
+  cipher_init(c1, r, hs->t1);
+  cipher_init(c2, r, hs->t2);
+  atomic_fetch_add(&r->refs, 2u);
   sodium_memzero(hs->t1, sizeof hs->t1);
   sodium_memzero(hs->t2, sizeof hs->t2);
-  if (c1 == NULL || c2 == NULL) goto err;
   sodium_memzero(hs->ck, sizeof hs->ck);
   sodium_memzero(hs->s_sk, sizeof hs->s_sk);
   hs->step = HS_SPLIT;
@@ -486,10 +548,6 @@ int noise_handshake_split(noise_handshake *hs, noise_cipher **send, noise_cipher
   *send = hs->initiator ? c1 : c2;
   *recv = hs->initiator ? c2 : c1;
   return NOISE_OK;
-err:
-  noise_cipher_free(c1);
-  noise_cipher_free(c2);
-  return NOISE_ERR_NOMEM;
 }
 
 int noise_handshake_remote_static(const noise_handshake *hs, uint8_t out[NOISE_DHLEN]) {

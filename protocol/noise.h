@@ -39,7 +39,10 @@ void noise_hmac_blake2b(uint8_t out[NOISE_HASHLEN], const uint8_t *key, size_t k
 void noise_hkdf(const uint8_t ck[NOISE_HASHLEN], const uint8_t *ikm, size_t ikmlen,
                 uint8_t out1[NOISE_HASHLEN], uint8_t out2[NOISE_HASHLEN], uint8_t *out3);
 
-/* A CipherState: key and 64-bit nonce; lives in sodium_malloc memory, wiped on free. */
+/* A CipherState: key and 64-bit nonce; lives in sodium_malloc memory, wiped on free. The two
+ * CipherStates from noise_handshake_split share their handshake's secure block (one
+ * sodium_malloc per handshake); each object is still freed on its own, in any order and from
+ * any thread, and the block is wiped and released with the last of them. */
 typedef struct noise_cipher noise_cipher;
 
 /* Allocate a CipherState holding key k (32 bytes) with nonce 0. NULL on allocation failure. */
@@ -84,7 +87,8 @@ int noise_handshake_read(noise_handshake *hs, const uint8_t *msg, size_t msglen,
 /* True once both IK messages have been processed. */
 bool noise_handshake_done(const noise_handshake *hs);
 /* After completion: split into this side's sending and receiving CipherStates (caller owns
- * both). Returns NOISE_OK, NOISE_ERR_STATE or NOISE_ERR_NOMEM. */
+ * both and frees each with noise_cipher_free; hs may be freed before or after them). Does not
+ * allocate. Returns NOISE_OK or NOISE_ERR_STATE. */
 int noise_handshake_split(noise_handshake *hs, noise_cipher **send, noise_cipher **recv);
 /* The remote static public key (known to the responder after message 1). */
 int noise_handshake_remote_static(const noise_handshake *hs, uint8_t out[NOISE_DHLEN]);

@@ -622,6 +622,51 @@ static void test_random_roundtrip(void) {
   pair_free(&q);
 }
 
+/* The CipherStates from Split share the handshake's secure block: each object stays usable
+ * until it is itself freed, whatever was freed before it (an early release of the block
+ * would unmap it and crash here). */
+static void test_free_order(void) {
+  pair p;
+  pair_new(&p, SAMVIRKE_PROLOGUE);
+  pair_handshake(&p);
+  uint8_t h1[64], h2[64], rs[32];
+  noise_handshake_hash(p.r, h1);
+  noise_cipher *is, *ir, *rsnd, *rrcv;
+  ASSERT_INT_EQ(noise_handshake_split(p.i, &is, &ir), NOISE_OK);
+  ASSERT_INT_EQ(noise_handshake_split(p.r, &rsnd, &rrcv), NOISE_OK);
+  ASSERT(is != ir && rsnd != rrcv);
+
+  uint8_t ct[64], pt[64];
+  /* initiator: free a cipher first, then the handshake, then use the other cipher */
+  ASSERT_INT_EQ(noise_cipher_encrypt(is, NULL, 0, (const uint8_t *)"one", 3, ct), NOISE_OK);
+  ASSERT_INT_EQ(noise_cipher_decrypt(rrcv, NULL, 0, ct, 3 + NOISE_TAGLEN, pt), NOISE_OK);
+  noise_cipher_free(is);
+  noise_handshake_free(p.i);
+  ASSERT_INT_EQ(noise_cipher_encrypt(rsnd, NULL, 0, (const uint8_t *)"two", 3, ct), NOISE_OK);
+  ASSERT_INT_EQ(noise_cipher_decrypt(ir, NULL, 0, ct, 3 + NOISE_TAGLEN, pt), NOISE_OK);
+  ASSERT_MEM_EQ(pt, "two", 3);
+  noise_cipher_free(ir);
+
+  /* responder: free both ciphers, the handshake still answers */
+  noise_cipher_free(rsnd);
+  noise_cipher_free(rrcv);
+  noise_handshake_hash(p.r, h2);
+  ASSERT_MEM_EQ(h1, h2, 64);
+  ASSERT_INT_EQ(noise_handshake_remote_static(p.r, rs), NOISE_OK);
+  ASSERT_MEM_EQ(rs, p.i_pk, 32);
+  noise_handshake_free(p.r);
+
+  /* a standalone CipherState owns its own block */
+  uint8_t k[32];
+  randombytes_buf(k, sizeof k);
+  noise_cipher *a = noise_cipher_new(k), *b = noise_cipher_new(k);
+  ASSERT(a != NULL && b != NULL);
+  ASSERT_INT_EQ(noise_cipher_encrypt(a, NULL, 0, (const uint8_t *)"x", 1, ct), NOISE_OK);
+  noise_cipher_free(a);
+  ASSERT_INT_EQ(noise_cipher_decrypt(b, NULL, 0, ct, 1 + NOISE_TAGLEN, pt), NOISE_OK);
+  noise_cipher_free(b);
+}
+
 static void test_strerror(void) {
   ASSERT_STR_CONTAINS(noise_strerror(NOISE_ERR_DH), "low-order");
   ASSERT_STR_CONTAINS(noise_strerror(NOISE_ERR_NONCE), "nonce");
@@ -641,6 +686,7 @@ int main(void) {
   RUN_TEST(test_out_of_order);
   RUN_TEST(test_sizes);
   RUN_TEST(test_random_roundtrip);
+  RUN_TEST(test_free_order);
   RUN_TEST(test_strerror);
   return 0;
 }
