@@ -65,8 +65,7 @@ static bool is_unicode_space(uint32_t c) {
          c == 0x205f || c == 0x3000;
 }
 
-/* Note text rule: valid UTF-8, no ASCII control characters other than newline. */
-static bool note_text_valid(const char *s, size_t len) {
+bool note_text_valid(const char *s, size_t len) {
   const unsigned char *p = (const unsigned char *)s;
   size_t i = 0;
   while (i < len) {

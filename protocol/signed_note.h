@@ -42,6 +42,10 @@ typedef struct note_signer {
  * Returns 0, or -1 for any deviation or if the result does not fit. */
 int note_unb64(const char *in, size_t inlen, uint8_t *out, size_t outcap, size_t *outlen);
 
+/* True iff s (len bytes) follows the note character rules: well-formed UTF-8 and no ASCII
+ * control characters other than newline. */
+bool note_text_valid(const char *s, size_t len);
+
 /* True iff name (len bytes) is a valid key name: non-empty, at most NOTE_NAME_MAX bytes,
  * valid UTF-8, no '+', no Unicode white space, no control characters. */
 bool note_name_valid(const char *name, size_t len);
