@@ -112,20 +112,18 @@ static int store_node_fn(void *ctx, uint64_t level, uint64_t index, const uint8_
 
 int auditlog_append_job(auditlog *al, job *j, char *err, size_t errlen) {
   uint64_t seq = al->fr.size;
-  char purpose[sizeof j->purpose];
-  snprintf(purpose, sizeof purpose, "%s", j->purpose);
-  audit_entry e = {
-      .seq = seq,
-      .time = util_unix_ms(),
-      .actor = j->who.keyid[0] ? j->who.keyid : "-",
-      .role = j->who.role[0] ? j->who.role : "-",
-      .op = j->op,
-      .klass = j->klass,
-      .object = j->object,
-      .decision = j->permit ? "permit" : "deny",
-      .rule = j->rule,
-      .purpose = purpose,
-  };
+  audit_entry e;
+  memset(&e, 0, sizeof e);
+  e.seq = seq;
+  e.time_ms = util_unix_ms();
+  snprintf(e.actor, sizeof e.actor, "%s", j->who.keyid[0] ? j->who.keyid : "-");
+  snprintf(e.role, sizeof e.role, "%s", j->who.role[0] ? j->who.role : "-");
+  snprintf(e.op, sizeof e.op, "%s", j->op[0] ? j->op : "?");
+  snprintf(e.data_class, sizeof e.data_class, "%s", j->klass[0] ? j->klass : "-");
+  snprintf(e.object, sizeof e.object, "%s", j->object);
+  e.decision = j->permit ? AUDIT_PERMIT : AUDIT_DENY;
+  snprintf(e.rule, sizeof e.rule, "%s", j->rule[0] ? j->rule : "-");
+  snprintf(e.purpose, sizeof e.purpose, "%s", j->purpose);
   memcpy(e.policy, j->policy_hash, 32);
   uint8_t *buf = NULL;
   size_t len = 0;
@@ -281,7 +279,6 @@ static int verify_full(auditlog *al, uint64_t size, uint8_t root[32], char *err,
       goto out;
     }
     uint64_t inner = e.seq;
-    audit_entry_clear(&e);
     if (inner != seq) {
       snprintf(err, errlen, "row %llu holds audit entry %llu (entries reordered)",
                (unsigned long long)seq, (unsigned long long)inner);
