@@ -109,6 +109,12 @@ void dispatch_frame(conn *c, const uint8_t *frame, size_t len) {
   }
   snprintf(j->op, sizeof j->op, "%s", sv_op_name(j->req.op));
   const op_entry *oe = dispatch_op(j->req.op);
+  if (j->who.member_id == 0 && (oe == NULL || !oe->unenrolled_ok)) {
+    snprintf(j->rule, sizeof j->rule, "not enrolled");
+    job_fail(j, SV_ERR_NOT_ENROLLED, "this key is not enrolled; ask a coordinator for an invite");
+    submit(srv, j);
+    return;
+  }
   if (oe == NULL) {
     snprintf(j->rule, sizeof j->rule, "unknown op");
     job_fail(j, SV_ERR_UNKNOWN_OP, "op \"%s\" is not served by this daemon", j->op);
@@ -118,12 +124,6 @@ void dispatch_frame(conn *c, const uint8_t *frame, size_t len) {
   if (oe->klass) snprintf(j->klass, sizeof j->klass, "%s", oe->klass);
   j->exec = oe->exec;
   if (j->who.member_id == 0) {
-    if (!oe->unenrolled_ok) {
-      snprintf(j->rule, sizeof j->rule, "not enrolled");
-      job_fail(j, SV_ERR_NOT_ENROLLED, "this key is not enrolled; ask a coordinator for an invite");
-      submit(srv, j);
-      return;
-    }
     int level = 0;
     if (oe->prepare) oe->prepare(srv, j, &level);
     j->permit = true;
@@ -142,7 +142,7 @@ void dispatch_frame(conn *c, const uint8_t *frame, size_t len) {
   char guard_msg[sizeof j->errmsg];
   memcpy(guard_msg, j->errmsg, sizeof guard_msg);
   j->err = SV_OK;
-  decide(srv, j, policy_action(srv->pol, oe->action), j->klass[0] ? j->klass : NULL, level);
+  decide(srv, j, srv->op_action[j->req.op], j->klass[0] ? j->klass : NULL, level);
   if (j->permit && guard != SV_OK) job_fail(j, guard, "%s", guard_msg);
   if (j->err != SV_OK) {
     j->exec = NULL;
