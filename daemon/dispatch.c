@@ -4,6 +4,7 @@
 
 #include "log.h"
 #include "ops.h"
+#include "ops_member.h"
 #include "server.h"
 #include "util.h"
 
@@ -14,6 +15,15 @@ void conn_job_submitted(conn *c);
 static const op_entry op_table[SV_OP__COUNT] = {
     [SV_OP_PING] = {"connect", "session", true, ops_ping_prepare, NULL},
     [SV_OP_WHOAMI] = {"connect", "session", true, ops_whoami_prepare, NULL},
+    [SV_OP_ENROLL] = {"connect", "directory", true, ops_enroll_prepare, ops_enroll_exec},
+    [SV_OP_MEMBER_INVITE] = {"manage", "directory", false, ops_member_invite_prepare,
+                             ops_member_invite_exec},
+    [SV_OP_MEMBER_LIST] = {"read", "directory", false, NULL, ops_member_list_exec},
+    [SV_OP_MEMBER_SHOW] = {"read", "directory", false, NULL, ops_member_show_exec},
+    [SV_OP_MEMBER_ROLE] = {"manage", "directory", false, ops_member_role_prepare,
+                           ops_member_role_exec},
+    [SV_OP_MEMBER_REVOKE] = {"manage", "directory", false, NULL, ops_member_revoke_exec},
+    [SV_OP_MEMBER_PROOF] = {"read", "directory", false, NULL, ops_member_proof_exec},
 };
 
 const op_entry *dispatch_op(enum sv_op op) {
