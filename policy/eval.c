@@ -68,6 +68,7 @@ void policy_decide(const policy *p, const policy_request *req, policy_decision *
 
 void policy_decision_describe(const policy *p, const policy_decision *d, char *buf, size_t n) {
   assert(p != NULL && d != NULL && buf != NULL && n > 0);
+  (void)p;
   const char *verdict = d->permit ? "permit" : "deny";
   if (d->rule_index < 0)
     snprintf(buf, n, "deny by default (no rule permits)");
