@@ -16,6 +16,10 @@ if(SAMVIRKE_SANITIZERS)
     -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
   target_link_options(samvirke_sanitizers INTERFACE -fsanitize=address,undefined)
 endif()
+if(SAMVIRKE_FUZZING)
+  # Coverage instrumentation for the libraries, so libFuzzer sees into them.
+  target_compile_options(samvirke_sanitizers INTERFACE -fsanitize=fuzzer-no-link)
+endif()
 
 # samvirke_apply_flags(TARGET) -- warnings + sanitizers for one of our own targets.
 function(samvirke_apply_flags tgt)

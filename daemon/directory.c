@@ -2,6 +2,7 @@
 #include "directory.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,4 +41,54 @@ const dir_member *directory_by_id(const directory *d, int64_t id) {
   for (size_t i = 0; i < d->n; i++)
     if (d->m[i].id == id) return &d->m[i];
   return NULL;
+}
+
+static void copy_blob(uint8_t *out, size_t n, sqlite3_stmt *s, int col) {
+  const void *b = sqlite3_column_blob(s, col);
+  if (b != NULL && (size_t)sqlite3_column_bytes(s, col) == n)
+    memcpy(out, b, n);
+  else
+    memset(out, 0, n);
+}
+
+static void copy_text(char *out, size_t n, sqlite3_stmt *s, int col) {
+  const unsigned char *t = sqlite3_column_text(s, col);
+  snprintf(out, n, "%s", t ? (const char *)t : "");
+}
+
+void directory_row(sqlite3_stmt *s, dir_member *m) {
+  memset(m, 0, sizeof *m);
+  m->id = sqlite3_column_int64(s, 0);
+  copy_text(m->name, sizeof m->name, s, 1);
+  copy_text(m->role, sizeof m->role, s, 2);
+  copy_text(m->keyid, sizeof m->keyid, s, 3);
+  copy_text(m->fingerprint, sizeof m->fingerprint, s, 4);
+  copy_blob(m->noise_pk, 32, s, 5);
+  copy_blob(m->enc_pk, 32, s, 6);
+  m->revoked = sqlite3_column_int(s, 7) != 0;
+}
+
+int directory_load(directory *d, sqlite3 *db, char *err, size_t errlen) {
+  sqlite3_stmt *s = NULL;
+  if (sqlite3_prepare_v2(db, "SELECT " DIRECTORY_COLUMNS " FROM members", -1, &s, NULL) !=
+      SQLITE_OK) {
+    snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+    return -1;
+  }
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    dir_member m;
+    directory_row(s, &m);
+    if (directory_put(d, &m) != 0) {
+      sqlite3_finalize(s);
+      snprintf(err, errlen, "out of memory");
+      return -1;
+    }
+  }
+  sqlite3_finalize(s);
+  if (rc != SQLITE_DONE) {
+    snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+    return -1;
+  }
+  return 0;
 }

@@ -5,6 +5,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <sqlite3.h>
+#include <stddef.h>
+
 #include "keys.h"
 
 typedef struct dir_member {
@@ -30,5 +33,10 @@ int directory_put(directory *d, const dir_member *m);
 /* Find an active (not revoked) member by Noise static key; NULL when none. */
 const dir_member *directory_by_noise(const directory *d, const uint8_t pk[32]);
 const dir_member *directory_by_id(const directory *d, int64_t id);
+/* Fill d from the members table (start-up, before the storage thread runs). 0 or -1 + err. */
+int directory_load(directory *d, sqlite3 *db, char *err, size_t errlen);
+/* Fill one dir_member from a members row selected with DIRECTORY_COLUMNS. */
+#define DIRECTORY_COLUMNS "id, name, role, keyid, fingerprint, noise_pk, enc_pk, revoked"
+void directory_row(sqlite3_stmt *s, dir_member *m);
 
 #endif

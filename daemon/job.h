@@ -45,7 +45,7 @@ typedef struct job {
   char object[80];       /* object id ("" if none); exec may set it */
   char purpose[256];
   bool permit;           /* the policy's decision */
-  char rule[160];        /* the deciding rule: "name (file:line)" or "default deny" */
+  char rule[65];         /* the deciding rule: "name (file:line)" or "default deny" */
   char rule_name[64];    /* what a denial may reveal: the rule's name, or "" */
   uint8_t policy_hash[32];
   enum sv_err err;       /* error decided before storage (bad_request, denied, ...) */

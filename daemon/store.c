@@ -223,11 +223,11 @@ static void *thread_main(void *arg) {
   for (;;) {
     pthread_mutex_lock(&st->mu);
     while (st->in_head == NULL && !st->stopping) pthread_cond_wait(&st->cv, &st->mu);
-    if (st->in_head == NULL && st->stopping) {
+    job *head = st->in_head, *tail = head;
+    if (head == NULL) { /* stopping, and nothing left to do */
       pthread_mutex_unlock(&st->mu);
       break;
     }
-    job *head = st->in_head, *tail = head;
     uint32_t n = 1;
     while (tail->next != NULL && n < st->cfg.batch_max) {
       tail = tail->next;

@@ -27,7 +27,7 @@ typedef struct frame_msgsplit {
 } frame_msgsplit;
 
 /* Consume up to len bytes. Returns the number of bytes consumed; when a whole message is
- * ready, *msg/*msglen point to it (inside s, valid until the next call) and the call stops
+ * ready, *msg and *msglen point to it (inside s, valid until the next call) and the call stops
  * right after it; otherwise *msg is NULL. A zero-length message yields *msg non-NULL with
  * *msglen 0 (callers treat it as an error). */
 size_t frame_msgsplit_feed(frame_msgsplit *s, const uint8_t *data, size_t len,
@@ -42,7 +42,7 @@ void frame_reader_free(frame_reader *r);
 /* Feed raw socket bytes; decrypts every complete Noise message into the frame stream.
  * Returns FRAME_OK or an error (after which the connection must be closed). */
 int frame_reader_feed(frame_reader *r, const uint8_t *data, size_t len);
-/* Take the next complete frame: returns 1 and sets *body/*len (valid until the next call of
+/* Take the next complete frame: returns 1 and sets *body and *len (valid until the next call of
  * feed or next on r), 0 when no whole frame is buffered, or a negative frame_status. */
 int frame_reader_next(frame_reader *r, const uint8_t **body, size_t *len);
 

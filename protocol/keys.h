@@ -34,14 +34,16 @@ enum keys_status {
 /* Canonical msgpack encoding of a card (fixed key order; see PROTOCOL.md). *out malloc'd. */
 int card_encode(const sv_card *card, uint8_t **out, size_t *outlen);
 /* Decode a canonical card and verify its signature. Returns KEYS_OK, KEYS_ERR_FORMAT
- * (also for non-canonical or trailing bytes) or KEYS_ERR_SIGNATURE. */
+ * (also for non-canonical or trailing bytes), KEYS_ERR_NAME (empty, too long, not UTF-8 or
+ * with control characters) or KEYS_ERR_SIGNATURE. On failure *card is zeroed. */
 int card_decode(const uint8_t *buf, size_t len, sv_card *card);
 /* SHA-256 of the canonical encoding: the hash the directory log carries. */
 int card_hash(const sv_card *card, uint8_t out[32]);
 /* Key id: lowercase hex of the first 8 bytes of SHA-256(sign_pk). */
 void card_keyid(const sv_card *card, char out[CARD_KEYID_HEX]);
-/* Fingerprint to compare out of band: SHA-256 over the three public keys, first 20 bytes,
- * as 8 groups of 5 digits... (format defined in PROTOCOL.md). */
+/* Fingerprint to compare out of band: SHA-256(sign_pk || noise_pk || enc_pk), first 20
+ * bytes, as 10 groups of 4 lowercase hex digits separated by spaces (49 characters), e.g.
+ * "1f3a 9c0e 77d2 04b8 e915 3c6a 0d4f a2b7 5e81 c0d9". */
 void card_fingerprint(const sv_card *card, char out[CARD_FINGERPRINT_LEN]);
 /* Card file (text, one line): "samvirke-card-v1 " base64(canonical card) "\n". */
 int card_write_file(const sv_card *card, const char *path, char *err, size_t errlen);
@@ -68,6 +70,9 @@ int identity_save(const sv_identity *id, const char *path, char *err, size_t err
 /* Load an identity; refuses (KEYS_ERR_PERMS) a file that group or others can read.
  * Returns NULL with a one-line reason in err. Caller frees with identity_free. */
 sv_identity *identity_load(const char *path, char *err, size_t errlen);
+/* The same, returning the keys_status (KEYS_ERR_PERMS, KEYS_ERR_FORMAT, ...) and the identity
+ * in *out (NULL on failure). */
+int identity_load_ex(const char *path, sv_identity **out, char *err, size_t errlen);
 void identity_free(sv_identity *id);
 
 /* Daemon keys: X25519 Noise static key and Ed25519 audit-log key, in sodium_malloc memory. */
@@ -81,6 +86,8 @@ typedef struct sv_daemon_keys {
 sv_daemon_keys *daemon_keys_generate(int *status);
 int daemon_keys_save(const sv_daemon_keys *k, const char *path, char *err, size_t errlen);
 sv_daemon_keys *daemon_keys_load(const char *path, char *err, size_t errlen);
+/* The same, returning the keys_status and the keys in *out (NULL on failure). */
+int daemon_keys_load_ex(const char *path, sv_daemon_keys **out, char *err, size_t errlen);
 void daemon_keys_free(sv_daemon_keys *k);
 
 #endif

@@ -32,6 +32,13 @@ char *util_b64(const uint8_t *in, size_t len) {
 }
 
 uint8_t *util_unb64(const char *in, size_t inlen, size_t *outlen) {
+  /* libsodium 1.0.18 maps some bytes >= 0x80 to base64 digits: accept only the alphabet. */
+  for (size_t i = 0; i < inlen; i++) {
+    char c = in[i];
+    if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+          c == '/' || c == '='))
+      return NULL;
+  }
   size_t cap = inlen / 4 * 3 + 3;
   uint8_t *out = malloc(cap ? cap : 1);
   if (out == NULL) return NULL;

@@ -1,0 +1,434 @@
+/* auditlog.c -- the daemon's audit log: entries and Merkle subtree hashes in SQLite, signed
+ * checkpoints, start-up verification and proofs. Storage thread only.
+ *
+ * Tables: audit_entries(seq, entry) holds the canonical entries; audit_nodes(level, idx, hash)
+ * holds every completed perfect subtree of level >= 1 (level 0, the leaf hash, is recomputed
+ * from the entry); checkpoints(size, note) holds every signed checkpoint. */
+#include "auditlog.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit_entry.h"
+#include "checkpoint.h"
+#include "log.h"
+#include "signed_note.h"
+#include "util.h"
+
+/* Logs up to this size are re-hashed in full at start-up unless quick mode is asked for. */
+#define AUTO_FULL_LIMIT 200000
+
+struct auditlog {
+  store *st;
+  char origin[256];
+  note_signer *signer;
+  note_verifier verifier;
+  char *vkey;
+  merkle_frontier fr;
+  uint64_t signed_size;
+  char *checkpoint; /* latest signed checkpoint note */
+};
+
+static const char sql_get_entry[] = "SELECT entry FROM audit_entries WHERE seq = ?";
+static const char sql_get_node[] = "SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?";
+static const char sql_put_entry[] = "INSERT INTO audit_entries(seq, entry) VALUES(?, ?)";
+static const char sql_put_node[] = "INSERT INTO audit_nodes(level, idx, hash) VALUES(?, ?, ?)";
+static const char sql_put_checkpoint[] = "INSERT INTO checkpoints(size, note) VALUES(?, ?)";
+
+uint64_t auditlog_size(const auditlog *al) { return al->fr.size; }
+const char *auditlog_checkpoint(const auditlog *al) { return al->checkpoint; }
+const char *auditlog_verifier_key(const auditlog *al) { return al->vkey; }
+
+void auditlog_save(const auditlog *al, auditlog_mark *m) {
+  m->size = al->fr.size;
+  m->frontier = al->fr;
+}
+
+void auditlog_restore(auditlog *al, const auditlog_mark *m) { al->fr = m->frontier; }
+
+int auditlog_entry(auditlog *al, uint64_t seq, uint8_t **entry, size_t *len) {
+  sqlite3_stmt *s = store_stmt(al->st, sql_get_entry);
+  if (s == NULL) return -1;
+  sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
+  int rc = -1;
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    size_t n = (size_t)sqlite3_column_bytes(s, 0);
+    const void *p = sqlite3_column_blob(s, 0);
+    *entry = malloc(n ? n : 1);
+    if (*entry != NULL) {
+      if (n) memcpy(*entry, p, n);
+      *len = n;
+      rc = 0;
+    }
+  }
+  sqlite3_reset(s);
+  return rc;
+}
+
+/* merkle_node_fn over the tables: level 0 re-hashes the entry, higher levels are stored. */
+static int node_fn(void *ctx, uint64_t level, uint64_t index, uint8_t out[32]) {
+  auditlog *al = ctx;
+  sqlite3_stmt *s;
+  if (level == 0) {
+    s = store_stmt(al->st, sql_get_entry);
+    if (s == NULL) return -1;
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)index);
+  } else {
+    s = store_stmt(al->st, sql_get_node);
+    if (s == NULL) return -1;
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)level);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)index);
+  }
+  int rc = -1;
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    const void *p = sqlite3_column_blob(s, 0);
+    int n = sqlite3_column_bytes(s, 0);
+    if (level == 0) {
+      merkle_leaf_hash(p, (size_t)n, out);
+      rc = 0;
+    } else if (n == 32) {
+      memcpy(out, p, 32);
+      rc = 0;
+    }
+  }
+  sqlite3_reset(s);
+  return rc;
+}
+
+static int store_node_fn(void *ctx, uint64_t level, uint64_t index, const uint8_t hash[32]) {
+  auditlog *al = ctx;
+  if (level == 0) return 0; /* the entry row is the leaf */
+  sqlite3_stmt *s = store_stmt(al->st, sql_put_node);
+  if (s == NULL) return -1;
+  sqlite3_bind_int64(s, 1, (sqlite3_int64)level);
+  sqlite3_bind_int64(s, 2, (sqlite3_int64)index);
+  sqlite3_bind_blob(s, 3, hash, 32, SQLITE_STATIC);
+  int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int auditlog_append_job(auditlog *al, job *j, char *err, size_t errlen) {
+  uint64_t seq = al->fr.size;
+  audit_entry e;
+  memset(&e, 0, sizeof e);
+  e.seq = seq;
+  e.time_ms = util_unix_ms();
+  snprintf(e.actor, sizeof e.actor, "%s", j->who.keyid[0] ? j->who.keyid : "-");
+  snprintf(e.role, sizeof e.role, "%s", j->who.role[0] ? j->who.role : "-");
+  snprintf(e.op, sizeof e.op, "%s", j->op[0] ? j->op : "?");
+  snprintf(e.data_class, sizeof e.data_class, "%s", j->klass[0] ? j->klass : "-");
+  snprintf(e.object, sizeof e.object, "%s", j->object);
+  e.decision = j->permit ? AUDIT_PERMIT : AUDIT_DENY;
+  snprintf(e.rule, sizeof e.rule, "%s", j->rule[0] ? j->rule : "-");
+  snprintf(e.purpose, sizeof e.purpose, "%s", j->purpose);
+  memcpy(e.policy, j->policy_hash, 32);
+  uint8_t *buf = NULL;
+  size_t len = 0;
+  if (audit_entry_encode(&e, &buf, &len) != 0) {
+    snprintf(err, errlen, "cannot encode audit entry %llu", (unsigned long long)seq);
+    return -1;
+  }
+  sqlite3_stmt *s = store_stmt(al->st, sql_put_entry);
+  int rc = -1;
+  if (s != NULL) {
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
+    sqlite3_bind_blob(s, 2, buf, (int)len, SQLITE_STATIC);
+    rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+    sqlite3_reset(s);
+  }
+  uint8_t leaf[32];
+  merkle_leaf_hash(buf, len, leaf);
+  free(buf);
+  if (rc != 0 || merkle_frontier_append(&al->fr, leaf, store_node_fn, al) != MERKLE_OK) {
+    snprintf(err, errlen, "cannot store audit entry %llu: %s", (unsigned long long)seq,
+             sqlite3_errmsg(store_db(al->st)));
+    return -1;
+  }
+  j->audit_seq = seq;
+  j->audited = true;
+  return 0;
+}
+
+/* Format and sign the checkpoint for the frontier's current size. *out malloc'd. */
+static int sign_current(auditlog *al, char **out) {
+  uint8_t root[32];
+  merkle_frontier_root(&al->fr, root);
+  checkpoint cp;
+  memset(&cp, 0, sizeof cp);
+  snprintf(cp.origin, sizeof cp.origin, "%s", al->origin);
+  cp.size = al->fr.size;
+  memcpy(cp.root, root, 32);
+  char *body = NULL;
+  size_t blen = 0, nlen = 0;
+  if (checkpoint_format(&cp, &body, &blen) != 0) return -1;
+  const note_signer *signers[1] = {al->signer};
+  int rc = note_sign(body, blen, signers, 1, out, &nlen);
+  free(body);
+  return rc == NOTE_OK ? 0 : -1;
+}
+
+int auditlog_sign_checkpoint(auditlog *al, char *err, size_t errlen) {
+  if (al->fr.size == al->signed_size && al->checkpoint != NULL) return 0;
+  char *note = NULL;
+  if (sign_current(al, &note) != 0) {
+    snprintf(err, errlen, "cannot sign checkpoint %llu", (unsigned long long)al->fr.size);
+    return -1;
+  }
+  sqlite3_stmt *s = store_stmt(al->st, sql_put_checkpoint);
+  int rc = -1;
+  if (s != NULL) {
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)al->fr.size);
+    sqlite3_bind_text(s, 2, note, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+    sqlite3_reset(s);
+  }
+  if (rc != 0) {
+    snprintf(err, errlen, "cannot store checkpoint: %s", sqlite3_errmsg(store_db(al->st)));
+    free(note);
+    return -1;
+  }
+  /* Only now is it the latest; if the transaction later fails, restore() rewinds the size
+   * and the next batch signs again. */
+  free(al->checkpoint);
+  al->checkpoint = note;
+  al->signed_size = al->fr.size;
+  return 0;
+}
+
+int auditlog_inclusion(auditlog *al, uint64_t seq, uint64_t n, uint8_t **proof, size_t *count) {
+  if (n > al->fr.size || seq >= n) return -1;
+  uint8_t(*p)[32] = malloc(MERKLE_MAX_PROOF * 32);
+  if (p == NULL) return -1;
+  if (merkle_inclusion_proof(node_fn, al, seq, n, p, count) != MERKLE_OK) {
+    free(p);
+    return -1;
+  }
+  *proof = (uint8_t *)p;
+  return 0;
+}
+
+int auditlog_consistency(auditlog *al, uint64_t m, uint64_t n, uint8_t **proof, size_t *count) {
+  if (n > al->fr.size || m > n) return -1;
+  uint8_t(*p)[32] = malloc(MERKLE_MAX_PROOF * 32);
+  if (p == NULL) return -1;
+  if (merkle_consistency_proof(node_fn, al, m, n, p, count) != MERKLE_OK) {
+    free(p);
+    return -1;
+  }
+  *proof = (uint8_t *)p;
+  return 0;
+}
+
+/* ---- start-up verification ---- */
+
+struct full_ctx {
+  auditlog *al;
+  uint64_t mismatch_level, mismatch_index;
+  bool mismatch;
+  bool missing;
+};
+
+/* During a full re-hash: compare each recomputed subtree with the stored one. */
+static int compare_node_fn(void *ctx, uint64_t level, uint64_t index, const uint8_t hash[32]) {
+  struct full_ctx *fc = ctx;
+  if (level == 0 || fc->mismatch) return 0;
+  uint8_t stored[32];
+  if (node_fn(fc->al, level, index, stored) != 0) {
+    fc->mismatch = fc->missing = true;
+  } else if (sodium_memcmp(stored, hash, 32) != 0) {
+    fc->mismatch = true;
+  }
+  if (fc->mismatch) {
+    fc->mismatch_level = level;
+    fc->mismatch_index = index;
+  }
+  return 0;
+}
+
+/* Re-hash every entry in order, checking each entry's own sequence number and every stored
+ * subtree hash. Fills *root. Returns 0 or -1 with the first problem in err. */
+static int verify_full(auditlog *al, uint64_t size, uint8_t root[32], char *err, size_t errlen) {
+  sqlite3 *db = store_db(al->st);
+  sqlite3_stmt *s = NULL;
+  if (sqlite3_prepare_v2(db, "SELECT seq, entry FROM audit_entries ORDER BY seq", -1, &s, NULL) !=
+      SQLITE_OK) {
+    snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+    return -1;
+  }
+  merkle_frontier fr;
+  merkle_frontier_init(&fr);
+  struct full_ctx fc = {.al = al};
+  uint64_t expect = 0;
+  int rc = -1;
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    uint64_t seq = (uint64_t)sqlite3_column_int64(s, 0);
+    const uint8_t *p = sqlite3_column_blob(s, 1);
+    size_t n = (size_t)sqlite3_column_bytes(s, 1);
+    if (seq != expect) {
+      snprintf(err, errlen, "audit entry %llu is missing (the next stored entry is %llu)",
+               (unsigned long long)expect, (unsigned long long)seq);
+      goto out;
+    }
+    audit_entry e;
+    if (audit_entry_decode(p, n, &e) != 0) {
+      snprintf(err, errlen, "audit entry %llu is not a canonical entry (edited)",
+               (unsigned long long)seq);
+      goto out;
+    }
+    uint64_t inner = e.seq;
+    if (inner != seq) {
+      snprintf(err, errlen, "row %llu holds audit entry %llu (entries reordered)",
+               (unsigned long long)seq, (unsigned long long)inner);
+      goto out;
+    }
+    uint8_t leaf[32];
+    merkle_leaf_hash(p, n, leaf);
+    merkle_frontier_append(&fr, leaf, compare_node_fn, &fc);
+    if (fc.mismatch) {
+      uint64_t first = fc.mismatch_index << fc.mismatch_level;
+      uint64_t last = ((fc.mismatch_index + 1) << fc.mismatch_level) - 1;
+      snprintf(err, errlen,
+               "audit entries %llu..%llu do not match their stored Merkle subtree hash "
+               "(level %llu, index %llu %s): an entry was edited",
+               (unsigned long long)first, (unsigned long long)last,
+               (unsigned long long)fc.mismatch_level, (unsigned long long)fc.mismatch_index,
+               fc.missing ? "missing" : "differs");
+      goto out;
+    }
+    expect++;
+  }
+  if (expect != size) {
+    snprintf(err, errlen,
+             "the log holds %llu entries but its last signed checkpoint covers %llu "
+             "(entries %llu..%llu are missing)",
+             (unsigned long long)expect, (unsigned long long)size, (unsigned long long)expect,
+             (unsigned long long)(size - 1));
+    goto out;
+  }
+  merkle_frontier_root(&fr, root);
+  al->fr = fr;
+  rc = 0;
+out:
+  sqlite3_finalize(s);
+  return rc;
+}
+
+/* Load and check the latest signed checkpoint; fills size and root (size 0 if none). */
+static int load_checkpoint(auditlog *al, uint64_t *size, uint8_t root[32], char *err,
+                           size_t errlen) {
+  sqlite3 *db = store_db(al->st);
+  sqlite3_stmt *s = NULL;
+  *size = 0;
+  merkle_empty_root(root);
+  if (sqlite3_prepare_v2(db, "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1", -1,
+                         &s, NULL) != SQLITE_OK) {
+    snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+    return -1;
+  }
+  int rc = 0;
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    uint64_t row_size = (uint64_t)sqlite3_column_int64(s, 0);
+    const char *note = (const char *)sqlite3_column_text(s, 1);
+    size_t nlen = (size_t)sqlite3_column_bytes(s, 1);
+    size_t text_len = 0;
+    bool signed_by = false;
+    checkpoint cp;
+    if (note == NULL ||
+        note_open(note, nlen, &al->verifier, 1, &text_len, &signed_by) != NOTE_OK) {
+      snprintf(err, errlen, "the last checkpoint (size %llu) is not signed by this daemon's log key",
+               (unsigned long long)row_size);
+      rc = -1;
+    } else if (checkpoint_parse(note, text_len, &cp) != 0 || cp.size != row_size ||
+               strcmp(cp.origin, al->origin) != 0) {
+      snprintf(err, errlen,
+               "the last checkpoint (size %llu) does not parse or names another origin/size",
+               (unsigned long long)row_size);
+      rc = -1;
+    } else {
+      *size = cp.size;
+      memcpy(root, cp.root, 32);
+      al->checkpoint = malloc(nlen + 1);
+      if (al->checkpoint) memcpy(al->checkpoint, note, nlen + 1);
+      al->signed_size = cp.size;
+    }
+  }
+  sqlite3_finalize(s);
+  return rc;
+}
+
+auditlog *auditlog_open(store *st, const char *origin, const uint8_t log_sk[64],
+                        const uint8_t log_pk[32], enum store_verify mode, char *err,
+                        size_t errlen) {
+  auditlog *al = calloc(1, sizeof *al);
+  if (al == NULL) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  al->st = st;
+  snprintf(al->origin, sizeof al->origin, "%s", origin);
+  int status = 0;
+  al->signer = note_signer_from_seed(origin, log_sk, &status);
+  if (al->signer == NULL || note_verifier_init(&al->verifier, origin, log_pk) != NOTE_OK ||
+      note_verifier_format(&al->verifier, &al->vkey) != NOTE_OK) {
+    snprintf(err, errlen, "cannot set up the log key for origin '%s'", origin);
+    goto err;
+  }
+  uint64_t size = 0;
+  uint8_t want[32], got[32];
+  if (load_checkpoint(al, &size, want, err, errlen) != 0) goto err;
+  sqlite3_stmt *s = NULL;
+  uint64_t count = 0, maxseq = 0;
+  if (sqlite3_prepare_v2(store_db(st), "SELECT count(*), coalesce(max(seq), -1) FROM audit_entries",
+                         -1, &s, NULL) == SQLITE_OK &&
+      sqlite3_step(s) == SQLITE_ROW) {
+    count = (uint64_t)sqlite3_column_int64(s, 0);
+    maxseq = (uint64_t)sqlite3_column_int64(s, 1);
+  }
+  sqlite3_finalize(s);
+  if (count != size || (size > 0 && maxseq != size - 1)) {
+    snprintf(err, errlen,
+             "audit log does not match its last signed checkpoint: the table holds %llu entries "
+             "(highest seq %lld) but the checkpoint covers %llu",
+             (unsigned long long)count, size ? (long long)maxseq : -1LL,
+             (unsigned long long)size);
+    if (mode != STORE_VERIFY_FULL || count > size) goto err;
+  }
+  if (mode == STORE_VERIFY_FULL || (mode == STORE_VERIFY_AUTO && size <= AUTO_FULL_LIMIT)) {
+    if (verify_full(al, size, got, err, errlen) != 0) goto err;
+  } else {
+    if (merkle_frontier_load(&al->fr, size, node_fn, al) != MERKLE_OK) {
+      snprintf(err, errlen, "audit log: stored subtree hashes for size %llu are missing",
+               (unsigned long long)size);
+      goto err;
+    }
+    merkle_frontier_root(&al->fr, got);
+  }
+  if (sodium_memcmp(got, want, 32) != 0) {
+    char a[65], b[65];
+    util_hex(a, got, 32);
+    util_hex(b, want, 32);
+    snprintf(err, errlen,
+             "audit log root for size %llu is %s but the last signed checkpoint says %s",
+             (unsigned long long)size, a, b);
+    goto err;
+  }
+  if (al->checkpoint == NULL) {
+    /* A new log: sign the empty checkpoint at the first commit. */
+    al->signed_size = 0;
+  }
+  return al;
+err:
+  auditlog_close(al);
+  return NULL;
+}
+
+void auditlog_close(auditlog *al) {
+  if (al == NULL) return;
+  note_signer_free(al->signer);
+  free(al->vkey);
+  free(al->checkpoint);
+  free(al);
+}

@@ -1,0 +1,15 @@
+/* ops.h -- request handlers: loop-thread prepare functions and storage-thread exec functions,
+ * one file per group of ops (ops_core.c, ops_audit.c, ops_member.c, ops_area.c, ops_note.c). */
+#ifndef SAMVIRKED_OPS_H
+#define SAMVIRKED_OPS_H
+
+#include "server.h"
+
+/* ops_core.c: ping, whoami */
+int ops_ping_prepare(server *srv, job *j, int *level);
+int ops_whoami_prepare(server *srv, job *j, int *level);
+
+/* Pack a result map header into j->result and return the packer (helper for handlers). */
+void ops_result_packer(job *j, msgpack_packer *pk);
+
+#endif

@@ -1,0 +1,144 @@
+/* eval.c -- decisions: a table look-up per (role, action, class), then the few candidate rules' conditions. */
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "policy_int.h"
+
+/* Id of s among the policy's area/purpose literals: -1 when absent or not a literal. */
+static int eval_intern(const policy *p, const char *s) {
+  return s == NULL ? -1 : policy_intern_find(&p->strings, s);
+}
+
+static bool eval_valcond(const pol_valcond *vc, const char *s, int *id, const policy *p) {
+  if (vc->presence == PRES_PRESENT && s == NULL) return false;
+  if (vc->presence == PRES_ABSENT && s != NULL) return false;
+  if (!vc->has_values) return true;
+  if (*id == -2) *id = eval_intern(p, s);
+  for (int i = 0; i < vc->n; i++)
+    if (vc->ids[i] == *id) return true;
+  return false;
+}
+
+bool policy_rule_conditions_hold(const pol_rule *r, const policy_request *req, int area_id,
+                                 int purpose_id) {
+  if ((unsigned)req->level > POLICY_LEVEL_INDIVIDUAL) return false;
+  if (!(r->level_mask & (1u << req->level))) return false;
+  if (r->area.presence == PRES_PRESENT && req->area == NULL) return false;
+  if (r->area.presence == PRES_ABSENT && req->area != NULL) return false;
+  if (r->purpose.presence == PRES_PRESENT && req->purpose == NULL) return false;
+  if (r->purpose.presence == PRES_ABSENT && req->purpose != NULL) return false;
+  bool ok = !r->area.has_values;
+  for (int i = 0; !ok && i < r->area.n; i++) ok = r->area.ids[i] == area_id;
+  if (!ok) return false;
+  ok = !r->purpose.has_values;
+  for (int i = 0; !ok && i < r->purpose.n; i++) ok = r->purpose.ids[i] == purpose_id;
+  return ok;
+}
+
+void policy_decide(const policy *p, const policy_request *req, policy_decision *out) {
+  assert(p != NULL && req != NULL && out != NULL);
+  out->permit = false;
+  out->rule_index = -1;
+  out->rule_name = NULL;
+  out->file = p->file;
+  out->line = 0;
+  if (req->role < 0 || req->role >= p->role_ix.n || req->action < 0 ||
+      req->action >= p->action_ix.n || req->klass < 0 || req->klass >= p->class_ix.n ||
+      (unsigned)req->level > POLICY_LEVEL_INDIVIDUAL)
+    return;
+  size_t cell = ((size_t)req->role * (size_t)p->action_ix.n + (size_t)req->action) *
+                    (size_t)p->class_ix.n +
+                (size_t)req->klass;
+  uint32_t lo = p->cell_off[cell], hi = p->cell_off[cell + 1];
+  unsigned level_bit = 1u << req->level;
+  int area_id = -2, purpose_id = -2; /* interned lazily: -2 = not looked up yet */
+  for (uint32_t k = lo; k < hi; k++) {
+    const pol_rule *r = &p->rules[p->cell_rules[k]];
+    if (!(r->level_mask & level_bit)) continue;
+    if (!eval_valcond(&r->area, req->area, &area_id, p)) continue;
+    if (!eval_valcond(&r->purpose, req->purpose, &purpose_id, p)) continue;
+    out->permit = !r->forbid;
+    out->rule_index = (int)p->cell_rules[k];
+    out->rule_name = r->name;
+    out->line = r->line;
+    return;
+  }
+}
+
+void policy_decision_describe(const policy *p, const policy_decision *d, char *buf, size_t n) {
+  assert(p != NULL && d != NULL && buf != NULL && n > 0);
+  const char *verdict = d->permit ? "permit" : "deny";
+  if (d->rule_index < 0)
+    snprintf(buf, n, "deny by default (no rule permits)");
+  else if (d->rule_name != NULL)
+    snprintf(buf, n, "%s by rule '%s' (%s:%d)", verdict, d->rule_name, d->file, d->line);
+  else
+    snprintf(buf, n, "%s by the rule at %s:%d", verdict, d->file, d->line);
+}
+
+static const char *const eval_level_names[] = {"none", "area", "group", "individual"};
+
+const char *policy_level_name(enum policy_level level) {
+  return (unsigned)level <= POLICY_LEVEL_INDIVIDUAL ? eval_level_names[level] : "?";
+}
+
+int policy_level_parse(const char *s) {
+  for (int i = 0; i <= POLICY_LEVEL_INDIVIDUAL; i++)
+    if (strcmp(s, eval_level_names[i]) == 0) return i;
+  return -1;
+}
+
+int policy_role(const policy *p, const char *name) { return policy_intern_find(&p->role_ix, name); }
+int policy_action(const policy *p, const char *name) {
+  return policy_intern_find(&p->action_ix, name);
+}
+int policy_class(const policy *p, const char *name) {
+  return policy_intern_find(&p->class_ix, name);
+}
+int policy_role_count(const policy *p) { return p->role_ix.n; }
+int policy_action_count(const policy *p) { return p->action_ix.n; }
+int policy_class_count(const policy *p) { return p->class_ix.n; }
+int policy_rule_count(const policy *p) { return p->nrules; }
+
+const char *policy_role_name(const policy *p, int role) {
+  return role >= 0 && role < p->role_ix.n ? p->role_ix.strs[role] : NULL;
+}
+const char *policy_action_name(const policy *p, int action) {
+  return action >= 0 && action < p->action_ix.n ? p->action_ix.strs[action] : NULL;
+}
+const char *policy_class_name(const policy *p, int klass) {
+  return klass >= 0 && klass < p->class_ix.n ? p->class_ix.strs[klass] : NULL;
+}
+
+int policy_min_group_size(const policy *p) { return p->min_group_size; }
+
+bool policy_class_in_regime(const policy *p, int klass) {
+  return klass >= 0 && klass < p->class_ix.n && p->class_regime[klass] >= 0;
+}
+
+bool policy_role_in_regime(const policy *p, int role) {
+  return role >= 0 && role < p->role_ix.n && p->role_in_regime[role];
+}
+
+bool policy_role_may_receive(const policy *p, int role, int klass) {
+  if (role < 0 || role >= p->role_ix.n || klass < 0 || klass >= p->class_ix.n) return false;
+  int g = p->class_regime[klass];
+  if (g < 0) return true;
+  return p->regime_role[(size_t)g * (size_t)p->role_ix.n + (size_t)role] != 0;
+}
+
+const char *policy_class_regime(const policy *p, int klass) {
+  if (!policy_class_in_regime(p, klass)) return NULL;
+  return p->regimes[p->class_regime[klass]].name;
+}
+
+const char *policy_rule_name(const policy *p, int rule) {
+  return rule >= 0 && rule < p->nrules ? p->rules[rule].name : NULL;
+}
+int policy_rule_line(const policy *p, int rule) {
+  return rule >= 0 && rule < p->nrules ? p->rules[rule].line : 0;
+}
+bool policy_rule_is_forbid(const policy *p, int rule) {
+  return rule >= 0 && rule < p->nrules && p->rules[rule].forbid;
+}

@@ -1,0 +1,201 @@
+/* test_policy_parser.c -- the policy grammar: accepted forms and every syntax error with its position. */
+#include "policy.h"
+#include "task.h"
+
+static policy_diag diag;
+
+/* Load text; expect failure with exactly one error; return it. */
+static const char *parse_error(const char *text) {
+  policy *p = policy_load_text("t.policy", text, strlen(text), &diag);
+  if (p != NULL) TASK_FAIL("policy unexpectedly loaded: %s", text);
+  ASSERT_INT_EQ(diag.count, 1);
+  return diag.errors[0].text;
+}
+
+static policy *parse_ok(const char *text) {
+  policy *p = policy_load_text("t.policy", text, strlen(text), &diag);
+  if (p == NULL) TASK_FAIL("policy failed to load: %s", diag.count ? diag.errors[0].text : "?");
+  return p;
+}
+
+#define DECLS "roles a, b\nactions r, w\nclasses c, d\n"
+
+static void test_accepted_forms(void) {
+  policy *p = parse_ok("");
+  ASSERT_INT_EQ(policy_rule_count(p), 0);
+  ASSERT_INT_EQ(policy_role_count(p), 0);
+  policy_free(p);
+
+  /* statements on one line, optional semicolons, declarations after use, several declarations */
+  p = parse_ok("permit role a action r class c; roles a; roles b actions r, w; classes c\n"
+               "classes d; set min_group_size = 7;\n"
+               "regime \"g\" { roles a; classes d; }\n"
+               "forbid \"f\" role * action * class * when level in (none, area) and "
+               "purpose in (\"x\", \"y\") and area = \"z\" and area present;\n"
+               "permit \"p\"\n  role a, b\n  action w\n  class c\n  when purpose absent\n"
+               "expect permit a r c; expect deny a r d level area area \"z\" purpose \"x\" "
+               "by \"f\"\nexpect deny b w d by default\n");
+  ASSERT_INT_EQ(policy_rule_count(p), 3);
+  ASSERT_INT_EQ(policy_role_count(p), 2);
+  ASSERT_INT_EQ(policy_action_count(p), 2);
+  ASSERT_INT_EQ(policy_class_count(p), 2);
+  ASSERT_INT_EQ(policy_expect_count(p), 3);
+  ASSERT_INT_EQ(policy_min_group_size(p), 7);
+  ASSERT(policy_rule_name(p, 0) == NULL);
+  ASSERT_STR_EQ(policy_rule_name(p, 1), "f");
+  ASSERT(policy_rule_is_forbid(p, 1));
+  ASSERT(!policy_rule_is_forbid(p, 2));
+  ASSERT_INT_EQ(policy_rule_line(p, 2), 5);
+  ASSERT_STR_EQ(policy_role_name(p, 1), "b");
+  ASSERT(policy_role_name(p, 2) == NULL);
+  ASSERT(policy_role_name(p, -1) == NULL);
+  ASSERT_INT_EQ(policy_class(p, "d"), 1);
+  ASSERT_INT_EQ(policy_class(p, "e"), -1);
+  char buf[256];
+  policy_expect_text(p, 1, buf, sizeof buf);
+  ASSERT_STR_EQ(buf, "expect deny a r d level area area \"z\" purpose \"x\" by \"f\"");
+  policy_expect_text(p, 2, buf, sizeof buf);
+  ASSERT_STR_EQ(buf, "expect deny b w d by default");
+  size_t len;
+  const char *src = policy_source(p, &len);
+  ASSERT(len > 100 && strncmp(src, "permit role a", 13) == 0);
+  ASSERT_STR_EQ(policy_filename(p), "t.policy");
+  policy_free(p);
+
+  /* names that are words elsewhere in the grammar are fine: classes area, group; role "when" */
+  p = parse_ok("roles when, level\nactions in\nclasses area, group\n"
+               "permit role when, level action in class area, group when level = area\n");
+  ASSERT_INT_EQ(policy_class(p, "area"), 0);
+  policy_free(p);
+}
+
+static void test_statement_errors(void) {
+  ASSERT_STR_EQ(parse_error("roles a\nallow a"),
+                "t.policy:2:1: expected ';' or the next statement, found 'allow'");
+  ASSERT_STR_EQ(parse_error("\n  allow a"),
+                "t.policy:2:3: expected a statement (roles, actions, classes, regime, set, permit, "
+                "forbid or expect), found 'allow'");
+  ASSERT_STR_EQ(parse_error("roles a b"), "t.policy:1:9: expected ';' or the next statement, "
+                                          "found 'b'");
+  ASSERT_STR_EQ(parse_error("roles"), "t.policy:1:6: expected a name, found end of file");
+  ASSERT_STR_EQ(parse_error("roles a,"), "t.policy:1:9: expected a name, found end of file");
+  ASSERT_STR_EQ(parse_error("roles a, permit"),
+                "t.policy:1:10: 'permit' is a keyword and cannot be used as a name");
+  ASSERT_STR_EQ(parse_error("classes \"x\""),
+                "t.policy:1:9: expected a name, found string \"x\"");
+  ASSERT_STR_EQ(parse_error(";"), "t.policy:1:1: expected a statement (roles, actions, classes, "
+                                  "regime, set, permit, forbid or expect), found ';'");
+}
+
+static void test_setting_errors(void) {
+  ASSERT_STR_EQ(parse_error("set = 3"), "t.policy:1:5: expected a setting name, found '='");
+  ASSERT_STR_EQ(parse_error("set x 3"), "t.policy:1:7: expected '=', found number 3");
+  ASSERT_STR_EQ(parse_error("set x = y"),
+                "t.policy:1:9: expected a number or a string, found 'y'");
+}
+
+static void test_rule_errors(void) {
+  ASSERT_STR_EQ(parse_error(DECLS "permit a"), "t.policy:4:8: expected 'role', found 'a'");
+  ASSERT_STR_EQ(parse_error(DECLS "permit \"\" role a action r class c"),
+                "t.policy:4:8: a rule name must not be empty");
+  ASSERT_STR_EQ(parse_error(DECLS "permit role"),
+                "t.policy:4:12: expected a role name or '*', found end of file");
+  ASSERT_STR_EQ(parse_error(DECLS "permit role a b"),
+                "t.policy:4:15: expected ',' or 'action', found 'b'");
+  ASSERT_STR_EQ(parse_error(DECLS "permit role * action"),
+                "t.policy:4:21: expected an action name or '*', found end of file");
+  ASSERT_STR_EQ(parse_error(DECLS "permit role * action r clas c"),
+                "t.policy:4:24: expected ',' or 'class', found 'clas'");
+  ASSERT_STR_EQ(parse_error(DECLS "permit role * action r class ,"),
+                "t.policy:4:30: expected a class name or '*', found ','");
+  ASSERT_STR_EQ(parse_error(DECLS "permit role * action r class c wen"),
+                "t.policy:4:32: expected ';' or the next statement, found 'wen'");
+  ASSERT_STR_EQ(parse_error(DECLS "permit role expect action r class c"),
+                "t.policy:4:13: 'expect' is a keyword and cannot be used as a name");
+}
+
+static void test_condition_errors(void) {
+  const char *head = DECLS "permit role * action * class * when ";
+  char buf[512];
+#define COND_ERR(cond) (snprintf(buf, sizeof buf, "%s%s", head, cond), parse_error(buf))
+  ASSERT_STR_EQ(COND_ERR("who = a"),
+                "t.policy:4:37: expected a condition on 'level', 'area' or 'purpose', found 'who'");
+  ASSERT_STR_EQ(COND_ERR("level group"), "t.policy:4:43: expected '=' or 'in', found 'group'");
+  ASSERT_STR_EQ(COND_ERR("level present"),
+                "t.policy:4:43: expected '=' or 'in', found 'present'");
+  ASSERT_STR_EQ(COND_ERR("level = \"area\""),
+                "t.policy:4:45: expected a level (area, group or individual), found string "
+                "\"area\"");
+  ASSERT_STR_EQ(COND_ERR("level in area"), "t.policy:4:46: expected '(', found 'area'");
+  ASSERT_STR_EQ(COND_ERR("level in (area group)"),
+                "t.policy:4:52: expected ',' or ')', found 'group'");
+  ASSERT_STR_EQ(COND_ERR("level in ()"),
+                "t.policy:4:47: expected a level (area, group or individual), found ')'");
+  ASSERT_STR_EQ(COND_ERR("purpose = x"), "t.policy:4:47: expected a string, found 'x'");
+  ASSERT_STR_EQ(COND_ERR("purpose is"),
+                "t.policy:4:45: expected '=', 'in', 'present' or 'absent', found 'is'");
+  ASSERT_STR_EQ(COND_ERR("area in (\"x\", y)"), "t.policy:4:51: expected a string, found 'y'");
+  ASSERT_STR_EQ(COND_ERR("area present and"),
+                "t.policy:4:53: expected a condition on 'level', 'area' or 'purpose', found end "
+                "of file");
+#undef COND_ERR
+}
+
+static void test_regime_errors(void) {
+  ASSERT_STR_EQ(parse_error(DECLS "regime ssp"),
+                "t.policy:4:8: expected the regime's name as a string, found 'ssp'");
+  ASSERT_STR_EQ(parse_error(DECLS "regime \"\" { roles a classes c }"),
+                "t.policy:4:8: a regime name must not be empty");
+  ASSERT_STR_EQ(parse_error(DECLS "regime \"g\" roles a"),
+                "t.policy:4:12: expected '{', found 'roles'");
+  ASSERT_STR_EQ(parse_error(DECLS "regime \"g\" { members a }"),
+                "t.policy:4:14: expected 'roles', 'classes' or '}', found 'members'");
+  ASSERT_STR_EQ(parse_error(DECLS "regime \"g\" { roles a; roles b }"),
+                "t.policy:4:23: regime \"g\" already has a 'roles' line");
+  ASSERT_STR_EQ(parse_error(DECLS "regime \"g\" { roles a }"),
+                "t.policy:4:1: regime \"g\" has no 'classes' line");
+  ASSERT_STR_EQ(parse_error(DECLS "regime \"g\" {\n classes c\n}"),
+                "t.policy:4:1: regime \"g\" has no 'roles' line");
+  ASSERT_STR_EQ(parse_error(DECLS "regime \"g\" { roles a ( }"),
+                "t.policy:4:22: expected ',', ';' or '}', found '('");
+  ASSERT_STR_EQ(parse_error(DECLS "regime \"g\" { roles * classes c }"),
+                "t.policy:4:20: expected a role name, found '*'");
+  ASSERT_STR_EQ(parse_error(DECLS "regime \"g\" { roles a classes c"),
+                "t.policy:4:31: expected ',', ';' or '}', found end of file");
+}
+
+static void test_expect_errors(void) {
+  ASSERT_STR_EQ(parse_error(DECLS "expect maybe a r c"),
+                "t.policy:4:8: expected 'permit' or 'deny', found 'maybe'");
+  ASSERT_STR_EQ(parse_error(DECLS "expect deny a r"),
+                "t.policy:4:16: expected a class name, found end of file");
+  ASSERT_STR_EQ(parse_error(DECLS "expect deny * r c"),
+                "t.policy:4:13: expected a role name, found '*'");
+  ASSERT_STR_EQ(parse_error(DECLS "expect deny a r c level high"),
+                "t.policy:4:25: expected a level (none, area, group or individual), found 'high'");
+  ASSERT_STR_EQ(parse_error(DECLS "expect deny a r c purpose \"x\" purpose \"y\""),
+                "t.policy:4:31: 'purpose' given twice in an expectation");
+  ASSERT_STR_EQ(parse_error(DECLS "expect deny a r c area x"),
+                "t.policy:4:24: expected a string, found 'x'");
+  ASSERT_STR_EQ(parse_error(DECLS "expect deny a r c by 3"),
+                "t.policy:4:22: expected a rule name as a string or 'default', found number 3");
+  ASSERT_STR_EQ(parse_error(DECLS "expect deny a r c d"),
+                "t.policy:4:19: expected ';' or the next statement, found 'd'");
+}
+
+static void test_lexer_error_through_load(void) {
+  ASSERT_STR_EQ(parse_error(DECLS "permit role a action r class c when purpose = \"x"),
+                "t.policy:4:47: unterminated string");
+}
+
+int main(void) {
+  RUN_TEST(test_accepted_forms);
+  RUN_TEST(test_statement_errors);
+  RUN_TEST(test_setting_errors);
+  RUN_TEST(test_rule_errors);
+  RUN_TEST(test_condition_errors);
+  RUN_TEST(test_regime_errors);
+  RUN_TEST(test_expect_errors);
+  RUN_TEST(test_lexer_error_through_load);
+  return 0;
+}
