@@ -7,12 +7,12 @@
 #include "cmd_server.h"
 #include "cmd_status.h"
 #include "config.h"
-/* #include "cmd_policy.h" */
+#include "cmd_policy.h"
 
 /* Adapter for command groups written as int f(int argc, char **argv, bool json). */
-/* static int run_policy(int argc, char **argv, const cli_ctx *ctx) {
+static int run_policy(int argc, char **argv, const cli_ctx *ctx) {
   return cmd_policy(argc, argv, ctx->json);
-} */
+}
 
 /* Every command: {name, function (leaf) or NULL, one-line help, sub-table (group) or NULL}.
  * To add a command group: write client/cmd_<group>.{h,c} and add one row here. */
@@ -22,7 +22,7 @@ static const cli_cmd commands[] = {
     {"server", NULL, "set or show the server to talk to", cmd_server_table, NULL},
     {"ping", cmd_ping, "check the connection and measure round trips", NULL, NULL},
     {"whoami", cmd_whoami, "show who the server says you are", NULL, NULL},
-    /* {"policy", run_policy, "check, explain and test a disclosure policy file", NULL, NULL}, */
+    {"policy", run_policy, "check, explain and test a disclosure policy file", NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
