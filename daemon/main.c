@@ -23,7 +23,7 @@ static const struct command {
   const char *args;
   const char *help;
 } commands[] = {
-    {"init", cmd_init, "DIR [--admin CARD] [--origin NAME]",
+    {"init", cmd_init, "DIR [--admin CARD] [--origin NAME] [--member CARD:ROLE]...",
      "create a daemon directory: keys, config, policy, database, first coordinator"},
     {"info", cmd_info, "DIR [--json]", "print what a client needs to connect"},
     {"run", cmd_run, "DIR [--verify quick|full]", "serve TCP and the Unix socket until SIGTERM"},
@@ -55,9 +55,13 @@ static bool wants_help(int argc, char **argv) {
 
 static int cmd_init(int argc, char **argv) {
   const char *dir = NULL, *admin = NULL, *origin = "samvirke.local/audit";
+  const char *members[64];
+  size_t nmembers = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--admin") == 0 && i + 1 < argc)
       admin = argv[++i];
+    else if (strcmp(argv[i], "--member") == 0 && i + 1 < argc && nmembers < 64)
+      members[nmembers++] = argv[++i];
     else if (strcmp(argv[i], "--origin") == 0 && i + 1 < argc)
       origin = argv[++i];
     else if (argv[i][0] != '-' && dir == NULL)
@@ -72,7 +76,7 @@ static int cmd_init(int argc, char **argv) {
     return command_usage("init", false);
   }
   char err[1024];
-  if (admin_init(dir, origin, admin, err, sizeof err) != 0) {
+  if (admin_init(dir, origin, admin, members, nmembers, err, sizeof err) != 0) {
     fprintf(stderr, "samvirked init: %s\n", err);
     return 1;
   }
