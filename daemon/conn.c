@@ -124,7 +124,8 @@ static int check_hello(const uint8_t *p, size_t n) {
   msgpack_unpacked up;
   msgpack_unpacked_init(&up);
   size_t off = 0;
-  int ok = msgpack_unpack_next(&up, (const char *)p, n, &off) == MSGPACK_UNPACK_SUCCESS &&
+  int ok = sv_msgpack_check(p, n, NULL) == 0 && /* msgpack-c trusts container headers */
+           msgpack_unpack_next(&up, (const char *)p, n, &off) == MSGPACK_UNPACK_SUCCESS &&
            off == n && up.data.type == MSGPACK_OBJECT_MAP;
   uint64_t v = 0;
   const char *client;
