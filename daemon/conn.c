@@ -299,9 +299,11 @@ void conn_accept(server *srv, uv_stream_t *listener, bool is_pipe) {
     return;
   }
   if (!is_pipe) uv_tcp_nodelay(&c->h.tcp, 1);
-  c->split = calloc(1, sizeof *c->split);
-  c->hs = noise_handshake_new(false, (const uint8_t *)SAMVIRKE_PROLOGUE, strlen(SAMVIRKE_PROLOGUE),
-                              srv->keys->noise_sk, NULL);
+  c->split = malloc(sizeof *c->split); /* 64 KiB: only split->have needs initialising */
+  if (c->split) c->split->have = 0;
+  c->hs = noise_handshake_new_with_pk(false, (const uint8_t *)SAMVIRKE_PROLOGUE,
+                                      strlen(SAMVIRKE_PROLOGUE), srv->keys->noise_sk,
+                                      srv->keys->noise_pk, NULL);
   if (c->split == NULL || c->hs == NULL) {
     conn_close(c, "out of memory");
     return;
