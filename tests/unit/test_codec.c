@@ -29,6 +29,7 @@ static const struct {
     {SV_OP_MEMBER_SHOW, "member.show", F(WHO), 0},
     {SV_OP_MEMBER_ROLE, "member.role", F(WHO) | F(ROLE), 0},
     {SV_OP_MEMBER_REVOKE, "member.revoke", F(WHO), 0},
+    {SV_OP_MEMBER_PROOF, "member.proof", F(WHO), 0},
     {SV_OP_AREA_ADD, "area.add", F(NAME), F(DESCRIPTION)},
     {SV_OP_AREA_LIST, "area.list", 0, 0},
     {SV_OP_OBS_ADD, "observation.add", F(AREA) | F(KIND) | F(CATEGORY) | F(LEVEL) | F(TEXT),
