@@ -22,6 +22,11 @@ extern const size_t default_policy_len;
 
 /* Register the first coordinator from a card file (runs one job synchronously). */
 static int register_admin(const char *dir, const char *card_path, char *err, size_t errlen) {
+  return admin_register(dir, card_path, "coordinator", err, errlen);
+}
+
+int admin_register(const char *dir, const char *card_path, const char *role, char *err,
+                   size_t errlen) {
   sv_card card;
   if (card_read_file(card_path, &card, err, errlen) != KEYS_OK) return -1;
   config cfg;
@@ -34,7 +39,7 @@ static int register_admin(const char *dir, const char *card_path, char *err, siz
   store *st = store_open(&cfg, keys, STORE_VERIFY_FULL, err, errlen);
   job *j = job_new();
   if (st == NULL || j == NULL) goto out;
-  if (ops_member_register_job(j, &card, "coordinator", "samvirked init") != 0) {
+  if (ops_member_register_job(j, &card, role, "samvirked init") != 0) {
     snprintf(err, errlen, "out of memory");
     goto out;
   }
@@ -44,7 +49,7 @@ static int register_admin(const char *dir, const char *card_path, char *err, siz
   }
   char fp[CARD_FINGERPRINT_LEN];
   card_fingerprint(&card, fp);
-  printf("registered %s as coordinator (fingerprint %s, audit #%llu)\n", card.name, fp,
+  printf("registered %s as %s (fingerprint %s, audit #%llu)\n", card.name, role, fp,
          (unsigned long long)j->audit_seq);
   rc = 0;
 out:

@@ -14,6 +14,14 @@ void conn_job_submitted(conn *c);
 static const op_entry op_table[SV_OP__COUNT] = {
     [SV_OP_PING] = {"connect", "session", true, ops_ping_prepare, NULL},
     [SV_OP_WHOAMI] = {"connect", "session", true, ops_whoami_prepare, NULL},
+    [SV_OP_AUDIT_CHECKPOINT] = {"read", "audit", false, ops_audit_checkpoint_prepare,
+                                ops_audit_checkpoint_exec},
+    [SV_OP_AUDIT_ENTRIES] = {"read", "audit", false, ops_audit_entries_prepare,
+                             ops_audit_entries_exec},
+    [SV_OP_AUDIT_INCLUSION] = {"read", "audit", false, ops_audit_inclusion_prepare,
+                               ops_audit_inclusion_exec},
+    [SV_OP_AUDIT_CONSISTENCY] = {"read", "audit", false, ops_audit_consistency_prepare,
+                                 ops_audit_consistency_exec},
 };
 
 const op_entry *dispatch_op(enum sv_op op) {
