@@ -76,7 +76,13 @@ class Daemon:
         self.proc = subprocess.Popen([SAMVIRKED, "run", self.dir] + list(extra),
                                      stdout=self.log, stderr=self.log)
         if expect_fail:
-            rc = self.proc.wait(timeout=30)
+            try:
+                rc = self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                self.proc = None
+                fail("samvirked was expected to refuse but kept running:\n" + self.read_log())
             self.proc = None
             return rc
         deadline = time.time() + 20
