@@ -23,8 +23,8 @@ static const struct command {
   const char *args;
   const char *help;
 } commands[] = {
-    {"init", cmd_init, "DIR [--admin CARD] [--member CARD:ROLE]... [--origin NAME]",
-     "create a daemon directory: keys, config, policy, database, first members"},
+    {"init", cmd_init, "DIR [--admin CARD] [--origin NAME] [--member CARD:ROLE]...",
+     "create a daemon directory: keys, config, policy, database, first coordinator"},
     {"info", cmd_info, "DIR [--json]", "print what a client needs to connect"},
     {"run", cmd_run, "DIR [--verify quick|full]", "serve TCP and the Unix socket until SIGTERM"},
 };
@@ -55,12 +55,12 @@ static bool wants_help(int argc, char **argv) {
 
 static int cmd_init(int argc, char **argv) {
   const char *dir = NULL, *admin = NULL, *origin = "samvirke.local/audit";
-  const char *members[16];
-  int nmembers = 0;
+  const char *members[64];
+  size_t nmembers = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--admin") == 0 && i + 1 < argc)
       admin = argv[++i];
-    else if (strcmp(argv[i], "--member") == 0 && i + 1 < argc && nmembers < 16)
+    else if (strcmp(argv[i], "--member") == 0 && i + 1 < argc && nmembers < 64)
       members[nmembers++] = argv[++i];
     else if (strcmp(argv[i], "--origin") == 0 && i + 1 < argc)
       origin = argv[++i];
@@ -75,30 +75,10 @@ static int cmd_init(int argc, char **argv) {
     fprintf(stderr, "samvirked init: missing DIR\n");
     return command_usage("init", false);
   }
-  /* --member CARD:ROLE (the last ':' separates, so a path may contain ':'). */
-  char paths[16][1024];
-  const char *roles[16];
-  for (int k = 0; k < nmembers; k++) {
-    const char *colon = strrchr(members[k], ':');
-    size_t plen = colon ? (size_t)(colon - members[k]) : 0;
-    if (colon == NULL || plen == 0 || plen >= sizeof paths[k] || colon[1] == '\0') {
-      fprintf(stderr, "samvirked init: --member takes CARD:ROLE, got '%s'\n", members[k]);
-      return 2;
-    }
-    memcpy(paths[k], members[k], plen);
-    paths[k][plen] = '\0';
-    roles[k] = colon + 1;
-  }
   char err[1024];
-  if (admin_init(dir, origin, admin, err, sizeof err) != 0) {
+  if (admin_init(dir, origin, admin, members, nmembers, err, sizeof err) != 0) {
     fprintf(stderr, "samvirked init: %s\n", err);
     return 1;
-  }
-  for (int k = 0; k < nmembers; k++) {
-    if (admin_register(dir, paths[k], roles[k], err, sizeof err) != 0) {
-      fprintf(stderr, "samvirked init: %s\n", err);
-      return 1;
-    }
   }
   printf("initialised %s\n", dir);
   return 0;
