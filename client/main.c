@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_audit.h"
 #include "cmd_identity.h"
 #include "cmd_server.h"
 #include "cmd_status.h"
@@ -23,6 +24,7 @@ static const cli_cmd commands[] = {
     {"ping", cmd_ping, "check the connection and measure round trips", NULL, NULL},
     {"whoami", cmd_whoami, "show who the server says you are", NULL, NULL},
     {"policy", run_policy, "check, explain and test a disclosure policy file", NULL, NULL},
+    {"audit", NULL, "fetch, verify, show and prove the audit trail", cmd_audit_table, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
