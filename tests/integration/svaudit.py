@@ -89,7 +89,7 @@ def verify_consistency(size1, size2, proof, root1, root2):
 
 def parse_vkey(vkey):
     """C2SP verifier key `name+hexid+base64(0x01||pk)` -> (name, key id bytes, public key)."""
-    name, hexid, b64 = vkey.split("+")
+    name, hexid, b64 = vkey.split("+", 2)
     raw = base64.b64decode(b64, validate=True)
     assert raw[0] == 1 and len(raw) == 33
     kid = hashlib.sha256(name.encode() + b"\n" + raw).digest()[:4]
