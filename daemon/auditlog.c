@@ -21,9 +21,9 @@
 /* Logs up to this size are re-hashed in full at start-up unless quick mode is asked for. */
 #define AUTO_FULL_LIMIT 200000
 /* Quick mode still re-hashes the newest entries: those after the last multiple of 2^this
- * below size - 2^this (between 2^16 and 2^17 entries), where a crash or an edit of recent
+ * below size - 2^this (between 2^13 and 2^14 entries), where a crash or an edit of recent
  * rows would show. */
-#define QUICK_TAIL_LEVEL 16
+#define QUICK_TAIL_LEVEL 13
 
 struct auditlog {
   store *st;
