@@ -4,6 +4,7 @@
 
 #include "log.h"
 #include "ops.h"
+#include "ops_member.h"
 #include "server.h"
 #include "util.h"
 
@@ -22,6 +23,15 @@ static const op_entry op_table[SV_OP__COUNT] = {
                                ops_audit_inclusion_exec},
     [SV_OP_AUDIT_CONSISTENCY] = {"read", "audit", false, ops_audit_consistency_prepare,
                                  ops_audit_consistency_exec},
+    [SV_OP_ENROLL] = {"connect", "directory", true, ops_enroll_prepare, ops_enroll_exec},
+    [SV_OP_MEMBER_INVITE] = {"manage", "directory", false, ops_member_invite_prepare,
+                             ops_member_invite_exec},
+    [SV_OP_MEMBER_LIST] = {"read", "directory", false, NULL, ops_member_list_exec},
+    [SV_OP_MEMBER_SHOW] = {"read", "directory", false, NULL, ops_member_show_exec},
+    [SV_OP_MEMBER_ROLE] = {"manage", "directory", false, ops_member_role_prepare,
+                           ops_member_role_exec},
+    [SV_OP_MEMBER_REVOKE] = {"manage", "directory", false, NULL, ops_member_revoke_exec},
+    [SV_OP_MEMBER_PROOF] = {"read", "directory", false, NULL, ops_member_proof_exec},
 };
 
 const op_entry *dispatch_op(enum sv_op op) {
