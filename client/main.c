@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_audit.h"
 #include "cmd_identity.h"
 #include "cmd_member.h"
 #include "cmd_server.h"
@@ -27,6 +28,7 @@ static const cli_cmd commands[] = {
     {"member", NULL, "invite, list, show, change, revoke and verify members", cmd_member_table,
      NULL},
     {"policy", run_policy, "check, explain and test a disclosure policy file", NULL, NULL},
+    {"audit", NULL, "fetch, verify, show and prove the audit trail", cmd_audit_table, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -207,6 +207,7 @@ static void run_batch(store *st, job *head) {
   }
   if (auditlog_sign_checkpoint(st->al, err, sizeof err) != 0) goto fail_tx;
   if (exec_sql(st->db, "COMMIT", err, sizeof err) != 0) goto fail_tx;
+  auditlog_committed(st->al);
   return;
 fail_tx:
   exec_sql(st->db, "ROLLBACK", err + 128, sizeof err - 128);

@@ -39,6 +39,7 @@ run "$BIN/bench_load" --daemon-pid="$DAEMON_PID" "127.0.0.1:$PORT" "$SERVER_KEY"
 run "$BIN/bench_handshake"
 run "$BIN/bench_merkle"
 run "$BIN/bench_policy" "$SRC/policy/default.policy"
+SAMVIRKED="$SAMVIRKED" SAMVIRKE="$BUILD/client/samvirke" run "$BIN/bench_audit" "${BENCH_AUDIT_ENTRIES:-1000000}"
 
 kill -TERM "$DAEMON_PID" && wait "$DAEMON_PID" || { echo "bench: daemon did not exit cleanly" >&2; rc=1; }
 DAEMON_PID=""
