@@ -13,7 +13,7 @@
 #define ENVELOPE_ID_LEN 16
 #define ENVELOPE_KEYID_LEN 8          /* a card's key id as bytes (first 8 of SHA-256(sign_pk)) */
 #define ENVELOPE_MAX_RECIPIENTS 64
-#define ENVELOPE_CLASS_MAX 32         /* bytes of [a-z0-9_-], at least 1 */
+#define ENVELOPE_CLASS_MAX 31         /* bytes of [a-z0-9_-], at least 1 */
 #define ENVELOPE_AREA_MAX 255         /* bytes of UTF-8 without controls, may be empty */
 #define ENVELOPE_PURPOSE_MAX 255      /* bytes of UTF-8 without controls, may be empty */
 #define ENVELOPE_WRAP_LEN 80          /* ephemeral public key 32 + wrapped content key 48 */
