@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "cmd_identity.h"
+#include "cmd_member.h"
 #include "cmd_server.h"
 #include "cmd_status.h"
 #include "config.h"
@@ -22,6 +23,9 @@ static const cli_cmd commands[] = {
     {"server", NULL, "set or show the server to talk to", cmd_server_table, NULL},
     {"ping", cmd_ping, "check the connection and measure round trips", NULL, NULL},
     {"whoami", cmd_whoami, "show who the server says you are", NULL, NULL},
+    {"enroll", cmd_enroll, "join a team with an invite code", NULL, NULL},
+    {"member", NULL, "invite, list, show, change, revoke and verify members", cmd_member_table,
+     NULL},
     {"policy", run_policy, "check, explain and test a disclosure policy file", NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

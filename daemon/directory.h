@@ -33,6 +33,8 @@ void directory_free(directory *d);
 int directory_put(directory *d, const dir_member *m);
 /* Find an active (not revoked) member by Noise static key; NULL when none. */
 const dir_member *directory_by_noise(const directory *d, const uint8_t pk[32]);
+/* Find a revoked member by Noise static key (to refuse it with a reason); NULL when none. */
+const dir_member *directory_revoked_by_noise(const directory *d, const uint8_t pk[32]);
 const dir_member *directory_by_id(const directory *d, int64_t id);
 /* Find a member (revoked ones included) by its 16-hex-digit key id; NULL when none. */
 const dir_member *directory_by_keyid(const directory *d, const char *keyid);

@@ -4,6 +4,7 @@
 
 #include "log.h"
 #include "ops.h"
+#include "ops_member.h"
 #include "server.h"
 #include "util.h"
 
@@ -18,6 +19,15 @@ static const op_entry op_table[SV_OP__COUNT] = {
     [SV_OP_NOTE_LIST] = {"connect", "session", false, NULL, ops_note_list_exec},
     [SV_OP_NOTE_FETCH] = {"connect", "session", false, ops_note_id_prepare, ops_note_fetch_exec},
     [SV_OP_NOTE_ACK] = {"connect", "session", false, ops_note_id_prepare, ops_note_ack_exec},
+    [SV_OP_ENROLL] = {"connect", "directory", true, ops_enroll_prepare, ops_enroll_exec},
+    [SV_OP_MEMBER_INVITE] = {"manage", "directory", false, ops_member_invite_prepare,
+                             ops_member_invite_exec},
+    [SV_OP_MEMBER_LIST] = {"read", "directory", false, NULL, ops_member_list_exec},
+    [SV_OP_MEMBER_SHOW] = {"read", "directory", false, NULL, ops_member_show_exec},
+    [SV_OP_MEMBER_ROLE] = {"manage", "directory", false, ops_member_role_prepare,
+                           ops_member_role_exec},
+    [SV_OP_MEMBER_REVOKE] = {"manage", "directory", false, NULL, ops_member_revoke_exec},
+    [SV_OP_MEMBER_PROOF] = {"read", "directory", false, NULL, ops_member_proof_exec},
 };
 
 const op_entry *dispatch_op(enum sv_op op) {

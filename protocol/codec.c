@@ -75,6 +75,7 @@ static const struct op_desc {
     [SV_OP_NOTE_LIST] = {"note.list", 0, 0},
     [SV_OP_NOTE_FETCH] = {"note.fetch", R(NOTE), 0},
     [SV_OP_NOTE_ACK] = {"note.ack", R(NOTE), 0},
+    [SV_OP_MEMBER_PROOF] = {"member.proof", R(WHO), 0},
 };
 #undef R
 

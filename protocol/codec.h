@@ -34,6 +34,7 @@ enum sv_op {
   SV_OP_NOTE_LIST,
   SV_OP_NOTE_FETCH,
   SV_OP_NOTE_ACK,
+  SV_OP_MEMBER_PROOF,
   SV_OP__COUNT
 };
 
