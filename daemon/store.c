@@ -53,7 +53,7 @@ static const char schema_sql[] =
     " send_seq INTEGER NOT NULL);"
     "CREATE INDEX notes_expires ON notes(expires);"
     "CREATE TABLE note_recipients(note BLOB NOT NULL, member INTEGER NOT NULL,"
-    " role TEXT NOT NULL, acked INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(note, member))"
+    " role TEXT NOT NULL DEFAULT '', acked INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(note, member))"
     " WITHOUT ROWID;"
     "CREATE INDEX note_recipients_member ON note_recipients(member, acked);";
 
