@@ -125,7 +125,8 @@ static int check_hello(const uint8_t *p, size_t n) {
   msgpack_unpacked up;
   msgpack_unpacked_init(&up);
   size_t off = 0;
-  int ok = msgpack_unpack_next(&up, (const char *)p, n, &off) == MSGPACK_UNPACK_SUCCESS &&
+  int ok = sv_msgpack_check(p, n, NULL) == 0 && /* msgpack-c trusts container headers */
+           msgpack_unpack_next(&up, (const char *)p, n, &off) == MSGPACK_UNPACK_SUCCESS &&
            off == n && up.data.type == MSGPACK_OBJECT_MAP;
   uint64_t v = 0;
   const char *client;
@@ -344,9 +345,11 @@ void conn_accept(server *srv, uv_stream_t *listener, bool is_pipe) {
     return;
   }
   if (!is_pipe) uv_tcp_nodelay(&c->h.tcp, 1);
-  c->split = calloc(1, sizeof *c->split);
-  c->hs = noise_handshake_new(false, (const uint8_t *)SAMVIRKE_PROLOGUE, strlen(SAMVIRKE_PROLOGUE),
-                              srv->keys->noise_sk, NULL);
+  c->split = malloc(sizeof *c->split); /* 64 KiB: only split->have needs initialising */
+  if (c->split) c->split->have = 0;
+  c->hs = noise_handshake_new_with_pk(false, (const uint8_t *)SAMVIRKE_PROLOGUE,
+                                      strlen(SAMVIRKE_PROLOGUE), srv->keys->noise_sk,
+                                      srv->keys->noise_pk, NULL);
   if (c->split == NULL || c->hs == NULL) {
     conn_close(c, "out of memory");
     return;
