@@ -44,6 +44,7 @@ static const struct {
     {SV_OP_NOTE_LIST, "note.list", 0, 0},
     {SV_OP_NOTE_FETCH, "note.fetch", F(NOTE), 0},
     {SV_OP_NOTE_ACK, "note.ack", F(NOTE), 0},
+    {SV_OP_MEMBER_PROOF, "member.proof", F(WHO), 0},
 };
 #define NSPEC (sizeof op_spec / sizeof op_spec[0])
 
