@@ -6,6 +6,7 @@
 #include "cmd_audit.h"
 #include "cmd_identity.h"
 #include "cmd_member.h"
+#include "cmd_note.h"
 #include "cmd_server.h"
 #include "cmd_status.h"
 #include "config.h"
@@ -26,6 +27,8 @@ static const cli_cmd commands[] = {
     {"whoami", cmd_whoami, "show who the server says you are", NULL, NULL},
     {"enroll", cmd_enroll, "join a team with an invite code", NULL, NULL},
     {"member", NULL, "invite, list, show, change, revoke and verify members", cmd_member_table,
+     NULL},
+    {"note", NULL, "send, list, read, acknowledge and watch restricted notes", cmd_note_table,
      NULL},
     {"policy", run_policy, "check, explain and test a disclosure policy file", NULL, NULL},
     {"audit", NULL, "fetch, verify, show and prove the audit trail", cmd_audit_table, NULL},

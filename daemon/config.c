@@ -43,6 +43,8 @@ static const char template_text[] =
     "# Restricted notes: largest envelope (bytes) and time-to-live for undelivered notes (s).\n"
     "note_max = 4194304\n"
     "note_ttl = 2592000\n"
+    "# How often (ms) the daemon looks for expired notes to delete.\n"
+    "note_sweep_ms = 60000\n"
     "# Default lifetime of member invites (s).\n"
     "invite_ttl = 259200\n"
     "# Longest observation or intervention text (bytes).\n"
@@ -67,6 +69,7 @@ void config_defaults(config *c, const char *dir) {
   c->max_inflight = 256;
   c->note_max = 4u << 20;
   c->note_ttl = 30u * 24 * 3600;
+  c->note_sweep_ms = 60000;
   c->invite_ttl = 72u * 3600;
   c->text_max = 4000;
   c->batch_max = 512;
@@ -117,6 +120,7 @@ static int apply(config *c, const char *k, const char *v, char *err, size_t errl
   NUM("max_inflight", max_inflight, 1, 65536)
   NUM("note_max", note_max, 1024, 1u << 28)
   NUM("note_ttl", note_ttl, 1, UINT64_C(10) * 365 * 86400)
+  NUM("note_sweep_ms", note_sweep_ms, 100, 86400000)
   NUM("invite_ttl", invite_ttl, 60, UINT64_C(365) * 86400)
   NUM("text_max", text_max, 16, 1u << 20)
   NUM("batch_max", batch_max, 1, 100000)

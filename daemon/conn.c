@@ -7,6 +7,7 @@
 
 #include "codec.h"
 #include "log.h"
+#include "ops.h"
 #include "server.h"
 #include "util.h"
 
@@ -395,6 +396,9 @@ static void apply_effect(server *srv, job *j) {
     }
     break;
   case EFFECT_NOTE_STORED:
+  case EFFECT_NOTE_PUSH:
+  case EFFECT_NOTE_SWEPT:
+    ops_note_effect(srv, j);
     break;
   }
 }
@@ -417,8 +421,9 @@ void conn_job_done(job *j, void *ctx) {
         sv_response_pack_error(&pk, j->req.id, j->audited, j->audit_seq, j->err, j->errmsg);
       conn_send_frame(c, sb.data, sb.size);
       msgpack_sbuffer_destroy(&sb);
-      if (c->inflight < srv->cfg.max_inflight / 2) conn_pause(c, false);
     }
+    /* Internal jobs (note deliveries) count too: resume once enough have come back. */
+    if (c->state == CONN_OPEN && c->inflight < srv->cfg.max_inflight / 2) conn_pause(c, false);
     conn_maybe_free(c);
   }
   job_free(j);

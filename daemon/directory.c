@@ -49,6 +49,16 @@ const dir_member *directory_by_id(const directory *d, int64_t id) {
   return NULL;
 }
 
+const dir_member *directory_by_keyid(const directory *d, const char *keyid) {
+  const dir_member *found = NULL;
+  for (size_t i = 0; i < d->n; i++) {
+    if (strcmp(d->m[i].keyid, keyid) != 0) continue;
+    if (!d->m[i].revoked) return &d->m[i];
+    found = &d->m[i];
+  }
+  return found;
+}
+
 static void copy_blob(uint8_t *out, size_t n, sqlite3_stmt *s, int col) {
   const void *b = sqlite3_column_blob(s, col);
   if (b != NULL && (size_t)sqlite3_column_bytes(s, col) == n)
@@ -72,11 +82,20 @@ void directory_row(sqlite3_stmt *s, dir_member *m) {
   copy_blob(m->noise_pk, 32, s, 5);
   copy_blob(m->enc_pk, 32, s, 6);
   m->revoked = sqlite3_column_int(s, 7) != 0;
+  for (int i = 8; i < sqlite3_column_count(s); i++) {
+    const char *name = sqlite3_column_name(s, i);
+    if (name == NULL || strcmp(name, "card") != 0) continue;
+    sv_card card;
+    const void *b = sqlite3_column_blob(s, i);
+    if (b != NULL && card_decode(b, (size_t)sqlite3_column_bytes(s, i), &card) == KEYS_OK)
+      memcpy(m->sign_pk, card.sign_pk, 32);
+    break;
+  }
 }
 
 int directory_load(directory *d, sqlite3 *db, char *err, size_t errlen) {
   sqlite3_stmt *s = NULL;
-  if (sqlite3_prepare_v2(db, "SELECT " DIRECTORY_COLUMNS " FROM members", -1, &s, NULL) !=
+  if (sqlite3_prepare_v2(db, "SELECT " DIRECTORY_COLUMNS ", card FROM members", -1, &s, NULL) !=
       SQLITE_OK) {
     snprintf(err, errlen, "%s", sqlite3_errmsg(db));
     return -1;

@@ -23,6 +23,10 @@ static const op_entry op_table[SV_OP__COUNT] = {
                                ops_audit_inclusion_exec},
     [SV_OP_AUDIT_CONSISTENCY] = {"read", "audit", false, ops_audit_consistency_prepare,
                                  ops_audit_consistency_exec},
+    [SV_OP_NOTE_SEND] = {"send", NULL, false, ops_note_send_prepare, ops_note_send_exec},
+    [SV_OP_NOTE_LIST] = {"connect", "session", false, NULL, ops_note_list_exec},
+    [SV_OP_NOTE_FETCH] = {"connect", "session", false, ops_note_id_prepare, ops_note_fetch_exec},
+    [SV_OP_NOTE_ACK] = {"connect", "session", false, ops_note_id_prepare, ops_note_ack_exec},
     [SV_OP_ENROLL] = {"connect", "directory", true, ops_enroll_prepare, ops_enroll_exec},
     [SV_OP_MEMBER_INVITE] = {"manage", "directory", false, ops_member_invite_prepare,
                              ops_member_invite_exec},
@@ -59,6 +63,7 @@ void dispatch_pack_member(msgpack_packer *pk, const dir_member *m) {
   sv_pack_str(pk, m->fingerprint);
 }
 
+void dispatch_submit(server *srv, job *j);
 static void submit(server *srv, job *j) {
   memcpy(j->policy_hash, srv->policy_hash, 32);
   if (j->conn)
@@ -159,15 +164,26 @@ void dispatch_frame(conn *c, const uint8_t *frame, size_t len) {
   enum sv_err guard = j->err;
   char guard_msg[sizeof j->errmsg];
   memcpy(guard_msg, j->errmsg, sizeof guard_msg);
+  char guard_rule[sizeof j->rule]; /* set by prepare when a further decision denied */
+  memcpy(guard_rule, j->rule, sizeof guard_rule);
   j->err = SV_OK;
   decide(srv, j, srv->op_action[j->req.op], j->klass[0] ? j->klass : NULL, level);
-  if (j->permit && guard != SV_OK) job_fail(j, guard, "%s", guard_msg);
+  if (j->permit && guard != SV_OK) {
+    job_fail(j, guard, "%s", guard_msg);
+    if (guard == SV_ERR_DENIED && guard_rule[0]) {
+      /* prepare asked the policy more (a note's recipients) and was refused: log that rule */
+      j->permit = false;
+      memcpy(j->rule, guard_rule, sizeof j->rule);
+    }
+  }
   if (j->err != SV_OK) {
     j->exec = NULL;
     msgpack_sbuffer_clear(&j->result);
   }
   submit(srv, j);
 }
+
+void dispatch_submit(server *srv, job *j) { submit(srv, j); }
 
 void dispatch_internal(server *srv, const char *op, const char *klass, const char *object,
                        const char *rule) {

@@ -30,7 +30,9 @@ typedef int (*job_exec_fn)(struct store *st, struct job *job);
 
 /* A change the loop thread must apply after the commit (directory cache, connections). */
 enum job_effect { EFFECT_NONE = 0, EFFECT_MEMBER_ADDED, EFFECT_MEMBER_CHANGED, EFFECT_MEMBER_REVOKED,
-                  EFFECT_NOTE_STORED };
+                  EFFECT_NOTE_STORED, /* a note was stored: push it to connected recipients */
+                  EFFECT_NOTE_PUSH,   /* a delivery is audited: send the pushed frame */
+                  EFFECT_NOTE_SWEPT   /* expired notes were deleted: next expiry time */ };
 
 typedef struct job {
   struct job *next;

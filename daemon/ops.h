@@ -23,4 +23,18 @@ int ops_audit_consistency_exec(store *st, job *j);
 /* Pack a result map header into j->result and return the packer (helper for handlers). */
 void ops_result_packer(job *j, msgpack_packer *pk);
 
+/* ops_note.c: restricted notes (relay of end-to-end encrypted envelopes) */
+int ops_note_send_prepare(server *srv, job *j, int *level);
+int ops_note_send_exec(struct store *st, job *j);
+int ops_note_id_prepare(server *srv, job *j, int *level);
+int ops_note_list_exec(struct store *st, job *j);
+int ops_note_fetch_exec(struct store *st, job *j);
+int ops_note_ack_exec(struct store *st, job *j);
+/* Loop thread: apply EFFECT_NOTE_STORED / _PUSH / _SWEPT of a finished job. */
+void ops_note_effect(server *srv, job *j);
+/* Start-up (before the storage thread runs): learn the earliest pending expiry. 0 or -1. */
+int ops_note_init(server *srv, char *err, size_t errlen);
+/* Periodic: submit an expiry job if a stored note has passed its time-to-live. */
+void ops_note_sweep(server *srv);
+
 #endif

@@ -81,6 +81,7 @@ int ops_member_insert(store *st, job *j, const sv_card *card, const char *role) 
   memcpy(m->fingerprint, fp, sizeof fp);
   memcpy(m->noise_pk, card->noise_pk, 32);
   memcpy(m->enc_pk, card->enc_pk, 32);
+  memcpy(m->sign_pk, card->sign_pk, 32);
   free(j->effect_data);
   j->effect_data = m;
   j->effect = EFFECT_MEMBER_ADDED;

@@ -11,6 +11,7 @@
 
 #include "auditlog.h"
 #include "log.h"
+#include "ops.h"
 #include "util.h"
 
 /* Load and check the policy file; on success replaces srv->pol. Returns 0 or -1 with the
@@ -108,7 +109,8 @@ static void on_signal(uv_signal_t *h, int signum) {
 }
 
 static void on_sweep(uv_timer_t *t) {
-  (void)t; /* periodic maintenance hook (note expiry) */
+  server *srv = t->data;
+  if (!srv->stopping) ops_note_sweep(srv);
 }
 
 static int listen_tcp(server *srv) {
@@ -194,7 +196,11 @@ int server_run(const char *dir, enum store_verify verify) {
   uv_signal_start(&srv->sighup, on_signal, SIGHUP);
   uv_timer_init(&loop, &srv->sweep);
   srv->sweep.data = srv;
-  uv_timer_start(&srv->sweep, on_sweep, 60000, 60000);
+  if (ops_note_init(srv, err, sizeof err) != 0) {
+    log_error("cannot read pending notes: %s", err);
+    goto fail_loop;
+  }
+  uv_timer_start(&srv->sweep, on_sweep, srv->cfg.note_sweep_ms, srv->cfg.note_sweep_ms);
   uint64_t log_size = auditlog_size(store_auditlog(srv->st));
   if (store_start(srv->st, &loop, conn_job_done, srv) != 0) {
     log_error("cannot start the storage thread");

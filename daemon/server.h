@@ -70,6 +70,8 @@ typedef struct server {
   bool tcp_on, pipe_on;
   uv_signal_t sigterm, sigint, sighup;
   uv_timer_t sweep;       /* periodic: note TTL expiry */
+  uint64_t note_next_expiry; /* earliest expiry of a stored note (Unix s), UINT64_MAX: none */
+  bool note_sweeping;        /* an expiry job is in flight */
   conn *conns;            /* open connections */
   uint32_t nconns;
   uint64_t next_conn_id;
@@ -100,5 +102,7 @@ void dispatch_pack_member(msgpack_packer *pk, const dir_member *m);
 void dispatch_internal(server *srv, const char *op, const char *klass, const char *object,
                        const char *rule);
 const op_entry *dispatch_op(enum sv_op op);
+/* Submit a prepared job (member request or internal) to storage, counting it in flight. */
+void dispatch_submit(server *srv, job *j);
 
 #endif

@@ -45,10 +45,16 @@ static const char schema_sql[] =
     "CREATE TABLE interventions(id INTEGER PRIMARY KEY, area INTEGER NOT NULL REFERENCES areas(id),"
     " level TEXT NOT NULL, step TEXT NOT NULL, status TEXT NOT NULL, text TEXT NOT NULL,"
     " author INTEGER NOT NULL, created INTEGER NOT NULL, updated INTEGER NOT NULL);"
-    "CREATE TABLE notes(id BLOB PRIMARY KEY, sender INTEGER NOT NULL, class TEXT NOT NULL,"
-    " envelope BLOB NOT NULL, created INTEGER NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;"
+    /* Restricted notes: the envelope is ciphertext; the other columns copy its cleartext
+     * header. note_recipients.role is the recipient's role when the daemon decided `receive`. */
+    "CREATE TABLE notes(id BLOB PRIMARY KEY, sender INTEGER NOT NULL, sender_keyid TEXT NOT NULL,"
+    " class TEXT NOT NULL, area TEXT NOT NULL, purpose TEXT NOT NULL, envelope BLOB NOT NULL,"
+    " size INTEGER NOT NULL, created INTEGER NOT NULL, expires INTEGER NOT NULL,"
+    " send_seq INTEGER NOT NULL);"
+    "CREATE INDEX notes_expires ON notes(expires);"
     "CREATE TABLE note_recipients(note BLOB NOT NULL, member INTEGER NOT NULL,"
-    " acked INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(note, member)) WITHOUT ROWID;"
+    " role TEXT NOT NULL DEFAULT '', acked INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(note, member))"
+    " WITHOUT ROWID;"
     "CREATE INDEX note_recipients_member ON note_recipients(member, acked);";
 
 struct store {

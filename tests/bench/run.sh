@@ -40,6 +40,8 @@ run "$BIN/bench_handshake"
 run "$BIN/bench_merkle"
 run "$BIN/bench_policy" "$SRC/policy/default.policy"
 SAMVIRKED="$SAMVIRKED" SAMVIRKE="$BUILD/client/samvirke" run "$BIN/bench_audit" "${BENCH_AUDIT_ENTRIES:-1000000}"
+# bench_notes starts its own daemon with 52 registered members (50 senders, 2 recipients)
+run "$BIN/bench_notes" "$SAMVIRKED"
 
 kill -TERM "$DAEMON_PID" && wait "$DAEMON_PID" || { echo "bench: daemon did not exit cleanly" >&2; rc=1; }
 DAEMON_PID=""

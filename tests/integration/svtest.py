@@ -53,8 +53,8 @@ class Daemon:
         args = [SAMVIRKED, "init", self.dir]
         if admin_card:
             args += ["--admin", admin_card]
-        for card, role in members:
-            args += ["--member", "%s:%s" % (card, role)]
+        for m in members:  # "CARDFILE:ROLE" or (cardfile, role)
+            args += ["--member", m if isinstance(m, str) else "%s:%s" % m]
         subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
         conf_path = os.path.join(self.dir, "samvirked.conf")
         text = open(conf_path).read().replace("listen = 127.0.0.1:7350",

@@ -1,0 +1,575 @@
+/* ops_note.c -- restricted notes: relay end-to-end encrypted envelopes (send, list, fetch, ack),
+ * push deliveries to connected recipients after they are audited, expire undelivered notes. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auditlog.h"
+#include "envelope.h"
+#include "log.h"
+#include "ops.h"
+#include "util.h"
+
+#define NOTE_LIST_MAX 1000 /* most entries one note.list returns (oldest first) */
+
+/* What note.send's prepare decided, carried to exec and back to the loop thread as the
+ * EFFECT_NOTE_STORED payload (j->effect_data). */
+typedef struct note_plan {
+  envelope_header h;
+  char sender_keyid[CARD_KEYID_HEX];
+  uint64_t expires;
+  size_t n;
+  int64_t member[ENVELOPE_MAX_RECIPIENTS];
+  char role[ENVELOPE_MAX_RECIPIENTS][32];
+} note_plan;
+
+/* EFFECT_NOTE_PUSH payload: the pushed frame's fields and a copy of the envelope. */
+typedef struct note_push {
+  uint8_t id[ENVELOPE_ID_LEN];
+  char from[CARD_KEYID_HEX];
+  char klass[ENVELOPE_CLASS_MAX + 1];
+  size_t len;
+  uint8_t env[];
+} note_push;
+
+/* EFFECT_NOTE_SWEPT payload. */
+typedef struct note_sweep {
+  uint64_t now;
+  uint64_t next;      /* earliest remaining expiry, UINT64_MAX when none */
+  int64_t expired;    /* notes deleted because their time-to-live passed */
+  int64_t orphaned;   /* notes deleted because no recipient was left (revocations) */
+} note_sweep;
+
+static void note_object(char *out, size_t n, const uint8_t id[ENVELOPE_ID_LEN]) {
+  char hex[2 * ENVELOPE_ID_LEN + 1];
+  util_hex(hex, id, ENVELOPE_ID_LEN);
+  snprintf(out, n, "note:%s", hex);
+}
+
+/* ---- note.send ---------------------------------------------------------------------------- */
+
+/* Guards of note.send (loop thread): envelope shape, sender, size, signature, and that the
+ * policy lets every recipient's role receive the header's class with its purpose. The sender's
+ * own `send` decision is made by dispatch with the class, level and purpose set here. */
+int ops_note_send_prepare(server *srv, job *j, int *level) {
+  const sv_bin *e = &j->req.a.envelope;
+  note_plan *p = calloc(1, sizeof *p);
+  if (p == NULL) {
+    job_fail(j, SV_ERR_INTERNAL, "out of memory");
+    return -1;
+  }
+  free(j->effect_data);
+  j->effect_data = p;
+  if (envelope_parse(e->ptr, e->len, &p->h) != ENVELOPE_OK) {
+    job_fail(j, SV_ERR_BAD_REQUEST, "the envelope is malformed (see PROTOCOL.md, note envelopes)");
+    return -1;
+  }
+  envelope_header *h = &p->h;
+  snprintf(j->klass, sizeof j->klass, "%s", h->klass);
+  snprintf(j->purpose, sizeof j->purpose, "%s", h->purpose);
+  note_object(j->object, sizeof j->object, h->id);
+  int lv = policy_level_parse(h->klass);
+  *level = lv > 0 ? lv : POLICY_LEVEL_NONE;
+  if (h->area[0] && sv_request_set_str(&j->req, SV_F_AREA, h->area) != 0) {
+    job_fail(j, SV_ERR_INTERNAL, "out of memory");
+    return -1;
+  }
+  util_hex(p->sender_keyid, h->sender, ENVELOPE_KEYID_LEN);
+  if (strcmp(p->sender_keyid, j->who.keyid) != 0) {
+    snprintf(j->rule, sizeof j->rule, "envelope sender is not the caller");
+    job_fail(j, SV_ERR_DENIED, "the envelope's sender %s is not you (%s)", p->sender_keyid,
+             j->who.keyid);
+    return -1;
+  }
+  if (e->len > srv->cfg.note_max) {
+    job_fail(j, SV_ERR_TOO_LARGE, "the envelope is %zu bytes; this daemon accepts at most %llu",
+             e->len, (unsigned long long)srv->cfg.note_max);
+    return -1;
+  }
+  const dir_member *me = directory_by_id(&srv->dir, j->who.member_id);
+  if (me == NULL || envelope_verify(e->ptr, e->len, me->sign_pk) != ENVELOPE_OK) {
+    job_fail(j, SV_ERR_BAD_SIGNATURE, "the envelope's signature does not verify against your card");
+    log_info("note.send from %s refused: bad signature", j->who.name);
+    return -1;
+  }
+  int cls = policy_class(srv->pol, h->klass);
+  int receive = policy_action(srv->pol, "receive");
+  for (size_t i = 0; i < h->nrecipients; i++) {
+    char kid[CARD_KEYID_HEX];
+    util_hex(kid, h->recipients[i], ENVELOPE_KEYID_LEN);
+    const dir_member *m = directory_by_keyid(&srv->dir, kid);
+    if (m == NULL) {
+      job_fail(j, SV_ERR_UNKNOWN_RECIPIENT, "recipient %s is not a member", kid);
+      return -1;
+    }
+    if (m->revoked) {
+      job_fail(j, SV_ERR_REVOKED_RECIPIENT, "recipient %s (%s) has been revoked", kid, m->name);
+      return -1;
+    }
+    p->member[i] = m->id;
+    snprintf(p->role[i], sizeof p->role[i], "%s", m->role);
+    if (cls < 0) continue; /* the sender's own decision denies an undeclared class */
+    int role = policy_role(srv->pol, m->role);
+    policy_request pr = {.role = role, .action = receive, .klass = cls,
+                         .level = (enum policy_level)*level,
+                         .area = h->area[0] ? h->area : NULL,
+                         .purpose = h->purpose[0] ? h->purpose : NULL};
+    policy_decision d = {.permit = false, .rule_index = -1};
+    if (role >= 0 && receive >= 0) policy_decide(srv->pol, &pr, &d);
+    bool ok = d.permit && role >= 0 && policy_role_may_receive(srv->pol, role, cls);
+    if (!ok) {
+      if (d.rule_index >= 0 && !d.permit)
+        snprintf(j->rule, sizeof j->rule, "receive: %s (%s:%d)", d.rule_name ? d.rule_name : "",
+                 d.file ? d.file : "?", d.line);
+      else if (d.permit)
+        snprintf(j->rule, sizeof j->rule, "receive: outside regime %s",
+                 policy_class_regime(srv->pol, cls) ? policy_class_regime(srv->pol, cls) : "?");
+      else
+        snprintf(j->rule, sizeof j->rule, "receive: default deny");
+      job_fail(j, SV_ERR_DENIED, "recipient %s (role %s) may not receive %s notes", kid, m->role,
+               h->klass);
+      log_info("note.send from %s refused: recipient %s (role %s) may not receive %s (%s)",
+               j->who.name, m->name, m->role, h->klass, j->rule);
+      return -1;
+    }
+  }
+  p->n = h->nrecipients;
+  p->expires = util_unix_time() + srv->cfg.note_ttl;
+  return 0;
+}
+
+static const char sql_note_insert[] =
+    "INSERT INTO notes(id, sender, sender_keyid, class, area, purpose, envelope, size, created,"
+    " expires, send_seq) VALUES(?,?,?,?,?,?,?,?,?,?,?)";
+static const char sql_note_exists[] = "SELECT 1 FROM notes WHERE id = ?";
+static const char sql_rcpt_insert[] =
+    "INSERT INTO note_recipients(note, member, role)"
+    " SELECT ?, id, role FROM members WHERE id = ? AND revoked = 0 AND role = ?";
+static const char sql_member_revoked[] = "SELECT revoked FROM members WHERE id = ?";
+
+/* Store the ciphertext and one pending delivery per recipient (storage thread). The recipients'
+ * state is checked again: a revocation or role change committed since prepare refuses. */
+int ops_note_send_exec(store *st, job *j) {
+  note_plan *p = j->effect_data;
+  const sv_bin *e = &j->req.a.envelope;
+  sqlite3 *db = store_db(st);
+  sqlite3_stmt *s = store_stmt(st, sql_note_exists);
+  if (s == NULL) goto internal;
+  sqlite3_bind_blob(s, 1, p->h.id, ENVELOPE_ID_LEN, SQLITE_STATIC);
+  int exists = sqlite3_step(s) == SQLITE_ROW;
+  sqlite3_reset(s);
+  if (exists) {
+    job_fail(j, SV_ERR_CONFLICT, "a note with this id was already sent");
+    return -1;
+  }
+  s = store_stmt(st, sql_note_insert);
+  if (s == NULL) goto internal;
+  sqlite3_bind_blob(s, 1, p->h.id, ENVELOPE_ID_LEN, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, j->who.member_id);
+  sqlite3_bind_text(s, 3, p->sender_keyid, -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 4, p->h.klass, -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 5, p->h.area, -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 6, p->h.purpose, -1, SQLITE_STATIC);
+  sqlite3_bind_blob(s, 7, e->ptr, (int)e->len, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 8, (sqlite3_int64)e->len);
+  sqlite3_bind_int64(s, 9, (sqlite3_int64)util_unix_time());
+  sqlite3_bind_int64(s, 10, (sqlite3_int64)p->expires);
+  sqlite3_bind_int64(s, 11, (sqlite3_int64)auditlog_size(store_auditlog(st)));
+  int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  if (rc != SQLITE_DONE) goto internal;
+  for (size_t i = 0; i < p->n; i++) {
+    s = store_stmt(st, sql_rcpt_insert);
+    if (s == NULL) goto internal;
+    sqlite3_bind_blob(s, 1, p->h.id, ENVELOPE_ID_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, p->member[i]);
+    sqlite3_bind_text(s, 3, p->role[i], -1, SQLITE_STATIC);
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) goto internal;
+    if (sqlite3_changes(db) == 1) continue;
+    s = store_stmt(st, sql_member_revoked);
+    if (s == NULL) goto internal;
+    sqlite3_bind_int64(s, 1, p->member[i]);
+    bool revoked = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) != 0;
+    sqlite3_reset(s);
+    char kid[CARD_KEYID_HEX];
+    util_hex(kid, p->h.recipients[i], ENVELOPE_KEYID_LEN);
+    if (revoked)
+      job_fail(j, SV_ERR_REVOKED_RECIPIENT, "recipient %s has been revoked", kid);
+    else
+      job_fail(j, SV_ERR_CONFLICT, "recipient %s changed role meanwhile; send again", kid);
+    return -1;
+  }
+  msgpack_packer pk;
+  ops_result_packer(j, &pk);
+  msgpack_pack_map(&pk, 3);
+  sv_pack_str(&pk, "note");
+  sv_pack_bin(&pk, p->h.id, ENVELOPE_ID_LEN);
+  sv_pack_str(&pk, "recipients");
+  msgpack_pack_uint64(&pk, p->n);
+  sv_pack_str(&pk, "expires");
+  msgpack_pack_uint64(&pk, p->expires);
+  j->effect = EFFECT_NOTE_STORED;
+  return 0;
+internal:
+  job_fail(j, SV_ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(db));
+  return -1;
+}
+
+/* ---- deliveries ---------------------------------------------------------------------------- */
+
+/* Queue the audit entry of one delivery to connection c; its completion sends the push. */
+static void push_job(server *srv, conn *c, const note_plan *p, const sv_bin *env,
+                     uint64_t send_seq) {
+  job *d = job_new();
+  note_push *np = d ? malloc(sizeof *np + env->len) : NULL;
+  if (np == NULL) {
+    log_error("out of memory: note not pushed to %s (it stays waiting)", c->who.name);
+    job_free(d);
+    return;
+  }
+  memcpy(np->id, p->h.id, ENVELOPE_ID_LEN);
+  memcpy(np->from, p->sender_keyid, sizeof np->from);
+  snprintf(np->klass, sizeof np->klass, "%s", p->h.klass);
+  np->len = env->len;
+  memcpy(np->env, env->ptr, env->len);
+  d->internal = true;
+  d->conn = c;
+  d->who = c->who;
+  snprintf(d->op, sizeof d->op, "note.deliver");
+  snprintf(d->klass, sizeof d->klass, "%s", p->h.klass);
+  snprintf(d->purpose, sizeof d->purpose, "%s", p->h.purpose);
+  note_object(d->object, sizeof d->object, p->h.id);
+  snprintf(d->rule, sizeof d->rule, "recipient of note sent at #%llu",
+           (unsigned long long)send_seq);
+  d->permit = true;
+  d->effect = EFFECT_NOTE_PUSH;
+  d->effect_data = np;
+  dispatch_submit(srv, d);
+}
+
+/* Send the pushed frame of an audited delivery. */
+static void push_send(job *j) {
+  const note_push *np = j->effect_data;
+  conn *c = j->conn;
+  if (c == NULL || c->state != CONN_OPEN || !j->audited || np == NULL) return;
+  msgpack_sbuffer sb;
+  msgpack_sbuffer_init(&sb);
+  msgpack_packer pk;
+  msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+  msgpack_pack_map(&pk, 6);
+  sv_pack_str(&pk, "event");
+  sv_pack_str(&pk, "note");
+  sv_pack_str(&pk, "note");
+  sv_pack_bin(&pk, np->id, ENVELOPE_ID_LEN);
+  sv_pack_str(&pk, "from");
+  sv_pack_str(&pk, np->from);
+  sv_pack_str(&pk, "class");
+  sv_pack_str(&pk, np->klass);
+  sv_pack_str(&pk, "audit");
+  msgpack_pack_uint64(&pk, j->audit_seq);
+  sv_pack_str(&pk, "envelope");
+  sv_pack_bin(&pk, np->env, np->len);
+  conn_send_frame(c, sb.data, sb.size);
+  msgpack_sbuffer_destroy(&sb);
+}
+
+void ops_note_effect(server *srv, job *j) {
+  switch (j->effect) {
+  case EFFECT_NOTE_STORED: {
+    const note_plan *p = j->effect_data;
+    if (p == NULL) return;
+    if (p->expires < srv->note_next_expiry) srv->note_next_expiry = p->expires;
+    for (size_t i = 0; i < p->n; i++)
+      for (conn *c = srv->conns; c != NULL; c = c->next)
+        if (c->state == CONN_OPEN && c->who.member_id == p->member[i])
+          push_job(srv, c, p, &j->req.a.envelope, j->audit_seq);
+    break;
+  }
+  case EFFECT_NOTE_PUSH:
+    push_send(j);
+    break;
+  case EFFECT_NOTE_SWEPT: {
+    const note_sweep *w = j->effect_data;
+    if (w == NULL) return;
+    if (w->next < srv->note_next_expiry) srv->note_next_expiry = w->next;
+    if (w->expired || w->orphaned)
+      log_info("notes: deleted %lld expired and %lld without recipients (audit #%llu)",
+               (long long)w->expired, (long long)w->orphaned,
+               (unsigned long long)j->audit_seq);
+    break;
+  }
+  default:
+    break;
+  }
+}
+
+/* ---- note.list / note.fetch / note.ack ------------------------------------------------------ */
+
+int ops_note_id_prepare(server *srv, job *j, int *level) {
+  (void)srv;
+  (void)level;
+  if (j->req.a.note.len != ENVELOPE_ID_LEN) {
+    job_fail(j, SV_ERR_BAD_REQUEST, "note must be a 16-byte note id");
+    return -1;
+  }
+  note_object(j->object, sizeof j->object, j->req.a.note.ptr);
+  return 0;
+}
+
+static const char sql_note_list[] =
+    "SELECT n.id, n.sender_keyid, n.class, n.area, n.purpose, n.size, n.created, n.expires"
+    " FROM note_recipients r JOIN notes n ON n.id = r.note"
+    " WHERE r.member = ? AND r.acked = 0 ORDER BY n.created, n.id LIMIT ?";
+
+static void pack_col_str(msgpack_packer *pk, sqlite3_stmt *s, int col) {
+  const unsigned char *t = sqlite3_column_text(s, col);
+  sv_pack_str(pk, t ? (const char *)t : "");
+}
+
+/* What is waiting for the caller: oldest first, at most NOTE_LIST_MAX entries. */
+int ops_note_list_exec(store *st, job *j) {
+  sqlite3_stmt *s = store_stmt(st, sql_note_list);
+  if (s == NULL) goto internal;
+  sqlite3_bind_int64(s, 1, j->who.member_id);
+  sqlite3_bind_int(s, 2, NOTE_LIST_MAX);
+  msgpack_sbuffer items;
+  msgpack_sbuffer_init(&items);
+  msgpack_packer pk;
+  msgpack_packer_init(&pk, &items, msgpack_sbuffer_write);
+  uint32_t n = 0;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    msgpack_pack_map(&pk, 8);
+    sv_pack_str(&pk, "note");
+    sv_pack_bin(&pk, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+    sv_pack_str(&pk, "from");
+    pack_col_str(&pk, s, 1);
+    sv_pack_str(&pk, "class");
+    pack_col_str(&pk, s, 2);
+    sv_pack_str(&pk, "area");
+    pack_col_str(&pk, s, 3);
+    sv_pack_str(&pk, "purpose");
+    pack_col_str(&pk, s, 4);
+    sv_pack_str(&pk, "size");
+    msgpack_pack_uint64(&pk, (uint64_t)sqlite3_column_int64(s, 5));
+    sv_pack_str(&pk, "created");
+    msgpack_pack_uint64(&pk, (uint64_t)sqlite3_column_int64(s, 6));
+    sv_pack_str(&pk, "expires");
+    msgpack_pack_uint64(&pk, (uint64_t)sqlite3_column_int64(s, 7));
+    n++;
+  }
+  sqlite3_reset(s);
+  if (rc != SQLITE_DONE) {
+    msgpack_sbuffer_destroy(&items);
+    goto internal;
+  }
+  msgpack_packer out;
+  ops_result_packer(j, &out);
+  msgpack_pack_array(&out, n);
+  msgpack_sbuffer_write(&j->result, items.data, items.size);
+  msgpack_sbuffer_destroy(&items);
+  snprintf(j->object, sizeof j->object, "notes:%u", n);
+  return 0;
+internal:
+  job_fail(j, SV_ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(store_db(st)));
+  return -1;
+}
+
+static const char sql_note_mine[] =
+    "SELECT n.envelope, n.class, n.purpose, r.role, n.send_seq, n.sender_keyid, n.created"
+    " FROM note_recipients r JOIN notes n ON n.id = r.note JOIN members m ON m.id = r.member"
+    " WHERE r.note = ? AND r.member = ? AND r.acked = 0 AND m.revoked = 0";
+
+/* Find the caller's pending delivery of j's note. Returns the statement positioned on the row
+ * (caller resets it), or NULL with j->err set. The audit entry gets the note's class and
+ * purpose; `receive` was decided for the caller's role when the note was sent, so a caller
+ * whose role has changed since is refused. */
+static sqlite3_stmt *mine(store *st, job *j) {
+  sqlite3_stmt *s = store_stmt(st, sql_note_mine);
+  if (s == NULL) {
+    job_fail(j, SV_ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(store_db(st)));
+    return NULL;
+  }
+  sqlite3_bind_blob(s, 1, j->req.a.note.ptr, ENVELOPE_ID_LEN, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, j->who.member_id);
+  if (sqlite3_step(s) != SQLITE_ROW) {
+    sqlite3_reset(s);
+    job_fail(j, SV_ERR_NOT_FOUND, "no note with this id is waiting for you");
+    return NULL;
+  }
+  const unsigned char *klass = sqlite3_column_text(s, 1), *purpose = sqlite3_column_text(s, 2),
+                      *role = sqlite3_column_text(s, 3);
+  snprintf(j->klass, sizeof j->klass, "%s", klass ? (const char *)klass : "");
+  snprintf(j->purpose, sizeof j->purpose, "%s", purpose ? (const char *)purpose : "");
+  snprintf(j->rule, sizeof j->rule, "recipient of note sent at #%lld",
+           (long long)sqlite3_column_int64(s, 4));
+  if (role == NULL || strcmp((const char *)role, j->who.role) != 0) {
+    j->permit = false;
+    snprintf(j->rule, sizeof j->rule, "recipient role changed since the note was sent");
+    job_fail(j, SV_ERR_DENIED,
+             "your role changed since this note was sent to you; ask the sender to send it again");
+    sqlite3_reset(s);
+    return NULL;
+  }
+  return s;
+}
+
+int ops_note_fetch_exec(store *st, job *j) {
+  sqlite3_stmt *s = mine(st, j);
+  if (s == NULL) return 0; /* refused: nothing changed, the entry records the refusal */
+  msgpack_packer pk;
+  ops_result_packer(j, &pk);
+  msgpack_pack_map(&pk, 4);
+  sv_pack_str(&pk, "note");
+  sv_pack_bin(&pk, j->req.a.note.ptr, ENVELOPE_ID_LEN);
+  sv_pack_str(&pk, "from");
+  pack_col_str(&pk, s, 5);
+  sv_pack_str(&pk, "created");
+  msgpack_pack_uint64(&pk, (uint64_t)sqlite3_column_int64(s, 6));
+  sv_pack_str(&pk, "envelope");
+  sv_pack_bin(&pk, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+  sqlite3_reset(s);
+  return 0;
+}
+
+static const char sql_note_ack[] =
+    "UPDATE note_recipients SET acked = 1 WHERE note = ? AND member = ? AND acked = 0";
+static const char sql_note_pending[] =
+    "SELECT 1 FROM note_recipients WHERE note = ? AND acked = 0 LIMIT 1";
+static const char sql_note_del[] = "DELETE FROM notes WHERE id = ?";
+static const char sql_note_del_rcpt[] = "DELETE FROM note_recipients WHERE note = ?";
+
+/* Acknowledge: the caller's delivery is done; the ciphertext is deleted with the last one. */
+int ops_note_ack_exec(store *st, job *j) {
+  sqlite3_stmt *s = mine(st, j);
+  if (s == NULL) return 0;
+  sqlite3_reset(s);
+  const uint8_t *id = j->req.a.note.ptr;
+  sqlite3 *db = store_db(st);
+  s = store_stmt(st, sql_note_ack);
+  if (s == NULL) goto internal;
+  sqlite3_bind_blob(s, 1, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, j->who.member_id);
+  int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  if (rc != SQLITE_DONE) goto internal;
+  s = store_stmt(st, sql_note_pending);
+  if (s == NULL) goto internal;
+  sqlite3_bind_blob(s, 1, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
+  rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  bool deleted = false;
+  if (rc == SQLITE_DONE) { /* nobody is waiting for it any more */
+    static const char *const dels[] = {sql_note_del_rcpt, sql_note_del};
+    for (int k = 0; k < 2; k++) {
+      s = store_stmt(st, dels[k]);
+      if (s == NULL) goto internal;
+      sqlite3_bind_blob(s, 1, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
+      rc = sqlite3_step(s);
+      sqlite3_reset(s);
+      if (rc != SQLITE_DONE) goto internal;
+    }
+    deleted = true;
+  } else if (rc != SQLITE_ROW) {
+    goto internal;
+  }
+  msgpack_packer pk;
+  ops_result_packer(j, &pk);
+  msgpack_pack_map(&pk, 2);
+  sv_pack_str(&pk, "note");
+  sv_pack_bin(&pk, id, ENVELOPE_ID_LEN);
+  sv_pack_str(&pk, "deleted");
+  if (deleted)
+    msgpack_pack_true(&pk);
+  else
+    msgpack_pack_false(&pk);
+  return 0;
+internal:
+  job_fail(j, SV_ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(db));
+  return -1;
+}
+
+/* ---- expiry --------------------------------------------------------------------------------- */
+
+static const char sql_min_expiry[] = "SELECT MIN(expires) FROM notes";
+static const char sql_expire_rcpt[] =
+    "DELETE FROM note_recipients WHERE note IN (SELECT id FROM notes WHERE expires <= ?)";
+static const char sql_expire[] = "DELETE FROM notes WHERE expires <= ?";
+static const char sql_orphans[] =
+    "DELETE FROM notes WHERE NOT EXISTS"
+    " (SELECT 1 FROM note_recipients r WHERE r.note = notes.id AND r.acked = 0)";
+static const char sql_orphan_rcpt[] =
+    "DELETE FROM note_recipients WHERE note NOT IN (SELECT id FROM notes)";
+
+static int step_done(store *st, const char *sql, int64_t bind, int64_t *changes) {
+  sqlite3_stmt *s = store_stmt(st, sql);
+  if (s == NULL) return -1;
+  if (bind >= 0) sqlite3_bind_int64(s, 1, bind);
+  int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  if (changes) *changes = sqlite3_changes(store_db(st));
+  return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int sweep_exec(store *st, job *j) {
+  note_sweep *w = j->effect_data;
+  if (step_done(st, sql_expire_rcpt, (int64_t)w->now, NULL) != 0 ||
+      step_done(st, sql_expire, (int64_t)w->now, &w->expired) != 0 ||
+      step_done(st, sql_orphans, -1, &w->orphaned) != 0 ||
+      step_done(st, sql_orphan_rcpt, -1, NULL) != 0)
+    goto internal;
+  sqlite3_stmt *s = store_stmt(st, sql_min_expiry);
+  if (s == NULL) goto internal;
+  w->next = UINT64_MAX;
+  if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+    w->next = (uint64_t)sqlite3_column_int64(s, 0);
+  sqlite3_reset(s);
+  snprintf(j->object, sizeof j->object, "expired:%lld orphaned:%lld", (long long)w->expired,
+           (long long)w->orphaned);
+  j->effect = EFFECT_NOTE_SWEPT;
+  return 0;
+internal:
+  job_fail(j, SV_ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(store_db(st)));
+  return -1;
+}
+
+int ops_note_init(server *srv, char *err, size_t errlen) {
+  srv->note_next_expiry = UINT64_MAX;
+  sqlite3_stmt *s = NULL;
+  sqlite3 *db = store_db(srv->st);
+  if (sqlite3_prepare_v2(db, sql_min_expiry, -1, &s, NULL) != SQLITE_OK) {
+    snprintf(err, errlen, "%s", sqlite3_errmsg(db));
+    return -1;
+  }
+  if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+    srv->note_next_expiry = (uint64_t)sqlite3_column_int64(s, 0);
+  sqlite3_finalize(s);
+  return 0;
+}
+
+void ops_note_sweep(server *srv) {
+  uint64_t now = util_unix_time();
+  if (now < srv->note_next_expiry) return;
+  job *j = job_new();
+  note_sweep *w = j ? calloc(1, sizeof *w) : NULL;
+  if (w == NULL) {
+    job_free(j);
+    return;
+  }
+  w->now = now;
+  j->internal = true;
+  snprintf(j->who.keyid, sizeof j->who.keyid, "-");
+  snprintf(j->who.role, sizeof j->who.role, "daemon");
+  snprintf(j->op, sizeof j->op, "note.expire");
+  snprintf(j->rule, sizeof j->rule, "note time-to-live (note_ttl %llu s)",
+           (unsigned long long)srv->cfg.note_ttl);
+  j->permit = true;
+  j->exec = sweep_exec;
+  j->effect_data = w;
+  /* Until this job reports the next expiry, there is nothing more to sweep. */
+  srv->note_next_expiry = UINT64_MAX;
+  dispatch_submit(srv, j);
+}

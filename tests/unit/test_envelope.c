@@ -1,0 +1,335 @@
+/* test_envelope.c -- note envelopes: round trip, every-byte tampering, wrong reader, the vector. */
+#define _GNU_SOURCE /* memmem */
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "envelope.h"
+#include "keys.h"
+#include "task.h"
+#include "support/tmpdir.h"
+#include "util.h"
+
+static sv_identity *ident(const char *name, uint8_t seedbyte) {
+  uint8_t seed[32];
+  for (int i = 0; i < 32; i++) seed[i] = (uint8_t)(seedbyte + i);
+  int st = 0;
+  sv_identity *id = identity_from_seed(name, seed, 1700000000, &st);
+  ASSERT(id != NULL);
+  return id;
+}
+
+static void test_round_trip(void) {
+  sv_identity *a = ident("Aase", 0x00), *b = ident("Bo", 0x20), *c = ident("Cecilie", 0x40),
+              *d = ident("Dan", 0x60);
+  const sv_card *rcpt[3] = {&b->card, &c->card, &a->card};
+  envelope_params p = {.klass = "individual", .area = "Nordparken", .purpose = "forebyggelse",
+                       .recipients = rcpt, .nrecipients = 3, .created = 0};
+  const char *msg = "Bekymring for en ung i blok 4; aftalt samtale tirsdag.";
+  uint8_t *env = NULL;
+  size_t len = 0;
+  ASSERT_INT_EQ(envelope_seal(a, &p, (const uint8_t *)msg, strlen(msg), &env, &len), ENVELOPE_OK);
+  ASSERT(memmem(env, len, "blok 4", 6) == NULL); /* the body is not in the clear */
+  envelope_header h;
+  ASSERT_INT_EQ(envelope_parse(env, len, &h), ENVELOPE_OK);
+  ASSERT_STR_EQ(h.klass, "individual");
+  ASSERT_STR_EQ(h.area, "Nordparken");
+  ASSERT_STR_EQ(h.purpose, "forebyggelse");
+  ASSERT_UINT_EQ(h.nrecipients, 3);
+  ASSERT_UINT_EQ(h.body_len, strlen(msg) + 16);
+  ASSERT(h.created > 1700000000);
+  uint8_t kid[8];
+  envelope_card_keyid(&a->card, kid);
+  ASSERT_MEM_EQ(h.sender, kid, 8);
+  ASSERT_INT_EQ(envelope_verify(env, len, a->card.sign_pk), ENVELOPE_OK);
+  ASSERT_INT_EQ(envelope_verify(env, len, b->card.sign_pk), ENVELOPE_ERR_SENDER);
+  sv_identity *readers[3] = {b, c, a};
+  for (int i = 0; i < 3; i++) {
+    uint8_t *body = NULL;
+    size_t blen = 0;
+    envelope_header h2;
+    ASSERT_INT_EQ(envelope_open(env, len, &a->card, readers[i], &h2, &body, &blen), ENVELOPE_OK);
+    ASSERT_UINT_EQ(blen, strlen(msg));
+    ASSERT_MEM_EQ(body, msg, blen);
+    ASSERT_MEM_EQ(h2.id, h.id, 16);
+    envelope_free_body(body, blen);
+  }
+  /* Wrong reader, and wrong sender card. */
+  uint8_t *body = (uint8_t *)1;
+  size_t blen = 7;
+  ASSERT_INT_EQ(envelope_open(env, len, &a->card, d, NULL, &body, &blen),
+                ENVELOPE_ERR_NOT_RECIPIENT);
+  ASSERT(body == NULL && blen == 0);
+  ASSERT_INT_EQ(envelope_open(env, len, &d->card, b, NULL, &body, &blen), ENVELOPE_ERR_SENDER);
+  /* A reader whose key id is listed but whose encryption key is someone else's: the wrap fails. */
+  sv_identity *fake = ident("Bo", 0x20);
+  memcpy(fake->enc_sk, d->enc_sk, 32);
+  memcpy(fake->card.enc_pk, d->card.enc_pk, 32);
+  ASSERT_INT_EQ(envelope_open(env, len, &a->card, fake, NULL, &body, &blen), ENVELOPE_ERR_WRAP);
+  identity_free(fake);
+  /* Two seals of the same body differ (fresh id, keys, nonce). */
+  uint8_t *env2 = NULL;
+  size_t len2 = 0;
+  ASSERT_INT_EQ(envelope_seal(a, &p, (const uint8_t *)msg, strlen(msg), &env2, &len2),
+                ENVELOPE_OK);
+  ASSERT_UINT_EQ(len2, len);
+  ASSERT(memcmp(env, env2, len) != 0);
+  free(env2);
+  free(env);
+  identity_free(a);
+  identity_free(b);
+  identity_free(c);
+  identity_free(d);
+}
+
+static void test_seal_rules(void) {
+  sv_identity *a = ident("Aase", 0x00), *b = ident("Bo", 0x20);
+  const sv_card *twice[2] = {&b->card, &b->card};
+  const sv_card *one[1] = {&b->card};
+  uint8_t *env = NULL;
+  size_t len = 0;
+  envelope_params p = {.klass = "individual", .purpose = "x", .recipients = twice,
+                       .nrecipients = 2};
+  ASSERT_INT_EQ(envelope_seal(a, &p, (const uint8_t *)"x", 1, &env, &len), ENVELOPE_ERR_INVALID);
+  p.recipients = one;
+  p.nrecipients = 0;
+  ASSERT_INT_EQ(envelope_seal(a, &p, (const uint8_t *)"x", 1, &env, &len), ENVELOPE_ERR_INVALID);
+  p.nrecipients = 1;
+  p.klass = "Individual";
+  ASSERT_INT_EQ(envelope_seal(a, &p, (const uint8_t *)"x", 1, &env, &len), ENVELOPE_ERR_INVALID);
+  p.klass = "individual";
+  p.purpose = "tab\there";
+  ASSERT_INT_EQ(envelope_seal(a, &p, (const uint8_t *)"x", 1, &env, &len), ENVELOPE_ERR_INVALID);
+  p.purpose = NULL;
+  ASSERT(env == NULL);
+  /* Empty body is fine. */
+  ASSERT_INT_EQ(envelope_seal(a, &p, NULL, 0, &env, &len), ENVELOPE_OK);
+  uint8_t *body = NULL;
+  size_t blen = 1;
+  ASSERT_INT_EQ(envelope_open(env, len, &a->card, b, NULL, &body, &blen), ENVELOPE_OK);
+  ASSERT_UINT_EQ(blen, 0);
+  envelope_free_body(body, blen);
+  free(env);
+  /* A low-order recipient encryption key is refused (all-zero X25519 result). */
+  sv_card bad = b->card;
+  memset(bad.enc_pk, 0, 32);
+  const sv_card *lo[1] = {&bad};
+  p.recipients = lo;
+  ASSERT_INT_EQ(envelope_seal(a, &p, (const uint8_t *)"x", 1, &env, &len),
+                ENVELOPE_ERR_LOW_ORDER);
+  identity_free(a);
+  identity_free(b);
+}
+
+/* Flip every single byte of a small envelope: nobody may open it, and the error names a check. */
+static void test_tamper_every_byte(void) {
+  sv_identity *a = ident("Aase", 0x00), *b = ident("Bo", 0x20), *c = ident("Cecilie", 0x40);
+  const sv_card *rcpt[2] = {&b->card, &c->card};
+  envelope_params p = {.klass = "individual", .area = "N", .purpose = "forebyggelse",
+                       .recipients = rcpt, .nrecipients = 2, .created = 1767225600};
+  uint8_t *env = NULL;
+  size_t len = 0;
+  ASSERT_INT_EQ(envelope_seal(a, &p, (const uint8_t *)"hemmeligt", 9, &env, &len), ENVELOPE_OK);
+  int counts[10] = {0};
+  for (size_t i = 0; i < len; i++) {
+    for (int bit = 0; bit < 8; bit += 7) { /* lowest and highest bit of every byte */
+      env[i] ^= (uint8_t)(1u << bit);
+      ASSERT(envelope_verify(env, len, a->card.sign_pk) != ENVELOPE_OK);
+      for (int r = 0; r < 2; r++) {
+        uint8_t *body = NULL;
+        size_t blen = 0;
+        int rc = envelope_open(env, len, &a->card, r ? c : b, NULL, &body, &blen);
+        if (rc == ENVELOPE_OK) TASK_FAIL("byte %zu bit %d: tampered envelope opened", i, bit);
+        ASSERT(body == NULL);
+        ASSERT(rc < 0 && -rc < 10);
+        counts[-rc]++;
+      }
+      env[i] ^= (uint8_t)(1u << bit);
+    }
+  }
+  /* Format, sender and signature failures all occur; the signature catches wraps and body. */
+  ASSERT(counts[-ENVELOPE_ERR_FORMAT] > 0);
+  ASSERT(counts[-ENVELOPE_ERR_SENDER] > 0);
+  ASSERT(counts[-ENVELOPE_ERR_SIGNATURE] > 0);
+  /* Truncated and extended envelopes are malformed. */
+  ASSERT_INT_EQ(envelope_verify(env, len - 1, a->card.sign_pk), ENVELOPE_ERR_FORMAT);
+  uint8_t *longer = malloc(len + 1);
+  memcpy(longer, env, len);
+  longer[len] = 0;
+  ASSERT_INT_EQ(envelope_verify(longer, len + 1, a->card.sign_pk), ENVELOPE_ERR_FORMAT);
+  free(longer);
+  free(env);
+  identity_free(a);
+  identity_free(b);
+  identity_free(c);
+}
+
+/* The tag checks themselves (below the signature): a validly re-signed envelope with a changed
+ * wrap or body must still fail on its tag. Re-signing needs the sender's key, which the test
+ * has: flip a byte, recompute the signature the way envelope.c documents it. */
+static void resign(uint8_t *env, size_t len, const sv_identity *a) {
+  uint8_t msg[26 + 64];
+  memcpy(msg, ENVELOPE_SIG_CONTEXT, 26);
+  crypto_generichash(msg + 26, 64, env, len - 64, NULL, 0);
+  crypto_sign_detached(env + len - 64, NULL, msg, sizeof msg, a->sign_sk);
+}
+
+static void test_tags_under_signature(void) {
+  sv_identity *a = ident("Aase", 0x00), *b = ident("Bo", 0x20);
+  const sv_card *rcpt[1] = {&b->card};
+  envelope_params p = {.klass = "individual", .purpose = "p", .recipients = rcpt,
+                       .nrecipients = 1, .created = 1767225600};
+  uint8_t *env = NULL;
+  size_t len = 0;
+  ASSERT_INT_EQ(envelope_seal(a, &p, (const uint8_t *)"hemmeligt", 9, &env, &len), ENVELOPE_OK);
+  /* header = 4+1+16+8+8 + 1+10 + 1+0 + 1+1 + 1+8 = 60 */
+  size_t hdr = 60, wrap = hdr, nonce = hdr + 80, body = nonce + 28;
+  uint8_t *out = NULL;
+  size_t olen = 0;
+  for (size_t i = wrap + 32; i < wrap + 80; i++) { /* wrapped key bytes */
+    env[i] ^= 1;
+    resign(env, len, a);
+    ASSERT_INT_EQ(envelope_open(env, len, &a->card, b, NULL, &out, &olen), ENVELOPE_ERR_WRAP);
+    env[i] ^= 1;
+  }
+  env[wrap] ^= 1; /* ephemeral key: a different shared secret, so the wrap fails */
+  resign(env, len, a);
+  ASSERT(envelope_open(env, len, &a->card, b, NULL, &out, &olen) == ENVELOPE_ERR_WRAP);
+  env[wrap] ^= 1;
+  for (size_t i = nonce; i < len - 64; i++) {
+    if (i >= nonce + 24 && i < body) continue; /* the length field: a format error */
+    env[i] ^= 0x80;
+    resign(env, len, a);
+    ASSERT_INT_EQ(envelope_open(env, len, &a->card, b, NULL, &out, &olen), ENVELOPE_ERR_BODY);
+    env[i] ^= 0x80;
+  }
+  env[20] ^= 1; /* a header byte (the id): both the wrap and the body are bound to it */
+  resign(env, len, a);
+  ASSERT_INT_EQ(envelope_open(env, len, &a->card, b, NULL, &out, &olen), ENVELOPE_ERR_WRAP);
+  env[20] ^= 1;
+  resign(env, len, a);
+  ASSERT_INT_EQ(envelope_open(env, len, &a->card, b, NULL, &out, &olen), ENVELOPE_OK);
+  envelope_free_body(out, olen);
+  free(env);
+  identity_free(a);
+  identity_free(b);
+}
+
+/* ---- the committed vector ---- */
+
+typedef struct kv {
+  char key[64];
+  char *val;
+} kv;
+
+static const char *vget(kv *v, int n, const char *key) {
+  for (int i = 0; i < n; i++)
+    if (strcmp(v[i].key, key) == 0) return v[i].val;
+  TASK_FAIL("vector lacks %s", key);
+  return NULL;
+}
+
+static uint8_t *vhex(kv *v, int n, const char *key, size_t want) {
+  size_t len = 0;
+  uint8_t *b = test_unhex(vget(v, n, key), &len);
+  if (want) ASSERT_UINT_EQ(len, want);
+  return b;
+}
+
+static void test_vector(void) {
+  const char *src = getenv("SAMVIRKE_SOURCE");
+  char path[4096];
+  snprintf(path, sizeof path, "%s/tests/vectors/envelope_v1.txt", src ? src : ".");
+  char *text = test_read_file(path, NULL);
+  kv v[32];
+  int n = 0;
+  for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+    if (line[0] == '#' || line[0] == '\0') continue;
+    char *eq = strstr(line, " = ");
+    ASSERT(eq != NULL && n < 32);
+    *eq = '\0';
+    snprintf(v[n].key, sizeof v[n].key, "%s", line);
+    v[n].val = eq + 3;
+    n++;
+  }
+  uint8_t *seed_a = vhex(v, n, "sender_seed", 32), *seed_b = vhex(v, n, "recipient1_seed", 32),
+          *seed_c = vhex(v, n, "recipient2_seed", 32);
+  uint64_t card_created = strtoull(vget(v, n, "card_created"), NULL, 10);
+  int st;
+  sv_identity *a = identity_from_seed(vget(v, n, "sender_name"), seed_a, card_created, &st);
+  sv_identity *b = identity_from_seed(vget(v, n, "recipient1_name"), seed_b, card_created, &st);
+  sv_identity *c = identity_from_seed(vget(v, n, "recipient2_name"), seed_c, card_created, &st);
+  ASSERT(a && b && c);
+  char hx[65];
+  bool print = getenv("SAMVIRKE_PRINT_VECTOR") != NULL;
+  util_hex(hx, a->card.sign_pk, 32);
+  if (print) printf("sender_sign_pk = %s\n", hx);
+  else ASSERT_STR_EQ(hx, vget(v, n, "sender_sign_pk"));
+  util_hex(hx, b->card.enc_pk, 32);
+  if (print) printf("recipient1_enc_pk = %s\n", hx);
+  else ASSERT_STR_EQ(hx, vget(v, n, "recipient1_enc_pk"));
+  util_hex(hx, c->card.enc_pk, 32);
+  if (print) printf("recipient2_enc_pk = %s\n", hx);
+  else ASSERT_STR_EQ(hx, vget(v, n, "recipient2_enc_pk"));
+  fflush(stdout);
+  uint8_t *id = vhex(v, n, "id", 16), *ck = vhex(v, n, "content_key", 32),
+          *nonce = vhex(v, n, "nonce", 24), *eph = vhex(v, n, "eph_sk", 64);
+  size_t blen = 0, elen = 0;
+  uint8_t *body = vhex(v, n, "body", 0);
+  blen = strlen(vget(v, n, "body")) / 2;
+  uint8_t *want = test_unhex(vget(v, n, "envelope"), &elen);
+  const sv_card *rcpt[2] = {&b->card, &c->card};
+  envelope_params p = {.klass = vget(v, n, "class"), .area = vget(v, n, "area"),
+                       .purpose = vget(v, n, "purpose"), .recipients = rcpt, .nrecipients = 2,
+                       .created = strtoull(vget(v, n, "created"), NULL, 10)};
+  envelope_fixed fx = {.id = id, .content_key = ck, .nonce = nonce, .eph_sk = eph};
+  uint8_t *env = NULL;
+  size_t len = 0;
+  ASSERT_INT_EQ(envelope_seal_fixed(a, &p, &fx, body, blen, &env, &len), ENVELOPE_OK);
+  if (print) {
+    char *h = malloc(2 * len + 1);
+    util_hex(h, env, len);
+    printf("envelope = %s\n", h);
+    free(h);
+    fflush(stdout);
+  }
+  ASSERT_UINT_EQ(len, elen);
+  ASSERT_MEM_EQ(env, want, len);
+  /* Both recipients open the published bytes. */
+  sv_identity *readers[2] = {b, c};
+  for (int i = 0; i < 2; i++) {
+    uint8_t *pt = NULL;
+    size_t ptlen = 0;
+    ASSERT_INT_EQ(envelope_open(want, elen, &a->card, readers[i], NULL, &pt, &ptlen),
+                  ENVELOPE_OK);
+    ASSERT_UINT_EQ(ptlen, blen);
+    ASSERT_MEM_EQ(pt, body, blen);
+    envelope_free_body(pt, ptlen);
+  }
+  free(env);
+  free(want);
+  free(body);
+  free(id);
+  free(ck);
+  free(nonce);
+  free(eph);
+  free(seed_a);
+  free(seed_b);
+  free(seed_c);
+  identity_free(a);
+  identity_free(b);
+  identity_free(c);
+  free(text);
+}
+
+int main(void) {
+  if (sodium_init() < 0) return 1;
+  RUN_TEST(test_round_trip);
+  RUN_TEST(test_seal_rules);
+  RUN_TEST(test_tamper_every_byte);
+  RUN_TEST(test_tags_under_signature);
+  RUN_TEST(test_vector);
+  return 0;
+}
