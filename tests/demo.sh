@@ -59,3 +59,33 @@ for spec in "partner:Pia Boligsocial:pia" "ssp:Sami SSP:sami" "auditor:Otto Revi
   as "$who" enroll --server "127.0.0.1:$PORT" --server-key "$KEY" --log-key "$LOGKEY" --invite "$code" --name "$name"
 done
 as anna member list
+
+step "The core team: Anna sends Sami an end-to-end encrypted note about an individual"
+printf 'Ung (17) i Vollsmose har brug for mentor; mor er kontaktet.\n' > "$TMP/note.txt"
+as anna note send --to "Sami SSP" --purpose forebyggelse "$TMP/note.txt"
+as sami note list
+NOTE_ID=$("$SV" --identity "$TMP/sami" --json note list | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["notes"][0]["note"])')
+as sami note read "$NOTE_ID" --ack
+echo "The server stored only ciphertext:"
+if grep -qa "mentor" "$TMP/daemon/samvirke.db"*; then echo "plaintext found in the database!" >&2; exit 1; fi
+echo "  grep 'mentor' daemon/samvirke.db* -> no match"
+
+step "A partner cannot send or receive notes about individuals: the policy keeps them in the regime"
+as_fails pia note send --to "Sami SSP" --purpose forebyggelse "$TMP/note.txt"
+as_fails anna note send --to "Pia Boligsocial" --purpose forebyggelse "$TMP/note.txt"
+as pia policy explain "$TMP/daemon/policy.conf" --role partner --action receive --class individual
+
+step "The auditor verifies the whole trail offline, denials included"
+as otto audit fetch
+as otto audit verify
+as otto audit show --decision deny
+as_fails pia audit fetch
+
+step "Anna revokes the partner; her key is refused from then on"
+as anna member revoke "Pia Boligsocial"
+as_fails pia ping
+as otto audit fetch
+as otto audit verify
+
+echo
+echo "Demo complete: coordinator, partner, SSP consultant and auditor against one real daemon."
