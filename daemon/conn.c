@@ -414,7 +414,7 @@ void conn_job_done(job *j, void *ctx) {
         sv_response_pack_error(&pk, j->req.id, j->audited, j->audit_seq, j->err, j->errmsg);
       conn_send_frame(c, sb.data, sb.size);
       msgpack_sbuffer_destroy(&sb);
-      if (c->inflight < srv->cfg.max_inflight / 2) conn_pause(c, false);
+      if (c->inflight <= srv->cfg.max_inflight / 2) conn_pause(c, false);
     }
     conn_maybe_free(c);
   }
