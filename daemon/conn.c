@@ -112,6 +112,10 @@ static void on_timer(uv_timer_t *t) {
   conn_close(c, c->state == CONN_HANDSHAKE ? "handshake deadline passed" : "idle timeout");
 }
 
+void conn_deadline(conn *c, uint64_t ms) {
+  if (c->state != CONN_CLOSING) uv_timer_start(&c->timer, on_timer, ms, 0);
+}
+
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   (void)h;
   (void)suggested;

@@ -60,7 +60,11 @@ void server_maybe_finish(server *srv) {
     uv_shutdown_t *req = malloc(sizeof *req);
     if (c->state == CONN_OPEN && req != NULL) {
       req->data = c;
-      if (uv_shutdown(req, &c->h.stream, on_shutdown_done) == 0) continue;
+      if (uv_shutdown(req, &c->h.stream, on_shutdown_done) == 0) {
+        /* A client that does not read would hold the shutdown until its idle timeout. */
+        conn_deadline(c, srv->cfg.handshake_timeout_ms);
+        continue;
+      }
     }
     free(req);
     conn_close(c, "daemon shutting down");

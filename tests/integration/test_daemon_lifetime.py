@@ -1,8 +1,12 @@
 """test_daemon_lifetime.py -- connection lifetime corner cases: reading resumes after a full
-in-flight window even with max_inflight = 1."""
+in-flight window even with max_inflight = 1; SIGTERM does not wait for the idle timeout of a
+client that stops reading its answers."""
 import os
 import socket
+import sqlite3
+import struct
 import sys
+import time
 
 import msgpack
 
@@ -32,9 +36,43 @@ def inflight_window_of_one():
         d.cleanup()
 
 
+def shutdown_with_a_client_that_does_not_read():
+    # Long idle timeout; a big write queue allowed: only the shutdown deadline can end it.
+    d = Daemon(conf={"idle_timeout_ms": 120000, "handshake_timeout_ms": 1000})
+    try:
+        d.start()
+        # The Unix socket: its kernel buffer (about 200 KiB) is smaller than the answers.
+        c = Client(unix=d.socket, server_key_b64=d.server_key)
+        req = msgpack.packb({"id": 1, "op": "whoami"})
+        frame = struct.pack(">I", len(req)) + req
+        for _ in range(40):
+            c.send_stream(frame * 500)  # 20000 requests, about 480 KiB of answers
+        db = sqlite3.connect(os.path.join(d.dir, "samvirke.db"), timeout=10)
+        deadline = time.time() + 60
+        while db.execute("SELECT count(*) FROM audit_entries").fetchone()[0] < 20000:
+            check(time.time() < deadline, "20000 requests not carried out within 60 s")
+            time.sleep(0.1)
+        db.close()
+        watcher = Client(d.port, d.server_key)
+        check(watcher.call("ping")["ok"], "daemon serving others")
+        t0 = time.time()
+        rc = d.stop(timeout=20)
+        took = time.time() - t0
+        check(rc == 0, "exit code %d after SIGTERM" % rc)
+        check(took < 10, "SIGTERM took %.1f s with a client that does not read" % took)
+        log = d.read_log()
+        check("LeakSanitizer" not in log and "AddressSanitizer" not in log,
+              "sanitizer report:\n" + log)
+        c.close()
+        watcher.close()
+    finally:
+        d.cleanup()
+
+
 def main():
     inflight_window_of_one()
-    print("lifetime: max_inflight 1 keeps serving")
+    shutdown_with_a_client_that_does_not_read()
+    print("lifetime: max_inflight 1 keeps serving; shutdown bounded with a non-reading client")
 
 
 if __name__ == "__main__":
