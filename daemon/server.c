@@ -2,6 +2,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +75,11 @@ void server_maybe_finish(server *srv) {
   uv_close((uv_handle_t *)&srv->sigterm, NULL);
   uv_close((uv_handle_t *)&srv->sigint, NULL);
   uv_close((uv_handle_t *)&srv->sighup, NULL);
+  /* Closing the watchers restored the default actions (terminate): a repeated signal while
+   * the last answers are flushed must not kill the orderly exit. */
+  signal(SIGTERM, SIG_IGN);
+  signal(SIGINT, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
 }
 
 static void begin_shutdown(server *srv, const char *why) {

@@ -1,7 +1,8 @@
 """test_daemon_lifetime.py -- connection lifetime corner cases: reading resumes after a full
 in-flight window even with max_inflight = 1; SIGTERM does not wait for the idle timeout of a
-client that stops reading its answers."""
+client that stops reading its answers, and repeated signals do not kill the orderly shutdown."""
 import os
+import signal
 import socket
 import sqlite3
 import struct
@@ -56,9 +57,15 @@ def shutdown_with_a_client_that_does_not_read():
         watcher = Client(d.port, d.server_key)
         check(watcher.call("ping")["ok"], "daemon serving others")
         t0 = time.time()
+        d.signal(signal.SIGTERM)
+        # While the last answers are being flushed, more signals must not kill the daemon.
+        time.sleep(0.3)
+        check(d.alive(), "daemon still flushing its answers")
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            d.signal(sig)
         rc = d.stop(timeout=20)
         took = time.time() - t0
-        check(rc == 0, "exit code %d after SIGTERM" % rc)
+        check(rc == 0, "exit code %d after SIGTERM (and repeated signals)" % rc)
         check(took < 10, "SIGTERM took %.1f s with a client that does not read" % took)
         log = d.read_log()
         check("LeakSanitizer" not in log and "AddressSanitizer" not in log,
