@@ -113,6 +113,10 @@ static void on_timer(uv_timer_t *t) {
   conn_close(c, c->state == CONN_HANDSHAKE ? "handshake deadline passed" : "idle timeout");
 }
 
+void conn_deadline(conn *c, uint64_t ms) {
+  if (c->state != CONN_CLOSING) uv_timer_start(&c->timer, on_timer, ms, 0);
+}
+
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   (void)h;
   (void)suggested;
@@ -423,7 +427,7 @@ void conn_job_done(job *j, void *ctx) {
       msgpack_sbuffer_destroy(&sb);
     }
     /* Internal jobs (note deliveries) count too: resume once enough have come back. */
-    if (c->state == CONN_OPEN && c->inflight < srv->cfg.max_inflight / 2) conn_pause(c, false);
+    if (c->state == CONN_OPEN && c->inflight <= srv->cfg.max_inflight / 2) conn_pause(c, false);
     conn_maybe_free(c);
   }
   job_free(j);

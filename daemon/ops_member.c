@@ -123,51 +123,6 @@ int ops_member_register_job(job *j, const sv_card *card, const char *role, const
   return 0;
 }
 
-/* ---- Invite codes ---- */
-
-static const char b32_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-void ops_invite_format(const uint8_t raw[INVITE_RAW_LEN], char out[INVITE_CODE_LEN]) {
-  size_t o = 0;
-  for (size_t i = 0; i < INVITE_RAW_LEN; i += 5) {
-    uint64_t v = 0;
-    for (size_t k = 0; k < 5; k++) v = (v << 8) | raw[i + k];
-    for (int k = 7; k >= 0; k--) {
-      out[o++] = b32_alphabet[(v >> (5 * k)) & 31];
-      if (k == 4) out[o++] = '-';
-    }
-    if (i + 5 < INVITE_RAW_LEN) out[o++] = '-';
-  }
-  assert(o == INVITE_CODE_LEN - 1);
-  out[o] = '\0';
-}
-
-int ops_invite_parse(const char *code, uint8_t raw[INVITE_RAW_LEN]) {
-  uint64_t acc = 0;
-  size_t nsym = 0, nout = 0;
-  for (const char *p = code; *p; p++) {
-    if (*p == '-' || *p == ' ') continue;
-    int c = toupper((unsigned char)*p);
-    const char *hit = c ? strchr(b32_alphabet, c) : NULL;
-    if (hit == NULL || nsym == 32) return -1;
-    acc = (acc << 5) | (uint64_t)(hit - b32_alphabet);
-    if (++nsym % 8 == 0) {
-      for (int k = 4; k >= 0; k--) raw[nout++] = (uint8_t)(acc >> (8 * k));
-      acc = 0;
-    }
-  }
-  return nsym == 32 ? 0 : -1;
-}
-
-void ops_invite_hash(const uint8_t raw[INVITE_RAW_LEN], uint8_t out[32]) {
-  static const char ctx[] = "samvirke-invite-v1"; /* hashed with its NUL */
-  crypto_hash_sha256_state h;
-  crypto_hash_sha256_init(&h);
-  crypto_hash_sha256_update(&h, (const unsigned char *)ctx, sizeof ctx);
-  crypto_hash_sha256_update(&h, raw, INVITE_RAW_LEN);
-  crypto_hash_sha256_final(&h, out);
-}
-
 /* Format a Unix time as "YYYY-MM-DD HH:MM UTC" for messages. */
 static void fmt_utc(char *out, size_t outlen, uint64_t t) {
   time_t tt = (time_t)t;
@@ -369,8 +324,8 @@ int ops_member_invite_exec(store *st, job *j) {
   uint8_t raw[INVITE_RAW_LEN], hash[32];
   char code[INVITE_CODE_LEN];
   randombytes_buf(raw, sizeof raw);
-  ops_invite_hash(raw, hash);
-  ops_invite_format(raw, code);
+  invite_hash(raw, hash);
+  invite_format(raw, code);
   sodium_memzero(raw, sizeof raw);
   s = store_stmt(st, sql_invite_insert);
   if (s == NULL) goto internal;
@@ -430,7 +385,7 @@ int ops_enroll_prepare(server *srv, job *j, int *level) {
     return -1;
   }
   uint8_t raw[INVITE_RAW_LEN];
-  rc = ops_invite_parse(j->req.a.invite.ptr, raw);
+  rc = invite_parse(j->req.a.invite.ptr, raw);
   sodium_memzero(raw, sizeof raw);
   if (rc != 0) {
     job_fail(j, SV_ERR_INVITE_INVALID,
@@ -447,12 +402,12 @@ static const char sql_invite_use[] = "UPDATE invites SET used = ? WHERE code_has
 int ops_enroll_exec(store *st, job *j) {
   uint8_t raw[INVITE_RAW_LEN], hash[32];
   sv_card card;
-  if (ops_invite_parse(j->req.a.invite.ptr, raw) != 0 ||
+  if (invite_parse(j->req.a.invite.ptr, raw) != 0 ||
       card_decode(j->req.a.card.ptr, j->req.a.card.len, &card) != KEYS_OK) {
     job_fail(j, SV_ERR_INTERNAL, "request changed after its checks");
     return -1;
   }
-  ops_invite_hash(raw, hash);
+  invite_hash(raw, hash);
   sodium_memzero(raw, sizeof raw);
   snprintf(j->object, sizeof j->object, "invite:");
   util_hex(j->object + 7, hash, 8);

@@ -2,6 +2,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,7 +62,11 @@ void server_maybe_finish(server *srv) {
     uv_shutdown_t *req = malloc(sizeof *req);
     if (c->state == CONN_OPEN && req != NULL) {
       req->data = c;
-      if (uv_shutdown(req, &c->h.stream, on_shutdown_done) == 0) continue;
+      if (uv_shutdown(req, &c->h.stream, on_shutdown_done) == 0) {
+        /* A client that does not read would hold the shutdown until its idle timeout. */
+        conn_deadline(c, srv->cfg.handshake_timeout_ms);
+        continue;
+      }
     }
     free(req);
     conn_close(c, "daemon shutting down");
@@ -71,6 +76,11 @@ void server_maybe_finish(server *srv) {
   uv_close((uv_handle_t *)&srv->sigterm, NULL);
   uv_close((uv_handle_t *)&srv->sigint, NULL);
   uv_close((uv_handle_t *)&srv->sighup, NULL);
+  /* Closing the watchers restored the default actions (terminate): a repeated signal while
+   * the last answers are flushed must not kill the orderly exit. */
+  signal(SIGTERM, SIG_IGN);
+  signal(SIGINT, SIG_IGN);
+  signal(SIGHUP, SIG_IGN);
 }
 
 static void begin_shutdown(server *srv, const char *why) {

@@ -86,6 +86,8 @@ int server_run(const char *dir, enum store_verify verify);
 /* conn.c */
 void conn_accept(server *srv, uv_stream_t *listener, bool is_pipe);
 void conn_close(conn *c, const char *why);
+/* (Re)arm c's timer: c is closed if it is still open ms from now. */
+void conn_deadline(conn *c, uint64_t ms);
 /* Seal and queue one frame (msgpack body) to c; drops c if its write queue is over the limit. */
 void conn_send_frame(conn *c, const char *body, size_t len);
 /* A finished job comes back (loop thread): send its response and apply its effects. */

@@ -190,6 +190,40 @@ err:
   return NULL;
 }
 
+static const char sql_member_state[] = "SELECT role, revoked FROM members WHERE id = ?";
+
+/* The loop thread decided on j with the member's role as it knew it; a revocation or role
+ * change queued ahead of j (committed earlier in this or a previous batch) voids that decision.
+ * Returns 0 when j's member is still active with the same role, else -1 with j denied. */
+static int job_member_current(store *st, job *j) {
+  if (j->internal || j->who.member_id == 0) return 0;
+  sqlite3_stmt *s = store_stmt(st, sql_member_state);
+  if (s == NULL) {
+    job_fail(j, SV_ERR_INTERNAL, "internal error");
+    return -1;
+  }
+  sqlite3_bind_int64(s, 1, j->who.member_id);
+  int rc = sqlite3_step(s);
+  bool active = rc == SQLITE_ROW && sqlite3_column_int64(s, 1) == 0;
+  const unsigned char *role = rc == SQLITE_ROW ? sqlite3_column_text(s, 0) : NULL;
+  bool same_role = role != NULL && strcmp((const char *)role, j->who.role) == 0;
+  sqlite3_reset(s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    job_fail(j, SV_ERR_INTERNAL, "storage error");
+    return -1;
+  }
+  if (active && same_role) return 0;
+  j->permit = false;
+  if (!active) {
+    snprintf(j->rule, sizeof j->rule, "member revoked before the request was carried out");
+    job_fail(j, SV_ERR_NOT_ENROLLED, "this key was revoked from the directory");
+  } else {
+    snprintf(j->rule, sizeof j->rule, "role changed before the request was carried out");
+    job_fail(j, SV_ERR_DENIED, "your role changed while this request was queued; send it again");
+  }
+  return -1;
+}
+
 /* Run one batch of jobs in a single transaction. Every job ends up either audited (and its
  * changes committed) or failed with SV_ERR_INTERNAL and no audit entry. */
 static void run_batch(store *st, job *head) {
@@ -200,7 +234,7 @@ static void run_batch(store *st, job *head) {
   for (job *j = head; j != NULL; j = j->next) {
     if (j->err == SV_OK && j->exec != NULL) {
       if (exec_sql(st->db, "SAVEPOINT job", err, sizeof err) != 0) goto fail_tx;
-      int rc = j->exec(st, j);
+      int rc = job_member_current(st, j) != 0 ? -1 : j->exec(st, j);
       if (rc != 0) {
         if (j->err == SV_OK) job_fail(j, SV_ERR_INTERNAL, "internal error");
         if (exec_sql(st->db, "ROLLBACK TO job", err, sizeof err) != 0) goto fail_tx;
