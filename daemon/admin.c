@@ -20,8 +20,9 @@
 extern const unsigned char default_policy[];
 extern const size_t default_policy_len;
 
-/* Register the first coordinator from a card file (runs one job synchronously). */
-static int register_admin(const char *dir, const char *card_path, char *err, size_t errlen) {
+/* Register a member from a card file with role (runs one job synchronously). */
+static int register_card(const char *dir, const char *card_path, const char *role,
+                         const char *rule, char *err, size_t errlen) {
   sv_card card;
   if (card_read_file(card_path, &card, err, errlen) != KEYS_OK) return -1;
   config cfg;
@@ -34,7 +35,7 @@ static int register_admin(const char *dir, const char *card_path, char *err, siz
   store *st = store_open(&cfg, keys, STORE_VERIFY_FULL, err, errlen);
   job *j = job_new();
   if (st == NULL || j == NULL) goto out;
-  if (ops_member_register_job(j, &card, "coordinator", "samvirked init") != 0) {
+  if (ops_member_register_job(j, &card, role, rule) != 0) {
     snprintf(err, errlen, "out of memory");
     goto out;
   }
@@ -44,7 +45,7 @@ static int register_admin(const char *dir, const char *card_path, char *err, siz
   }
   char fp[CARD_FINGERPRINT_LEN];
   card_fingerprint(&card, fp);
-  printf("registered %s as coordinator (fingerprint %s, audit #%llu)\n", card.name, fp,
+  printf("registered %s as %s (fingerprint %s, audit #%llu)\n", card.name, role, fp,
          (unsigned long long)j->audit_seq);
   rc = 0;
 out:
@@ -99,8 +100,25 @@ int admin_init(const char *dir, const char *origin, const char *admin_card, char
   }
   snprintf(path, sizeof path, "%s/%s", abs, CONFIG_DB_FILE);
   if (store_create(path, err, errlen) != 0) return -1;
-  if (admin_card != NULL && register_admin(abs, admin_card, err, errlen) != 0) return -1;
+  if (admin_card != NULL &&
+      register_card(abs, admin_card, "coordinator", "samvirked init", err, errlen) != 0)
+    return -1;
   return 0;
+}
+
+int admin_add_member(const char *dir, const char *card_path, const char *role, char *err,
+                     size_t errlen) {
+  if (role[0] == '\0' || strlen(role) >= 32) {
+    snprintf(err, errlen, "role '%s' is not a role name", role);
+    return -1;
+  }
+  char abs[PATH_MAX];
+  if (realpath(dir, abs) == NULL) {
+    snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+    return -1;
+  }
+  return register_card(abs, card_path, role, "samvirked init --member (developer option)", err,
+                       errlen);
 }
 
 int admin_info(const char *dir, bool json, char *err, size_t errlen) {
