@@ -21,8 +21,8 @@ extern const unsigned char default_policy[];
 extern const size_t default_policy_len;
 
 /* Register a member from a card file with role (runs one job synchronously). */
-static int register_card(const char *dir, const char *card_path, const char *role,
-                         const char *rule, char *err, size_t errlen) {
+static int register_card(const char *dir, const char *card_path, const char *role, char *err,
+                         size_t errlen) {
   sv_card card;
   if (card_read_file(card_path, &card, err, errlen) != KEYS_OK) return -1;
   config cfg;
@@ -35,7 +35,7 @@ static int register_card(const char *dir, const char *card_path, const char *rol
   store *st = store_open(&cfg, keys, STORE_VERIFY_FULL, err, errlen);
   job *j = job_new();
   if (st == NULL || j == NULL) goto out;
-  if (ops_member_register_job(j, &card, role, rule) != 0) {
+  if (ops_member_register_job(j, &card, role, "samvirked init") != 0) {
     snprintf(err, errlen, "out of memory");
     goto out;
   }
@@ -55,8 +55,8 @@ out:
   return rc;
 }
 
-int admin_init(const char *dir, const char *origin, const char *admin_card, char *err,
-               size_t errlen) {
+int admin_init(const char *dir, const char *origin, const char *admin_card,
+               const char *const *members, size_t nmembers, char *err, size_t errlen) {
   if (!note_name_valid(origin, strlen(origin))) {
     snprintf(err, errlen, "origin '%s' is not a valid log name (no spaces or '+')", origin);
     return -1;
@@ -100,25 +100,21 @@ int admin_init(const char *dir, const char *origin, const char *admin_card, char
   }
   snprintf(path, sizeof path, "%s/%s", abs, CONFIG_DB_FILE);
   if (store_create(path, err, errlen) != 0) return -1;
-  if (admin_card != NULL &&
-      register_card(abs, admin_card, "coordinator", "samvirked init", err, errlen) != 0)
+  if (admin_card != NULL && register_card(abs, admin_card, "coordinator", err, errlen) != 0)
     return -1;
+  for (size_t i = 0; i < nmembers; i++) {
+    const char *colon = strrchr(members[i], ':');
+    char card_path[PATH_MAX];
+    if (colon == NULL || colon == members[i] || colon[1] == '\0' ||
+        (size_t)(colon - members[i]) >= sizeof card_path) {
+      snprintf(err, errlen, "--member takes CARD:ROLE, not '%s'", members[i]);
+      return -1;
+    }
+    memcpy(card_path, members[i], (size_t)(colon - members[i]));
+    card_path[colon - members[i]] = '\0';
+    if (register_card(abs, card_path, colon + 1, err, errlen) != 0) return -1;
+  }
   return 0;
-}
-
-int admin_add_member(const char *dir, const char *card_path, const char *role, char *err,
-                     size_t errlen) {
-  if (role[0] == '\0' || strlen(role) >= 32) {
-    snprintf(err, errlen, "role '%s' is not a role name", role);
-    return -1;
-  }
-  char abs[PATH_MAX];
-  if (realpath(dir, abs) == NULL) {
-    snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-    return -1;
-  }
-  return register_card(abs, card_path, role, "samvirked init --member (developer option)", err,
-                       errlen);
 }
 
 int admin_info(const char *dir, bool json, char *err, size_t errlen) {

@@ -192,7 +192,9 @@ static int conn_handshake(conn *c, const uint8_t *msg, size_t len) {
   out[0] = (uint8_t)(outlen >> 8);
   out[1] = (uint8_t)outlen;
   c->rd = frame_reader_new(recv, srv->cfg.max_frame);
+  if (c->rd == NULL) noise_cipher_free(recv); /* not taken on failure */
   c->wr = frame_writer_new(send);
+  if (c->wr == NULL) noise_cipher_free(send);
   noise_handshake_free(c->hs);
   c->hs = NULL;
   free(c->split);
@@ -253,7 +255,6 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     if (n == 0) return;
   }
   if (c->state == CONN_OPEN) {
-    uv_timer_again(&c->timer);
     uv_timer_start(&c->timer, on_timer, c->srv->cfg.idle_timeout_ms, 0);
     conn_transport(c, p, n);
   }

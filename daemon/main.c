@@ -24,8 +24,7 @@ static const struct command {
   const char *help;
 } commands[] = {
     {"init", cmd_init, "DIR [--admin CARD] [--origin NAME] [--member CARD:ROLE]...",
-     "create a daemon directory: keys, config, policy, database, first coordinator"
-     " (--member: developer option registering more members directly)"},
+     "create a daemon directory: keys, config, policy, database, first coordinator"},
     {"info", cmd_info, "DIR [--json]", "print what a client needs to connect"},
     {"run", cmd_run, "DIR [--verify quick|full]", "serve TCP and the Unix socket until SIGTERM"},
 };
@@ -57,7 +56,7 @@ static bool wants_help(int argc, char **argv) {
 static int cmd_init(int argc, char **argv) {
   const char *dir = NULL, *admin = NULL, *origin = "samvirke.local/audit";
   const char *members[64];
-  int nmembers = 0;
+  size_t nmembers = 0;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--admin") == 0 && i + 1 < argc)
       admin = argv[++i];
@@ -77,22 +76,9 @@ static int cmd_init(int argc, char **argv) {
     return command_usage("init", false);
   }
   char err[1024];
-  if (admin_init(dir, origin, admin, err, sizeof err) != 0) {
+  if (admin_init(dir, origin, admin, members, nmembers, err, sizeof err) != 0) {
     fprintf(stderr, "samvirked init: %s\n", err);
     return 1;
-  }
-  for (int i = 0; i < nmembers; i++) {
-    char card[1024];
-    const char *colon = strrchr(members[i], ':');
-    if (colon == NULL || colon == members[i] || (size_t)(colon - members[i]) >= sizeof card) {
-      fprintf(stderr, "samvirked init: --member takes CARD:ROLE\n");
-      return 2;
-    }
-    snprintf(card, sizeof card, "%.*s", (int)(colon - members[i]), members[i]);
-    if (admin_add_member(dir, card, colon + 1, err, sizeof err) != 0) {
-      fprintf(stderr, "samvirked init: %s\n", err);
-      return 1;
-    }
   }
   printf("initialised %s\n", dir);
   return 0;

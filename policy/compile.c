@@ -99,57 +99,56 @@ int policy_compile(policy *p, policy_diag *diag) {
     return -1;
   }
   p->cell_off = malloc((size_t)(cells + 1) * sizeof *p->cell_off);
-  p->cell_nforbid = malloc((size_t)(cells + 1) * sizeof *p->cell_nforbid);
   p->cell_rules = malloc((size_t)(entries + 1) * sizeof *p->cell_rules);
-  if (p->cell_off == NULL || p->cell_nforbid == NULL || p->cell_rules == NULL) {
+  if (p->cell_off == NULL || p->cell_rules == NULL) {
     policy_diag_add(diag, p->file, 0, 0, -1, "out of memory");
     return -1;
   }
-  /* Each cell's list must hold forbids first, then permits, each in file order (eval.c relies
-   * on it). To avoid cells x rules work, first bucket the rules per role in that order. */
-  uint32_t *by_role_off = calloc((size_t)nr + 1, sizeof *by_role_off);
-  uint32_t *by_role = NULL;
-  uint64_t total = 0;
-  if (by_role_off == NULL) goto oom;
-  for (uint64_t role = 0; role < nr; role++) {
-    by_role_off[role] = (uint32_t)total;
-    for (int ri = 0; ri < p->nrules; ri++) total += p->rules[ri].role_set[role];
-  }
-  by_role_off[nr] = (uint32_t)total;
-  by_role = malloc((size_t)(total + 1) * sizeof *by_role);
-  if (by_role == NULL) goto oom;
-  for (uint64_t role = 0, k = 0; role < nr; role++) {
-    for (int pass = 0; pass < 2; pass++) /* forbids first */
-      for (int ri = 0; ri < p->nrules; ri++)
-        if (p->rules[ri].role_set[role] && p->rules[ri].forbid == (pass == 0))
-          by_role[k++] = (uint32_t)ri;
-  }
-  uint32_t pos = 0;
-  for (uint64_t role = 0; role < nr; role++) {
-    for (uint64_t a = 0; a < na; a++) {
-      for (uint64_t c = 0; c < nc; c++) {
-        uint64_t cell = (role * na + a) * nc + c;
-        p->cell_off[cell] = pos;
-        uint32_t nf = 0;
-        for (uint32_t k = by_role_off[role]; k < by_role_off[role + 1]; k++) {
-          const pol_rule *r = &p->rules[by_role[k]];
-          if (r->action_set[a] && r->class_set[c]) {
-            p->cell_rules[pos++] = by_role[k];
-            nf += r->forbid;
+  /* Rule-major fill, bounded by entries (not cells x rules): count per cell, prefix sums, then
+   * append forbids (file order) before permits (file order), which is the order eval.c needs. */
+  int *ids = malloc(((size_t)nr + (size_t)na + (size_t)nc + 1) * sizeof *ids);
+  uint32_t *fill = calloc((size_t)cells + 1, sizeof *fill);
+  if (ids == NULL || fill == NULL) goto oom;
+  for (int pass = 0; pass < 3; pass++) { /* 0: count, 1: forbids, 2: permits */
+    for (int ri = 0; ri < p->nrules; ri++) {
+      const pol_rule *r = &p->rules[ri];
+      if (pass > 0 && r->forbid != (pass == 1)) continue;
+      int *rs = ids, *as, *cs, nrs = 0, nas = 0, ncs = 0;
+      for (uint64_t i = 0; i < nr; i++)
+        if (r->role_set[i]) rs[nrs++] = (int)i;
+      as = rs + nrs;
+      for (uint64_t i = 0; i < na; i++)
+        if (r->action_set[i]) as[nas++] = (int)i;
+      cs = as + nas;
+      for (uint64_t i = 0; i < nc; i++)
+        if (r->class_set[i]) cs[ncs++] = (int)i;
+      for (int x = 0; x < nrs; x++)
+        for (int y = 0; y < nas; y++)
+          for (int z = 0; z < ncs; z++) {
+            uint64_t cell = ((uint64_t)rs[x] * na + (uint64_t)as[y]) * nc + (uint64_t)cs[z];
+            if (pass == 0)
+              fill[cell]++;
+            else
+              p->cell_rules[p->cell_off[cell] + fill[cell]++] = (uint32_t)ri;
           }
-        }
-        p->cell_nforbid[cell] = nf;
+    }
+    if (pass == 0) {
+      uint32_t pos = 0;
+      for (uint64_t cell = 0; cell < cells; cell++) {
+        p->cell_off[cell] = pos;
+        pos += fill[cell];
+        fill[cell] = 0;
       }
+      p->cell_off[cells] = pos;
+      assert(pos == entries);
     }
   }
-  p->cell_off[cells] = pos;
-  assert(pos == entries);
-  free(by_role);
-  free(by_role_off);
+  free(fill);
+  free(ids);
   return 0;
 oom:
-  free(by_role);
-  free(by_role_off);
+  free(fill);
+  free(ids);
   policy_diag_add(diag, p->file, 0, 0, -1, "out of memory");
   return -1;
 }

@@ -20,22 +20,6 @@ static bool eval_valcond(const pol_valcond *vc, const char *s, int *id, const po
   return false;
 }
 
-bool policy_rule_conditions_hold(const pol_rule *r, const policy_request *req, int area_id,
-                                 int purpose_id) {
-  if ((unsigned)req->level > POLICY_LEVEL_INDIVIDUAL) return false;
-  if (!(r->level_mask & (1u << req->level))) return false;
-  if (r->area.presence == PRES_PRESENT && req->area == NULL) return false;
-  if (r->area.presence == PRES_ABSENT && req->area != NULL) return false;
-  if (r->purpose.presence == PRES_PRESENT && req->purpose == NULL) return false;
-  if (r->purpose.presence == PRES_ABSENT && req->purpose != NULL) return false;
-  bool ok = !r->area.has_values;
-  for (int i = 0; !ok && i < r->area.n; i++) ok = r->area.ids[i] == area_id;
-  if (!ok) return false;
-  ok = !r->purpose.has_values;
-  for (int i = 0; !ok && i < r->purpose.n; i++) ok = r->purpose.ids[i] == purpose_id;
-  return ok;
-}
-
 void policy_decide(const policy *p, const policy_request *req, policy_decision *out) {
   assert(p != NULL && req != NULL && out != NULL);
   out->permit = false;
@@ -68,6 +52,7 @@ void policy_decide(const policy *p, const policy_request *req, policy_decision *
 
 void policy_decision_describe(const policy *p, const policy_decision *d, char *buf, size_t n) {
   assert(p != NULL && d != NULL && buf != NULL && n > 0);
+  (void)p;
   const char *verdict = d->permit ? "permit" : "deny";
   if (d->rule_index < 0)
     snprintf(buf, n, "deny by default (no rule permits)");

@@ -158,7 +158,7 @@ int policy_lexer_next(policy_lexer *lx, policy_token *tok, policy_diag *diag) {
     long v = 0;
     while (lexer_peek(lx, 0) >= '0' && lexer_peek(lx, 0) <= '9') {
       v = v * 10 + (lexer_peek(lx, 0) - '0');
-      if (v > 1000000000L) {
+      if (v > 1000000000L || tok->len >= 10) {
         policy_diag_add(diag, lx->file, tok->line, tok->col, -1, "number too large");
         return -1;
       }

@@ -69,7 +69,6 @@ void policy_free(policy *p) {
   free(p->regime_role);
   free(p->cell_off);
   free(p->cell_rules);
-  free(p->cell_nforbid);
   free(p->source);
   free(p->file);
   free(p);

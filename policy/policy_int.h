@@ -171,7 +171,6 @@ struct policy {
   pol_intern strings;      /* area and purpose literals */
   uint32_t *cell_off;      /* nroles*nactions*nclasses + 1 offsets into cell_rules */
   uint32_t *cell_rules;    /* rule indices; per cell forbids first, then permits, file order */
-  uint32_t *cell_nforbid;  /* per cell: how many of its rules are forbids */
 };
 
 /* Parse text into p's tree. Returns 0 or -1 (syntax error added to diag). */
@@ -183,9 +182,5 @@ int policy_check(policy *p, policy_diag *diag);
 int policy_compile(policy *p, policy_diag *diag);
 /* Run the expectations; each failure is added to diag. Returns the number that failed. */
 int policy_expect_check(const policy *p, policy_diag *diag);
-/* Does rule r's condition hold for req with interned area/purpose ids (-1 = present but not a
- * policy literal)? */
-bool policy_rule_conditions_hold(const pol_rule *r, const policy_request *req, int area_id,
-                                 int purpose_id);
 
 #endif

@@ -94,6 +94,10 @@ static void test_limits(void) {
   ASSERT_INT_EQ(t[0].len, POLICY_MAX_STRING);
 
   ASSERT_STR_EQ(lex_error("set x = 99999999999"), "t.policy:1:9: number too large");
+  ASSERT_STR_EQ(lex_error("set x = 00000000000000000000000000000000000000001"),
+                "t.policy:1:9: number too large");
+  ASSERT_INT_EQ(lex_all("0000000042", t, 4, &d), 2);
+  ASSERT_INT_EQ(t[0].number, 42);
 }
 
 static void test_errors(void) {

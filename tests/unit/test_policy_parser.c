@@ -1,4 +1,6 @@
 /* test_policy_parser.c -- the policy grammar: accepted forms and every syntax error with its position. */
+#include <stdlib.h>
+
 #include "policy.h"
 #include "task.h"
 
@@ -188,6 +190,23 @@ static void test_lexer_error_through_load(void) {
                 "t.policy:4:47: unterminated string");
 }
 
+static void test_rule_limit(void) {
+  const char *rule = "permit role a action r class c\n";
+  size_t rl = strlen(rule), n = (size_t)POLICY_MAX_RULES + 1;
+  char *text = malloc(n * rl + 64);
+  ASSERT(text != NULL);
+  size_t len = (size_t)sprintf(text, DECLS);
+  for (size_t i = 0; i < n; i++, len += rl) memcpy(text + len, rule, rl);
+  policy *p = policy_load_text("t.policy", text, len, &diag);
+  ASSERT(p == NULL);
+  ASSERT_STR_EQ(diag.errors[0].text, "t.policy:65539:1: more than 65535 rules");
+  p = policy_load_text("t.policy", text, len - rl, &diag); /* exactly the limit */
+  ASSERT(p != NULL);
+  ASSERT_INT_EQ(policy_rule_count(p), POLICY_MAX_RULES);
+  policy_free(p);
+  free(text);
+}
+
 int main(void) {
   RUN_TEST(test_accepted_forms);
   RUN_TEST(test_statement_errors);
@@ -197,5 +216,6 @@ int main(void) {
   RUN_TEST(test_regime_errors);
   RUN_TEST(test_expect_errors);
   RUN_TEST(test_lexer_error_through_load);
+  RUN_TEST(test_rule_limit);
   return 0;
 }
