@@ -46,13 +46,14 @@ def free_port():
 class Daemon:
     """A samvirked in a fresh temporary directory on a free loopback port."""
 
-    def __init__(self, admin_card=None, conf=None):
+    def __init__(self, admin_card=None, conf=None, init_args=()):
         self.tmp = tempfile.mkdtemp(prefix="svtest.")
         self.dir = os.path.join(self.tmp, "daemon")
         self.port = free_port()
         args = [SAMVIRKED, "init", self.dir]
         if admin_card:
             args += ["--admin", admin_card]
+        args += list(init_args)
         subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
         conf_path = os.path.join(self.dir, "samvirked.conf")
         text = open(conf_path).read().replace("listen = 127.0.0.1:7350",
