@@ -5,7 +5,9 @@
 #include "cli.h"
 #include "cmd_area.h"
 #include "cmd_map.h"
+#include "cmd_audit.h"
 #include "cmd_identity.h"
+#include "cmd_member.h"
 #include "cmd_server.h"
 #include "cmd_status.h"
 #include "config.h"
@@ -31,7 +33,11 @@ static const cli_cmd commands[] = {
      NULL},
     {"intervention", NULL, "plan and follow up interventions", cmd_intervention_table, NULL},
     {"map", cmd_map, "export an area as GeoJSON or as an SVG wall map", NULL, NULL},
+    {"enroll", cmd_enroll, "join a team with an invite code", NULL, NULL},
+    {"member", NULL, "invite, list, show, change, revoke and verify members", cmd_member_table,
+     NULL},
     {"policy", run_policy, "check, explain and test a disclosure policy file", NULL, NULL},
+    {"audit", NULL, "fetch, verify, show and prove the audit trail", cmd_audit_table, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -6,6 +6,7 @@
  * from the entry); checkpoints(size, note) holds every signed checkpoint. */
 #include "auditlog.h"
 
+#include <assert.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,10 @@
 
 /* Logs up to this size are re-hashed in full at start-up unless quick mode is asked for. */
 #define AUTO_FULL_LIMIT 200000
+/* Quick mode still re-hashes the newest entries: those after the last multiple of 2^this
+ * below size - 2^this (between 2^13 and 2^14 entries), where a crash or an edit of recent
+ * rows would show. */
+#define QUICK_TAIL_LEVEL 13
 
 struct auditlog {
   store *st;
@@ -26,9 +31,11 @@ struct auditlog {
   note_signer *signer;
   note_verifier verifier;
   char *vkey;
-  merkle_frontier fr;
-  uint64_t signed_size;
-  char *checkpoint; /* latest signed checkpoint note */
+  merkle_frontier fr;   /* every appended entry, the current batch's included */
+  uint64_t signed_size; /* size of the latest committed checkpoint */
+  char *checkpoint;     /* latest committed signed checkpoint note (NULL: none yet) */
+  char *pending;        /* signed in the current batch, not yet committed */
+  uint64_t pending_size;
 };
 
 static const char sql_get_entry[] = "SELECT entry FROM audit_entries WHERE seq = ?";
@@ -38,6 +45,7 @@ static const char sql_put_node[] = "INSERT INTO audit_nodes(level, idx, hash) VA
 static const char sql_put_checkpoint[] = "INSERT INTO checkpoints(size, note) VALUES(?, ?)";
 
 uint64_t auditlog_size(const auditlog *al) { return al->fr.size; }
+uint64_t auditlog_signed_size(const auditlog *al) { return al->signed_size; }
 const char *auditlog_checkpoint(const auditlog *al) { return al->checkpoint; }
 const char *auditlog_verifier_key(const auditlog *al) { return al->vkey; }
 
@@ -46,7 +54,45 @@ void auditlog_save(const auditlog *al, auditlog_mark *m) {
   m->frontier = al->fr;
 }
 
-void auditlog_restore(auditlog *al, const auditlog_mark *m) { al->fr = m->frontier; }
+void auditlog_restore(auditlog *al, const auditlog_mark *m) {
+  al->fr = m->frontier;
+  /* The checkpoint signed for the failed batch was never stored: forget it. */
+  free(al->pending);
+  al->pending = NULL;
+}
+
+void auditlog_committed(auditlog *al) {
+  if (al->pending == NULL) return;
+  free(al->checkpoint);
+  al->checkpoint = al->pending;
+  al->signed_size = al->pending_size;
+  al->pending = NULL;
+}
+
+/* Copy src into dst (capacity cap) as text an audit entry accepts: valid UTF-8 without
+ * control characters, truncated on a character boundary. Anything else becomes '?'. An empty
+ * result becomes dflt (when non-NULL). */
+static void clean_copy(char *dst, size_t cap, const char *src, const char *dflt) {
+  assert(cap > 1);
+  size_t o = 0, len = strlen(src);
+  for (size_t i = 0; i < len;) {
+    unsigned c = (unsigned char)src[i];
+    size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 1;
+    bool ok = i + n <= len && c != '\t' && util_utf8_valid(src + i, n, false) &&
+              !(c == 0xc2 && (unsigned char)src[i + 1] < 0xa0); /* C1 controls */
+    if (!ok) n = 1;
+    size_t w = ok ? n : 1;
+    if (o + w > cap - 1) break;
+    if (ok)
+      memcpy(dst + o, src + i, n);
+    else
+      dst[o] = '?';
+    o += w;
+    i += n;
+  }
+  dst[o] = '\0';
+  if (o == 0 && dflt != NULL) snprintf(dst, cap, "%s", dflt);
+}
 
 int auditlog_entry(auditlog *al, uint64_t seq, uint8_t **entry, size_t *len) {
   sqlite3_stmt *s = store_stmt(al->st, sql_get_entry);
@@ -116,14 +162,16 @@ int auditlog_append_job(auditlog *al, job *j, char *err, size_t errlen) {
   memset(&e, 0, sizeof e);
   e.seq = seq;
   e.time_ms = util_unix_ms();
-  snprintf(e.actor, sizeof e.actor, "%s", j->who.keyid[0] ? j->who.keyid : "-");
-  snprintf(e.role, sizeof e.role, "%s", j->who.role[0] ? j->who.role : "-");
-  snprintf(e.op, sizeof e.op, "%s", j->op[0] ? j->op : "?");
-  snprintf(e.data_class, sizeof e.data_class, "%s", j->klass[0] ? j->klass : "-");
-  snprintf(e.object, sizeof e.object, "%s", j->object);
+  /* Everything that may come from a client is cleaned: one odd byte must not make the
+   * entry unencodable, which would fail the whole batch. */
+  clean_copy(e.actor, sizeof e.actor, j->who.keyid, "-");
+  clean_copy(e.role, sizeof e.role, j->who.role, "-");
+  clean_copy(e.op, sizeof e.op, j->op, "?");
+  clean_copy(e.data_class, sizeof e.data_class, j->klass, "-");
+  clean_copy(e.object, sizeof e.object, j->object, NULL);
   e.decision = j->permit ? AUDIT_PERMIT : AUDIT_DENY;
-  snprintf(e.rule, sizeof e.rule, "%s", j->rule[0] ? j->rule : "-");
-  snprintf(e.purpose, sizeof e.purpose, "%s", j->purpose);
+  clean_copy(e.rule, sizeof e.rule, j->rule, "-");
+  clean_copy(e.purpose, sizeof e.purpose, j->purpose, NULL);
   memcpy(e.policy, j->policy_hash, 32);
   uint8_t *buf = NULL;
   size_t len = 0;
@@ -171,6 +219,7 @@ static int sign_current(auditlog *al, char **out) {
 }
 
 int auditlog_sign_checkpoint(auditlog *al, char *err, size_t errlen) {
+  assert(al->pending == NULL);
   if (al->fr.size == al->signed_size && al->checkpoint != NULL) return 0;
   char *note = NULL;
   if (sign_current(al, &note) != 0) {
@@ -190,11 +239,11 @@ int auditlog_sign_checkpoint(auditlog *al, char *err, size_t errlen) {
     free(note);
     return -1;
   }
-  /* Only now is it the latest; if the transaction later fails, restore() rewinds the size
-   * and the next batch signs again. */
-  free(al->checkpoint);
-  al->checkpoint = note;
-  al->signed_size = al->fr.size;
+  /* It becomes the latest only when the transaction commits (auditlog_committed); if it fails,
+   * auditlog_restore drops it. It was never stored or shown to anyone, so the checkpoint
+   * signed next for the same size cannot contradict a published one. */
+  al->pending = note;
+  al->pending_size = al->fr.size;
   return 0;
 }
 
@@ -248,28 +297,45 @@ static int compare_node_fn(void *ctx, uint64_t level, uint64_t index, const uint
   return 0;
 }
 
-/* Re-hash every entry in order, checking each entry's own sequence number and every stored
- * subtree hash. Fills *root. Returns 0 or -1 with the first problem in err. */
-static int verify_full(auditlog *al, uint64_t size, uint8_t root[32], char *err, size_t errlen) {
+/* Re-hash the entries [start, size) in order, on top of the stored subtrees that cover
+ * [0, start) (start must be a multiple of 2^QUICK_TAIL_LEVEL or 0), checking each entry's own
+ * sequence number and every stored subtree hash completed on the way. On success al->fr is
+ * the frontier of size entries and root its root. Returns 0 or -1 with the first problem in
+ * err. */
+static int verify_range(auditlog *al, uint64_t start, uint64_t size, uint8_t root[32], char *err,
+                        size_t errlen) {
   sqlite3 *db = store_db(al->st);
   sqlite3_stmt *s = NULL;
-  if (sqlite3_prepare_v2(db, "SELECT seq, entry FROM audit_entries ORDER BY seq", -1, &s, NULL) !=
-      SQLITE_OK) {
+  merkle_frontier fr;
+  merkle_frontier_init(&fr);
+  if (start > 0 && merkle_frontier_load(&fr, start, node_fn, al) != MERKLE_OK) {
+    snprintf(err, errlen, "the stored Merkle subtree hashes covering entries 0..%llu are missing",
+             (unsigned long long)(start - 1));
+    return -1;
+  }
+  if (sqlite3_prepare_v2(db, "SELECT seq, entry FROM audit_entries WHERE seq >= ? ORDER BY seq",
+                         -1, &s, NULL) != SQLITE_OK) {
     snprintf(err, errlen, "%s", sqlite3_errmsg(db));
     return -1;
   }
-  merkle_frontier fr;
-  merkle_frontier_init(&fr);
+  sqlite3_bind_int64(s, 1, (sqlite3_int64)start);
   struct full_ctx fc = {.al = al};
-  uint64_t expect = 0;
+  uint64_t expect = start;
   int rc = -1;
   while (sqlite3_step(s) == SQLITE_ROW) {
     uint64_t seq = (uint64_t)sqlite3_column_int64(s, 0);
     const uint8_t *p = sqlite3_column_blob(s, 1);
     size_t n = (size_t)sqlite3_column_bytes(s, 1);
     if (seq != expect) {
-      snprintf(err, errlen, "audit entry %llu is missing (the next stored entry is %llu)",
+      snprintf(err, errlen, "audit entry %llu is missing (deleted; the next stored entry is %llu)",
                (unsigned long long)expect, (unsigned long long)seq);
+      goto out;
+    }
+    if (seq >= size) {
+      snprintf(err, errlen,
+               "audit entry %llu lies beyond the last signed checkpoint (size %llu): entries "
+               "were added or checkpoints deleted",
+               (unsigned long long)seq, (unsigned long long)size);
       goto out;
     }
     audit_entry e;
@@ -278,10 +344,9 @@ static int verify_full(auditlog *al, uint64_t size, uint8_t root[32], char *err,
                (unsigned long long)seq);
       goto out;
     }
-    uint64_t inner = e.seq;
-    if (inner != seq) {
-      snprintf(err, errlen, "row %llu holds audit entry %llu (entries reordered)",
-               (unsigned long long)seq, (unsigned long long)inner);
+    if (e.seq != seq) {
+      snprintf(err, errlen, "row %llu holds audit entry %llu (entries reordered or copied)",
+               (unsigned long long)seq, (unsigned long long)e.seq);
       goto out;
     }
     uint8_t leaf[32];
@@ -292,7 +357,7 @@ static int verify_full(auditlog *al, uint64_t size, uint8_t root[32], char *err,
       uint64_t last = ((fc.mismatch_index + 1) << fc.mismatch_level) - 1;
       snprintf(err, errlen,
                "audit entries %llu..%llu do not match their stored Merkle subtree hash "
-               "(level %llu, index %llu %s): an entry was edited",
+               "(level %llu, index %llu, %s): an entry or a stored hash was edited",
                (unsigned long long)first, (unsigned long long)last,
                (unsigned long long)fc.mismatch_level, (unsigned long long)fc.mismatch_index,
                fc.missing ? "missing" : "differs");
@@ -303,7 +368,7 @@ static int verify_full(auditlog *al, uint64_t size, uint8_t root[32], char *err,
   if (expect != size) {
     snprintf(err, errlen,
              "the log holds %llu entries but its last signed checkpoint covers %llu "
-             "(entries %llu..%llu are missing)",
+             "(entries %llu..%llu are missing: the tail was truncated)",
              (unsigned long long)expect, (unsigned long long)size, (unsigned long long)expect,
              (unsigned long long)(size - 1));
     goto out;
@@ -314,6 +379,61 @@ static int verify_full(auditlog *al, uint64_t size, uint8_t root[32], char *err,
 out:
   sqlite3_finalize(s);
   return rc;
+}
+
+/* Describe how the rows of audit_entries differ from 0..size-1 (the cheap checks done before
+ * any hashing). Returns 0 when count and highest seq fit, else -1 with the reason in err. */
+static int check_rows(auditlog *al, uint64_t size, char *err, size_t errlen) {
+  sqlite3 *db = store_db(al->st);
+  sqlite3_stmt *s = NULL;
+  int64_t count = 0, minseq = -1, maxseq = -1;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT count(*), coalesce(min(seq), -1), coalesce(max(seq), -1) "
+                         "FROM audit_entries",
+                         -1, &s, NULL) != SQLITE_OK ||
+      sqlite3_step(s) != SQLITE_ROW) {
+    snprintf(err, errlen, "cannot read the audit log: %s", sqlite3_errmsg(db));
+    sqlite3_finalize(s);
+    return -1;
+  }
+  count = sqlite3_column_int64(s, 0);
+  minseq = sqlite3_column_int64(s, 1);
+  maxseq = sqlite3_column_int64(s, 2);
+  sqlite3_finalize(s);
+  if ((uint64_t)count == size && (size == 0 || (minseq == 0 && (uint64_t)maxseq == size - 1)))
+    return 0;
+  if (maxseq >= 0 && (uint64_t)maxseq >= size) {
+    snprintf(err, errlen,
+             "the audit log holds entries up to %lld but its last signed checkpoint covers only "
+             "%llu: entries were added or checkpoints deleted",
+             (long long)maxseq, (unsigned long long)size);
+    return -1;
+  }
+  /* First missing sequence number (only on this error path: a scan). */
+  int64_t gap = -1;
+  if (minseq != 0) {
+    gap = 0;
+  } else if (sqlite3_prepare_v2(db,
+                                "SELECT a.seq + 1 FROM audit_entries a WHERE NOT EXISTS "
+                                "(SELECT 1 FROM audit_entries b WHERE b.seq = a.seq + 1) "
+                                "ORDER BY a.seq LIMIT 1",
+                                -1, &s, NULL) == SQLITE_OK &&
+             sqlite3_step(s) == SQLITE_ROW) {
+    gap = sqlite3_column_int64(s, 0);
+  }
+  sqlite3_finalize(s);
+  if (gap >= 0 && gap == maxseq + 1)
+    snprintf(err, errlen,
+             "the audit log holds entries 0..%lld but its last signed checkpoint covers %llu: "
+             "entries %lld..%llu are missing (the tail was truncated)",
+             (long long)maxseq, (unsigned long long)size, (long long)gap,
+             (unsigned long long)(size - 1));
+  else
+    snprintf(err, errlen,
+             "the audit log holds %lld of the %llu entries its last signed checkpoint covers: "
+             "entry %lld is missing (deleted)",
+             (long long)count, (unsigned long long)size, (long long)gap);
+  return -1;
 }
 
 /* Load and check the latest signed checkpoint; fills size and root (size 0 if none). */
@@ -379,33 +499,14 @@ auditlog *auditlog_open(store *st, const char *origin, const uint8_t log_sk[64],
   uint64_t size = 0;
   uint8_t want[32], got[32];
   if (load_checkpoint(al, &size, want, err, errlen) != 0) goto err;
-  sqlite3_stmt *s = NULL;
-  uint64_t count = 0, maxseq = 0;
-  if (sqlite3_prepare_v2(store_db(st), "SELECT count(*), coalesce(max(seq), -1) FROM audit_entries",
-                         -1, &s, NULL) == SQLITE_OK &&
-      sqlite3_step(s) == SQLITE_ROW) {
-    count = (uint64_t)sqlite3_column_int64(s, 0);
-    maxseq = (uint64_t)sqlite3_column_int64(s, 1);
-  }
-  sqlite3_finalize(s);
-  if (count != size || (size > 0 && maxseq != size - 1)) {
-    snprintf(err, errlen,
-             "audit log does not match its last signed checkpoint: the table holds %llu entries "
-             "(highest seq %lld) but the checkpoint covers %llu",
-             (unsigned long long)count, size ? (long long)maxseq : -1LL,
-             (unsigned long long)size);
-    if (mode != STORE_VERIFY_FULL || count > size) goto err;
-  }
-  if (mode == STORE_VERIFY_FULL || (mode == STORE_VERIFY_AUTO && size <= AUTO_FULL_LIMIT)) {
-    if (verify_full(al, size, got, err, errlen) != 0) goto err;
-  } else {
-    if (merkle_frontier_load(&al->fr, size, node_fn, al) != MERKLE_OK) {
-      snprintf(err, errlen, "audit log: stored subtree hashes for size %llu are missing",
-               (unsigned long long)size);
-      goto err;
-    }
-    merkle_frontier_root(&al->fr, got);
-  }
+  if (check_rows(al, size, err, errlen) != 0) goto err;
+  /* Full: re-hash everything. Quick: take the stored subtrees for all but the last
+   * 2^QUICK_TAIL_LEVEL..2^(QUICK_TAIL_LEVEL+1) entries and re-hash those. */
+  uint64_t start = 0;
+  bool full = mode == STORE_VERIFY_FULL || (mode == STORE_VERIFY_AUTO && size <= AUTO_FULL_LIMIT);
+  if (!full && size > (UINT64_C(1) << QUICK_TAIL_LEVEL))
+    start = ((size >> QUICK_TAIL_LEVEL) - 1) << QUICK_TAIL_LEVEL;
+  if (verify_range(al, start, size, got, err, errlen) != 0) goto err;
   if (sodium_memcmp(got, want, 32) != 0) {
     char a[65], b[65];
     util_hex(a, got, 32);
@@ -430,5 +531,6 @@ void auditlog_close(auditlog *al) {
   note_signer_free(al->signer);
   free(al->vkey);
   free(al->checkpoint);
+  free(al->pending);
   free(al);
 }

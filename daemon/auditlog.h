@@ -23,14 +23,24 @@ typedef struct auditlog_mark {
 auditlog *auditlog_open(store *st, const char *origin, const uint8_t log_sk[64],
                         const uint8_t log_pk[32], enum store_verify mode, char *err, size_t errlen);
 void auditlog_close(auditlog *al);
+/* Remember the state before a batch; restore it (and drop the batch's unsaved checkpoint) when
+ * the batch's transaction is rolled back. */
 void auditlog_save(const auditlog *al, auditlog_mark *m);
 void auditlog_restore(auditlog *al, const auditlog_mark *m);
+/* The batch's transaction committed: its checkpoint becomes the latest. */
+void auditlog_committed(auditlog *al);
 /* Append the entry recording job j (inside the batch transaction); sets j->audit_seq/audited. */
 int auditlog_append_job(auditlog *al, job *j, char *err, size_t errlen);
-/* Sign and store a checkpoint for the current size if it grew (inside the transaction). */
+/* Sign and store a checkpoint for the current size if it grew (inside the transaction). It is
+ * not served until auditlog_committed. */
 int auditlog_sign_checkpoint(auditlog *al, char *err, size_t errlen);
+/* Entries appended so far, the current batch's uncommitted ones included. */
 uint64_t auditlog_size(const auditlog *al);
-/* The latest signed checkpoint note (borrowed; valid until the next batch). */
+/* Size of the latest committed checkpoint: what readers (audit ops) see. Entries of the batch
+ * in progress, and the entry of the reading request itself, come after it. */
+uint64_t auditlog_signed_size(const auditlog *al);
+/* The latest committed signed checkpoint note, NULL before the first commit (borrowed; valid
+ * until the next batch commits; storage thread only). */
 const char *auditlog_checkpoint(const auditlog *al);
 /* The log's C2SP verifier key string. */
 const char *auditlog_verifier_key(const auditlog *al);

@@ -124,7 +124,8 @@ static int check_hello(const uint8_t *p, size_t n) {
   msgpack_unpacked up;
   msgpack_unpacked_init(&up);
   size_t off = 0;
-  int ok = msgpack_unpack_next(&up, (const char *)p, n, &off) == MSGPACK_UNPACK_SUCCESS &&
+  int ok = sv_msgpack_check(p, n, NULL) == 0 && /* msgpack-c trusts container headers */
+           msgpack_unpack_next(&up, (const char *)p, n, &off) == MSGPACK_UNPACK_SUCCESS &&
            off == n && up.data.type == MSGPACK_OBJECT_MAP;
   uint64_t v = 0;
   const char *client;
@@ -133,6 +134,31 @@ static int check_hello(const uint8_t *p, size_t n) {
        sv_map_str(&up.data, "client", &client, &clen) == 0;
   msgpack_unpacked_destroy(&up);
   return ok ? 0 : -1;
+}
+
+static void on_refused_shutdown(uv_shutdown_t *req, int status) {
+  (void)status;
+  conn *c = req->data;
+  free(req);
+  conn_close(c, "key refused");
+}
+
+/* Stop reading from c and close it once what is queued has been written (the handshake
+ * answer of a refused key). Returns 0, or -1 when the caller should close at once. */
+static int conn_refuse(conn *c) {
+  if (c->reading) uv_read_stop(&c->h.stream);
+  c->reading = false;
+  c->refused = true;
+  if (c->state == CONN_CLOSING) return 0;
+  uv_shutdown_t *req = malloc(sizeof *req);
+  if (req == NULL) return -1;
+  req->data = c;
+  if (uv_shutdown(req, &c->h.stream, on_refused_shutdown) != 0) {
+    free(req);
+    return -1;
+  }
+  uv_timer_start(&c->timer, on_timer, c->srv->cfg.handshake_timeout_ms, 0);
+  return 0;
 }
 
 /* Process handshake message 1 and answer with message 2. Returns 0 or -1 (close). */
@@ -151,6 +177,7 @@ static int conn_handshake(conn *c, const uint8_t *msg, size_t len) {
   }
   noise_handshake_remote_static(c->hs, c->who.noise_pk);
   const dir_member *m = directory_by_noise(&srv->dir, c->who.noise_pk);
+  const dir_member *revoked = m ? NULL : directory_revoked_by_noise(&srv->dir, c->who.noise_pk);
   if (m != NULL) {
     c->who.member_id = m->id;
     snprintf(c->who.keyid, sizeof c->who.keyid, "%s", m->keyid);
@@ -165,16 +192,28 @@ static int conn_handshake(conn *c, const uint8_t *msg, size_t len) {
   msgpack_sbuffer_init(&sb);
   msgpack_packer pk;
   msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-  msgpack_pack_map(&pk, 3);
+  msgpack_pack_map(&pk, revoked ? 4 : 3);
   sv_pack_str(&pk, "v");
   msgpack_pack_uint8(&pk, 1);
   sv_pack_str(&pk, "ok");
-  msgpack_pack_true(&pk);
+  if (revoked)
+    msgpack_pack_false(&pk);
+  else
+    msgpack_pack_true(&pk);
   sv_pack_str(&pk, "member");
   if (m)
     dispatch_pack_member(&pk, m);
   else
     msgpack_pack_nil(&pk);
+  if (revoked) {
+    /* A revoked key completes the handshake only to hear why it is refused. */
+    sv_pack_str(&pk, "error");
+    msgpack_pack_map(&pk, 2);
+    sv_pack_str(&pk, "code");
+    sv_pack_str(&pk, sv_err_code(SV_ERR_NOT_ENROLLED));
+    sv_pack_str(&pk, "message");
+    sv_pack_str(&pk, "this key was revoked from the directory; the daemon refuses it");
+  }
   uint8_t *out = malloc(2 + NOISE_MAX_MSG);
   size_t outlen = 0;
   rc = out ? noise_handshake_write(c->hs, (const uint8_t *)sb.data, sb.size, out + 2,
@@ -205,6 +244,11 @@ static int conn_handshake(conn *c, const uint8_t *msg, size_t len) {
   }
   c->state = CONN_OPEN;
   conn_write(c, out, outlen + 2);
+  if (revoked) {
+    log_info("conn %llu: refused the revoked key of %s", (unsigned long long)c->id,
+             revoked->name);
+    return conn_refuse(c);
+  }
   uv_timer_start(&c->timer, on_timer, srv->cfg.idle_timeout_ms, 0);
   log_debug("conn %llu: handshake done (%s)", (unsigned long long)c->id,
             m ? m->name : "not enrolled");
@@ -250,6 +294,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
       conn_close(c, "handshake failed");
       return;
     }
+    if (c->refused) return;
     p += used;
     n -= used;
     if (n == 0) return;
@@ -299,9 +344,11 @@ void conn_accept(server *srv, uv_stream_t *listener, bool is_pipe) {
     return;
   }
   if (!is_pipe) uv_tcp_nodelay(&c->h.tcp, 1);
-  c->split = calloc(1, sizeof *c->split);
-  c->hs = noise_handshake_new(false, (const uint8_t *)SAMVIRKE_PROLOGUE, strlen(SAMVIRKE_PROLOGUE),
-                              srv->keys->noise_sk, NULL);
+  c->split = malloc(sizeof *c->split); /* 64 KiB: only split->have needs initialising */
+  if (c->split) c->split->have = 0;
+  c->hs = noise_handshake_new_with_pk(false, (const uint8_t *)SAMVIRKE_PROLOGUE,
+                                      strlen(SAMVIRKE_PROLOGUE), srv->keys->noise_sk,
+                                      srv->keys->noise_pk, NULL);
   if (c->split == NULL || c->hs == NULL) {
     conn_close(c, "out of memory");
     return;
@@ -319,6 +366,18 @@ static void apply_effect(server *srv, job *j) {
   case EFFECT_MEMBER_CHANGED:
   case EFFECT_MEMBER_REVOKED:
     if (j->effect_data) directory_put(&srv->dir, j->effect_data);
+    if (j->effect == EFFECT_MEMBER_ADDED && j->effect_data) {
+      /* A connection made with the new member's key (the enrolling one) now acts as it. */
+      const dir_member *m = j->effect_data;
+      for (conn *c = srv->conns; c != NULL; c = c->next) {
+        if (c->who.member_id != 0 || sodium_memcmp(c->who.noise_pk, m->noise_pk, 32) != 0)
+          continue;
+        c->who.member_id = m->id;
+        snprintf(c->who.keyid, sizeof c->who.keyid, "%s", m->keyid);
+        snprintf(c->who.name, sizeof c->who.name, "%s", m->name);
+        snprintf(c->who.role, sizeof c->who.role, "%s", m->role);
+      }
+    }
     if (j->effect == EFFECT_MEMBER_REVOKED || j->effect == EFFECT_MEMBER_CHANGED) {
       /* Cut off (revoked) or re-authorise (role change) the member's open connections. */
       for (conn *c = srv->conns, *next; c != NULL; c = next) {

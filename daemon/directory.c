@@ -37,6 +37,12 @@ const dir_member *directory_by_noise(const directory *d, const uint8_t pk[32]) {
   return NULL;
 }
 
+const dir_member *directory_revoked_by_noise(const directory *d, const uint8_t pk[32]) {
+  for (size_t i = 0; i < d->n; i++)
+    if (d->m[i].revoked && sodium_memcmp(d->m[i].noise_pk, pk, 32) == 0) return &d->m[i];
+  return NULL;
+}
+
 const dir_member *directory_by_id(const directory *d, int64_t id) {
   for (size_t i = 0; i < d->n; i++)
     if (d->m[i].id == id) return &d->m[i];

@@ -32,6 +32,8 @@ void directory_free(directory *d);
 int directory_put(directory *d, const dir_member *m);
 /* Find an active (not revoked) member by Noise static key; NULL when none. */
 const dir_member *directory_by_noise(const directory *d, const uint8_t pk[32]);
+/* Find a revoked member by Noise static key (to refuse it with a reason); NULL when none. */
+const dir_member *directory_revoked_by_noise(const directory *d, const uint8_t pk[32]);
 const dir_member *directory_by_id(const directory *d, int64_t id);
 /* Fill d from the members table (start-up, before the storage thread runs). 0 or -1 + err. */
 int directory_load(directory *d, sqlite3 *db, char *err, size_t errlen);

@@ -5,6 +5,7 @@
 #include "log.h"
 #include "ops.h"
 #include "ops_area.h"
+#include "ops_member.h"
 #include "server.h"
 #include "util.h"
 
@@ -24,6 +25,23 @@ static const op_entry op_table[SV_OP__COUNT] = {
     [SV_OP_IV_ADD] = {"submit", "intervention", false, ops_iv_add_prepare, ops_iv_add_exec},
     [SV_OP_IV_LIST] = {"read", "intervention", false, ops_iv_list_prepare, ops_iv_list_exec},
     [SV_OP_IV_UPDATE] = {"update", NULL, false, ops_iv_update_prepare, ops_iv_update_exec},
+    [SV_OP_AUDIT_CHECKPOINT] = {"read", "audit", false, ops_audit_checkpoint_prepare,
+                                ops_audit_checkpoint_exec},
+    [SV_OP_AUDIT_ENTRIES] = {"read", "audit", false, ops_audit_entries_prepare,
+                             ops_audit_entries_exec},
+    [SV_OP_AUDIT_INCLUSION] = {"read", "audit", false, ops_audit_inclusion_prepare,
+                               ops_audit_inclusion_exec},
+    [SV_OP_AUDIT_CONSISTENCY] = {"read", "audit", false, ops_audit_consistency_prepare,
+                                 ops_audit_consistency_exec},
+    [SV_OP_ENROLL] = {"connect", "directory", true, ops_enroll_prepare, ops_enroll_exec},
+    [SV_OP_MEMBER_INVITE] = {"manage", "directory", false, ops_member_invite_prepare,
+                             ops_member_invite_exec},
+    [SV_OP_MEMBER_LIST] = {"read", "directory", false, NULL, ops_member_list_exec},
+    [SV_OP_MEMBER_SHOW] = {"read", "directory", false, NULL, ops_member_show_exec},
+    [SV_OP_MEMBER_ROLE] = {"manage", "directory", false, ops_member_role_prepare,
+                           ops_member_role_exec},
+    [SV_OP_MEMBER_REVOKE] = {"manage", "directory", false, NULL, ops_member_revoke_exec},
+    [SV_OP_MEMBER_PROOF] = {"read", "directory", false, NULL, ops_member_proof_exec},
 };
 
 const op_entry *dispatch_op(enum sv_op op) {

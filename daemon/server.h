@@ -35,6 +35,7 @@ typedef struct conn {
   uint32_t inflight;     /* jobs submitted and not yet back */
   uint64_t write_queued; /* bytes handed to libuv and not yet written */
   bool reading;
+  bool refused;          /* handshake answered with a refusal; closing after the write */
   noise_handshake *hs;
   frame_msgsplit *split; /* handshake message reassembly */
   frame_reader *rd;

@@ -20,10 +20,13 @@
 static const char schema_sql[] =
     "CREATE TABLE schema_version(version INTEGER NOT NULL);"
     "CREATE TABLE members("
-    " id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, role TEXT NOT NULL,"
+    " id INTEGER PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,"
     " card BLOB NOT NULL, card_hash BLOB NOT NULL, keyid TEXT NOT NULL UNIQUE,"
     " noise_pk BLOB NOT NULL UNIQUE, enc_pk BLOB NOT NULL, fingerprint TEXT NOT NULL,"
     " enrolled INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0, reg_seq INTEGER);"
+    /* A name belongs to one active member; a revoked member's name may be enrolled again
+     * (with new keys: keyid and noise_pk stay unique for ever). */
+    "CREATE UNIQUE INDEX members_active_name ON members(name) WHERE revoked = 0;"
     "CREATE TABLE invites("
     " code_hash BLOB PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,"
     " created INTEGER NOT NULL, expires INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0,"
@@ -204,6 +207,7 @@ static void run_batch(store *st, job *head) {
   }
   if (auditlog_sign_checkpoint(st->al, err, sizeof err) != 0) goto fail_tx;
   if (exec_sql(st->db, "COMMIT", err, sizeof err) != 0) goto fail_tx;
+  auditlog_committed(st->al);
   return;
 fail_tx:
   exec_sql(st->db, "ROLLBACK", err + 128, sizeof err - 128);

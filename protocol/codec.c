@@ -75,6 +75,7 @@ static const struct op_desc {
     [SV_OP_NOTE_LIST] = {"note.list", 0, 0},
     [SV_OP_NOTE_FETCH] = {"note.fetch", R(NOTE), 0},
     [SV_OP_NOTE_ACK] = {"note.ack", R(NOTE), 0},
+    [SV_OP_MEMBER_PROOF] = {"member.proof", R(WHO), 0},
 };
 #undef R
 
@@ -204,6 +205,78 @@ nomem:
   return -1;
 }
 
+#define CHECK_MAX_DEPTH 32
+
+int sv_msgpack_check(const uint8_t *buf, size_t len, size_t *end) {
+  assert(buf != NULL || len == 0);
+  /* left[d]: items still to read in the container open at depth d (left[0]: the root). */
+  size_t left[CHECK_MAX_DEPTH + 1];
+  size_t pos = 0, pending = 1; /* pending: items announced and not yet read, at all depths */
+  int depth = 0;
+  left[0] = 1;
+  while (pending > 0) {
+    while (left[depth] == 0) depth--;
+    if (pos >= len) return -1;
+    uint8_t t = buf[pos++];
+    left[depth]--;
+    pending--;
+    size_t hdr = 0, body = 0, items = 0, n = 0;
+    bool container = false, ext = false;
+    if (t <= 0x7f || t >= 0xe0 || t == 0xc0 || t == 0xc2 || t == 0xc3) {
+      /* fixint, nil, bool */
+    } else if (t <= 0x8f) {
+      container = true, items = 2u * (t & 0x0fu);
+    } else if (t <= 0x9f) {
+      container = true, items = t & 0x0fu;
+    } else if (t <= 0xbf) {
+      body = t & 0x1fu;
+    } else {
+      switch (t) {
+      case 0xc4: case 0xd9: hdr = 1; break;                 /* bin8, str8 */
+      case 0xc5: case 0xda: hdr = 2; break;                 /* bin16, str16 */
+      case 0xc6: case 0xdb: hdr = 4; break;                 /* bin32, str32 */
+      case 0xc7: hdr = 1, ext = true; break;                /* ext8 */
+      case 0xc8: hdr = 2, ext = true; break;                /* ext16 */
+      case 0xc9: hdr = 4, ext = true; break;                /* ext32 */
+      case 0xcc: case 0xd0: body = 1; break;
+      case 0xcd: case 0xd1: body = 2; break;
+      case 0xca: case 0xce: case 0xd2: body = 4; break;
+      case 0xcb: case 0xcf: case 0xd3: body = 8; break;
+      case 0xd4: body = 2; break;                           /* fixext 1..16: type + data */
+      case 0xd5: body = 3; break;
+      case 0xd6: body = 5; break;
+      case 0xd7: body = 9; break;
+      case 0xd8: body = 17; break;
+      case 0xdc: hdr = 2, container = true; break;          /* array16 */
+      case 0xdd: hdr = 4, container = true; break;          /* array32 */
+      case 0xde: hdr = 2, container = true; break;          /* map16 */
+      case 0xdf: hdr = 4, container = true; break;          /* map32 */
+      default: return -1;                                   /* 0xc1: never used */
+      }
+    }
+    if (hdr > len - pos) return -1;
+    for (size_t i = 0; i < hdr; i++) n = n << 8 | buf[pos + i];
+    pos += hdr;
+    if (hdr > 0) {
+      if (container)
+        items = (t == 0xde || t == 0xdf) ? 2 * n : n;
+      else
+        body = ext ? n + 1 : n;
+    }
+    if (body > len - pos) return -1;
+    pos += body;
+    if (pending > len - pos) return -1; /* each announced item needs at least one byte */
+    if (container && items > 0) {
+      if (items > len - pos - pending) return -1;
+      if (depth == CHECK_MAX_DEPTH) return -1;
+      left[++depth] = items;
+      pending += items;
+    }
+  }
+  if (end) *end = pos;
+  return 0;
+}
+
 enum sv_err sv_request_decode(const uint8_t *frame, size_t len, sv_request *req, char *err,
                               size_t errlen) {
   memset(req, 0, sizeof *req);
@@ -216,7 +289,16 @@ enum sv_err sv_request_decode(const uint8_t *frame, size_t len, sv_request *req,
   msgpack_unpacked up;
   msgpack_unpacked_init(&up);
   size_t off = 0;
+  if (sv_msgpack_check(frame, len, NULL) != 0) {
+    snprintf(err, errlen, "frame is not a complete msgpack value");
+    goto out;
+  }
   msgpack_unpack_return ur = msgpack_unpack_next(&up, (const char *)frame, len, &off);
+  if (ur == MSGPACK_UNPACK_NOMEM_ERROR) {
+    snprintf(err, errlen, "out of memory");
+    rc = SV_ERR_INTERNAL;
+    goto out;
+  }
   if (ur != MSGPACK_UNPACK_SUCCESS) {
     snprintf(err, errlen, "frame is not a complete msgpack value");
     goto out;

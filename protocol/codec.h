@@ -34,6 +34,7 @@ enum sv_op {
   SV_OP_NOTE_LIST,
   SV_OP_NOTE_FETCH,
   SV_OP_NOTE_ACK,
+  SV_OP_MEMBER_PROOF,
   SV_OP__COUNT
 };
 
@@ -166,6 +167,16 @@ void sv_response_pack_ok(msgpack_packer *pk, uint64_t id, uint64_t audit_seq, co
                          size_t result_len);
 void sv_response_pack_error(msgpack_packer *pk, uint64_t id, bool has_audit, uint64_t audit_seq,
                             enum sv_err code, const char *message);
+
+/* Structural pre-check for untrusted msgpack, to run before msgpack_unpack*: msgpack-c allocates
+ * what container headers claim (a 5-byte array32 header asks for ~100 GB). Walks the one value
+ * at buf[0..len) without allocating and returns 0 when it is complete, uses no reserved byte
+ * (0xc1), nests at most 32 containers deep (msgpack-c's own limit) and no array or map claims
+ * more elements than bytes remain (so unpacking allocates at most one msgpack_object, 24
+ * bytes, per input byte).
+ * *end (if non-NULL) receives the offset just past the value; trailing bytes are allowed.
+ * Returns -1 otherwise. */
+int sv_msgpack_check(const uint8_t *buf, size_t len, size_t *end);
 
 /* msgpack helpers shared by daemon and client. */
 void sv_pack_str(msgpack_packer *pk, const char *s);

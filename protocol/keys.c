@@ -102,6 +102,8 @@ static bool card_name_ok(const char *name, size_t len) {
   return true;
 }
 
+bool card_name_valid(const char *name, size_t len) { return card_name_ok(name, len); }
+
 /* ---- Canonical encoding ---- */
 
 typedef struct {

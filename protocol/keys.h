@@ -2,6 +2,7 @@
 #ifndef SAMVIRKE_KEYS_H
 #define SAMVIRKE_KEYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,9 @@ enum keys_status {
   KEYS_ERR_NAME = -7,      /* card name empty, too long, or with control characters */
 };
 
+/* True when name (len bytes) is acceptable as a card name: 1..CARD_NAME_MAX bytes of UTF-8
+ * without control characters (C0, DEL, C1, tab). */
+bool card_name_valid(const char *name, size_t len);
 /* Canonical msgpack encoding of a card (fixed key order; see PROTOCOL.md). *out malloc'd. */
 int card_encode(const sv_card *card, uint8_t **out, size_t *outlen);
 /* Decode a canonical card and verify its signature. Returns KEYS_OK, KEYS_ERR_FORMAT

@@ -356,6 +356,12 @@ static int fail(noise_handshake *hs, int err) {
 
 noise_handshake *noise_handshake_new(bool initiator, const uint8_t *prologue, size_t prologue_len,
                                      const uint8_t s_sk[NOISE_DHLEN], const uint8_t *rs_pk) {
+  return noise_handshake_new_with_pk(initiator, prologue, prologue_len, s_sk, NULL, rs_pk);
+}
+
+noise_handshake *noise_handshake_new_with_pk(bool initiator, const uint8_t *prologue,
+                                             size_t prologue_len, const uint8_t s_sk[NOISE_DHLEN],
+                                             const uint8_t *s_pk, const uint8_t *rs_pk) {
   if (s_sk == NULL || (prologue == NULL && prologue_len > 0)) return NULL;
   if (initiator != (rs_pk != NULL)) return NULL;
   noise_region *r = region_new();
@@ -373,7 +379,16 @@ noise_handshake *noise_handshake_new(bool initiator, const uint8_t *prologue, si
   mix_hash(hs, prologue, prologue_len);
 
   memcpy(hs->s_sk, s_sk, NOISE_DHLEN);
-  crypto_scalarmult_base(hs->s_pk, hs->s_sk);
+  if (s_pk != NULL) {
+    memcpy(hs->s_pk, s_pk, NOISE_DHLEN);
+#ifndef NDEBUG
+    uint8_t check[NOISE_DHLEN];
+    crypto_scalarmult_base(check, hs->s_sk);
+    assert(memcmp(check, s_pk, NOISE_DHLEN) == 0 && "s_pk does not belong to s_sk");
+#endif
+  } else {
+    crypto_scalarmult_base(hs->s_pk, hs->s_sk);
+  }
 
   /* Pre-message "<- s": both sides hash the responder's static public key. */
   if (initiator) {

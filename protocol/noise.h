@@ -72,6 +72,12 @@ typedef struct noise_handshake noise_handshake;
  * Returns NULL on allocation failure or misuse. */
 noise_handshake *noise_handshake_new(bool initiator, const uint8_t *prologue, size_t prologue_len,
                                      const uint8_t s_sk[NOISE_DHLEN], const uint8_t *rs_pk);
+/* The same, with this side's static public key supplied by the caller (s_pk must be
+ * X25519_base(s_sk); checked by assert in debug builds) instead of computed: saves one X25519
+ * per handshake for a daemon that accepts many. s_pk NULL behaves as noise_handshake_new. */
+noise_handshake *noise_handshake_new_with_pk(bool initiator, const uint8_t *prologue,
+                                             size_t prologue_len, const uint8_t s_sk[NOISE_DHLEN],
+                                             const uint8_t *s_pk, const uint8_t *rs_pk);
 void noise_handshake_free(noise_handshake *hs);
 /* Test hook: use a fixed ephemeral secret instead of a random one (before the first write). */
 int noise_handshake_set_ephemeral(noise_handshake *hs, const uint8_t e_sk[NOISE_DHLEN]);

@@ -179,6 +179,8 @@ static int parse_key_fields(const char *s, size_t len, char name[NOTE_NAME_MAX +
   size_t b64len = len - (size_t)(b64 - s);
   if (!note_name_valid(s, namelen)) return NOTE_ERR_NAME;
   if (parse_hex_id(hex, (size_t)(p2 - hex), id) != 0) return NOTE_ERR_FORMAT;
+  /* sodium_malloc aborts unless libsodium is initialised; callers need not do it. */
+  if (sodium_init() < 0) return NOTE_ERR_NOMEM;
   uint8_t *raw = sodium_malloc(33);
   if (raw == NULL) return NOTE_ERR_NOMEM;
   int rc = NOTE_OK;
@@ -233,7 +235,7 @@ int note_verifier_format(const note_verifier *v, char **out) {
 note_signer *note_signer_from_seed(const char *name, const uint8_t seed[32], int *status) {
   assert(name != NULL && seed != NULL);
   int rc = NOTE_OK;
-  note_signer *s = sodium_malloc(sizeof *s);
+  note_signer *s = sodium_init() < 0 ? NULL : sodium_malloc(sizeof *s);
   if (s == NULL) {
     rc = NOTE_ERR_NOMEM;
     goto err;
@@ -256,7 +258,7 @@ note_signer *note_signer_parse(const char *skey, size_t len, int *status) {
   assert(skey != NULL);
   int rc = NOTE_OK;
   note_signer *s = NULL;
-  uint8_t *seed = sodium_malloc(32);
+  uint8_t *seed = sodium_init() < 0 ? NULL : sodium_malloc(32);
   if (seed == NULL) {
     rc = NOTE_ERR_NOMEM;
     goto err;
@@ -292,7 +294,7 @@ int note_signer_format(const note_signer *s, char *out, size_t outcap) {
   if (outcap < need) return NOTE_ERR_NOMEM;
   int n = snprintf(out, outcap, "PRIVATE+KEY+%s+%08x+", s->pub.name, (unsigned)s->pub.key_id);
   assert(n > 0 && (size_t)n + b64cap <= outcap);
-  uint8_t *raw = sodium_malloc(33);
+  uint8_t *raw = sodium_init() < 0 ? NULL : sodium_malloc(33);
   if (raw == NULL) return NOTE_ERR_NOMEM;
   raw[0] = NOTE_ALG_ED25519;
   memcpy(raw + 1, s->sk, 32); /* the seed half */

@@ -1,49 +1,81 @@
-#!/usr/bin/env bash
-# run.sh -- build the benchmarks in release mode and print their figures, with the yardstick:
-# redis-benchmark SET with 50 clients against a durable redis-server (appendfsync always) on the
-# same machine in the same run, and the ratio of samvirke's observation writes to it.
-#
-# usage: tests/bench/run.sh [BUILD_DIR]   (default build/bench; WRITES/LISTS/REDIS_N override)
-set -euo pipefail
+#!/bin/bash
+# run.sh -- run the benchmarks against an already built tree: bash tests/bench/run.sh BUILD_DIR
+# Starts a samvirked in a temp dir on a free loopback port, runs each bench, stops the daemon.
+# Builds nothing (`make bench` builds build/release first). One line per bench: add yours below.
+set -u
+BUILD=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd)
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${1:-$SRC/build/bench}
-WRITES=${WRITES:-20000}
-LISTS=${LISTS:-20000}
-REDIS_N=${REDIS_N:-100000}
+SAMVIRKED="$BUILD/daemon/samvirked"
+BIN="$BUILD/tests"
+SECS=${BENCH_SECONDS:-3}   # seconds per bench_load phase
 
-cmake -S "$SRC" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSAMVIRKE_BENCH=ON -DSAMVIRKE_TESTS=OFF \
-  -DSAMVIRKE_SANITIZERS=OFF >/dev/null
-cmake --build "$BUILD" -j2 --target samvirked bench_area >/dev/null
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/svbench.XXXXXX")
+DAEMON_PID=""
+cleanup() {
+  if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then kill -9 "$DAEMON_PID"; fi
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+fail() { echo "bench: $*" >&2; exit 1; }
 
-echo "== samvirke: observation writes and lists, 50 concurrent clients (Noise, policy, audit, group commit)"
-OUT=$("$BUILD/tests/bench_area" "$BUILD/daemon/samvirked" --clients 50 --writes "$WRITES" --lists "$LISTS")
-echo "$OUT" | grep -v '^RESULT'
-RESULT=$(echo "$OUT" | grep '^RESULT')
-sv_writes=$(echo "$RESULT" | sed -n 's/.* writes_rps=\([0-9]*\).*/\1/p')
-sv_writes_p=$(echo "$RESULT" | sed -n 's/.*writes_pipelined_rps=\([0-9]*\).*/\1/p')
-
-echo
-echo "== yardstick: redis-benchmark -t set -c 50 -n $REDIS_N, redis-server --appendonly yes --appendfsync always"
-if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null; then
-  echo "redis-server or redis-benchmark not installed: no yardstick"
-  exit 0
-fi
-RTMP=$(mktemp -d "${TMPDIR:-/tmp}/svbench-redis.XXXXXX")
-RPORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$RTMP" --appendonly yes \
-  --appendfsync always --save "" --daemonize no --logfile "$RTMP/redis.log" &
-RPID=$!
-trap 'kill $RPID 2>/dev/null; wait $RPID 2>/dev/null; rm -rf "$RTMP"' EXIT
+[ -x "$SAMVIRKED" ] || fail "no $SAMVIRKED (build first: make release)"
+PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+"$SAMVIRKED" init "$TMP/d" >/dev/null || fail "samvirked init"
+# max_connections above the 500 clients: sockets the client has reset may not be reaped yet
+sed -i "s/^listen = .*/listen = 127.0.0.1:$PORT/; s/^log_level = .*/log_level = warn/; s/^max_connections = .*/max_connections = 4096/" "$TMP/d/samvirked.conf"
+SERVER_KEY=$("$SAMVIRKED" info "$TMP/d" --json | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["server_key"])')
+"$SAMVIRKED" run "$TMP/d" 2>>"$TMP/daemon.log" &
+DAEMON_PID=$!
 for _ in $(seq 100); do
-  redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break
+  /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1',$PORT),0.2)" 2>/dev/null && break
+  kill -0 "$DAEMON_PID" 2>/dev/null || { cat "$TMP/daemon.log" >&2; fail "daemon exited"; }
   sleep 0.1
 done
-ROUT=$(redis-benchmark -h 127.0.0.1 -p "$RPORT" -t set -c 50 -n "$REDIS_N" -q 2>/dev/null | tr '\r' '\n' | grep 'requests per second' | tail -1)
-echo "$ROUT"
-redis_rps=$(echo "$ROUT" | sed -n 's/^SET: \([0-9.]*\) requests per second.*/\1/p')
+
+rc=0
+run() { echo "== $*"; "$@" || { echo "bench: $1 failed" >&2; rc=1; }; echo; }
+
+run "$BIN/bench_load" --daemon-pid="$DAEMON_PID" "127.0.0.1:$PORT" "$SERVER_KEY" "$SECS"
+run "$BIN/bench_handshake"
+run "$BIN/bench_merkle"
+run "$BIN/bench_policy" "$SRC/policy/default.policy"
+SAMVIRKED="$SAMVIRKED" SAMVIRKE="$BUILD/client/samvirke" run "$BIN/bench_audit" "${BENCH_AUDIT_ENTRIES:-1000000}"
+
+# Area data: observation writes and lists from 50 clients against its own daemon (an enrolled
+# coordinator), then the yardstick: redis-benchmark SET with 50 clients against a durable
+# redis-server (appendfsync always) on the same machine, and the ratio of the write rates.
+echo "== $BIN/bench_area (50 clients; Noise, policy, audit entry and group commit per request)"
+AREA_OUT=$("$BIN/bench_area" "$SAMVIRKED" --clients 50 --writes "${BENCH_AREA_WRITES:-20000}" \
+  --lists "${BENCH_AREA_LISTS:-20000}") || { echo "bench: bench_area failed" >&2; rc=1; }
+echo "$AREA_OUT" | grep -v '^RESULT'
 echo
-if [ -n "$redis_rps" ] && [ -n "$sv_writes" ]; then
-  awk -v s="$sv_writes" -v p="$sv_writes_p" -v r="$redis_rps" 'BEGIN {
-    printf "ratio samvirke observation.add / redis SET (both 50 clients, 1 in flight each): %.2f\n", s / r;
-    printf "ratio with 16 requests in flight per samvirke client:                          %.2f\n", p / r }'
+if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; then
+  REDIS_N=${BENCH_REDIS_N:-100000}
+  echo "== yardstick: redis-benchmark -t set -c 50 -n $REDIS_N; redis-server --appendonly yes --appendfsync always"
+  RPORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  mkdir -p "$TMP/redis"
+  redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$TMP/redis" --appendonly yes \
+    --appendfsync always --save "" --daemonize no --logfile "$TMP/redis/redis.log" &
+  REDIS_PID=$!
+  for _ in $(seq 100); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  ROUT=$(redis-benchmark -h 127.0.0.1 -p "$RPORT" -t set -c 50 -n "$REDIS_N" -q 2>/dev/null |
+    tr '\r' '\n' | grep 'requests per second' | tail -1)
+  kill "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null
+  echo "$ROUT"
+  redis_rps=$(echo "$ROUT" | sed -n 's/^SET: \([0-9.]*\) requests per second.*/\1/p')
+  sv_w=$(echo "$AREA_OUT" | sed -n 's/^RESULT writes_rps=\([0-9]*\).*/\1/p')
+  sv_wp=$(echo "$AREA_OUT" | sed -n 's/.*writes_pipelined_rps=\([0-9]*\).*/\1/p')
+  if [ -n "$redis_rps" ] && [ -n "$sv_w" ]; then
+    awk -v s="$sv_w" -v p="$sv_wp" -v r="$redis_rps" 'BEGIN {
+      printf "ratio samvirke observation.add / redis SET (50 clients, 1 in flight each): %.2f\n", s / r;
+      printf "ratio with 16 requests in flight per samvirke client:                     %.2f\n", p / r }'
+  fi
+  echo
+else
+  echo "(redis-server/redis-benchmark not installed: no yardstick)"
 fi
+
+kill -TERM "$DAEMON_PID" && wait "$DAEMON_PID" || { echo "bench: daemon did not exit cleanly" >&2; rc=1; }
+DAEMON_PID=""
+grep -E "error|warn" "$TMP/daemon.log" | sort | uniq -c | sort -rn | head -5
+exit $rc

@@ -35,11 +35,8 @@ class Team:
             self.run_ok(name, "init", "--name", name)
         admin = [n for n, r in members if r == "coordinator"][0]
         card = lambda n: os.path.join(self.dirs[n], "card.txt")
-        extra = []
-        for n, r in members:
-            if n != admin:
-                extra += ["--member", "%s:%s" % (card(n), r)]
-        self.daemon = svtest.Daemon(admin_card=card(admin), conf=conf, init_args=extra)
+        others = [(card(n), r) for n, r in members if n != admin]
+        self.daemon = svtest.Daemon(admin_card=card(admin), conf=conf, members=others)
         for n in self.dirs:
             self.run_ok(n, "server", "set", "--address", "127.0.0.1:%d" % self.daemon.port,
                         "--key", self.daemon.server_key, "--log-key", self.daemon.log_key)

@@ -46,14 +46,15 @@ def free_port():
 class Daemon:
     """A samvirked in a fresh temporary directory on a free loopback port."""
 
-    def __init__(self, admin_card=None, conf=None, init_args=()):
+    def __init__(self, admin_card=None, conf=None, members=()):
         self.tmp = tempfile.mkdtemp(prefix="svtest.")
         self.dir = os.path.join(self.tmp, "daemon")
         self.port = free_port()
         args = [SAMVIRKED, "init", self.dir]
         if admin_card:
             args += ["--admin", admin_card]
-        args += list(init_args)
+        for card, role in members:
+            args += ["--member", "%s:%s" % (card, role)]
         subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
         conf_path = os.path.join(self.dir, "samvirked.conf")
         text = open(conf_path).read().replace("listen = 127.0.0.1:7350",
@@ -75,7 +76,13 @@ class Daemon:
         self.proc = subprocess.Popen([SAMVIRKED, "run", self.dir] + list(extra),
                                      stdout=self.log, stderr=self.log)
         if expect_fail:
-            rc = self.proc.wait(timeout=30)
+            try:
+                rc = self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                self.proc = None
+                fail("samvirked was expected to refuse but kept running:\n" + self.read_log())
             self.proc = None
             return rc
         deadline = time.time() + 20
@@ -227,3 +234,22 @@ class Client:
 
     def close(self):
         self.sock.close()
+
+
+def make_card(path, name):
+    """Write a member card file for a fresh identity (keys made here, from PROTOCOL.md's card
+    format) and return the Noise key pair to connect with (a dissononce KeyPair)."""
+    import base64
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+    raw = (Encoding.Raw, PublicFormat.Raw)
+    sign = Ed25519PrivateKey.generate()
+    noise = X25519DH().generate_keypair()
+    enc = X25519DH().generate_keypair()
+    body = {"v": 1, "name": name, "sign": sign.public_key().public_bytes(*raw),
+            "noise": noise.public.data, "enc": enc.public.data, "created": int(time.time())}
+    body["sig"] = sign.sign(b"samvirke-card-v1\0" + msgpack.packb(body, use_bin_type=True))
+    with open(path, "w") as f:
+        f.write("samvirke-card-v1 " + base64.b64encode(msgpack.packb(body, use_bin_type=True))
+                .decode() + "\n")
+    return noise

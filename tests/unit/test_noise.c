@@ -667,6 +667,46 @@ static void test_free_order(void) {
   noise_cipher_free(b);
 }
 
+/* noise_handshake_new_with_pk (precomputed static public key) produces byte-identical
+ * messages and keys to noise_handshake_new, on both sides. */
+static void test_with_pk(void) {
+  uint8_t i_sk[32], i_pk[32], r_sk[32], r_pk[32], ie[32], re[32];
+  crypto_box_keypair(i_pk, i_sk);
+  crypto_box_keypair(r_pk, r_sk);
+  randombytes_buf(ie, sizeof ie);
+  randombytes_buf(re, sizeof re);
+  static const uint8_t pro[] = "samvirke/1";
+  uint8_t m1[2][128], m2[2][128], h[2][NOISE_HASHLEN], pl[16];
+  size_t l1[2], l2[2], plen;
+  for (int v = 0; v < 2; v++) {
+    noise_handshake *i = v ? noise_handshake_new_with_pk(true, pro, 10, i_sk, i_pk, r_pk)
+                           : noise_handshake_new(true, pro, 10, i_sk, r_pk);
+    noise_handshake *r = v ? noise_handshake_new_with_pk(false, pro, 10, r_sk, r_pk, NULL)
+                           : noise_handshake_new(false, pro, 10, r_sk, NULL);
+    ASSERT(i != NULL && r != NULL);
+    ASSERT_INT_EQ(noise_handshake_set_ephemeral(i, ie), NOISE_OK);
+    ASSERT_INT_EQ(noise_handshake_set_ephemeral(r, re), NOISE_OK);
+    ASSERT_INT_EQ(noise_handshake_write(i, (const uint8_t *)"a", 1, m1[v], 128, &l1[v]), NOISE_OK);
+    ASSERT_INT_EQ(noise_handshake_read(r, m1[v], l1[v], pl, sizeof pl, &plen), NOISE_OK);
+    ASSERT_INT_EQ(noise_handshake_write(r, (const uint8_t *)"b", 1, m2[v], 128, &l2[v]), NOISE_OK);
+    ASSERT_INT_EQ(noise_handshake_read(i, m2[v], l2[v], pl, sizeof pl, &plen), NOISE_OK);
+    noise_handshake_hash(i, h[v]);
+    uint8_t hr[NOISE_HASHLEN];
+    noise_handshake_hash(r, hr);
+    ASSERT_MEM_EQ(hr, h[v], NOISE_HASHLEN);
+    noise_handshake_free(i);
+    noise_handshake_free(r);
+  }
+  ASSERT_UINT_EQ(l1[0], l1[1]);
+  ASSERT_MEM_EQ(m1[0], m1[1], l1[0]);
+  ASSERT_UINT_EQ(l2[0], l2[1]);
+  ASSERT_MEM_EQ(m2[0], m2[1], l2[0]);
+  ASSERT_MEM_EQ(h[0], h[1], NOISE_HASHLEN);
+  /* misuse is still refused */
+  ASSERT(noise_handshake_new_with_pk(true, NULL, 0, i_sk, i_pk, NULL) == NULL);
+  ASSERT(noise_handshake_new_with_pk(false, NULL, 0, NULL, r_pk, NULL) == NULL);
+}
+
 static void test_strerror(void) {
   ASSERT_STR_CONTAINS(noise_strerror(NOISE_ERR_DH), "low-order");
   ASSERT_STR_CONTAINS(noise_strerror(NOISE_ERR_NONCE), "nonce");
@@ -687,6 +727,7 @@ int main(void) {
   RUN_TEST(test_sizes);
   RUN_TEST(test_random_roundtrip);
   RUN_TEST(test_free_order);
+  RUN_TEST(test_with_pk);
   RUN_TEST(test_strerror);
   return 0;
 }

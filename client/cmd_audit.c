@@ -1,0 +1,1002 @@
+/* cmd_audit.c -- `samvirke audit fetch|verify|show|prove`: the auditor's copy of the audit trail,
+ * verified offline with nothing but the log's verifier key.
+ *
+ * Files (FILE defaults to <identity>/audit/entries.bin; --out / the FILE argument change it):
+ *   FILE              fetched entries: the line "samvirke-audit-entries-v1\n"; the sequence
+ *                     number START of the first entry (8 bytes, big-endian); a byte K and K
+ *                     32-byte hashes: the Merkle frontier of the START entries before it (the
+ *                     perfect subtree hashes for each set bit of START, lowest level first; none
+ *                     for START 0); then records: length (4 bytes, big-endian) and one canonical
+ *                     entry. `fetch` appends to it; `--since N` starts a new one at N.
+ *   FILE.checkpoint   the latest fetched signed checkpoint note, verbatim.
+ *   FILE.consistency  "samvirke-audit-consistency-v1\nOLD NEW\n" then one base64 hash per line:
+ *                     the consistency proof from the trusted checkpoint's size to the fetched one.
+ *   <identity>/audit/trusted.txt   the last checkpoint `verify` accepted (signed note).
+ *
+ * Verification: the root of the fetched checkpoint's size is recomputed from the frontier at
+ * START and every entry after it; a match binds the frontier hashes and every entry to the
+ * signed root. Consistency with the trusted checkpoint (size T) is checked by recomputation
+ * when START <= T (the running root at T must equal the trusted root), otherwise with the
+ * stored consistency proof. A fetched checkpoint smaller than T is a rollback. */
+#include "cmd_audit.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit_entry.h"
+#include "checkpoint.h"
+#include "cmdutil.h"
+#include "codec.h"
+#include "json.h"
+#include "merkle.h"
+#include "signed_note.h"
+#include "util.h"
+
+#define ENTRIES_MAGIC "samvirke-audit-entries-v1\n"
+#define ENTRIES_MAGIC_LEN (sizeof ENTRIES_MAGIC - 1)
+#define CONS_MAGIC "samvirke-audit-consistency-v1\n"
+#define ENTRY_MAX 4096          /* larger than any canonical entry */
+#define FETCH_BATCH 1000        /* entries asked for per audit.entries call */
+#define NOTE_MAX (64 * 1024)    /* largest checkpoint note file accepted */
+#define PROGRESS_MIN 10000      /* entries before a progress bar is worth showing */
+
+const cli_cmd cmd_audit_table[] = {
+    {"fetch", cmd_audit_fetch, "download new audit entries and the latest signed checkpoint", NULL,
+     NULL},
+    {"verify", cmd_audit_verify, "verify the fetched trail offline against the log key", NULL,
+     NULL},
+    {"show", cmd_audit_show, "list fetched audit entries, with filters", NULL, NULL},
+    {"prove", cmd_audit_prove, "fetch and verify the inclusion proof of one entry", NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+typedef struct audit_paths {
+  char dir[CLIENT_PATH_MAX];
+  char entries[CLIENT_PATH_MAX];
+  char checkpoint[CLIENT_PATH_MAX + 16];
+  char consistency[CLIENT_PATH_MAX + 16];
+  char trusted[CLIENT_PATH_MAX];
+} audit_paths;
+
+/* Fill p for the identity directory and an optional entries file. Returns 0 or -1. */
+static int paths_init(const cli_ctx *ctx, const char *file, audit_paths *p) {
+  if (client_config_path(ctx->identity_dir, "audit", p->dir, sizeof p->dir) != 0 ||
+      client_config_path(p->dir, "trusted.txt", p->trusted, sizeof p->trusted) != 0)
+    return -1;
+  if (file != NULL) {
+    if (strlen(file) >= sizeof p->entries) return -1;
+    snprintf(p->entries, sizeof p->entries, "%s", file);
+  } else if (client_config_path(p->dir, "entries.bin", p->entries, sizeof p->entries) != 0) {
+    return -1;
+  }
+  snprintf(p->checkpoint, sizeof p->checkpoint, "%s.checkpoint", p->entries);
+  snprintf(p->consistency, sizeof p->consistency, "%s.consistency", p->entries);
+  return 0;
+}
+
+/* ---- progress bar (stderr, only on a terminal, only for long runs) ---- */
+
+typedef struct progress {
+  bool on;
+  const char *what;
+  uint64_t total, last;
+} progress;
+
+static void progress_start(progress *p, const char *what, uint64_t total) {
+  p->on = total >= PROGRESS_MIN && isatty(2);
+  p->what = what;
+  p->total = total;
+  p->last = 0;
+}
+
+static void progress_update(progress *p, uint64_t done) {
+  if (!p->on || (done - p->last < 8192 && done != p->total)) return;
+  p->last = done;
+  int pct = p->total ? (int)(done * 100 / p->total) : 100;
+  char bar[31];
+  int fill = pct * 30 / 100;
+  for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '.';
+  bar[30] = '\0';
+  fprintf(stderr, "\r%s [%s] %3d%% %llu/%llu", p->what, bar, pct, (unsigned long long)done,
+          (unsigned long long)p->total);
+  fflush(stderr);
+}
+
+static void progress_end(progress *p) {
+  if (p->on) fprintf(stderr, "\r%*s\r", 70, "");
+}
+
+/* ---- the entries file ---- */
+
+typedef struct efile {
+  FILE *f;
+  uint64_t start;
+  merkle_frontier fr; /* the frontier of the first `start` entries */
+} efile;
+
+static void put_be(uint8_t *p, uint64_t v, int n) {
+  for (int i = n - 1; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
+}
+
+static uint64_t get_be(const uint8_t *p, int n) {
+  uint64_t v = 0;
+  for (int i = 0; i < n; i++) v = (v << 8) | p[i];
+  return v;
+}
+
+/* Open an entries file and read its header. Returns 0, or -1 with err (ENOENT in errno when
+ * the file does not exist). */
+static int efile_open(const char *path, efile *e, char *err, size_t errlen) {
+  memset(e, 0, sizeof *e);
+  e->f = fopen(path, "rb");
+  if (e->f == NULL) {
+    int saved = errno;
+    snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    errno = saved;
+    return -1;
+  }
+  uint8_t head[ENTRIES_MAGIC_LEN + 9];
+  if (fread(head, 1, sizeof head, e->f) != sizeof head ||
+      memcmp(head, ENTRIES_MAGIC, ENTRIES_MAGIC_LEN) != 0)
+    goto bad;
+  e->start = get_be(head + ENTRIES_MAGIC_LEN, 8);
+  unsigned k = head[ENTRIES_MAGIC_LEN + 8];
+  if (k != (unsigned)__builtin_popcountll(e->start)) goto bad;
+  merkle_frontier_init(&e->fr);
+  e->fr.size = e->start;
+  for (int level = 0; level < MERKLE_FRONTIER_LEVELS; level++) {
+    if (!((e->start >> level) & 1)) continue;
+    if (fread(e->fr.hash[level], 1, 32, e->f) != 32) goto bad;
+  }
+  return 0;
+bad:
+  snprintf(err, errlen, "%s: not a samvirke audit entries file (or truncated header)", path);
+  fclose(e->f);
+  e->f = NULL;
+  errno = EINVAL;
+  return -1;
+}
+
+/* Next record into buf. Returns 1, 0 at a clean end of file, -1 on a truncated or oversized
+ * record. */
+static int efile_next(efile *e, uint8_t buf[ENTRY_MAX], size_t *len) {
+  uint8_t l[4];
+  size_t got = fread(l, 1, 4, e->f);
+  if (got == 0 && feof(e->f)) return 0;
+  if (got != 4) return -1;
+  *len = (size_t)get_be(l, 4);
+  if (*len == 0 || *len > ENTRY_MAX || fread(buf, 1, *len, e->f) != *len) return -1;
+  return 1;
+}
+
+/* Count the records after the header (skipping their bodies). -1 if the file is damaged. */
+static int64_t efile_count(efile *e) {
+  int64_t n = 0;
+  uint8_t l[4];
+  size_t got;
+  while ((got = fread(l, 1, 4, e->f)) == 4) {
+    uint64_t len = get_be(l, 4);
+    if (len == 0 || len > ENTRY_MAX || fseek(e->f, (long)len, SEEK_CUR) != 0) return -1;
+    n++;
+  }
+  if (got != 0) return -1;
+  /* fseek past the end succeeds: make sure the last record was complete. */
+  long pos = ftell(e->f);
+  struct stat sb;
+  if (pos < 0 || fstat(fileno(e->f), &sb) != 0 || (off_t)pos != sb.st_size) return -1;
+  return n;
+}
+
+/* Create (truncate) an entries file starting at fr->size with frontier fr. */
+static int efile_create(const char *path, const merkle_frontier *fr, char *err, size_t errlen) {
+  FILE *f = fopen(path, "wb");
+  if (f == NULL) {
+    snprintf(err, errlen, "%.400s: %s", path, strerror(errno));
+    return -1;
+  }
+  uint8_t head[ENTRIES_MAGIC_LEN + 9];
+  memcpy(head, ENTRIES_MAGIC, ENTRIES_MAGIC_LEN);
+  put_be(head + ENTRIES_MAGIC_LEN, fr->size, 8);
+  head[ENTRIES_MAGIC_LEN + 8] = (uint8_t)__builtin_popcountll(fr->size);
+  bool ok = fwrite(head, 1, sizeof head, f) == sizeof head;
+  for (int level = 0; ok && level < MERKLE_FRONTIER_LEVELS; level++)
+    if ((fr->size >> level) & 1) ok = fwrite(fr->hash[level], 1, 32, f) == 32;
+  if (fclose(f) != 0) ok = false;
+  if (!ok) snprintf(err, errlen, "%.400s: cannot write", path);
+  return ok ? 0 : -1;
+}
+
+/* ---- small helpers ---- */
+
+/* Load the log verifier key from client.conf. Returns 0 or -1 (message printed). */
+static int load_log_key(const cli_ctx *ctx, client_config *cfg, note_verifier *v) {
+  if (cmdutil_load_config(ctx, cfg) != 0) return -1;
+  if (cfg->log_key[0] == '\0') {
+    cli_fail("no log key configured: run 'samvirke server set ... --log-key KEY' with the key "
+             "'samvirked info' prints");
+    return -1;
+  }
+  if (note_verifier_parse(cfg->log_key, strlen(cfg->log_key), v) != NOTE_OK) {
+    cli_fail("the configured log key is not a valid verifier key");
+    return -1;
+  }
+  return 0;
+}
+
+/* Read and verify a signed checkpoint file. Returns 0, 1 when the file does not exist, or -1
+ * with the reason in err. *note (if non-NULL) receives the text (malloc'd). */
+static int read_checkpoint(const char *path, const note_verifier *v, checkpoint *cp, char **note,
+                           char *err, size_t errlen) {
+  size_t len = 0;
+  uint8_t *buf = util_read_file(path, NOTE_MAX, &len);
+  if (buf == NULL) {
+    if (errno == ENOENT) return 1;
+    snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    return -1;
+  }
+  int ns = 0;
+  int rc = checkpoint_open((const char *)buf, len, v, v->name, cp, &ns);
+  if (rc != CHECKPOINT_OK) {
+    snprintf(err, errlen, "%s: %s", path,
+             rc == CHECKPOINT_ERR_NOTE ? note_strerror(ns)
+             : rc == CHECKPOINT_ERR_ORIGIN ? "the checkpoint names another log (origin)"
+                                           : "not a well-formed checkpoint");
+    free(buf);
+    return -1;
+  }
+  if (note)
+    *note = (char *)buf;
+  else
+    free(buf);
+  return 0;
+}
+
+/* A proof array of 32-byte bin values under key in a result map. Returns 0 or -1. */
+static int get_proof(const msgpack_object *res, const char *key, uint8_t (*out)[32], size_t *n) {
+  const msgpack_object *a = sv_map_get(res, key);
+  if (a == NULL || a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size > MERKLE_MAX_PROOF)
+    return -1;
+  for (uint32_t i = 0; i < a->via.array.size; i++) {
+    const msgpack_object *h = &a->via.array.ptr[i];
+    if (h->type != MSGPACK_OBJECT_BIN || h->via.bin.size != 32) return -1;
+    memcpy(out[i], h->via.bin.ptr, 32);
+  }
+  *n = a->via.array.size;
+  return 0;
+}
+
+/* One call; on failure prints the error and returns -1. */
+static int call(session *s, sv_request *req, msgpack_unpacked *resp, const msgpack_object **res) {
+  char err[512];
+  const char *name = sv_op_name(req->op);
+  int r = session_call(s, req, resp, err, sizeof err);
+  sv_request_free(req);
+  if (r != 0) {
+    cli_fail("%s: %s", name, err);
+    return -1;
+  }
+  *res = session_result(resp);
+  if (*res == NULL || (*res)->type != MSGPACK_OBJECT_MAP) {
+    cli_fail("%s: the server sent no result map", name);
+    return -1;
+  }
+  return 0;
+}
+
+/* The frontier of the first n leaves from leaf n-1 and its inclusion proof in the tree of size
+ * n: the proof is the leaf's left siblings inside the lowest perfect subtree, then the higher
+ * perfect subtrees from the lowest up. Unauthenticated by itself: the root check binds it. */
+static int frontier_from_last(uint64_t n, const uint8_t leaf[32], const uint8_t (*proof)[32],
+                              size_t np, merkle_frontier *fr) {
+  int b0 = __builtin_ctzll(n);
+  if (np != (size_t)b0 + (size_t)__builtin_popcountll(n) - 1) return -1;
+  merkle_frontier_init(fr);
+  fr->size = n;
+  uint8_t r[32];
+  memcpy(r, leaf, 32);
+  size_t i = 0;
+  for (; i < (size_t)b0; i++) merkle_node_hash(proof[i], r, r);
+  memcpy(fr->hash[b0], r, 32);
+  for (int level = b0 + 1; level < MERKLE_FRONTIER_LEVELS; level++)
+    if ((n >> level) & 1) memcpy(fr->hash[level], proof[i++], 32);
+  return 0;
+}
+
+static int parse_u64(const char *s, uint64_t *out) {
+  char *end = NULL;
+  errno = 0;
+  if (s[0] < '0' || s[0] > '9') return -1;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno != 0 || *end != '\0') return -1;
+  *out = v;
+  return 0;
+}
+
+/* ---- fetch ---- */
+
+int cmd_audit_fetch(int argc, char **argv, const cli_ctx *ctx0) {
+  cli_ctx ctx = *ctx0;
+  const char *since_s = NULL, *out = NULL;
+  const cli_opt opts[] = {
+      {"--since", "N", "start a new entries file at entry N (default: continue the file)",
+       &since_s, NULL, false},
+      {"--out", "FILE", "entries file (default <identity>/audit/entries.bin)", &out, NULL, false},
+      {NULL, NULL, NULL, NULL, NULL, false},
+  };
+  int npos = 0, status = CLI_OK;
+  if (cli_parse(argc, argv, &ctx, opts, "", &npos, &status) != 0) return status;
+  if (npos != 0) return cli_usage_error(&ctx, "unexpected argument '%s'", argv[1]);
+  uint64_t since = 0;
+  if (since_s != NULL && parse_u64(since_s, &since) != 0)
+    return cli_usage_error(&ctx, "--since takes an entry number");
+  audit_paths p;
+  if (paths_init(&ctx, out, &p) != 0) return cli_fail("path too long");
+  char err[512];
+  if (client_config_mkdir(p.dir, err, sizeof err) != 0) return cli_fail("%s", err);
+
+  client_config cfg;
+  sv_identity *id = NULL;
+  session *s = cmdutil_open_session(&ctx, &cfg, &id);
+  if (s == NULL) return CLI_FAIL;
+  identity_free(id);
+  int rc = CLI_FAIL;
+  msgpack_unpacked resp;
+  msgpack_unpacked_init(&resp);
+  const msgpack_object *res = NULL;
+  sv_request req;
+  efile e = {0};
+  FILE *af = NULL;
+  char *note = NULL;
+  progress pg = {0};
+
+  /* 1. The latest checkpoint (verified by `verify`, offline). */
+  sv_request_init(&req, 0, SV_OP_AUDIT_CHECKPOINT);
+  if (call(s, &req, &resp, &res) != 0) goto out;
+  const char *np;
+  size_t nlen;
+  uint64_t size = 0;
+  if (sv_map_str(res, "checkpoint", &np, &nlen) != 0 || sv_map_uint(res, "size", &size) != 0) {
+    cli_fail("audit.checkpoint: malformed result");
+    goto out;
+  }
+  note = malloc(nlen + 1);
+  if (note == NULL) goto out;
+  memcpy(note, np, nlen);
+  note[nlen] = '\0';
+
+  /* 2. Where to start: continue the file, or a new file at --since (default 0). */
+  uint64_t start = since;
+  bool fresh = since_s != NULL;
+  if (!fresh) {
+    if (efile_open(p.entries, &e, err, sizeof err) == 0) {
+      int64_t n = efile_count(&e);
+      fclose(e.f);
+      e.f = NULL;
+      if (n < 0) {
+        cli_fail("%s is damaged; fetch again with --since 0", p.entries);
+        goto out;
+      }
+      start = e.start + (uint64_t)n;
+    } else if (errno == ENOENT) {
+      fresh = true;
+      start = 0;
+    } else {
+      cli_fail("%s", err);
+      goto out;
+    }
+  }
+  if (start > size) {
+    if (fresh) {
+      cli_fail("--since %llu is beyond the server's checkpoint (size %llu)",
+               (unsigned long long)start, (unsigned long long)size);
+      goto out;
+    }
+    /* We hold more than the server signs now: keep our copy; `verify` reports it. */
+    fprintf(stderr, "samvirke: warning: the server's checkpoint (size %llu) is smaller than the "
+            "%llu entries already fetched\n", (unsigned long long)size, (unsigned long long)start);
+  }
+  if (fresh) {
+    merkle_frontier fr;
+    merkle_frontier_init(&fr);
+    if (start > 0) {
+      sv_request_init(&req, 0, SV_OP_AUDIT_INCLUSION);
+      sv_request_set_uint(&req, SV_F_SEQ, start - 1);
+      sv_request_set_uint(&req, SV_F_SIZE, start);
+      msgpack_unpacked_destroy(&resp);
+      if (call(s, &req, &resp, &res) != 0) goto out;
+      uint8_t proof[MERKLE_MAX_PROOF][32], leaf[32];
+      size_t nproof = 0;
+      const uint8_t *ep;
+      size_t elen;
+      if (get_proof(res, "proof", proof, &nproof) != 0 ||
+          sv_map_bin(res, "entry", &ep, &elen) != 0) {
+        cli_fail("audit.inclusion: malformed result");
+        goto out;
+      }
+      merkle_leaf_hash(ep, elen, leaf);
+      if (frontier_from_last(start, leaf, (const uint8_t(*)[32])proof, nproof, &fr) != 0) {
+        cli_fail("audit.inclusion: proof of the wrong length");
+        goto out;
+      }
+    }
+    if (efile_create(p.entries, &fr, err, sizeof err) != 0) {
+      cli_fail("%s", err);
+      goto out;
+    }
+  }
+
+  /* 3. The entries [start, size). */
+  af = fopen(p.entries, "ab");
+  if (af == NULL) {
+    cli_fail("%s: %s", p.entries, strerror(errno));
+    goto out;
+  }
+  uint64_t next = start;
+  progress_start(&pg, "fetching", size > start ? size - start : 0);
+  while (next < size) {
+    sv_request_init(&req, 0, SV_OP_AUDIT_ENTRIES);
+    sv_request_set_uint(&req, SV_F_START, next);
+    sv_request_set_uint(&req, SV_F_COUNT, FETCH_BATCH);
+    msgpack_unpacked_destroy(&resp);
+    if (call(s, &req, &resp, &res) != 0) goto out;
+    const msgpack_object *arr = sv_map_get(res, "entries");
+    uint64_t got_start = 0;
+    if (arr == NULL || arr->type != MSGPACK_OBJECT_ARRAY ||
+        sv_map_uint(res, "start", &got_start) != 0 || got_start != next) {
+      cli_fail("audit.entries: malformed result");
+      goto out;
+    }
+    if (arr->via.array.size == 0) break;
+    for (uint32_t i = 0; i < arr->via.array.size && next < size; i++) {
+      const msgpack_object *b = &arr->via.array.ptr[i];
+      if (b->type != MSGPACK_OBJECT_BIN || b->via.bin.size == 0 || b->via.bin.size > ENTRY_MAX) {
+        cli_fail("audit.entries: entry %llu is not a binary entry", (unsigned long long)next);
+        goto out;
+      }
+      uint8_t l[4];
+      put_be(l, b->via.bin.size, 4);
+      if (fwrite(l, 1, 4, af) != 4 ||
+          fwrite(b->via.bin.ptr, 1, b->via.bin.size, af) != b->via.bin.size) {
+        cli_fail("%s: cannot write", p.entries);
+        goto out;
+      }
+      next++;
+    }
+    progress_update(&pg, next - start);
+  }
+  progress_end(&pg);
+  if (fflush(af) != 0 || fsync(fileno(af)) != 0 || fclose(af) != 0) {
+    af = NULL;
+    cli_fail("%s: cannot write", p.entries);
+    goto out;
+  }
+  af = NULL;
+
+  /* 4. A consistency proof from the trusted checkpoint, for `verify` when the entries file
+   * does not reach back to it. */
+  note_verifier v;
+  checkpoint trusted;
+  bool have_trusted = false;
+  if (cfg.log_key[0] && note_verifier_parse(cfg.log_key, strlen(cfg.log_key), &v) == NOTE_OK &&
+      read_checkpoint(p.trusted, &v, &trusted, NULL, err, sizeof err) == 0)
+    have_trusted = true;
+  unlink(p.consistency);
+  if (have_trusted && trusted.size > 0 && trusted.size < size) {
+    sv_request_init(&req, 0, SV_OP_AUDIT_CONSISTENCY);
+    sv_request_set_uint(&req, SV_F_OLD_SIZE, trusted.size);
+    sv_request_set_uint(&req, SV_F_SIZE, size);
+    msgpack_unpacked_destroy(&resp);
+    if (call(s, &req, &resp, &res) != 0) goto out;
+    uint8_t proof[MERKLE_MAX_PROOF][32];
+    size_t nproof = 0;
+    if (get_proof(res, "proof", proof, &nproof) != 0) {
+      cli_fail("audit.consistency: malformed result");
+      goto out;
+    }
+    char text[128 + MERKLE_MAX_PROOF * 48];
+    int off = snprintf(text, sizeof text, "%s%llu %llu\n", CONS_MAGIC,
+                       (unsigned long long)trusted.size, (unsigned long long)size);
+    for (size_t i = 0; i < nproof; i++) {
+      char *b = util_b64(proof[i], 32);
+      if (b == NULL) goto out;
+      off += snprintf(text + off, sizeof text - (size_t)off, "%s\n", b);
+      free(b);
+    }
+    if (util_write_file(p.consistency, text, (size_t)off, 0600) != 0) {
+      cli_fail("%s: %s", p.consistency, strerror(errno));
+      goto out;
+    }
+  }
+  if (util_write_file(p.checkpoint, note, strlen(note), 0600) != 0) {
+    cli_fail("%s: %s", p.checkpoint, strerror(errno));
+    goto out;
+  }
+  if (ctx.json) {
+    json_out j;
+    json_init(&j, stdout);
+    json_begin_object(&j);
+    json_kv_str(&j, "file", p.entries);
+    json_kv_uint(&j, "fetched", next - start);
+    json_kv_uint(&j, "start", start);
+    json_kv_uint(&j, "size", size);
+    json_end_object(&j);
+    if (json_finish(&j) != 0) goto out;
+  } else {
+    printf("fetched %llu entries (%llu..%llu) into %s; checkpoint size %llu\n",
+           (unsigned long long)(next - start), (unsigned long long)start,
+           (unsigned long long)(next ? next - 1 : 0), p.entries, (unsigned long long)size);
+  }
+  rc = CLI_OK;
+out:
+  if (af) fclose(af);
+  free(note);
+  msgpack_unpacked_destroy(&resp);
+  session_close(s);
+  return rc;
+}
+
+/* ---- verify ---- */
+
+/* Read FILE.consistency: returns 0 and fills old/new/proof, 1 if absent, -1 if malformed. */
+static int read_consistency(const char *path, uint64_t *old, uint64_t *nsize,
+                            uint8_t (*proof)[32], size_t *n) {
+  size_t len = 0;
+  uint8_t *buf = util_read_file(path, 64 * 1024, &len);
+  if (buf == NULL) return errno == ENOENT ? 1 : -1;
+  int rc = -1;
+  char *text = (char *)buf;
+  size_t ml = strlen(CONS_MAGIC);
+  if (len < ml || memcmp(text, CONS_MAGIC, ml) != 0) goto out;
+  char *save = NULL;
+  char *line = strtok_r(text + ml, "\n", &save);
+  unsigned long long a, b;
+  char extra;
+  if (line == NULL || sscanf(line, "%llu %llu%c", &a, &b, &extra) != 2) goto out;
+  *old = a;
+  *nsize = b;
+  *n = 0;
+  while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+    if (*n >= MERKLE_MAX_PROOF || util_unb64_exact(proof[*n], 32, line) != 0) goto out;
+    (*n)++;
+  }
+  rc = 0;
+out:
+  free(buf);
+  return rc;
+}
+
+int cmd_audit_verify(int argc, char **argv, const cli_ctx *ctx0) {
+  cli_ctx ctx = *ctx0;
+  int npos = 0, status = CLI_OK;
+  if (cli_parse(argc, argv, &ctx, NULL, "[FILE]", &npos, &status) != 0) return status;
+  if (npos > 1) return cli_usage_error(&ctx, "unexpected argument '%s'", argv[2]);
+  audit_paths p;
+  if (paths_init(&ctx, npos ? argv[1] : NULL, &p) != 0) return cli_fail("path too long");
+  client_config cfg;
+  note_verifier v;
+  if (load_log_key(&ctx, &cfg, &v) != 0) return CLI_FAIL;
+
+  char err[600];
+  int problems = 0;
+  checkpoint cp, tr;
+  char *note = NULL;
+  int r = read_checkpoint(p.checkpoint, &v, &cp, &note, err, sizeof err);
+  if (r != 0) {
+    if (r == 1) return cli_fail("%s: no fetched checkpoint: run 'samvirke audit fetch'",
+                                p.checkpoint);
+    return cli_fail("checkpoint does not verify with the log key: %s", err);
+  }
+  bool have_trusted = false;
+  r = read_checkpoint(p.trusted, &v, &tr, NULL, err, sizeof err);
+  if (r < 0) {
+    cli_fail("the trusted checkpoint does not verify (edited?): %s", err);
+    problems++;
+  } else if (r == 0) {
+    have_trusted = true;
+  }
+
+  efile e;
+  if (efile_open(p.entries, &e, err, sizeof err) != 0) {
+    free(note);
+    return cli_fail("%s", err);
+  }
+  uint8_t buf[ENTRY_MAX], root[32];
+  size_t len;
+  merkle_frontier fr = e.fr;
+  bool trusted_checked = false;
+  if (have_trusted && fr.size == tr.size) {
+    merkle_frontier_root(&fr, root);
+    trusted_checked = true;
+    if (sodium_memcmp(root, tr.root, 32) != 0) {
+      cli_fail("fork: the fetched entries do not extend the trusted checkpoint (size %llu)",
+               (unsigned long long)tr.size);
+      problems++;
+    }
+  }
+  progress pg;
+  progress_start(&pg, "verifying", cp.size > e.start ? cp.size - e.start : 0);
+  int nr;
+  while ((nr = efile_next(&e, buf, &len)) == 1) {
+    audit_entry ae;
+    if (fr.size >= cp.size) {
+      cli_fail("%s holds entries beyond the checkpoint's size %llu", p.entries,
+               (unsigned long long)cp.size);
+      problems++;
+      break;
+    }
+    if (audit_entry_decode(buf, len, &ae) != AUDIT_OK) {
+      cli_fail("entry %llu is not a canonical audit entry", (unsigned long long)fr.size);
+      problems++;
+    } else if (ae.seq != fr.size) {
+      cli_fail("entry at position %llu carries sequence number %llu (reordered)",
+               (unsigned long long)fr.size, (unsigned long long)ae.seq);
+      problems++;
+    }
+    uint8_t leaf[32];
+    merkle_leaf_hash(buf, len, leaf);
+    merkle_frontier_append(&fr, leaf, NULL, NULL);
+    if (have_trusted && fr.size == tr.size) {
+      merkle_frontier_root(&fr, root);
+      trusted_checked = true;
+      if (sodium_memcmp(root, tr.root, 32) != 0) {
+        cli_fail("fork: entries 0..%llu do not reproduce the trusted checkpoint (size %llu)",
+                 (unsigned long long)(tr.size - 1), (unsigned long long)tr.size);
+        problems++;
+      }
+    }
+    if (problems > 20) {
+      cli_fail("too many problems; stopping");
+      break;
+    }
+    progress_update(&pg, fr.size - e.start);
+  }
+  progress_end(&pg);
+  if (nr < 0) {
+    cli_fail("%s is truncated or damaged after entry %llu", p.entries,
+             (unsigned long long)fr.size);
+    problems++;
+  }
+  fclose(e.f);
+  uint64_t checked = fr.size - e.start;
+  if (fr.size != cp.size) {
+    cli_fail("the entries cover %llu..%llu but the checkpoint is for size %llu",
+             (unsigned long long)e.start, (unsigned long long)(fr.size ? fr.size - 1 : 0),
+             (unsigned long long)cp.size);
+    problems++;
+  } else {
+    merkle_frontier_root(&fr, root);
+    if (sodium_memcmp(root, cp.root, 32) != 0) {
+      cli_fail("the root recomputed from the entries does not match the signed checkpoint "
+               "(size %llu): an entry was changed, removed, added or reordered",
+               (unsigned long long)cp.size);
+      problems++;
+    }
+  }
+  if (have_trusted) {
+    if (cp.size < tr.size) {
+      cli_fail("rollback: the server's checkpoint (size %llu) is older than the checkpoint "
+               "this client already trusted (size %llu)",
+               (unsigned long long)cp.size, (unsigned long long)tr.size);
+      problems++;
+    } else if (cp.size == tr.size) {
+      if (sodium_memcmp(cp.root, tr.root, 32) != 0) {
+        cli_fail("fork: the server signed two different trees of size %llu",
+                 (unsigned long long)cp.size);
+        problems++;
+      }
+    } else if (!trusted_checked && tr.size > 0) {
+      uint64_t o = 0, nsz = 0;
+      uint8_t proof[MERKLE_MAX_PROOF][32];
+      size_t np = 0;
+      int cr = read_consistency(p.consistency, &o, &nsz, proof, &np);
+      if (cr != 0 || o != tr.size || nsz != cp.size) {
+        cli_fail("no consistency proof from the trusted checkpoint (size %llu) to size %llu: "
+                 "run 'samvirke audit fetch' again",
+                 (unsigned long long)tr.size, (unsigned long long)cp.size);
+        problems++;
+      } else if (!merkle_verify_consistency(tr.size, cp.size, (const uint8_t(*)[32])proof, np,
+                                            tr.root, cp.root)) {
+        cli_fail("fork: the checkpoint (size %llu) is not consistent with the trusted "
+                 "checkpoint (size %llu)",
+                 (unsigned long long)cp.size, (unsigned long long)tr.size);
+        problems++;
+      }
+    }
+  }
+  if (problems == 0 && util_write_file(p.trusted, note, strlen(note), 0600) != 0) {
+    cli_fail("%s: %s", p.trusted, strerror(errno));
+    problems++;
+  }
+  free(note);
+  if (problems) return CLI_FAIL;
+  if (ctx.json) {
+    json_out j;
+    json_init(&j, stdout);
+    json_begin_object(&j);
+    json_kv_bool(&j, "ok", true);
+    json_kv_uint(&j, "size", cp.size);
+    json_kv_uint(&j, "checked", checked);
+    json_key(&j, "previous_trusted");
+    if (have_trusted) json_uint(&j, tr.size); else json_null(&j);
+    json_end_object(&j);
+    if (json_finish(&j) != 0) return CLI_FAIL;
+  } else {
+    char hex[65];
+    util_hex(hex, cp.root, 32);
+    printf("verified: %llu entries (%llu..%llu), root %s, signed checkpoint size %llu",
+           (unsigned long long)checked, (unsigned long long)e.start,
+           (unsigned long long)(cp.size ? cp.size - 1 : 0), hex, (unsigned long long)cp.size);
+    if (have_trusted)
+      printf(", consistent with the trusted checkpoint (size %llu)\n", (unsigned long long)tr.size);
+    else
+      printf("; now trusted\n");
+  }
+  return CLI_OK;
+}
+
+/* ---- show ---- */
+
+/* "2026-01-02", "2026-01-02T10:00[:00][Z]" (UTC) or Unix seconds -> Unix milliseconds. */
+static int parse_time(const char *s, uint64_t *ms) {
+  uint64_t secs;
+  if (parse_u64(s, &secs) == 0) {
+    *ms = secs * 1000;
+    return 0;
+  }
+  struct tm tm;
+  memset(&tm, 0, sizeof tm);
+  const char *end = strptime(s, "%Y-%m-%d", &tm);
+  if (end == NULL) return -1;
+  if (*end == 'T' || *end == ' ') {
+    const char *e2 = strptime(end + 1, "%H:%M:%S", &tm);
+    if (e2 == NULL) e2 = strptime(end + 1, "%H:%M", &tm);
+    if (e2 == NULL) return -1;
+    end = e2;
+  }
+  if (*end == 'Z') end++;
+  if (*end != '\0') return -1;
+  time_t t = timegm(&tm);
+  if (t < 0) return -1;
+  *ms = (uint64_t)t * 1000;
+  return 0;
+}
+
+static void format_time(uint64_t ms, char out[32]) {
+  time_t t = (time_t)(ms / 1000);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(out + n, 32 - n, ".%03uZ", (unsigned)(ms % 1000));
+}
+
+static void json_entry(json_out *j, const audit_entry *e) {
+  char t[32], pol[65];
+  format_time(e->time_ms, t);
+  util_hex(pol, e->policy, 32);
+  json_begin_object(j);
+  json_kv_uint(j, "seq", e->seq);
+  json_kv_uint(j, "time_ms", e->time_ms);
+  json_kv_str(j, "time", t);
+  json_kv_str(j, "actor", e->actor);
+  json_kv_str(j, "role", e->role);
+  json_kv_str(j, "op", e->op);
+  json_kv_str(j, "class", e->data_class);
+  json_kv_str(j, "object", e->object);
+  json_kv_str(j, "decision", e->decision == AUDIT_PERMIT ? "permit" : "deny");
+  json_kv_str(j, "rule", e->rule);
+  json_kv_str(j, "purpose", e->purpose);
+  json_kv_str(j, "policy", pol);
+  json_end_object(j);
+}
+
+static void print_entry(const audit_entry *e) {
+  char t[32];
+  format_time(e->time_ms, t);
+  char line[2048];
+  int n = snprintf(line, sizeof line, "#%llu %s %s %s %s %s %s %s %s%s%s",
+                   (unsigned long long)e->seq, t, e->decision == AUDIT_PERMIT ? "permit" : "DENY",
+                   e->actor, e->role, e->op, e->data_class, e->object[0] ? e->object : "-",
+                   e->rule, e->purpose[0] ? " purpose=" : "", e->purpose);
+  if (n < 0) return;
+  cli_print_text(stdout, line, strlen(line));
+  putchar('\n');
+}
+
+int cmd_audit_show(int argc, char **argv, const cli_ctx *ctx0) {
+  cli_ctx ctx = *ctx0;
+  const char *actor = NULL, *op = NULL, *decision = NULL, *since_s = NULL, *file = NULL;
+  const cli_opt opts[] = {
+      {"--actor", "KEYID", "only entries by this key id (or its prefix)", &actor, NULL, false},
+      {"--op", "OP", "only this op (e.g. audit.entries)", &op, NULL, false},
+      {"--decision", "deny|permit", "only denials or only permits", &decision, NULL, false},
+      {"--since", "TIME", "only entries at or after TIME (YYYY-MM-DD[THH:MM[:SS]] UTC, or Unix "
+                          "seconds)", &since_s, NULL, false},
+      {"--file", "FILE", "entries file (default <identity>/audit/entries.bin)", &file, NULL,
+       false},
+      {NULL, NULL, NULL, NULL, NULL, false},
+  };
+  int npos = 0, status = CLI_OK;
+  if (cli_parse(argc, argv, &ctx, opts, "", &npos, &status) != 0) return status;
+  if (npos != 0) return cli_usage_error(&ctx, "unexpected argument '%s'", argv[1]);
+  int want_dec = -1;
+  if (decision != NULL) {
+    if (strcmp(decision, "deny") == 0)
+      want_dec = AUDIT_DENY;
+    else if (strcmp(decision, "permit") == 0)
+      want_dec = AUDIT_PERMIT;
+    else
+      return cli_usage_error(&ctx, "--decision takes deny or permit");
+  }
+  uint64_t since = 0;
+  if (since_s != NULL && parse_time(since_s, &since) != 0)
+    return cli_usage_error(&ctx, "--since takes YYYY-MM-DD[THH:MM[:SS]] (UTC) or Unix seconds");
+  audit_paths p;
+  if (paths_init(&ctx, file, &p) != 0) return cli_fail("path too long");
+  char err[600];
+  efile e;
+  if (efile_open(p.entries, &e, err, sizeof err) != 0) {
+    if (errno == ENOENT) return cli_fail("%s: nothing fetched yet: run 'samvirke audit fetch'",
+                                         p.entries);
+    return cli_fail("%s", err);
+  }
+  json_out j;
+  if (ctx.json) {
+    json_init(&j, stdout);
+    json_begin_object(&j);
+    json_key(&j, "entries");
+    json_begin_array(&j);
+  }
+  uint8_t buf[ENTRY_MAX];
+  size_t len;
+  int nr, rc = CLI_OK;
+  uint64_t pos = e.start, shown = 0;
+  while ((nr = efile_next(&e, buf, &len)) == 1) {
+    audit_entry ae;
+    if (audit_entry_decode(buf, len, &ae) != AUDIT_OK) {
+      fprintf(stderr, "samvirke: entry at position %llu is not a canonical entry (skipped)\n",
+              (unsigned long long)pos);
+      pos++;
+      continue;
+    }
+    pos++;
+    if (actor && strncmp(ae.actor, actor, strlen(actor)) != 0) continue;
+    if (op && strcmp(ae.op, op) != 0) continue;
+    if (want_dec >= 0 && (int)ae.decision != want_dec) continue;
+    if (ae.time_ms < since) continue;
+    shown++;
+    if (ctx.json)
+      json_entry(&j, &ae);
+    else
+      print_entry(&ae);
+  }
+  fclose(e.f);
+  if (nr < 0) rc = cli_fail("%s is truncated or damaged after entry %llu", p.entries,
+                            (unsigned long long)pos);
+  if (ctx.json) {
+    json_end_array(&j);
+    json_kv_uint(&j, "shown", shown);
+    json_end_object(&j);
+    if (json_finish(&j) != 0) rc = CLI_FAIL;
+  }
+  return rc;
+}
+
+/* ---- prove ---- */
+
+int cmd_audit_prove(int argc, char **argv, const cli_ctx *ctx0) {
+  cli_ctx ctx = *ctx0;
+  int npos = 0, status = CLI_OK;
+  if (cli_parse(argc, argv, &ctx, NULL, "SEQ", &npos, &status) != 0) return status;
+  uint64_t seq = 0;
+  if (npos != 1 || parse_u64(argv[1], &seq) != 0)
+    return cli_usage_error(&ctx, "prove takes one entry number (the \"audit\" of a response)");
+  client_config cfg;
+  note_verifier v;
+  if (load_log_key(&ctx, &cfg, &v) != 0) return CLI_FAIL;
+  audit_paths p;
+  if (paths_init(&ctx, NULL, &p) != 0) return cli_fail("path too long");
+  sv_identity *id = NULL;
+  session *s = cmdutil_open_session(&ctx, &cfg, &id);
+  if (s == NULL) return CLI_FAIL;
+  identity_free(id);
+  int rc = CLI_FAIL;
+  msgpack_unpacked resp;
+  msgpack_unpacked_init(&resp);
+  const msgpack_object *res = NULL;
+  sv_request req;
+  char err[600];
+  checkpoint cp, tr;
+  sv_request_init(&req, 0, SV_OP_AUDIT_CHECKPOINT);
+  if (call(s, &req, &resp, &res) != 0) goto out;
+  const char *np;
+  size_t nlen;
+  int ns = 0;
+  if (sv_map_str(res, "checkpoint", &np, &nlen) != 0 ||
+      checkpoint_open(np, nlen, &v, v.name, &cp, &ns) != CHECKPOINT_OK) {
+    cli_fail("the server's checkpoint does not verify with the log key");
+    goto out;
+  }
+  if (seq >= cp.size) {
+    cli_fail("entry %llu is not in the latest checkpoint (size %llu) yet",
+             (unsigned long long)seq, (unsigned long long)cp.size);
+    goto out;
+  }
+  sv_request_init(&req, 0, SV_OP_AUDIT_INCLUSION);
+  sv_request_set_uint(&req, SV_F_SEQ, seq);
+  sv_request_set_uint(&req, SV_F_SIZE, cp.size);
+  msgpack_unpacked_destroy(&resp);
+  if (call(s, &req, &resp, &res) != 0) goto out;
+  uint8_t proof[MERKLE_MAX_PROOF][32], leaf[32];
+  size_t nproof = 0, ncons = 0;
+  const uint8_t *ep;
+  size_t elen;
+  audit_entry ae;
+  if (get_proof(res, "proof", proof, &nproof) != 0 || sv_map_bin(res, "entry", &ep, &elen) != 0) {
+    cli_fail("audit.inclusion: malformed result");
+    goto out;
+  }
+  if (audit_entry_decode(ep, elen, &ae) != AUDIT_OK || ae.seq != seq) {
+    cli_fail("the server returned an entry that is not entry %llu", (unsigned long long)seq);
+    goto out;
+  }
+  merkle_leaf_hash(ep, elen, leaf);
+  if (!merkle_verify_inclusion(leaf, seq, cp.size, (const uint8_t(*)[32])proof, nproof,
+                               cp.root)) {
+    cli_fail("the inclusion proof of entry %llu does not verify against the signed checkpoint "
+             "(size %llu)", (unsigned long long)seq, (unsigned long long)cp.size);
+    goto out;
+  }
+  /* The checkpoint must also extend the one this client trusts, if any. */
+  int r = read_checkpoint(p.trusted, &v, &tr, NULL, err, sizeof err);
+  if (r < 0) {
+    cli_fail("the trusted checkpoint does not verify (edited?): %s", err);
+    goto out;
+  }
+  if (r == 0 && tr.size > cp.size) {
+    cli_fail("rollback: the server's checkpoint (size %llu) is older than the checkpoint this "
+             "client already trusted (size %llu)",
+             (unsigned long long)cp.size, (unsigned long long)tr.size);
+    goto out;
+  }
+  if (r == 0 && tr.size > 0) {
+    sv_request_init(&req, 0, SV_OP_AUDIT_CONSISTENCY);
+    sv_request_set_uint(&req, SV_F_OLD_SIZE, tr.size);
+    sv_request_set_uint(&req, SV_F_SIZE, cp.size);
+    msgpack_unpacked_destroy(&resp);
+    if (call(s, &req, &resp, &res) != 0) goto out;
+    if (get_proof(res, "proof", proof, &ncons) != 0 ||
+        !merkle_verify_consistency(tr.size, cp.size, (const uint8_t(*)[32])proof, ncons,
+                                   tr.root, cp.root)) {
+      cli_fail("fork: the checkpoint (size %llu) is not consistent with the trusted checkpoint "
+               "(size %llu)", (unsigned long long)cp.size, (unsigned long long)tr.size);
+      goto out;
+    }
+  }
+  if (ctx.json) {
+    json_out j;
+    json_init(&j, stdout);
+    json_begin_object(&j);
+    json_kv_bool(&j, "ok", true);
+    json_kv_uint(&j, "size", cp.size);
+    json_kv_uint(&j, "proof_hashes", nproof);
+    json_key(&j, "entry");
+    json_entry(&j, &ae);
+    json_end_object(&j);
+    if (json_finish(&j) != 0) goto out;
+  } else {
+    printf("entry %llu is in the log: inclusion proof verified against the signed checkpoint "
+           "(size %llu)\n", (unsigned long long)seq, (unsigned long long)cp.size);
+    print_entry(&ae);
+  }
+  rc = CLI_OK;
+out:
+  msgpack_unpacked_destroy(&resp);
+  session_close(s);
+  return rc;
+}

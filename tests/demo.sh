@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# demo.sh -- a short tour of samvirke against a real daemon: a coordinator sets up the team, a
+# partner maps an area, the core team exchanges an encrypted note, an auditor verifies the log.
+# Usage: tests/demo.sh BUILD_DIR   (run by `make demo`)
+set -euo pipefail
+BUILD=${1:-build/release}
+SVD=$(realpath "$BUILD/daemon/samvirked")
+SV=$(realpath "$BUILD/client/samvirke")
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/samvirke-demo.XXXXXX")
+DAEMON_PID=""
+cleanup() {
+  if [ -n "$DAEMON_PID" ] && kill -0 "$DAEMON_PID" 2>/dev/null; then
+    kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID" || true
+  fi
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+if [ -t 1 ]; then B=$'\033[1m'; D=$'\033[2m'; N=$'\033[0m'; else B=""; D=""; N=""; fi
+step() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
+# as NAME ARGS... -- run the client as one person (each has an identity directory of their own).
+as() {
+  local who=$1; shift
+  local shown
+  shown=$(printf '%q ' "$@")
+  printf '%s%s$ samvirke %s%s\n' "$D" "$who" "${shown% }" "$N" >&2
+  "$SV" --identity "$TMP/$who" "$@"
+}
+# as_fails NAME ARGS... -- the same, for a command that is meant to be refused.
+as_fails() {
+  if as "$@"; then echo "unexpected: that should have been refused" >&2; exit 1; fi
+  printf '%s(refused, as it should be)%s\n' "$D" "$N"
+}
+
+step "The coordinator creates her identity and a daemon directory"
+as anna init --name "Anna Koordinator"
+printf '%s$ samvirked init daemon --admin anna/card.txt --origin demo.kommune.dk/samvirke%s\n' "$D" "$N"
+"$SVD" init "$TMP/daemon" --admin "$TMP/anna/card.txt" --origin demo.kommune.dk/samvirke
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+sed -i "s/^listen = .*/listen = 127.0.0.1:$PORT/" "$TMP/daemon/samvirked.conf"
+INFO=$("$SVD" info "$TMP/daemon" --json)
+KEY=$(echo "$INFO" | python3 -c 'import json,sys; print(json.load(sys.stdin)["server_key"])')
+LOGKEY=$(echo "$INFO" | python3 -c 'import json,sys; print(json.load(sys.stdin)["log_key"])')
+"$SVD" run "$TMP/daemon" 2>"$TMP/daemon.log" &
+DAEMON_PID=$!
+for _ in $(seq 100); do
+  python3 -c "import socket; socket.create_connection(('127.0.0.1',$PORT),0.2)" 2>/dev/null && break
+  sleep 0.1
+done
+echo "samvirked is running on 127.0.0.1:$PORT"
+as anna server set --address "127.0.0.1:$PORT" --key "$KEY" --log-key "$LOGKEY"
+as anna whoami
+
+step "She invites a partner, an SSP consultant and an auditor; each enrols with a fresh identity"
+invite() { as anna --json member invite --role "$1" --name "$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["invite"]["code"])'; }
+for spec in "partner:Pia Boligsocial:pia" "ssp:Sami SSP:sami" "auditor:Otto Revisor:otto"; do
+  IFS=: read -r role name who <<<"$spec"
+  code=$(invite "$role" "$name")
+  as "$who" enroll --server "127.0.0.1:$PORT" --server-key "$KEY" --log-key "$LOGKEY" --invite "$code" --name "$name"
+done
+as anna member list

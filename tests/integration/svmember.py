@@ -1,0 +1,160 @@
+"""svmember.py -- test helpers for member identities and key transparency, written from
+protocol/PROTOCOL.md alone: member cards (canonical msgpack, Ed25519), C2SP checkpoints and
+RFC 9162 inclusion proofs. Uses Debian's python3-cryptography, python3-msgpack, dissononce."""
+import base64
+import hashlib
+import os
+import time
+
+import msgpack
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
+from dissononce.dh.x25519.x25519 import X25519DH
+
+from svtest import Client
+
+CARD_CONTEXT = b"samvirke-card-v1\x00"
+
+
+def _raw_pub(key):
+    return key.public_key().public_bytes(serialization.Encoding.Raw,
+                                         serialization.PublicFormat.Raw)
+
+
+def encode_card(fields, sig=None):
+    """Canonical card: keys v, name, sign, noise, enc, created (, sig) in this order."""
+    m = {"v": 1, "name": fields["name"], "sign": fields["sign"], "noise": fields["noise"],
+         "enc": fields["enc"], "created": fields["created"]}
+    if sig is not None:
+        m["sig"] = sig
+    return msgpack.packb(m, use_bin_type=True)
+
+
+class Identity:
+    """A member's three key pairs and signed card."""
+
+    def __init__(self, name, noise_keypair=None):
+        self.name = name
+        self.sign_key = ed25519.Ed25519PrivateKey.generate()
+        self.noise = noise_keypair or X25519DH().generate_keypair()
+        self.enc_key = x25519.X25519PrivateKey.generate()
+        self.fields = {"name": name, "sign": _raw_pub(self.sign_key),
+                       "noise": bytes(self.noise.public.data), "enc": _raw_pub(self.enc_key),
+                       "created": int(time.time())}
+        sig = self.sign_key.sign(CARD_CONTEXT + encode_card(self.fields))
+        self.card = encode_card(self.fields, sig)
+
+    @property
+    def card_hash(self):
+        return hashlib.sha256(self.card).hexdigest()
+
+    @property
+    def keyid(self):
+        return hashlib.sha256(self.fields["sign"]).hexdigest()[:16]
+
+    @property
+    def fingerprint(self):
+        h = hashlib.sha256(self.fields["sign"] + self.fields["noise"] + self.fields["enc"])
+        hx = h.hexdigest()[:40]
+        return " ".join(hx[i:i + 4] for i in range(0, 40, 4))
+
+    def card_text(self):
+        return "samvirke-card-v1 " + base64.b64encode(self.card).decode() + "\n"
+
+    def write_card(self, path):
+        with open(path, "w") as f:
+            f.write(self.card_text())
+        return path
+
+    def connect(self, daemon):
+        return Client(daemon.port, daemon.server_key, keypair=self.noise)
+
+
+# ---- audit log verification (RFC 9162, C2SP signed-note / tlog-checkpoint) -------------------
+
+def leaf_hash(entry):
+    return hashlib.sha256(b"\x00" + entry).digest()
+
+
+def node_hash(left, right):
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+def root_from_inclusion(index, size, leaf, proof):
+    """RFC 9162 section 2.1.3.2; returns the root or None."""
+    if index >= size:
+        return None
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            return None
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            if not fn & 1:
+                while fn != 0 and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    return r if sn == 0 else None
+
+
+def open_checkpoint(note, vkey):
+    """Verify a signed checkpoint with a C2SP verifier key; returns (origin, size, root)."""
+    name, keyid_hex, key_b64 = vkey.split("+", 2)
+    key = base64.b64decode(key_b64)
+    if key[0] != 1:
+        raise ValueError("not an Ed25519 verifier key")
+    pub = ed25519.Ed25519PublicKey.from_public_bytes(key[1:])
+    text, sigs = note.split("\n\n", 1)
+    text += "\n"
+    ok = False
+    for line in sigs.splitlines():
+        if not line.startswith("\u2014 "):
+            raise ValueError("bad signature line %r" % line)
+        sname, blob = line[2:].split(" ")
+        raw = base64.b64decode(blob)
+        if sname != name or raw[:4] != bytes.fromhex(keyid_hex):
+            continue
+        pub.verify(raw[4:], text.encode())  # raises InvalidSignature
+        ok = True
+    if not ok:
+        raise ValueError("no signature by the log key")
+    lines = text.split("\n")
+    return lines[0], int(lines[1]), base64.b64decode(lines[2])
+
+
+def verify_member_proof(result, vkey, expect_card=None):
+    """Check a member.proof result: checkpoint signed by vkey, entry included, entry object is
+    the card's hash. Returns None when it holds, or the reason it does not."""
+    try:
+        _, size, root = open_checkpoint(result["checkpoint"], vkey)
+    except Exception as e:  # noqa: BLE001
+        return "checkpoint: %s" % e
+    entry = result["entry"]
+    got = root_from_inclusion(result["reg_seq"], size, leaf_hash(entry), result["proof"])
+    if got != root:
+        return "inclusion proof does not lead to the checkpoint's root"
+    e = msgpack.unpackb(entry, raw=False)
+    if e["seq"] != result["reg_seq"]:
+        return "entry seq %r is not reg_seq %r" % (e["seq"], result["reg_seq"])
+    card = result["card"]
+    if e["object"] != "card:" + hashlib.sha256(card).hexdigest():
+        return "the registering entry names another card (%s)" % e["object"]
+    if expect_card is not None and card != expect_card:
+        return "card differs from the expected one"
+    return None
+
+
+def audit_entries(daemon_dir):
+    """Every audit entry (decoded), read from the daemon's database."""
+    import sqlite3
+    db = sqlite3.connect(os.path.join(daemon_dir, "samvirke.db"), timeout=10)
+    try:
+        rows = db.execute("SELECT entry FROM audit_entries ORDER BY seq").fetchall()
+    finally:
+        db.close()
+    return [msgpack.unpackb(r[0], raw=False) for r in rows]
+

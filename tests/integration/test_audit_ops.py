@@ -1,0 +1,127 @@
+"""test_audit_ops.py -- the audit ops over the wire, checked by an independent verifier
+(svaudit.py): mixed requests, then every entry fetched, the root recomputed and compared with the
+signed checkpoint, inclusion and consistency proofs verified; non-auditors are denied and their
+denial is itself an entry."""
+import os
+import sys
+import tempfile
+
+import msgpack
+
+sys.path.insert(0, os.path.dirname(__file__))
+import svaudit as A  # noqa: E402
+from svtest import Client, Daemon, check, make_card  # noqa: E402
+
+
+def main():
+    cards = tempfile.mkdtemp(prefix="svcards.")
+    kp_aud = make_card(os.path.join(cards, "aud.card"), "Aud Itor")
+    kp_par = make_card(os.path.join(cards, "par.card"), "Par Tner")
+    kp_coo = make_card(os.path.join(cards, "coo.card"), "Coor Dinator")
+    d = Daemon(members=[(os.path.join(cards, "aud.card"), "auditor"),
+                        (os.path.join(cards, "par.card"), "partner"),
+                        (os.path.join(cards, "coo.card"), "coordinator")])
+    try:
+        d.start()
+        aud = Client(d.port, d.server_key, keypair=kp_aud)
+        par = Client(d.port, d.server_key, keypair=kp_par)
+        coo = Client(d.port, d.server_key, keypair=kp_coo)
+        anon = Client(d.port, d.server_key)
+        check(aud.hello["member"]["role"] == "auditor", "auditor enrolled: %r" % aud.hello)
+        # Mixed requests: pings, whoami, unknown ops, malformed ones, unenrolled keys.
+        received = []
+        for i in range(40):
+            c = (par, coo, anon, aud)[i % 4]
+            r = c.call(("ping", "whoami", "no.such", "area.list")[i % 4])
+            received.append(r["audit"])
+        r = par.call("ping", bogus=1)
+        check(r["error"]["code"] == "bad_request", "malformed: %r" % r)
+        # Non-auditors are denied every audit op, and the denial is logged.
+        denied = []
+        for c in (par, coo):
+            for op, args in (("audit.checkpoint", {}), ("audit.entries", {"start": 0}),
+                             ("audit.inclusion", {"seq": 0}),
+                             ("audit.consistency", {"old_size": 0})):
+                r = c.call(op, **args)
+                check(not r["ok"] and r["error"]["code"] == "denied", "%s denied: %r" % (op, r))
+                check("result" not in r, "a denial carries no result: %r" % r)
+                denied.append((r["audit"], op))
+        r = anon.call("audit.checkpoint")
+        check(r["error"]["code"] == "not_enrolled", "unenrolled: %r" % r)
+        # The auditor reads the checkpoint: as of the previous commit, so its own entry is not
+        # in it.
+        r = aud.call("audit.checkpoint")
+        check(r["ok"], "checkpoint: %r" % r)
+        own = r["audit"]
+        note, size = r["result"]["checkpoint"], r["result"]["size"]
+        origin, csize, croot = A.open_checkpoint(note, d.log_key)
+        check(csize == size and size <= own, "checkpoint size %d, own entry %d" % (size, own))
+        check(max(received) < size, "every earlier response is covered by the checkpoint")
+        # A forged note is refused by the independent verifier (sanity of the verifier).
+        bad = note.replace("\n%d\n" % size, "\n%d\n" % (size + 1), 1)
+        try:
+            A.open_checkpoint(bad, d.log_key)
+            check(False, "edited checkpoint verified")
+        except ValueError:
+            pass
+        entries = A.fetch_all(aud, size)
+        check(len(entries) == size, "fetched %d of %d entries" % (len(entries), size))
+        leaves = [A.leaf_hash(e) for e in entries]
+        check(A.root(leaves) == croot, "recomputed root equals the signed root")
+        decoded = [msgpack.unpackb(e, raw=False) for e in entries]
+        for i, e in enumerate(decoded):
+            check(e["seq"] == i, "entry %d carries seq %r" % (i, e["seq"]))
+            check(list(e.keys()) == ["seq", "time", "actor", "role", "op", "class", "object",
+                                     "decision", "rule", "purpose", "policy"],
+                  "canonical key order: %r" % list(e.keys()))
+        for seq, op in denied:
+            e = decoded[seq]
+            check(e["op"] == op and e["decision"] == "deny" and e["class"] == "audit",
+                  "denial %d logged: %r" % (seq, e))
+        check(any(e["op"] == "no.such" for e in decoded), "unknown op logged")
+        # Entries beyond the checkpoint are not served; count caps the batch.
+        r = aud.call("audit.entries", start=2, count=3)
+        check([bytes(x) for x in r["result"]["entries"]] == entries[2:5], "range 2..5: %r" % r)
+        r = aud.call("audit.entries", start=size + 1000)
+        check(r["error"]["code"] == "invalid", "start beyond checkpoint: %r" % r)
+        # Inclusion proofs for every entry a client was told about, at the default size.
+        r = aud.call("audit.checkpoint")
+        _, size2, root2 = A.open_checkpoint(r["result"]["checkpoint"], d.log_key)
+        for seq in received + [own]:
+            r = aud.call("audit.inclusion", seq=seq, size=size2)
+            check(r["ok"], "inclusion %d: %r" % (seq, r))
+            res = r["result"]
+            check(res["seq"] == seq and res["size"] == size2, "inclusion header %r" % res)
+            check(A.verify_inclusion(seq, size2, A.leaf_hash(res["entry"]), res["proof"], root2),
+                  "inclusion proof for %d verifies" % seq)
+            check(not A.verify_inclusion(seq ^ 1, size2, A.leaf_hash(res["entry"]), res["proof"],
+                                         root2) or seq ^ 1 >= size2,
+                  "the proof does not verify for a neighbour")
+        r = aud.call("audit.inclusion", seq=size2 + 50)
+        check(r["error"]["code"] == "not_found", "inclusion beyond size: %r" % r)
+        # Consistency from every earlier size to the new checkpoint.
+        for old in range(0, size + 1):
+            r = aud.call("audit.consistency", old_size=old, size=size2)
+            check(r["ok"], "consistency %d: %r" % (old, r))
+            old_root = A.root(leaves[:old])
+            check(A.verify_consistency(old, size2, r["result"]["proof"], old_root, root2),
+                  "consistency %d -> %d verifies" % (old, size2))
+        r = aud.call("audit.consistency", old_size=3)
+        check(r["ok"] and r["result"]["size"] > size2, "default size is the latest: %r" % r)
+        for c in (aud, par, coo, anon):
+            c.close()
+        check(d.stop() == 0, "clean exit")
+        # Restart: the log verifies and numbering continues.
+        d.start()
+        aud = Client(d.port, d.server_key, keypair=kp_aud)
+        r = aud.call("audit.checkpoint")
+        check(r["ok"] and r["audit"] == r["result"]["size"], "continues after restart: %r" % r)
+        aud.close()
+        check(d.stop() == 0, "clean exit")
+        print("audit ops: %d entries verified independently; denials logged" % size2)
+    finally:
+        d.cleanup()
+
+
+if __name__ == "__main__":
+    main()
