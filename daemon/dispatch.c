@@ -4,6 +4,7 @@
 
 #include "log.h"
 #include "ops.h"
+#include "ops_area.h"
 #include "ops_member.h"
 #include "server.h"
 #include "util.h"
@@ -15,6 +16,15 @@ void conn_job_submitted(conn *c);
 static const op_entry op_table[SV_OP__COUNT] = {
     [SV_OP_PING] = {"connect", "session", true, ops_ping_prepare, NULL},
     [SV_OP_WHOAMI] = {"connect", "session", true, ops_whoami_prepare, NULL},
+    [SV_OP_AREA_ADD] = {"submit", "area", false, ops_area_add_prepare, ops_area_add_exec},
+    [SV_OP_AREA_LIST] = {"read", "area", false, ops_area_list_prepare, ops_area_list_exec},
+    [SV_OP_OBS_ADD] = {"submit", NULL, false, ops_obs_add_prepare, ops_obs_add_exec},
+    [SV_OP_OBS_LIST] = {"read", "area", false, ops_obs_list_prepare, ops_obs_list_exec},
+    [SV_OP_OBS_UPDATE] = {"update", NULL, false, ops_obs_update_prepare, ops_obs_update_exec},
+    [SV_OP_OBS_WITHDRAW] = {"update", NULL, false, ops_obs_withdraw_prepare, ops_obs_withdraw_exec},
+    [SV_OP_IV_ADD] = {"submit", "intervention", false, ops_iv_add_prepare, ops_iv_add_exec},
+    [SV_OP_IV_LIST] = {"read", "intervention", false, ops_iv_list_prepare, ops_iv_list_exec},
+    [SV_OP_IV_UPDATE] = {"update", NULL, false, ops_iv_update_prepare, ops_iv_update_exec},
     [SV_OP_AUDIT_CHECKPOINT] = {"read", "audit", false, ops_audit_checkpoint_prepare,
                                 ops_audit_checkpoint_exec},
     [SV_OP_AUDIT_ENTRIES] = {"read", "audit", false, ops_audit_entries_prepare,

@@ -60,6 +60,17 @@ typedef struct job {
   enum job_effect effect;
   int64_t effect_member;  /* member id the effect concerns */
   void *effect_data;      /* effect payload, freed by the loop thread */
+  /* A second policy answer asked on the loop thread, for ops whose data class or level is known
+   * only once storage has read the object (an observation's level): exec switches to it
+   * (ops_area.c), or uses it as a filter (may the caller also read group-level data?). */
+  struct job_alt {
+    bool asked;
+    bool permit;
+    int level;            /* enum policy_level it was asked with */
+    char klass[32];
+    char rule[65];
+    char rule_name[64];
+  } alt;
 } job;
 
 /* Allocate a zeroed job. NULL on allocation failure. */

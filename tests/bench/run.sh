@@ -43,6 +43,40 @@ SAMVIRKED="$SAMVIRKED" SAMVIRKE="$BUILD/client/samvirke" run "$BIN/bench_audit" 
 # bench_notes starts its own daemon with 52 registered members (50 senders, 2 recipients)
 run "$BIN/bench_notes" "$SAMVIRKED"
 
+# Area data: observation writes and lists from 50 clients against its own daemon (an enrolled
+# coordinator), then the yardstick: redis-benchmark SET with 50 clients against a durable
+# redis-server (appendfsync always) on the same machine, and the ratio of the write rates.
+echo "== $BIN/bench_area (50 clients; Noise, policy, audit entry and group commit per request)"
+AREA_OUT=$("$BIN/bench_area" "$SAMVIRKED" --clients 50 --writes "${BENCH_AREA_WRITES:-20000}" \
+  --lists "${BENCH_AREA_LISTS:-20000}") || { echo "bench: bench_area failed" >&2; rc=1; }
+echo "$AREA_OUT" | grep -v '^RESULT'
+echo
+if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; then
+  REDIS_N=${BENCH_REDIS_N:-100000}
+  echo "== yardstick: redis-benchmark -t set -c 50 -n $REDIS_N; redis-server --appendonly yes --appendfsync always"
+  RPORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  mkdir -p "$TMP/redis"
+  redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$TMP/redis" --appendonly yes \
+    --appendfsync always --save "" --daemonize no --logfile "$TMP/redis/redis.log" &
+  REDIS_PID=$!
+  for _ in $(seq 100); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  ROUT=$(redis-benchmark -h 127.0.0.1 -p "$RPORT" -t set -c 50 -n "$REDIS_N" -q 2>/dev/null |
+    tr '\r' '\n' | grep 'requests per second' | tail -1)
+  kill "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null
+  echo "$ROUT"
+  redis_rps=$(echo "$ROUT" | sed -n 's/^SET: \([0-9.]*\) requests per second.*/\1/p')
+  sv_w=$(echo "$AREA_OUT" | sed -n 's/^RESULT writes_rps=\([0-9]*\).*/\1/p')
+  sv_wp=$(echo "$AREA_OUT" | sed -n 's/.*writes_pipelined_rps=\([0-9]*\).*/\1/p')
+  if [ -n "$redis_rps" ] && [ -n "$sv_w" ]; then
+    awk -v s="$sv_w" -v p="$sv_wp" -v r="$redis_rps" 'BEGIN {
+      printf "ratio samvirke observation.add / redis SET (50 clients, 1 in flight each): %.2f\n", s / r;
+      printf "ratio with 16 requests in flight per samvirke client:                     %.2f\n", p / r }'
+  fi
+  echo
+else
+  echo "(redis-server/redis-benchmark not installed: no yardstick)"
+fi
+
 kill -TERM "$DAEMON_PID" && wait "$DAEMON_PID" || { echo "bench: daemon did not exit cleanly" >&2; rc=1; }
 DAEMON_PID=""
 grep -E "error|warn" "$TMP/daemon.log" | sort | uniq -c | sort -rn | head -5

@@ -1,0 +1,32 @@
+/* cmd_area.h -- area data from the command line: areas, observations, interventions. */
+#ifndef SAMVIRKE_CMD_AREA_H
+#define SAMVIRKE_CMD_AREA_H
+
+#include <msgpack.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "codec.h"
+
+/* Sub-tables for rows {"area", NULL, help, cmd_area_table}, {"observation", ...},
+ * {"intervention", ...}. */
+extern const cli_cmd cmd_area_table[];        /* add NAME [--description D]; list */
+extern const cli_cmd cmd_observation_table[]; /* correct ID ...; withdraw ID */
+extern const cli_cmd cmd_intervention_table[];/* add AREA --level --step TEXT; list; update */
+
+/* observe AREA --resource|--challenge --category CAT [--group --size N] [--at LAT,LON] TEXT */
+int cmd_observe(int argc, char **argv, const cli_ctx *ctx);
+/* observations AREA [--kind K] [--category C] [--since WHEN] */
+int cmd_observations(int argc, char **argv, const cli_ctx *ctx);
+
+/* Connect with the configured identity and server, send req, and wait for its answer.
+ * Returns CLI_OK with resp holding the response (*result points at its "result", *audit the
+ * audit sequence or UINT64_MAX), or CLI_FAIL after printing one line "samvirke: what: code:
+ * message" on stderr. Either way the caller destroys resp. */
+int area_call(const cli_ctx *ctx, const char *what, sv_request *req, msgpack_unpacked *resp,
+              const msgpack_object **result, uint64_t *audit);
+
+/* Parse "LAT,LON" into degrees (range-checked). Returns 0 or -1. */
+int area_parse_at(const char *s, double *lat, double *lon);
+
+#endif

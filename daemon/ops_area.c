@@ -1,0 +1,705 @@
+/* ops_area.c -- area data: areas, observations and interventions (the four-step model). */
+#include "ops_area.h"
+
+#include <assert.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "guard.h"
+#include "ops.h"
+#include "util.h"
+
+#define HAS(j, f) (((j)->req.present & SV_BIT(SV_F_##f)) != 0)
+
+static const char INDIVIDUAL_MESSAGE[] =
+    "area data is about areas and groups; information about individuals belongs in a "
+    "restricted note";
+
+/* ---- loop thread: guards ---------------------------------------------------------------- */
+
+/* Free text (observation, intervention, description): UTF-8, newlines allowed, 1..text_max
+ * bytes (0 allowed when may_be_empty), no CPR-shaped number. Returns 0 or -1 with j->err. */
+static int check_text(const server *srv, job *j, const char *what, const sv_str *s,
+                      bool may_be_empty) {
+  if (s->len == 0 && !may_be_empty) {
+    job_fail(j, SV_ERR_INVALID, "%s is empty", what);
+    return -1;
+  }
+  if (s->len > srv->cfg.text_max) {
+    job_fail(j, SV_ERR_INVALID, "%s is %zu bytes; the limit is %u", what, s->len,
+             srv->cfg.text_max);
+    return -1;
+  }
+  if (!util_utf8_valid(s->ptr, s->len, true)) {
+    job_fail(j, SV_ERR_INVALID, "%s is not valid UTF-8 text (or contains control characters)",
+             what);
+    return -1;
+  }
+  if (guard_find_cpr(s->ptr, s->len, NULL, NULL)) {
+    job_fail(j, SV_ERR_PERSONAL_DATA, "%s: %s", what, GUARD_CPR_MESSAGE);
+    return -1;
+  }
+  return 0;
+}
+
+/* Short label (area name, category). Returns 0 or -1 with j->err. */
+static int check_label(job *j, const char *what, const sv_str *s) {
+  if (!guard_label_valid(s->ptr, s->len, GUARD_LABEL_MAX)) {
+    job_fail(j, SV_ERR_INVALID,
+             "%s must be 1 to %d bytes of printable UTF-8 without surrounding spaces", what,
+             GUARD_LABEL_MAX);
+    return -1;
+  }
+  if (guard_find_cpr(s->ptr, s->len, NULL, NULL)) {
+    job_fail(j, SV_ERR_PERSONAL_DATA, "%s: %s", what, GUARD_CPR_MESSAGE);
+    return -1;
+  }
+  return 0;
+}
+
+/* Group size: required for group level; any size given must reach the policy's minimum. */
+static int check_size(const server *srv, job *j, bool required) {
+  int min = policy_min_group_size(srv->pol);
+  if (!HAS(j, SIZE)) {
+    if (!required) return 0;
+    job_fail(j, SV_ERR_PERSONAL_DATA,
+             "a group observation needs its approximate size (at least %d people); smaller "
+             "groups are individuals, and information about them belongs in a restricted note",
+             min);
+    return -1;
+  }
+  if (j->req.a.size < (uint64_t)(min > 0 ? min : 0)) {
+    job_fail(j, SV_ERR_PERSONAL_DATA,
+             "a group of %llu is below the minimum group size of %d; information about so few "
+             "people belongs in a restricted note",
+             (unsigned long long)j->req.a.size, min);
+    return -1;
+  }
+  if (j->req.a.size > 1000000000u) {
+    job_fail(j, SV_ERR_INVALID, "size %llu is not a plausible group size",
+             (unsigned long long)j->req.a.size);
+    return -1;
+  }
+  return 0;
+}
+
+/* Coordinates: both or neither, within range. */
+static int check_coords(job *j) {
+  bool lat = HAS(j, LAT), lon = HAS(j, LON);
+  if (lat != lon) {
+    job_fail(j, SV_ERR_INVALID, "give both lat and lon, or neither");
+    return -1;
+  }
+  if (lat && !guard_coords_valid(j->req.a.lat, j->req.a.lon)) {
+    job_fail(j, SV_ERR_INVALID, "coordinates out of range: lat must be in [-90, 90], lon in "
+                                "[-180, 180]");
+    return -1;
+  }
+  return 0;
+}
+
+static bool one_of(const sv_str *s, const char *const *set) {
+  for (; *set != NULL; set++)
+    if (strcmp(s->ptr, *set) == 0) return true;
+  return false;
+}
+
+static const char *const KINDS[] = {"resource", "challenge", NULL};
+static const char *const STEPS[] = {"establish", "map", "analyse", "act", NULL};
+static const char *const STATUSES[] = {"planned", "running", "done", NULL};
+
+/* Parse the level argument: sets j->klass (area data class, or klass_fixed when not NULL) and
+ * *level. "individual" is accepted here (so the policy is asked, and the denial or the
+ * personal_data refusal is logged as such). Returns 0, or -1 with bad_request. */
+static int parse_level(job *j, int *level, const char *klass_fixed) {
+  int lv = policy_level_parse(j->req.a.level.ptr);
+  if (lv != POLICY_LEVEL_AREA && lv != POLICY_LEVEL_GROUP && lv != POLICY_LEVEL_INDIVIDUAL) {
+    job_fail(j, SV_ERR_BAD_REQUEST, "level must be \"area\" or \"group\"");
+    return -1;
+  }
+  *level = lv;
+  snprintf(j->klass, sizeof j->klass, "%s",
+           klass_fixed ? klass_fixed : policy_level_name((enum policy_level)lv));
+  return 0;
+}
+
+/* Ask the policy what it would decide for j as class klass at level (loop thread). */
+static void ask(server *srv, const job *j, const char *klass, enum policy_level level,
+                struct job_alt *out) {
+  memset(out, 0, sizeof *out);
+  out->asked = true;
+  out->level = (int)level;
+  snprintf(out->klass, sizeof out->klass, "%s", klass);
+  int role = policy_role(srv->pol, j->who.role);
+  int action = srv->op_action[j->req.op];
+  int cls = policy_class(srv->pol, klass);
+  if (role < 0 || action < 0 || cls < 0) {
+    snprintf(out->rule, sizeof out->rule, "default deny (%s not declared by the policy)",
+             role < 0 ? "role" : action < 0 ? "action" : "class");
+    return;
+  }
+  policy_request pr = {
+      .role = role,
+      .action = action,
+      .klass = cls,
+      .level = level,
+      .area = HAS(j, AREA) ? j->req.a.area.ptr : NULL,
+      .purpose = j->purpose[0] ? j->purpose : NULL,
+  };
+  policy_decision d;
+  policy_decide(srv->pol, &pr, &d);
+  out->permit = d.permit;
+  if (d.rule_index < 0) {
+    snprintf(out->rule, sizeof out->rule, "default deny");
+  } else {
+    snprintf(out->rule, sizeof out->rule, "%s%s(%s:%d)", d.rule_name ? d.rule_name : "",
+             d.rule_name ? " " : "", d.file ? d.file : "?", d.line);
+    snprintf(out->rule_name, sizeof out->rule_name, "%s", d.rule_name ? d.rule_name : "");
+  }
+}
+
+/* For an op on a stored object whose level only storage knows: ask both the area-level and
+ * the group-level question; the permitted one (area first) becomes the job's class and level,
+ * the other goes to j->alt for exec to switch to (settle_level). */
+static void prepare_by_level(server *srv, job *j, int *level, const char *area_class,
+                             const char *group_class) {
+  struct job_alt a, g;
+  ask(srv, j, area_class, POLICY_LEVEL_AREA, &a);
+  ask(srv, j, group_class, POLICY_LEVEL_GROUP, &g);
+  bool group_first = !a.permit && g.permit;
+  const struct job_alt *primary = group_first ? &g : &a;
+  snprintf(j->klass, sizeof j->klass, "%s", primary->klass);
+  *level = primary->level;
+  j->alt = group_first ? a : g;
+}
+
+int ops_area_add_prepare(server *srv, job *j, int *level) {
+  *level = POLICY_LEVEL_AREA;
+  if (check_label(j, "area name", &j->req.a.name) != 0) return -1;
+  if (HAS(j, DESCRIPTION) && check_text(srv, j, "description", &j->req.a.description, true) != 0)
+    return -1;
+  return 0;
+}
+
+int ops_area_list_prepare(server *srv, job *j, int *level) {
+  (void)srv;
+  (void)j;
+  *level = POLICY_LEVEL_AREA;
+  return 0;
+}
+
+int ops_obs_add_prepare(server *srv, job *j, int *level) {
+  if (parse_level(j, level, NULL) != 0) return -1;
+  if (*level == POLICY_LEVEL_INDIVIDUAL) {
+    job_fail(j, SV_ERR_PERSONAL_DATA, "%s", INDIVIDUAL_MESSAGE);
+    return -1;
+  }
+  if (check_label(j, "area", &j->req.a.area) != 0) return -1;
+  if (!one_of(&j->req.a.kind, KINDS)) {
+    job_fail(j, SV_ERR_INVALID, "kind must be \"resource\" or \"challenge\"");
+    return -1;
+  }
+  if (check_label(j, "category", &j->req.a.category) != 0) return -1;
+  if (check_text(srv, j, "text", &j->req.a.text, false) != 0) return -1;
+  if (check_size(srv, j, *level == POLICY_LEVEL_GROUP) != 0) return -1;
+  return check_coords(j);
+}
+
+int ops_obs_list_prepare(server *srv, job *j, int *level) {
+  *level = POLICY_LEVEL_AREA;
+  /* Group-level observations are listed only to callers who may read group data. */
+  ask(srv, j, "group", POLICY_LEVEL_GROUP, &j->alt);
+  if (check_label(j, "area", &j->req.a.area) != 0) return -1;
+  if (HAS(j, KIND) && !one_of(&j->req.a.kind, KINDS)) {
+    job_fail(j, SV_ERR_INVALID, "kind must be \"resource\" or \"challenge\"");
+    return -1;
+  }
+  if (HAS(j, CATEGORY) && check_label(j, "category", &j->req.a.category) != 0) return -1;
+  return 0;
+}
+
+int ops_obs_update_prepare(server *srv, job *j, int *level) {
+  prepare_by_level(srv, j, level, "area", "group");
+  if (!HAS(j, TEXT) && !HAS(j, CATEGORY) && !HAS(j, SIZE) && !HAS(j, LAT) && !HAS(j, LON)) {
+    job_fail(j, SV_ERR_INVALID, "nothing to change: give text, category, size or lat and lon");
+    return -1;
+  }
+  if (HAS(j, TEXT) && check_text(srv, j, "text", &j->req.a.text, false) != 0) return -1;
+  if (HAS(j, CATEGORY) && check_label(j, "category", &j->req.a.category) != 0) return -1;
+  if (check_size(srv, j, false) != 0) return -1;
+  return check_coords(j);
+}
+
+int ops_obs_withdraw_prepare(server *srv, job *j, int *level) {
+  prepare_by_level(srv, j, level, "area", "group");
+  return 0;
+}
+
+int ops_iv_add_prepare(server *srv, job *j, int *level) {
+  if (parse_level(j, level, "intervention") != 0) return -1;
+  if (*level == POLICY_LEVEL_INDIVIDUAL) {
+    job_fail(j, SV_ERR_PERSONAL_DATA, "%s", INDIVIDUAL_MESSAGE);
+    return -1;
+  }
+  if (check_label(j, "area", &j->req.a.area) != 0) return -1;
+  if (!one_of(&j->req.a.step, STEPS)) {
+    job_fail(j, SV_ERR_INVALID, "step must be one of establish, map, analyse, act");
+    return -1;
+  }
+  return check_text(srv, j, "text", &j->req.a.text, false);
+}
+
+int ops_iv_list_prepare(server *srv, job *j, int *level) {
+  (void)srv;
+  *level = POLICY_LEVEL_NONE;
+  if (HAS(j, AREA) && check_label(j, "area", &j->req.a.area) != 0) return -1;
+  return 0;
+}
+
+int ops_iv_update_prepare(server *srv, job *j, int *level) {
+  prepare_by_level(srv, j, level, "intervention", "intervention");
+  if (!one_of(&j->req.a.status, STATUSES)) {
+    job_fail(j, SV_ERR_INVALID, "status must be one of planned, running, done");
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- storage thread ---------------------------------------------------------------------- */
+
+static int storage_error(store *st, job *j) {
+  job_fail(j, SV_ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(store_db(st)));
+  return -1;
+}
+
+/* Make the job's decision the one for the stored object's level: if that is the alternative
+ * asked in prepare, switch class, decision and rule to it (the audit entry records them).
+ * Returns 0, or -1 with denied. */
+static int settle_level(job *j, int stored_level) {
+  if (!j->alt.asked || j->alt.level != stored_level) return 0;
+  snprintf(j->klass, sizeof j->klass, "%s", j->alt.klass);
+  j->permit = j->alt.permit;
+  memcpy(j->rule, j->alt.rule, sizeof j->rule);
+  memcpy(j->rule_name, j->alt.rule_name, sizeof j->rule_name);
+  if (j->permit) return 0;
+  if (j->rule_name[0])
+    job_fail(j, SV_ERR_DENIED, "denied by policy rule '%s'", j->rule_name);
+  else
+    job_fail(j, SV_ERR_DENIED, "denied by policy (no rule permits this)");
+  return -1;
+}
+
+static void pack_col_str(msgpack_packer *pk, sqlite3_stmt *s, int col) {
+  const unsigned char *t = sqlite3_column_text(s, col);
+  if (t == NULL)
+    sv_pack_str(pk, "");
+  else
+    sv_pack_strn(pk, (const char *)t, (size_t)sqlite3_column_bytes(s, col));
+}
+
+static void pack_kv_str(msgpack_packer *pk, const char *key, sqlite3_stmt *s, int col) {
+  sv_pack_str(pk, key);
+  pack_col_str(pk, s, col);
+}
+
+static void pack_kv_int(msgpack_packer *pk, const char *key, sqlite3_stmt *s, int col) {
+  sv_pack_str(pk, key);
+  msgpack_pack_int64(pk, sqlite3_column_int64(s, col));
+}
+
+/* Look up an area by name: its id, or 0 (not_found set) / -1 (storage error set). */
+static int64_t area_id(store *st, job *j, const sv_str *name) {
+  static const char sql[] = "SELECT id FROM areas WHERE name = ?";
+  sqlite3_stmt *s = store_stmt(st, sql);
+  if (s == NULL) return storage_error(st, j);
+  sqlite3_bind_text(s, 1, name->ptr, (int)name->len, SQLITE_STATIC);
+  int rc = sqlite3_step(s);
+  int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+  sqlite3_reset(s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return storage_error(st, j);
+  if (id == 0) job_fail(j, SV_ERR_NOT_FOUND, "no area named '%s'", name->ptr);
+  else snprintf(j->object, sizeof j->object, "area:%lld", (long long)id);
+  return id;
+}
+
+/* Run s (bound) and pack each row with fn into an array; the result map is
+ * {key: [..], "truncated": bool} plus, when area is not NULL, "area": area. Stops before the
+ * packed rows would exceed the frame limit. Returns 0 or -1 (storage error set). */
+static int pack_list(store *st, job *j, sqlite3_stmt *s, const char *key, const char *area,
+                     void (*fn)(msgpack_packer *, sqlite3_stmt *)) {
+  uint64_t limit = store_config(st)->max_frame > 8192 ? store_config(st)->max_frame - 4096 : 4096;
+  msgpack_sbuffer items;
+  msgpack_sbuffer_init(&items);
+  msgpack_packer ipk;
+  msgpack_packer_init(&ipk, &items, msgpack_sbuffer_write);
+  uint32_t n = 0;
+  bool truncated = false;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    size_t before = items.size;
+    fn(&ipk, s);
+    if (items.size > limit) {
+      items.size = before;
+      truncated = true;
+      break;
+    }
+    n++;
+  }
+  sqlite3_reset(s);
+  if (!truncated && rc != SQLITE_DONE) {
+    msgpack_sbuffer_destroy(&items);
+    return storage_error(st, j);
+  }
+  msgpack_packer pk;
+  ops_result_packer(j, &pk);
+  msgpack_pack_map(&pk, area ? 3 : 2);
+  if (area) {
+    sv_pack_str(&pk, "area");
+    sv_pack_str(&pk, area);
+  }
+  sv_pack_str(&pk, key);
+  msgpack_pack_array(&pk, n);
+  if (items.size) msgpack_sbuffer_write(&j->result, items.data, items.size);
+  sv_pack_str(&pk, "truncated");
+  if (truncated)
+    msgpack_pack_true(&pk);
+  else
+    msgpack_pack_false(&pk);
+  msgpack_sbuffer_destroy(&items);
+  return 0;
+}
+
+/* Pack the single row s selects (by id) as the result, with fn. */
+static int pack_one(store *st, job *j, sqlite3_stmt *s, void (*fn)(msgpack_packer *, sqlite3_stmt *)) {
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) {
+    msgpack_packer pk;
+    ops_result_packer(j, &pk);
+    fn(&pk, s);
+  }
+  sqlite3_reset(s);
+  return rc == SQLITE_ROW ? 0 : storage_error(st, j);
+}
+
+/* ---- areas ---- */
+
+#define AREA_COLUMNS                                                                         \
+  "SELECT a.id, a.name, a.description, m.name, a.created FROM areas a"                       \
+  " LEFT JOIN members m ON m.id = a.author "
+
+static void pack_area(msgpack_packer *pk, sqlite3_stmt *s) {
+  msgpack_pack_map(pk, 5);
+  pack_kv_int(pk, "id", s, 0);
+  pack_kv_str(pk, "name", s, 1);
+  pack_kv_str(pk, "description", s, 2);
+  pack_kv_str(pk, "author", s, 3);
+  pack_kv_int(pk, "time", s, 4);
+}
+
+int ops_area_add_exec(store *st, job *j) {
+  static const char sql_insert[] =
+      "INSERT INTO areas(name, description, created, author) VALUES(?,?,?,?)";
+  static const char sql_get[] = AREA_COLUMNS "WHERE a.id = ?";
+  static const char sql_taken[] = "SELECT 1 FROM areas WHERE name = ?";
+  sqlite3_stmt *s = store_stmt(st, sql_taken);
+  if (s == NULL) return storage_error(st, j);
+  sqlite3_bind_text(s, 1, j->req.a.name.ptr, (int)j->req.a.name.len, SQLITE_STATIC);
+  int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  if (rc == SQLITE_ROW) {
+    job_fail(j, SV_ERR_CONFLICT, "an area named '%s' already exists", j->req.a.name.ptr);
+    return -1;
+  }
+  s = store_stmt(st, sql_insert);
+  if (s == NULL) return storage_error(st, j);
+  sqlite3_bind_text(s, 1, j->req.a.name.ptr, (int)j->req.a.name.len, SQLITE_STATIC);
+  if (HAS(j, DESCRIPTION))
+    sqlite3_bind_text(s, 2, j->req.a.description.ptr, (int)j->req.a.description.len,
+                      SQLITE_STATIC);
+  else
+    sqlite3_bind_text(s, 2, "", 0, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 3, (sqlite3_int64)util_unix_time());
+  sqlite3_bind_int64(s, 4, j->who.member_id);
+  rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  if (rc != SQLITE_DONE) return storage_error(st, j);
+  int64_t id = sqlite3_last_insert_rowid(store_db(st));
+  snprintf(j->object, sizeof j->object, "area:%lld", (long long)id);
+  s = store_stmt(st, sql_get);
+  if (s == NULL) return storage_error(st, j);
+  sqlite3_bind_int64(s, 1, id);
+  return pack_one(st, j, s, pack_area);
+}
+
+int ops_area_list_exec(store *st, job *j) {
+  static const char sql[] = AREA_COLUMNS "ORDER BY a.name";
+  sqlite3_stmt *s = store_stmt(st, sql);
+  if (s == NULL) return storage_error(st, j);
+  return pack_list(st, j, s, "areas", NULL, pack_area);
+}
+
+/* ---- observations ---- */
+
+#define OBS_COLUMNS                                                                          \
+  "SELECT o.id, a.name, o.kind, o.category, o.level, o.size, o.lat, o.lon, o.text, m.name,"  \
+  " o.created, o.updated FROM observations o JOIN areas a ON a.id = o.area"                  \
+  " LEFT JOIN members m ON m.id = o.author "
+
+static void pack_obs(msgpack_packer *pk, sqlite3_stmt *s) {
+  bool has_size = sqlite3_column_type(s, 5) != SQLITE_NULL;
+  bool located = sqlite3_column_type(s, 6) != SQLITE_NULL && sqlite3_column_type(s, 7) != SQLITE_NULL;
+  msgpack_pack_map(pk, 9 + (has_size ? 1 : 0) + (located ? 2 : 0));
+  pack_kv_int(pk, "id", s, 0);
+  pack_kv_str(pk, "area", s, 1);
+  pack_kv_str(pk, "kind", s, 2);
+  pack_kv_str(pk, "category", s, 3);
+  pack_kv_str(pk, "level", s, 4);
+  pack_kv_str(pk, "text", s, 8);
+  pack_kv_str(pk, "author", s, 9);
+  pack_kv_int(pk, "time", s, 10);
+  pack_kv_int(pk, "updated", s, 11);
+  if (has_size) pack_kv_int(pk, "size", s, 5);
+  if (located) {
+    sv_pack_str(pk, "lat");
+    msgpack_pack_double(pk, sqlite3_column_double(s, 6));
+    sv_pack_str(pk, "lon");
+    msgpack_pack_double(pk, sqlite3_column_double(s, 7));
+  }
+}
+
+static const char sql_obs_get[] = OBS_COLUMNS "WHERE o.id = ?";
+
+int ops_obs_add_exec(store *st, job *j) {
+  static const char sql_insert[] =
+      "INSERT INTO observations(area, kind, category, level, size, lat, lon, text, author,"
+      " created, updated) VALUES(?,?,?,?,?,?,?,?,?,?,?)";
+  int64_t area = area_id(st, j, &j->req.a.area);
+  if (area <= 0) return -1;
+  sqlite3_stmt *s = store_stmt(st, sql_insert);
+  if (s == NULL) return storage_error(st, j);
+  uint64_t now = util_unix_time();
+  sqlite3_bind_int64(s, 1, area);
+  sqlite3_bind_text(s, 2, j->req.a.kind.ptr, (int)j->req.a.kind.len, SQLITE_STATIC);
+  sqlite3_bind_text(s, 3, j->req.a.category.ptr, (int)j->req.a.category.len, SQLITE_STATIC);
+  sqlite3_bind_text(s, 4, j->req.a.level.ptr, (int)j->req.a.level.len, SQLITE_STATIC);
+  if (HAS(j, SIZE)) sqlite3_bind_int64(s, 5, (sqlite3_int64)j->req.a.size);
+  if (HAS(j, LAT)) {
+    sqlite3_bind_double(s, 6, j->req.a.lat);
+    sqlite3_bind_double(s, 7, j->req.a.lon);
+  }
+  sqlite3_bind_text(s, 8, j->req.a.text.ptr, (int)j->req.a.text.len, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 9, j->who.member_id);
+  sqlite3_bind_int64(s, 10, (sqlite3_int64)now);
+  sqlite3_bind_int64(s, 11, (sqlite3_int64)now);
+  int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  if (rc != SQLITE_DONE) return storage_error(st, j);
+  int64_t id = sqlite3_last_insert_rowid(store_db(st));
+  snprintf(j->object, sizeof j->object, "observation:%lld", (long long)id);
+  s = store_stmt(st, sql_obs_get);
+  if (s == NULL) return storage_error(st, j);
+  sqlite3_bind_int64(s, 1, id);
+  return pack_one(st, j, s, pack_obs);
+}
+
+int ops_obs_list_exec(store *st, job *j) {
+  static const char sql[] = OBS_COLUMNS
+      "WHERE o.area = ?1 AND o.withdrawn = 0 AND (?2 IS NULL OR o.kind = ?2)"
+      " AND (?3 IS NULL OR o.category = ?3) AND o.created >= ?4 AND (o.level = 'area' OR ?5)"
+      " ORDER BY o.created, o.id";
+  int64_t area = area_id(st, j, &j->req.a.area);
+  if (area <= 0) return -1;
+  sqlite3_stmt *s = store_stmt(st, sql);
+  if (s == NULL) return storage_error(st, j);
+  sqlite3_bind_int64(s, 1, area);
+  if (HAS(j, KIND)) sqlite3_bind_text(s, 2, j->req.a.kind.ptr, (int)j->req.a.kind.len, SQLITE_STATIC);
+  if (HAS(j, CATEGORY))
+    sqlite3_bind_text(s, 3, j->req.a.category.ptr, (int)j->req.a.category.len, SQLITE_STATIC);
+  uint64_t since = HAS(j, SINCE) ? j->req.a.since : 0;
+  sqlite3_bind_int64(s, 4, since > INT64_MAX ? INT64_MAX : (sqlite3_int64)since);
+  sqlite3_bind_int(s, 5, j->alt.asked && j->alt.permit);
+  return pack_list(st, j, s, "observations", j->req.a.area.ptr, pack_obs);
+}
+
+/* Load observation j->req.a.observation for a change by its author: sets the audit object,
+ * settles the policy decision on its level, and checks authorship. Returns 0, or -1 with
+ * not_found (missing or withdrawn), denied, or a storage error. */
+static int obs_for_change(store *st, job *j) {
+  static const char sql[] = "SELECT level, author, withdrawn FROM observations WHERE id = ?";
+  uint64_t id = j->req.a.observation;
+  snprintf(j->object, sizeof j->object, "observation:%llu", (unsigned long long)id);
+  sqlite3_stmt *s = store_stmt(st, sql);
+  if (s == NULL) return storage_error(st, j);
+  sqlite3_bind_int64(s, 1, id > INT64_MAX ? -1 : (sqlite3_int64)id);
+  int rc = sqlite3_step(s);
+  int level = -1;
+  int64_t author = 0, withdrawn = 0;
+  if (rc == SQLITE_ROW) {
+    level = policy_level_parse((const char *)sqlite3_column_text(s, 0));
+    author = sqlite3_column_int64(s, 1);
+    withdrawn = sqlite3_column_int64(s, 2);
+  }
+  sqlite3_reset(s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return storage_error(st, j);
+  if (rc != SQLITE_ROW || withdrawn) {
+    job_fail(j, SV_ERR_NOT_FOUND, "no observation %llu", (unsigned long long)id);
+    return -1;
+  }
+  if (settle_level(j, level) != 0) return -1;
+  if (author != j->who.member_id) {
+    j->permit = false;
+    snprintf(j->rule, sizeof j->rule, "builtin: only the author changes an observation");
+    j->rule_name[0] = '\0';
+    job_fail(j, SV_ERR_DENIED, "only the author of observation %llu may correct or withdraw it",
+             (unsigned long long)id);
+    return -1;
+  }
+  return 0;
+}
+
+int ops_obs_update_exec(store *st, job *j) {
+  static const char sql[] =
+      "UPDATE observations SET text = coalesce(?1, text), category = coalesce(?2, category),"
+      " size = coalesce(?3, size), lat = coalesce(?4, lat), lon = coalesce(?5, lon),"
+      " updated = ?6 WHERE id = ?7";
+  if (obs_for_change(st, j) != 0) return -1;
+  sqlite3_stmt *s = store_stmt(st, sql);
+  if (s == NULL) return storage_error(st, j);
+  if (HAS(j, TEXT)) sqlite3_bind_text(s, 1, j->req.a.text.ptr, (int)j->req.a.text.len, SQLITE_STATIC);
+  if (HAS(j, CATEGORY))
+    sqlite3_bind_text(s, 2, j->req.a.category.ptr, (int)j->req.a.category.len, SQLITE_STATIC);
+  if (HAS(j, SIZE)) sqlite3_bind_int64(s, 3, (sqlite3_int64)j->req.a.size);
+  if (HAS(j, LAT)) {
+    sqlite3_bind_double(s, 4, j->req.a.lat);
+    sqlite3_bind_double(s, 5, j->req.a.lon);
+  }
+  sqlite3_bind_int64(s, 6, (sqlite3_int64)util_unix_time());
+  sqlite3_bind_int64(s, 7, (sqlite3_int64)j->req.a.observation);
+  int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  if (rc != SQLITE_DONE) return storage_error(st, j);
+  s = store_stmt(st, sql_obs_get);
+  if (s == NULL) return storage_error(st, j);
+  sqlite3_bind_int64(s, 1, (sqlite3_int64)j->req.a.observation);
+  return pack_one(st, j, s, pack_obs);
+}
+
+int ops_obs_withdraw_exec(store *st, job *j) {
+  static const char sql[] = "UPDATE observations SET withdrawn = ?1, updated = ?1 WHERE id = ?2";
+  if (obs_for_change(st, j) != 0) return -1;
+  sqlite3_stmt *s = store_stmt(st, sql);
+  if (s == NULL) return storage_error(st, j);
+  uint64_t now = util_unix_time();
+  sqlite3_bind_int64(s, 1, (sqlite3_int64)(now ? now : 1));
+  sqlite3_bind_int64(s, 2, (sqlite3_int64)j->req.a.observation);
+  int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  if (rc != SQLITE_DONE) return storage_error(st, j);
+  msgpack_packer pk;
+  ops_result_packer(j, &pk);
+  msgpack_pack_map(&pk, 3);
+  sv_pack_str(&pk, "id");
+  msgpack_pack_uint64(&pk, j->req.a.observation);
+  sv_pack_str(&pk, "withdrawn");
+  msgpack_pack_true(&pk);
+  sv_pack_str(&pk, "time");
+  msgpack_pack_uint64(&pk, now);
+  return 0;
+}
+
+/* ---- interventions ---- */
+
+#define IV_COLUMNS                                                                           \
+  "SELECT i.id, a.name, i.level, i.step, i.status, i.text, m.name, i.created, i.updated"     \
+  " FROM interventions i JOIN areas a ON a.id = i.area LEFT JOIN members m ON m.id = i.author "
+
+static void pack_iv(msgpack_packer *pk, sqlite3_stmt *s) {
+  msgpack_pack_map(pk, 9);
+  pack_kv_int(pk, "id", s, 0);
+  pack_kv_str(pk, "area", s, 1);
+  pack_kv_str(pk, "level", s, 2);
+  pack_kv_str(pk, "step", s, 3);
+  pack_kv_str(pk, "status", s, 4);
+  pack_kv_str(pk, "text", s, 5);
+  pack_kv_str(pk, "author", s, 6);
+  pack_kv_int(pk, "time", s, 7);
+  pack_kv_int(pk, "updated", s, 8);
+}
+
+static const char sql_iv_get[] = IV_COLUMNS "WHERE i.id = ?";
+
+int ops_iv_add_exec(store *st, job *j) {
+  static const char sql_insert[] =
+      "INSERT INTO interventions(area, level, step, status, text, author, created, updated)"
+      " VALUES(?,?,?,'planned',?,?,?,?)";
+  int64_t area = area_id(st, j, &j->req.a.area);
+  if (area <= 0) return -1;
+  sqlite3_stmt *s = store_stmt(st, sql_insert);
+  if (s == NULL) return storage_error(st, j);
+  uint64_t now = util_unix_time();
+  sqlite3_bind_int64(s, 1, area);
+  sqlite3_bind_text(s, 2, j->req.a.level.ptr, (int)j->req.a.level.len, SQLITE_STATIC);
+  sqlite3_bind_text(s, 3, j->req.a.step.ptr, (int)j->req.a.step.len, SQLITE_STATIC);
+  sqlite3_bind_text(s, 4, j->req.a.text.ptr, (int)j->req.a.text.len, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 5, j->who.member_id);
+  sqlite3_bind_int64(s, 6, (sqlite3_int64)now);
+  sqlite3_bind_int64(s, 7, (sqlite3_int64)now);
+  int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  if (rc != SQLITE_DONE) return storage_error(st, j);
+  int64_t id = sqlite3_last_insert_rowid(store_db(st));
+  snprintf(j->object, sizeof j->object, "intervention:%lld", (long long)id);
+  s = store_stmt(st, sql_iv_get);
+  if (s == NULL) return storage_error(st, j);
+  sqlite3_bind_int64(s, 1, id);
+  return pack_one(st, j, s, pack_iv);
+}
+
+int ops_iv_list_exec(store *st, job *j) {
+  static const char sql_all[] = IV_COLUMNS "ORDER BY a.name, i.created, i.id";
+  static const char sql_area[] = IV_COLUMNS "WHERE i.area = ? ORDER BY i.created, i.id";
+  sqlite3_stmt *s;
+  if (HAS(j, AREA)) {
+    int64_t area = area_id(st, j, &j->req.a.area);
+    if (area <= 0) return -1;
+    s = store_stmt(st, sql_area);
+    if (s == NULL) return storage_error(st, j);
+    sqlite3_bind_int64(s, 1, area);
+  } else {
+    s = store_stmt(st, sql_all);
+    if (s == NULL) return storage_error(st, j);
+  }
+  return pack_list(st, j, s, "interventions", HAS(j, AREA) ? j->req.a.area.ptr : NULL, pack_iv);
+}
+
+int ops_iv_update_exec(store *st, job *j) {
+  static const char sql_level[] = "SELECT level FROM interventions WHERE id = ?";
+  static const char sql_update[] = "UPDATE interventions SET status = ?, updated = ? WHERE id = ?";
+  uint64_t id = j->req.a.intervention;
+  snprintf(j->object, sizeof j->object, "intervention:%llu", (unsigned long long)id);
+  sqlite3_stmt *s = store_stmt(st, sql_level);
+  if (s == NULL) return storage_error(st, j);
+  sqlite3_bind_int64(s, 1, id > INT64_MAX ? -1 : (sqlite3_int64)id);
+  int rc = sqlite3_step(s);
+  int level = rc == SQLITE_ROW ? policy_level_parse((const char *)sqlite3_column_text(s, 0)) : -1;
+  sqlite3_reset(s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return storage_error(st, j);
+  if (rc != SQLITE_ROW) {
+    job_fail(j, SV_ERR_NOT_FOUND, "no intervention %llu", (unsigned long long)id);
+    return -1;
+  }
+  if (settle_level(j, level) != 0) return -1;
+  s = store_stmt(st, sql_update);
+  if (s == NULL) return storage_error(st, j);
+  sqlite3_bind_text(s, 1, j->req.a.status.ptr, (int)j->req.a.status.len, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, (sqlite3_int64)util_unix_time());
+  sqlite3_bind_int64(s, 3, (sqlite3_int64)id);
+  rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  if (rc != SQLITE_DONE) return storage_error(st, j);
+  s = store_stmt(st, sql_iv_get);
+  if (s == NULL) return storage_error(st, j);
+  sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
+  return pack_one(st, j, s, pack_iv);
+}
