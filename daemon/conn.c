@@ -261,20 +261,30 @@ static int conn_handshake(conn *c, const uint8_t *msg, size_t len) {
 }
 
 /* Feed transport bytes and dispatch every complete frame. */
-static void conn_transport(conn *c, const uint8_t *data, size_t len) {
-  int rc = frame_reader_feed(c->rd, data, len);
-  for (;;) {
+/* Dispatch buffered frames while c may take more requests (max_inflight). Frames beyond that
+ * stay in the reader until answers come back. Returns 0, or -1 when c has been closed. */
+static int conn_drain(conn *c) {
+  while (c->state == CONN_OPEN && !c->srv->stopping && c->inflight < c->srv->cfg.max_inflight) {
     const uint8_t *body;
     size_t blen;
     int got = frame_reader_next(c->rd, &body, &blen);
     if (got == 1) {
       dispatch_frame(c, body, blen);
-      if (c->state != CONN_OPEN) return;
       continue;
     }
-    if (got < 0) rc = got;
+    if (got < 0) {
+      log_info("conn %llu: closing: %s", (unsigned long long)c->id, frame_strerror(got));
+      conn_close(c, frame_strerror(got));
+    }
     break;
   }
+  return c->state == CONN_OPEN ? 0 : -1;
+}
+
+/* Feed transport bytes and dispatch the complete frames. */
+static void conn_transport(conn *c, const uint8_t *data, size_t len) {
+  int rc = frame_reader_feed(c->rd, data, len);
+  if (conn_drain(c) != 0) return;
   if (rc != FRAME_OK) {
     log_info("conn %llu: closing: %s", (unsigned long long)c->id, frame_strerror(rc));
     conn_close(c, frame_strerror(rc));
@@ -427,7 +437,9 @@ void conn_job_done(job *j, void *ctx) {
       msgpack_sbuffer_destroy(&sb);
     }
     /* Internal jobs (note deliveries) count too: resume once enough have come back. */
-    if (c->state == CONN_OPEN && c->inflight <= srv->cfg.max_inflight / 2) conn_pause(c, false);
+    if (c->state == CONN_OPEN && c->inflight <= srv->cfg.max_inflight / 2 && conn_drain(c) == 0 &&
+        c->inflight < srv->cfg.max_inflight)
+      conn_pause(c, false);
     conn_maybe_free(c);
   }
   job_free(j);

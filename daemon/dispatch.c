@@ -48,6 +48,9 @@ static const op_entry op_table[SV_OP__COUNT] = {
     [SV_OP_MEMBER_PROOF] = {"read", "directory", false, NULL, ops_member_proof_exec},
 };
 
+_Static_assert(SV_OP__COUNT <= sizeof ((server *)0)->op_action / sizeof(int),
+               "server.op_action must have a slot for every op");
+
 const op_entry *dispatch_op(enum sv_op op) {
   if ((unsigned)op >= SV_OP__COUNT || op_table[op].action == NULL) return NULL;
   return &op_table[op];

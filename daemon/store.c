@@ -97,11 +97,14 @@ sqlite3_stmt *store_stmt(store *st, const char *sql) {
     log_error("storage: cannot prepare statement: %s", sqlite3_errmsg(st->db));
     return NULL;
   }
-  if (st->nstmts < STMT_CACHE) {
-    st->stmts[st->nstmts].sql = sql;
-    st->stmts[st->nstmts].stmt = s;
-    st->nstmts++;
+  if (st->nstmts == STMT_CACHE) { /* a statement the cache cannot own would leak */
+    log_error("storage: statement cache full (%d); raise STMT_CACHE", STMT_CACHE);
+    sqlite3_finalize(s);
+    return NULL;
   }
+  st->stmts[st->nstmts].sql = sql;
+  st->stmts[st->nstmts].stmt = s;
+  st->nstmts++;
   return s;
 }
 
