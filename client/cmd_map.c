@@ -296,7 +296,7 @@ int map_write_svg(FILE *f, const char *area, const char *description, const map_
   fprintf(f, "<rect x=\"0\" y=\"0\" width=\"%d\" height=\"8\" fill=\"#2c3e50\"/>\n", SVG_W);
   fputs("<text x=\"40\" y=\"62\" font-size=\"34\" font-weight=\"bold\" fill=\"#1c2833\">", f);
   xml_str(f, area);
-  fputs("<tspan font-size=\"24\" font-weight=\"normal\" fill=\"#566573\">\xc2\xa0\xe2\x80\x94 resources "
+  fputs("<tspan dx=\"12\" font-size=\"24\" font-weight=\"normal\" fill=\"#566573\">\xe2\x80\x94 resources "
         "and challenges</tspan></text>\n", f);
   char today[32];
   time_t tt = (time_t)now;

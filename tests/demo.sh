@@ -60,6 +60,21 @@ for spec in "partner:Pia Boligsocial:pia" "ssp:Sami SSP:sami" "auditor:Otto Revi
 done
 as anna member list
 
+step "A partner maps an area: resources and challenges, at area and group level"
+as pia area add Vollsmose --description "Boligområde i Odense Øst"
+as pia observe Vollsmose --resource --category fritid --at 55.4085,10.4353 "Gospelkor i beboerhuset hver torsdag"
+as pia observe Vollsmose --resource --category familie --at 55.4072,10.4390 "Fædregruppe mødes i klubben"
+as pia observe Vollsmose --challenge --category tryghed --group --size 8 --at 55.4101,10.4318 "Gruppe unge samles ved p-kælderen om aftenen"
+as sami observe Vollsmose --challenge --category tryghed --at 55.4060,10.4335 "Hashsalg ved tunnelen under Vollsmose Allé"
+as pia observe Vollsmose --resource --category skole "Lektiecafé på biblioteket"
+as_fails pia observe Vollsmose --challenge --category tryghed --group --size 2 "To drenge kaster sten"
+as_fails pia observe Vollsmose --challenge --category tryghed "Drengen med cpr 010203-1234 er set"
+as anna observations Vollsmose
+as pia intervention add Vollsmose --level group --step act "Gadeplansmedarbejder ved p-kælderen fredag aften"
+as pia map Vollsmose --geojson "$TMP/vollsmose.geojson" --svg "$TMP/vollsmose.svg"
+as_fails otto observations Vollsmose
+if [ -n "${DEMO_KEEP_MAP:-}" ]; then cp "$TMP/vollsmose.svg" "$TMP/vollsmose.geojson" "$DEMO_KEEP_MAP"/; fi
+
 step "The core team: Anna sends Sami an end-to-end encrypted note about an individual"
 printf 'Ung (17) i Vollsmose har brug for mentor; mor er kontaktet.\n' > "$TMP/note.txt"
 as anna note send --to "Sami SSP" --purpose forebyggelse "$TMP/note.txt"
