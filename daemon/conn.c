@@ -420,6 +420,8 @@ static void apply_effect(server *srv, job *j) {
 void conn_job_done(job *j, void *ctx) {
   server *srv = ctx;
   conn *c = j->conn;
+  job *follow = j->follow;
+  j->follow = NULL;
   apply_effect(srv, j);
   srv->jobs_inflight--;
   if (c != NULL) {
@@ -441,6 +443,13 @@ void conn_job_done(job *j, void *ctx) {
         c->inflight < srv->cfg.max_inflight)
       conn_pause(c, false);
     conn_maybe_free(c);
+  }
+  /* Follow-ups (note deliveries) may borrow from j: finish them before freeing it. */
+  while (follow != NULL) {
+    job *next = follow->next;
+    follow->next = NULL;
+    conn_job_done(follow, ctx);
+    follow = next;
   }
   job_free(j);
   server_maybe_finish(srv);

@@ -14,6 +14,10 @@ job *job_new(void) {
 
 void job_free(job *j) {
   if (j == NULL) return;
+  for (job *f = j->follow, *n; f != NULL; f = n) {
+    n = f->next;
+    job_free(f);
+  }
   if (j->decoded || j->req.zone) sv_request_free(&j->req);
   msgpack_sbuffer_destroy(&j->result);
   free(j->effect_data);

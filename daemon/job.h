@@ -53,6 +53,14 @@ typedef struct job {
   enum sv_err err;       /* error decided before storage (bad_request, denied, ...) */
   char errmsg[256];
   job_exec_fn exec;      /* NULL: nothing to do but log */
+  /* Follow-ups (linked by next, owned): jobs the storage thread runs right after this one in
+   * the same transaction, only if this one succeeded and was audited (note deliveries: the
+   * send's entry and its deliveries' entries become durable in one commit). When this one
+   * fails they are dropped: neither run nor audited. They come back with this job; the loop
+   * thread finishes them after it (conn_job_done). */
+  struct job *follow;
+  uint64_t lead_seq;     /* follow-ups: the audit seq of the job they follow (set by storage) */
+  bool dropped;          /* a follow-up whose leader failed (set by storage) */
   /* Set on the storage thread. */
   bool audited;
   uint64_t audit_seq;

@@ -24,14 +24,19 @@ typedef struct note_plan {
   char role[ENVELOPE_MAX_RECIPIENTS][32];
 } note_plan;
 
-/* EFFECT_NOTE_PUSH payload: the pushed frame's fields and a copy of the envelope. */
+/* EFFECT_NOTE_PUSH payload: the pushed frame's fields. The envelope is borrowed from the
+ * note.send job the delivery follows (job.follow): that job is freed only after its follow-ups
+ * are finished (conn_job_done). */
 typedef struct note_push {
   uint8_t id[ENVELOPE_ID_LEN];
   char from[CARD_KEYID_HEX];
   char klass[ENVELOPE_CLASS_MAX + 1];
+  const uint8_t *env;
   size_t len;
-  uint8_t env[];
 } note_push;
+
+void conn_job_submitted(conn *c);
+static void push_follow(server *srv, job *j, const note_plan *p);
 
 /* EFFECT_NOTE_SWEPT payload. */
 typedef struct note_sweep {
@@ -136,6 +141,7 @@ int ops_note_send_prepare(server *srv, job *j, int *level) {
   }
   p->n = h->nrecipients;
   p->expires = util_unix_time() + srv->cfg.note_ttl;
+  push_follow(srv, j, p);
   return 0;
 }
 
@@ -220,41 +226,60 @@ internal:
 
 /* ---- deliveries ---------------------------------------------------------------------------- */
 
-/* Queue the audit entry of one delivery to connection c; its completion sends the push. */
-static void push_job(server *srv, conn *c, const note_plan *p, const sv_bin *env,
-                     uint64_t send_seq) {
-  job *d = job_new();
-  note_push *np = d ? malloc(sizeof *np + env->len) : NULL;
-  if (np == NULL) {
-    log_error("out of memory: note not pushed to %s (it stays waiting)", c->who.name);
-    job_free(d);
-    return;
-  }
-  memcpy(np->id, p->h.id, ENVELOPE_ID_LEN);
-  memcpy(np->from, p->sender_keyid, sizeof np->from);
-  snprintf(np->klass, sizeof np->klass, "%s", p->h.klass);
-  np->len = env->len;
-  memcpy(np->env, env->ptr, env->len);
-  d->internal = true;
-  d->conn = c;
-  d->who = c->who;
-  snprintf(d->op, sizeof d->op, "note.deliver");
-  snprintf(d->klass, sizeof d->klass, "%s", p->h.klass);
-  snprintf(d->purpose, sizeof d->purpose, "%s", p->h.purpose);
-  note_object(d->object, sizeof d->object, p->h.id);
+/* A delivery's audit rule names the send's entry, known once storage has appended it. */
+static int deliver_exec(store *st, job *d) {
+  (void)st;
   snprintf(d->rule, sizeof d->rule, "recipient of note sent at #%llu",
-           (unsigned long long)send_seq);
-  d->permit = true;
-  d->effect = EFFECT_NOTE_PUSH;
-  d->effect_data = np;
-  dispatch_submit(srv, d);
+           (unsigned long long)d->lead_seq);
+  return 0;
+}
+
+/* Attach to the note.send job j one delivery per open connection of each recipient: storage
+ * audits them in the send's own transaction right after it (only if the send succeeds), and
+ * their completion sends the pushes. A recipient that connects later finds the note with
+ * note.list (its request is queued after the send). */
+static void push_follow(server *srv, job *j, const note_plan *p) {
+  job **tail = &j->follow;
+  while (*tail != NULL) tail = &(*tail)->next;
+  for (size_t i = 0; i < p->n; i++) {
+    for (conn *c = srv->conns; c != NULL; c = c->next) {
+      if (c->state != CONN_OPEN || c->who.member_id != p->member[i]) continue;
+      job *d = job_new();
+      note_push *np = d ? malloc(sizeof *np) : NULL;
+      if (np == NULL) {
+        log_error("out of memory: note not pushed to %s (it stays waiting)", c->who.name);
+        job_free(d);
+        continue;
+      }
+      memcpy(np->id, p->h.id, ENVELOPE_ID_LEN);
+      memcpy(np->from, p->sender_keyid, sizeof np->from);
+      snprintf(np->klass, sizeof np->klass, "%s", p->h.klass);
+      np->env = j->req.a.envelope.ptr;
+      np->len = j->req.a.envelope.len;
+      d->internal = true;
+      d->conn = c;
+      d->who = c->who;
+      snprintf(d->op, sizeof d->op, "note.deliver");
+      snprintf(d->klass, sizeof d->klass, "%s", p->h.klass);
+      snprintf(d->purpose, sizeof d->purpose, "%s", p->h.purpose);
+      note_object(d->object, sizeof d->object, p->h.id);
+      d->permit = true;
+      d->exec = deliver_exec;
+      d->effect = EFFECT_NOTE_PUSH;
+      d->effect_data = np;
+      memcpy(d->policy_hash, srv->policy_hash, 32);
+      conn_job_submitted(c);
+      *tail = d;
+      tail = &d->next;
+    }
+  }
 }
 
 /* Send the pushed frame of an audited delivery. */
 static void push_send(job *j) {
   const note_push *np = j->effect_data;
   conn *c = j->conn;
-  if (c == NULL || c->state != CONN_OPEN || !j->audited || np == NULL) return;
+  if (c == NULL || c->state != CONN_OPEN || !j->audited || j->err != SV_OK || np == NULL) return;
   msgpack_sbuffer sb;
   msgpack_sbuffer_init(&sb);
   msgpack_packer pk;
@@ -282,11 +307,7 @@ void ops_note_effect(server *srv, job *j) {
     const note_plan *p = j->effect_data;
     if (p == NULL) return;
     if (p->expires < srv->note_next_expiry) srv->note_next_expiry = p->expires;
-    for (size_t i = 0; i < p->n; i++)
-      for (conn *c = srv->conns; c != NULL; c = c->next)
-        if (c->state == CONN_OPEN && c->who.member_id == p->member[i])
-          push_job(srv, c, p, &j->req.a.envelope, j->audit_seq);
-    break;
+    break; /* the deliveries to connected recipients follow the send (push_follow) */
   }
   case EFFECT_NOTE_PUSH:
     push_send(j);

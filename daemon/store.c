@@ -227,26 +227,62 @@ static int job_member_current(store *st, job *j) {
   return -1;
 }
 
+/* Run one step of the open transaction through the statement cache (no re-parsing per job). */
+static int step_sql(store *st, const char *sql, char *err, size_t errlen) {
+  sqlite3_stmt *s = store_stmt(st, sql);
+  int rc = s ? sqlite3_step(s) : SQLITE_ERROR;
+  if (s) sqlite3_reset(s);
+  if (rc == SQLITE_DONE) return 0;
+  snprintf(err, errlen, "%s", sqlite3_errmsg(st->db));
+  return -1;
+}
+
+static const char sql_savepoint[] = "SAVEPOINT job";
+static const char sql_rollback_to[] = "ROLLBACK TO job";
+static const char sql_release[] = "RELEASE job";
+
+/* Run one job inside the batch: its exec under a savepoint (rolled back if it fails), then its
+ * audit entry. Returns 0, or -1 when the transaction itself failed (err set). */
+static int run_job(store *st, job *j, char *err, size_t errlen) {
+  if (j->err == SV_OK && j->exec != NULL) {
+    if (step_sql(st, sql_savepoint, err, errlen) != 0) return -1;
+    int rc = job_member_current(st, j) != 0 ? -1 : j->exec(st, j);
+    if (rc != 0) {
+      if (j->err == SV_OK) job_fail(j, SV_ERR_INTERNAL, "internal error");
+      if (step_sql(st, sql_rollback_to, err, errlen) != 0) return -1;
+      msgpack_sbuffer_clear(&j->result);
+      j->effect = EFFECT_NONE;
+    }
+    if (step_sql(st, sql_release, err, errlen) != 0) return -1;
+  }
+  return auditlog_append_job(st->al, j, err, errlen);
+}
+
+static void fail_job(job *j) {
+  j->audited = false;
+  j->effect = EFFECT_NONE;
+  msgpack_sbuffer_clear(&j->result);
+  job_fail(j, SV_ERR_UNAVAILABLE, "storage failure; the request was not carried out");
+}
+
 /* Run one batch of jobs in a single transaction. Every job ends up either audited (and its
- * changes committed) or failed with SV_ERR_INTERNAL and no audit entry. */
+ * changes committed) or failed with SV_ERR_UNAVAILABLE and no audit entry; a follow-up runs
+ * only after its leader succeeded and is dropped (not audited) otherwise. */
 static void run_batch(store *st, job *head) {
   char err[256];
   auditlog_mark mark;
   auditlog_save(st->al, &mark);
   if (exec_sql(st->db, "BEGIN IMMEDIATE", err, sizeof err) != 0) goto fail;
   for (job *j = head; j != NULL; j = j->next) {
-    if (j->err == SV_OK && j->exec != NULL) {
-      if (exec_sql(st->db, "SAVEPOINT job", err, sizeof err) != 0) goto fail_tx;
-      int rc = job_member_current(st, j) != 0 ? -1 : j->exec(st, j);
-      if (rc != 0) {
-        if (j->err == SV_OK) job_fail(j, SV_ERR_INTERNAL, "internal error");
-        if (exec_sql(st->db, "ROLLBACK TO job", err, sizeof err) != 0) goto fail_tx;
-        msgpack_sbuffer_clear(&j->result);
-        j->effect = EFFECT_NONE;
+    if (run_job(st, j, err, sizeof err) != 0) goto fail_tx;
+    for (job *f = j->follow; f != NULL; f = f->next) {
+      if (!j->audited || j->err != SV_OK) {
+        f->dropped = true;
+        continue;
       }
-      if (exec_sql(st->db, "RELEASE job", err, sizeof err) != 0) goto fail_tx;
+      f->lead_seq = j->audit_seq;
+      if (run_job(st, f, err, sizeof err) != 0) goto fail_tx;
     }
-    if (auditlog_append_job(st->al, j, err, sizeof err) != 0) goto fail_tx;
   }
   if (auditlog_sign_checkpoint(st->al, err, sizeof err) != 0) goto fail_tx;
   if (exec_sql(st->db, "COMMIT", err, sizeof err) != 0) goto fail_tx;
@@ -258,10 +294,8 @@ fail:
   log_error("storage: batch failed and was rolled back: %s", err);
   auditlog_restore(st->al, &mark);
   for (job *j = head; j != NULL; j = j->next) {
-    j->audited = false;
-    j->effect = EFFECT_NONE;
-    msgpack_sbuffer_clear(&j->result);
-    job_fail(j, SV_ERR_UNAVAILABLE, "storage failure; the request was not carried out");
+    fail_job(j);
+    for (job *f = j->follow; f != NULL; f = f->next) fail_job(f);
   }
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
@@ -202,6 +203,45 @@ static void *recipient_main(void *arg) {
   return NULL;
 }
 
+/* CPU seconds (user + system) of one thread (tid) of process pid, or of the whole process
+ * (tid 0), from /proc. -1 when unreadable. */
+static double proc_cpu(pid_t pid, pid_t tid) {
+  char path[96], buf[1024];
+  if (tid)
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+  else
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  FILE *f = fopen(path, "r");
+  if (f == NULL) return -1;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = '\0';
+  const char *p = strrchr(buf, ')'); /* the command name may contain spaces */
+  unsigned long long ut = 0, stt = 0;
+  if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+                          &stt) != 2)
+    return -1;
+  return (double)(ut + stt) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The daemon's CPU: whole process, its main (loop) thread, and the rest (storage thread, libuv
+ * thread pool). */
+typedef struct cpu_sample {
+  double all, loop;
+} cpu_sample;
+
+static cpu_sample daemon_cpu(pid_t pid) {
+  cpu_sample c = {proc_cpu(pid, 0), proc_cpu(pid, pid)};
+  return c;
+}
+
+static double self_cpu(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+         (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
@@ -325,6 +365,8 @@ int main(int argc, char **argv) {
       for (int k = 0; k < per_sender; k++)
         if ((i + k) % nrecipients == r) ra[r].expect++;
   }
+  cpu_sample d0 = daemon_cpu(pid);
+  double c0 = self_cpu();
   uint64_t t0 = util_now_ns();
   for (int r = 0; r < nrecipients; r++) pthread_create(&rt[r], NULL, recipient_main, &ra[r]);
   for (int i = 0; i < nsenders; i++) pthread_create(&sth[i], NULL, sender_main, (void *)(intptr_t)i);
@@ -332,6 +374,8 @@ int main(int argc, char **argv) {
   double send_s = (double)(util_now_ns() - t0) / 1e9;
   for (int r = 0; r < nrecipients; r++) pthread_join(rt[r], NULL);
   double all_s = (double)(util_now_ns() - t0) / 1e9;
+  cpu_sample d1 = daemon_cpu(pid);
+  double c1 = self_cpu();
   kill(pid, SIGTERM);
   int status = 0;
   waitpid(pid, &status, 0);
@@ -352,6 +396,17 @@ int main(int argc, char **argv) {
          "the relay reaches %.1f%% of it (each note also costs 3 durable audit entries: "
          "send, delivery, ack)\n",
          vr, 100.0 * rate / vr);
+  if (nlat && d0.all >= 0 && d1.all >= 0) {
+    double per = (d1.all - d0.all) / (double)nlat * 1e6,
+           loop = (d1.loop - d0.loop) / (double)nlat * 1e6, verify_us = 1e6 / vr;
+    printf("  daemon CPU per note: %.0f us (loop thread %.0f us, storage and pool threads %.0f us);"
+           " one verify is %.0f us, so the daemon's CPU would allow %.0f notes/s per core"
+           " (%.1f%% of the verify bound)\n",
+           per, loop, per - loop, verify_us, 1e6 / per, 100.0 * verify_us / per);
+    printf("  bench clients' CPU per note (sealing, opening, Noise): %.0f us; machine: %ld cores"
+           " shared by daemon and clients\n",
+           (c1 - c0) / (double)nlat * 1e6, sysconf(_SC_NPROCESSORS_ONLN));
+  }
   for (int i = 0; i < nsenders; i++) identity_free(senders[i]);
   for (int r = 0; r < nrecipients; r++) {
     session_close(ra[r].s);
