@@ -11,7 +11,9 @@
  *   FILE.checkpoint   the latest fetched signed checkpoint note, verbatim.
  *   FILE.consistency  "samvirke-audit-consistency-v1\nOLD NEW\n" then one base64 hash per line:
  *                     the consistency proof from the trusted checkpoint's size to the fetched one.
- *   <identity>/audit/trusted.txt   the last checkpoint `verify` accepted (signed note).
+ *   <identity>/audit/trusted.txt   the last checkpoint this client accepted (signed note):
+ *                     written by `verify`, and advanced by `prove` and `member verify` along
+ *                     consistency proofs (client/trusted.h); the first one seen is trusted.
  *
  * Verification: the root of the fetched checkpoint's size is recomputed from the frontier at
  * START and every entry after it; a match binds the frontier hashes and every entry to the
@@ -36,6 +38,7 @@
 #include "json.h"
 #include "merkle.h"
 #include "signed_note.h"
+#include "trusted.h"
 #include "util.h"
 
 #define ENTRIES_MAGIC "samvirke-audit-entries-v1\n"
@@ -681,7 +684,8 @@ int cmd_audit_verify(int argc, char **argv, const cli_ctx *ctx0) {
   if (have_trusted) {
     if (cp.size < tr.size) {
       cli_fail("rollback: the server's checkpoint (size %llu) is older than the checkpoint "
-               "this client already trusted (size %llu)",
+               "this client already trusted (size %llu; if it was trusted after this fetch, by "
+               "'audit prove' or 'member verify', fetch again)",
                (unsigned long long)cp.size, (unsigned long long)tr.size);
       problems++;
     } else if (cp.size == tr.size) {
@@ -899,8 +903,11 @@ int cmd_audit_prove(int argc, char **argv, const cli_ctx *ctx0) {
   client_config cfg;
   note_verifier v;
   if (load_log_key(&ctx, &cfg, &v) != 0) return CLI_FAIL;
-  audit_paths p;
-  if (paths_init(&ctx, NULL, &p) != 0) return cli_fail("path too long");
+  /* The checkpoint this client trusts, if any: the server must prove its checkpoint extends it. */
+  char err[600];
+  checkpoint cp, tr;
+  int have_tr = trusted_load(cfg.dir, &v, &tr, err, sizeof err);
+  if (have_tr < 0) return cli_fail("%s (edited?)", err);
   sv_identity *id = NULL;
   session *s = cmdutil_open_session(&ctx, &cfg, &id);
   if (s == NULL) return CLI_FAIL;
@@ -910,30 +917,31 @@ int cmd_audit_prove(int argc, char **argv, const cli_ctx *ctx0) {
   msgpack_unpacked_init(&resp);
   const msgpack_object *res = NULL;
   sv_request req;
-  char err[600];
-  checkpoint cp, tr;
-  sv_request_init(&req, 0, SV_OP_AUDIT_CHECKPOINT);
+  /* One call: the proof, the entry, the latest signed checkpoint and the consistency proof from
+   * the trusted size. It works for any member on their own entries (policy: read session). */
+  sv_request_init(&req, 0, SV_OP_AUDIT_INCLUSION);
+  sv_request_set_uint(&req, SV_F_SEQ, seq);
+  if (have_tr == 1) sv_request_set_uint(&req, SV_F_OLD_SIZE, tr.size);
   if (call(s, &req, &resp, &res) != 0) goto out;
   const char *np;
   size_t nlen;
   int ns = 0;
-  if (sv_map_str(res, "checkpoint", &np, &nlen) != 0 ||
-      checkpoint_open(np, nlen, &v, v.name, &cp, &ns) != CHECKPOINT_OK) {
+  uint64_t size = 0;
+  if (sv_map_str(res, "checkpoint", &np, &nlen) != 0 || sv_map_uint(res, "size", &size) != 0) {
+    cli_fail("audit.inclusion: the server sent no checkpoint with the proof");
+    goto out;
+  }
+  if (checkpoint_open(np, nlen, &v, v.name, &cp, &ns) != CHECKPOINT_OK) {
     cli_fail("the server's checkpoint does not verify with the log key");
     goto out;
   }
-  if (seq >= cp.size) {
-    cli_fail("entry %llu is not in the latest checkpoint (size %llu) yet",
-             (unsigned long long)seq, (unsigned long long)cp.size);
+  if (cp.size != size) {
+    cli_fail("audit.inclusion: the proof is for size %llu but the checkpoint for size %llu",
+             (unsigned long long)size, (unsigned long long)cp.size);
     goto out;
   }
-  sv_request_init(&req, 0, SV_OP_AUDIT_INCLUSION);
-  sv_request_set_uint(&req, SV_F_SEQ, seq);
-  sv_request_set_uint(&req, SV_F_SIZE, cp.size);
-  msgpack_unpacked_destroy(&resp);
-  if (call(s, &req, &resp, &res) != 0) goto out;
   uint8_t proof[MERKLE_MAX_PROOF][32], leaf[32];
-  size_t nproof = 0, ncons = 0;
+  size_t nproof = 0;
   const uint8_t *ep;
   size_t elen;
   audit_entry ae;
@@ -952,31 +960,13 @@ int cmd_audit_prove(int argc, char **argv, const cli_ctx *ctx0) {
              "(size %llu)", (unsigned long long)seq, (unsigned long long)cp.size);
     goto out;
   }
-  /* The checkpoint must also extend the one this client trusts, if any. */
-  int r = read_checkpoint(p.trusted, &v, &tr, NULL, err, sizeof err);
-  if (r < 0) {
-    cli_fail("the trusted checkpoint does not verify (edited?): %s", err);
+  /* The checkpoint must extend the one this client trusts; then it is trusted (trust on first
+   * use when there is none). */
+  int outcome = trusted_accept(cfg.dir, have_tr == 1 ? &tr : NULL, &cp, np, nlen,
+                               sv_map_get(res, "consistency"), err, sizeof err);
+  if (outcome < 0) {
+    cli_fail("%s", err);
     goto out;
-  }
-  if (r == 0 && tr.size > cp.size) {
-    cli_fail("rollback: the server's checkpoint (size %llu) is older than the checkpoint this "
-             "client already trusted (size %llu)",
-             (unsigned long long)cp.size, (unsigned long long)tr.size);
-    goto out;
-  }
-  if (r == 0 && tr.size > 0) {
-    sv_request_init(&req, 0, SV_OP_AUDIT_CONSISTENCY);
-    sv_request_set_uint(&req, SV_F_OLD_SIZE, tr.size);
-    sv_request_set_uint(&req, SV_F_SIZE, cp.size);
-    msgpack_unpacked_destroy(&resp);
-    if (call(s, &req, &resp, &res) != 0) goto out;
-    if (get_proof(res, "proof", proof, &ncons) != 0 ||
-        !merkle_verify_consistency(tr.size, cp.size, (const uint8_t(*)[32])proof, ncons,
-                                   tr.root, cp.root)) {
-      cli_fail("fork: the checkpoint (size %llu) is not consistent with the trusted checkpoint "
-               "(size %llu)", (unsigned long long)cp.size, (unsigned long long)tr.size);
-      goto out;
-    }
   }
   if (ctx.json) {
     json_out j;
@@ -991,7 +981,10 @@ int cmd_audit_prove(int argc, char **argv, const cli_ctx *ctx0) {
     if (json_finish(&j) != 0) goto out;
   } else {
     printf("entry %llu is in the log: inclusion proof verified against the signed checkpoint "
-           "(size %llu)\n", (unsigned long long)seq, (unsigned long long)cp.size);
+           "(size %llu), %s\n", (unsigned long long)seq, (unsigned long long)cp.size,
+           outcome == TRUSTED_FIRST ? "now trusted (first checkpoint this client has seen)"
+           : outcome == TRUSTED_SAME ? "the checkpoint this client trusts"
+                                     : "consistent with the checkpoint this client trusted");
     print_entry(&ae);
   }
   rc = CLI_OK;

@@ -13,6 +13,7 @@
 #include "checkpoint.h"
 #include "merkle.h"
 #include "signed_note.h"
+#include "trusted.h"
 #include "util.h"
 
 #define KNOWN_MAX (4u << 20) /* refuse a known_cards file larger than this */
@@ -236,10 +237,21 @@ int directory_known_record(const char *dir, const sv_card *card, char *err, size
 int directory_trust_card(session *s, const client_config *cfg, const char *who, unsigned flags,
                          directory_trust *t, char *err, size_t errlen) {
   memset(t, 0, sizeof *t);
+  /* The checkpoint this client trusts already (audit/trusted.txt): the server proves that its
+   * current checkpoint extends it. A trusted file that does not verify is reported after the
+   * proof itself, so that a wrong log key is named as such. */
+  note_verifier v;
+  checkpoint tr;
+  int have_tr = 0;
+  char trerr[512] = "";
+  bool have_v = cfg->log_key[0] != '\0' &&
+                note_verifier_parse(cfg->log_key, strlen(cfg->log_key), &v) == NOTE_OK;
+  if (have_v) have_tr = trusted_load(cfg->dir, &v, &tr, trerr, sizeof trerr);
   sv_request req;
   msgpack_unpacked resp;
   sv_request_init(&req, 0, SV_OP_MEMBER_PROOF);
-  if (sv_request_set_str(&req, SV_F_WHO, who) != 0) {
+  if (sv_request_set_str(&req, SV_F_WHO, who) != 0 ||
+      (have_tr == 1 && sv_request_set_uint(&req, SV_F_OLD_SIZE, tr.size) != 0)) {
     sv_request_free(&req);
     snprintf(err, errlen, "out of memory");
     return -1;
@@ -252,7 +264,24 @@ int directory_trust_card(session *s, const client_config *cfg, const char *who, 
     snprintf(err, errlen, "%s", cerr);
     goto out;
   }
-  if (directory_verify_proof(session_result(&resp), cfg->log_key, who, t, err, errlen) != 0)
+  const msgpack_object *res = session_result(&resp);
+  if (directory_verify_proof(res, cfg->log_key, who, t, err, errlen) != 0) goto out;
+  if (have_tr < 0) {
+    snprintf(err, errlen, "%s", trerr);
+    goto out;
+  }
+  /* The checkpoint verified in directory_verify_proof; now it must extend the trusted one. */
+  const char *note = NULL;
+  size_t notelen = 0;
+  checkpoint cp;
+  int ns = 0;
+  if (sv_map_str(res, "checkpoint", &note, &notelen) != 0 ||
+      checkpoint_open(note, notelen, &v, v.name, &cp, &ns) != CHECKPOINT_OK) {
+    snprintf(err, errlen, "the server's checkpoint does not verify");
+    goto out;
+  }
+  if (trusted_accept(cfg->dir, have_tr == 1 ? &tr : NULL, &cp, note, notelen,
+                     sv_map_get(res, "consistency"), err, errlen) < 0)
     goto out;
   if (t->revoked) {
     snprintf(err, errlen, "%s has been revoked from the directory; do not use this card",

@@ -57,8 +57,10 @@ int directory_known_lookup(const char *dir, const char *name, char fp[CARD_FINGE
 int directory_known_record(const char *dir, const sv_card *card, char *err, size_t errlen);
 
 /* Decide whether to trust the card of member who (name, key id or fingerprint): fetch it with
- * member.proof over s, verify it with cfg->log_key (directory_verify_proof), refuse a revoked
- * member, then compare it with known_cards in cfg->dir: a new name is recorded; a changed key is
+ * member.proof over s, verify it with cfg->log_key (directory_verify_proof), check that its
+ * checkpoint extends the one the client trusts (cfg->dir/audit/trusted.txt; a consistency proof
+ * is asked for with old_size; a rollback or fork fails loudly) and then trust it (trusted.h),
+ * refuse a revoked member, then compare it with known_cards in cfg->dir: a new name is recorded; a changed key is
  * refused with a loud message unless flags has DIRECTORY_ACCEPT_NEW_KEY (then it is recorded).
  * Returns 0 when the card may be used (t->card), or -1 with one line in err (t holds what was
  * learnt so far, e.g. the fingerprint to compare). */

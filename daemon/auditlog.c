@@ -77,6 +77,12 @@ static void clean_copy(char *dst, size_t cap, const char *src, const char *dflt)
   size_t o = 0, len = strlen(src);
   for (size_t i = 0; i < len;) {
     unsigned c = (unsigned char)src[i];
+    if (c >= 0x20 && c < 0x7f) { /* printable ASCII, the common case: copied as is */
+      if (o + 1 > cap - 1) break;
+      dst[o++] = (char)c;
+      i++;
+      continue;
+    }
     size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 1;
     bool ok = i + n <= len && c != '\t' && util_utf8_valid(src + i, n, false) &&
               !(c == 0xc2 && (unsigned char)src[i + 1] < 0xa0); /* C1 controls */

@@ -1,4 +1,5 @@
 /* dispatch.c -- from a decoded frame to a storage job: op table, enrolment check, policy. */
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,7 +30,7 @@ static const op_entry op_table[SV_OP__COUNT] = {
                                 ops_audit_checkpoint_exec},
     [SV_OP_AUDIT_ENTRIES] = {"read", "audit", false, ops_audit_entries_prepare,
                              ops_audit_entries_exec},
-    [SV_OP_AUDIT_INCLUSION] = {"read", "audit", false, ops_audit_inclusion_prepare,
+    [SV_OP_AUDIT_INCLUSION] = {"read", NULL, false, ops_audit_inclusion_prepare, /* audit|session */
                                ops_audit_inclusion_exec},
     [SV_OP_AUDIT_CONSISTENCY] = {"read", "audit", false, ops_audit_consistency_prepare,
                                  ops_audit_consistency_exec},
@@ -86,6 +87,36 @@ static void submit(server *srv, job *j) {
   store_submit(srv->st, j);
 }
 
+void dispatch_format_rule(char *out, size_t cap, const char *prefix, const policy_decision *d) {
+  assert(cap > 16);
+  if (d->rule_index < 0) {
+    snprintf(out, cap, "%sdefault deny", prefix);
+    return;
+  }
+  const char *file = d->file ? d->file : "?";
+  const char *slash = strrchr(file, '/');
+  if (slash != NULL && slash[1] != '\0') file = slash + 1;
+  char where[48]; /* " (file:line)", the file name cut to fit */
+  int wn = snprintf(where, sizeof where, " (%.*s:%d)", 24, file, d->line);
+  if (wn < 0) wn = 0;
+  const char *name = d->rule_name ? d->rule_name : "";
+  size_t plen = strlen(prefix), room = cap - 1;
+  size_t keep = strlen(name);
+  size_t fixed = plen + (size_t)wn;
+  if (fixed >= room) {
+    snprintf(out, cap, "%s%s", prefix, where + 1);
+    return;
+  }
+  if (keep > room - fixed) {
+    /* Cut the name at a character boundary and mark the cut; the location stays whole. */
+    keep = room - fixed >= 3 ? room - fixed - 3 : 0;
+    while (keep > 0 && ((unsigned char)name[keep] & 0xc0) == 0x80) keep--;
+    snprintf(out, cap, "%s%.*s...%s", prefix, (int)keep, name, where);
+    return;
+  }
+  snprintf(out, cap, "%s%s%s", prefix, name, name[0] ? where : where + 1);
+}
+
 /* Ask the policy about j (enrolled member). Sets permit/rule and, on deny, the error. */
 static void decide(server *srv, job *j, int action, const char *klass, int level) {
   int role = policy_role(srv->pol, j->who.role);
@@ -108,13 +139,9 @@ static void decide(server *srv, job *j, int action, const char *klass, int level
   policy_decision d;
   policy_decide(srv->pol, &pr, &d);
   j->permit = d.permit;
-  if (d.rule_index < 0) {
-    snprintf(j->rule, sizeof j->rule, "default deny");
-  } else {
-    snprintf(j->rule, sizeof j->rule, "%s%s(%s:%d)", d.rule_name ? d.rule_name : "",
-             d.rule_name ? " " : "", d.file ? d.file : "?", d.line);
+  dispatch_format_rule(j->rule, sizeof j->rule, "", &d);
+  if (d.rule_index >= 0)
     snprintf(j->rule_name, sizeof j->rule_name, "%s", d.rule_name ? d.rule_name : "");
-  }
   if (!d.permit) {
     if (j->rule_name[0])
       job_fail(j, SV_ERR_DENIED, "denied by policy rule '%s'", j->rule_name);

@@ -1,5 +1,5 @@
 /* ops_audit.c -- reading the audit trail: latest checkpoint, entries by range, inclusion and
- * consistency proofs (policy: read audit).
+ * consistency proofs (policy: read audit; an inclusion proof of one's own entry: read session).
  *
  * What a reader sees: every op reads inside the storage thread's batch, before the batch's own
  * entries (its own included) are committed and checkpointed. So all four ops answer as of the
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit_entry.h"
 #include "auditlog.h"
 #include "ops.h"
 
@@ -134,12 +135,26 @@ out:
   return rc;
 }
 
+/* Who may prove which entry is a policy decision: a caller the policy lets `read audit` may
+ * prove any entry (class "audit"); anyone else is asked as `read session`, the record of their
+ * own session (class "session"), and exec then refuses entries whose actor is not the caller. */
 int ops_audit_inclusion_prepare(server *srv, job *j, int *level) {
-  (void)srv;
   (void)level;
   snprintf(j->object, sizeof j->object, "inclusion:%llu", (unsigned long long)j->req.a.seq);
+  int role = policy_role(srv->pol, j->who.role);
+  int read = srv->op_action[SV_OP_AUDIT_INCLUSION];
+  int audit = policy_class(srv->pol, "audit");
+  policy_decision d = {.permit = false, .rule_index = -1};
+  if (role >= 0 && read >= 0 && audit >= 0) {
+    policy_request pr = {.role = role, .action = read, .klass = audit, .level = POLICY_LEVEL_NONE};
+    policy_decide(srv->pol, &pr, &d);
+  }
+  snprintf(j->klass, sizeof j->klass, "%s", d.permit ? "audit" : "session");
   return 0;
 }
+
+/* The rule recorded when a `read session` caller asks for another actor's entry. */
+#define OWN_ONLY_RULE "not the caller's entry (read session)"
 
 int ops_audit_inclusion_exec(store *st, job *j) {
   auditlog *al = store_auditlog(st);
@@ -152,18 +167,34 @@ int ops_audit_inclusion_exec(store *st, job *j) {
   }
   snprintf(j->object, sizeof j->object, "inclusion:%llu@%llu", (unsigned long long)seq,
            (unsigned long long)size);
-  uint8_t *proof = NULL, *entry = NULL;
-  size_t count = 0, elen = 0;
-  if (auditlog_inclusion(al, seq, size, &proof, &count) != 0 ||
-      auditlog_entry(al, seq, &entry, &elen) != 0) {
-    free(proof);
-    job_fail(j, SV_ERR_INTERNAL, "cannot build the inclusion proof for entry %llu",
-             (unsigned long long)seq);
-    return -1;
+  uint8_t *proof = NULL, *entry = NULL, *cons = NULL;
+  size_t count = 0, elen = 0, ncons = 0;
+  if (auditlog_entry(al, seq, &entry, &elen) != 0) goto internal;
+  if (strcmp(j->klass, "session") == 0) {
+    audit_entry ae;
+    if (audit_entry_decode(entry, elen, &ae) != AUDIT_OK) goto internal;
+    if (strcmp(ae.actor, j->who.keyid) != 0) {
+      free(entry);
+      j->permit = false;
+      snprintf(j->rule, sizeof j->rule, "%s", OWN_ONLY_RULE);
+      job_fail(j, SV_ERR_DENIED,
+               "entry %llu records another actor's request: only your own entries can be proven "
+               "without the right to read the audit trail",
+               (unsigned long long)seq);
+      return -1;
+    }
   }
+  if (auditlog_inclusion(al, seq, size, &proof, &count) != 0) goto internal;
+  /* A consistency proof from the caller's trusted size, when it is not beyond this tree (a
+   * caller that trusts a larger tree sees the rollback from the signed sizes). */
+  bool with_cons = (j->req.present & SV_BIT(SV_F_OLD_SIZE)) && j->req.a.old_size <= size;
+  if (with_cons && auditlog_consistency(al, j->req.a.old_size, size, &cons, &ncons) != 0)
+    goto internal;
+  /* The signed checkpoint the proof is against, when it is the latest one. */
+  const char *note = size == auditlog_signed_size(al) ? auditlog_checkpoint(al) : NULL;
   msgpack_packer pk;
   ops_result_packer(j, &pk);
-  msgpack_pack_map(&pk, 4);
+  msgpack_pack_map(&pk, 4 + (note ? 1 : 0) + (with_cons ? 2 : 0));
   sv_pack_str(&pk, "seq");
   msgpack_pack_uint64(&pk, seq);
   sv_pack_str(&pk, "size");
@@ -172,9 +203,27 @@ int ops_audit_inclusion_exec(store *st, job *j) {
   pack_proof(&pk, proof, count);
   sv_pack_str(&pk, "entry");
   sv_pack_bin(&pk, entry, elen);
+  if (note) {
+    sv_pack_str(&pk, "checkpoint");
+    sv_pack_str(&pk, note);
+  }
+  if (with_cons) {
+    sv_pack_str(&pk, "old_size");
+    msgpack_pack_uint64(&pk, j->req.a.old_size);
+    sv_pack_str(&pk, "consistency");
+    pack_proof(&pk, cons, ncons);
+  }
   free(proof);
   free(entry);
+  free(cons);
   return 0;
+internal:
+  free(proof);
+  free(entry);
+  free(cons);
+  job_fail(j, SV_ERR_INTERNAL, "cannot build the inclusion proof for entry %llu",
+           (unsigned long long)seq);
+  return -1;
 }
 
 int ops_audit_consistency_prepare(server *srv, job *j, int *level) {

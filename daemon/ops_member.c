@@ -625,8 +625,8 @@ fail:
 int ops_member_proof_exec(store *st, job *j) {
   member_row r;
   memset(&r, 0, sizeof r);
-  uint8_t *entry = NULL, *proof = NULL;
-  size_t entrylen = 0, count = 0;
+  uint8_t *entry = NULL, *proof = NULL, *cons = NULL;
+  size_t entrylen = 0, count = 0, ncons = 0;
   if (member_find(st, j, j->req.a.who.ptr, &r) != 1) goto fail;
   auditlog *al = store_auditlog(st);
   const char *note = auditlog_checkpoint(al);
@@ -651,9 +651,17 @@ int ops_member_proof_exec(store *st, job *j) {
     job_fail(j, SV_ERR_INTERNAL, "cannot read the registering entry or its proof");
     goto fail;
   }
+  /* A consistency proof from the client's trusted checkpoint size, when it is not beyond this
+   * tree (a client that trusts a larger tree sees the rollback from the signed sizes). */
+  bool with_cons = (j->req.present & SV_BIT(SV_F_OLD_SIZE)) && j->req.a.old_size <= cp.size;
+  if (with_cons && auditlog_consistency(al, j->req.a.old_size, cp.size, &cons, &ncons) != 0) {
+    job_fail(j, SV_ERR_INTERNAL, "cannot build the consistency proof from size %llu",
+             (unsigned long long)j->req.a.old_size);
+    goto fail;
+  }
   msgpack_packer pk;
   ops_result_packer(j, &pk);
-  msgpack_pack_map(&pk, 7);
+  msgpack_pack_map(&pk, with_cons ? 9 : 7);
   sv_pack_str(&pk, "name");
   sv_pack_str(&pk, r.d.name);
   sv_pack_str(&pk, "revoked");
@@ -672,13 +680,22 @@ int ops_member_proof_exec(store *st, job *j) {
   for (size_t i = 0; i < count; i++) sv_pack_bin(&pk, proof + 32 * i, 32);
   sv_pack_str(&pk, "checkpoint");
   sv_pack_str(&pk, note);
+  if (with_cons) {
+    sv_pack_str(&pk, "old_size");
+    msgpack_pack_uint64(&pk, j->req.a.old_size);
+    sv_pack_str(&pk, "consistency");
+    msgpack_pack_array(&pk, (uint32_t)ncons);
+    for (size_t i = 0; i < ncons; i++) sv_pack_bin(&pk, cons + 32 * i, 32);
+  }
   free(entry);
   free(proof);
+  free(cons);
   member_row_free(&r);
   return 0;
 fail:
   free(entry);
   free(proof);
+  free(cons);
   member_row_free(&r);
   return -1;
 }

@@ -125,8 +125,7 @@ int ops_note_send_prepare(server *srv, job *j, int *level) {
     bool ok = d.permit && role >= 0 && policy_role_may_receive(srv->pol, role, cls);
     if (!ok) {
       if (d.rule_index >= 0 && !d.permit)
-        snprintf(j->rule, sizeof j->rule, "receive: %s (%s:%d)", d.rule_name ? d.rule_name : "",
-                 d.file ? d.file : "?", d.line);
+        dispatch_format_rule(j->rule, sizeof j->rule, "receive: ", &d);
       else if (d.permit)
         snprintf(j->rule, sizeof j->rule, "receive: outside regime %s",
                  policy_class_regime(srv->pol, cls) ? policy_class_regime(srv->pol, cls) : "?");

@@ -106,5 +106,9 @@ void dispatch_internal(server *srv, const char *op, const char *klass, const cha
 const op_entry *dispatch_op(enum sv_op op);
 /* Submit a prepared job (member request or internal) to storage, counting it in flight. */
 void dispatch_submit(server *srv, job *j);
+/* The audit entry's rule field for a decision: prefix, then "name (file:line)" with the policy
+ * file's base name, or "default deny". Always fits cap (> 16): a long name is cut at a UTF-8
+ * character boundary and marked "...", the location is kept whole. */
+void dispatch_format_rule(char *out, size_t cap, const char *prefix, const policy_decision *d);
 
 #endif

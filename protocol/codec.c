@@ -53,7 +53,7 @@ static const struct op_desc {
     [SV_OP_ENROLL] = {"enroll", R(INVITE) | R(CARD), 0},
     [SV_OP_AUDIT_CHECKPOINT] = {"audit.checkpoint", 0, 0},
     [SV_OP_AUDIT_ENTRIES] = {"audit.entries", R(START), R(COUNT)},
-    [SV_OP_AUDIT_INCLUSION] = {"audit.inclusion", R(SEQ), R(SIZE)},
+    [SV_OP_AUDIT_INCLUSION] = {"audit.inclusion", R(SEQ), R(SIZE) | R(OLD_SIZE)},
     [SV_OP_AUDIT_CONSISTENCY] = {"audit.consistency", R(OLD_SIZE), R(SIZE)},
     [SV_OP_MEMBER_INVITE] = {"member.invite", R(ROLE) | R(NAME), R(TTL)},
     [SV_OP_MEMBER_LIST] = {"member.list", 0, 0},
@@ -75,7 +75,7 @@ static const struct op_desc {
     [SV_OP_NOTE_LIST] = {"note.list", 0, 0},
     [SV_OP_NOTE_FETCH] = {"note.fetch", R(NOTE), 0},
     [SV_OP_NOTE_ACK] = {"note.ack", R(NOTE), 0},
-    [SV_OP_MEMBER_PROOF] = {"member.proof", R(WHO), 0},
+    [SV_OP_MEMBER_PROOF] = {"member.proof", R(WHO), R(OLD_SIZE)},
 };
 #undef R
 

@@ -21,16 +21,31 @@ done
 # Mixed requests; remember the audit number anna was given.
 SEQ=$(sv anna --json ping | $PY -c 'import json,sys; print(json.load(sys.stdin)["pings"][0]["audit"])')
 sv anna whoami >/dev/null || fail "whoami"
+BO_KEYID=$(sv bo --json whoami | $PY -c 'import json,sys; print(json.load(sys.stdin)["member"]["keyid"])')
 sv bo ping --count 3 >/dev/null || fail "bo ping"
+BOSEQ=$(sv bo --json ping | $PY -c 'import json,sys; print(json.load(sys.stdin)["pings"][0]["audit"])')
 # Non-auditors are denied (and that is logged).
 expect_fail 1 "denied" sv bo audit fetch
-expect_fail 1 "denied" sv anna audit prove "$SEQ"
+# ... but every member proves their own entries (policy: read session, rule own-trail), trusting
+# the first checkpoint signed by the log key, and not anyone else's.
+
+out=$(sv bo audit prove "$BOSEQ") || fail "bo proves his own ping: $out"
+echo "$out" | grep -q "entry $BOSEQ is in the log.*now trusted" || fail "prove output: $out"
+echo "$out" | grep -q "permit .* partner ping session" || fail "prove shows the entry: $out"
+[ -f "$TMP/bo/audit/trusted.txt" ] || fail "prove keeps the first checkpoint as trusted"
+sv bo ping >/dev/null
+sv bo audit prove "$BOSEQ" | grep -q "consistent with the checkpoint this client trusted" ||
+  fail "a second prove checks consistency with the trusted checkpoint"
+sv anna audit prove "$SEQ" | grep -q "entry $SEQ is in the log" || fail "anna proves her own ping"
+expect_fail 1 "denied.*another actor" sv bo audit prove "$SEQ"
 
 sv aud audit fetch >/dev/null || fail "fetch"
 sv aud audit verify | grep -q "verified" || fail "first verify"
 [ -f "$TMP/aud/audit/trusted.txt" ] || fail "verify keeps the trusted checkpoint"
 sv aud audit show --decision deny | grep -q "DENY.*partner audit.checkpoint audit" || fail "show lists bo's denied fetch"
 sv aud audit show --decision deny | grep -q "permit" && fail "show --decision deny shows only denials"
+sv aud audit show --decision deny | grep -q "DENY $BO_KEYID partner audit.inclusion session inclusion:$SEQ@.* not the caller's entry" ||
+  fail "bo's refused proof of anna's entry is logged"
 sv aud --json audit show --op ping | $PY -c '
 import json,sys
 d = json.load(sys.stdin)

@@ -76,8 +76,15 @@ def main():
                   "canonical key order: %r" % list(e.keys()))
         for seq, op in denied:
             e = decoded[seq]
-            check(e["op"] == op and e["decision"] == "deny" and e["class"] == "audit",
+            # audit.inclusion is asked as "read session" (own entries) for non-auditors; entry 0
+            # is the daemon's, so exec refuses it.
+            klass = "session" if op == "audit.inclusion" else "audit"
+            check(e["op"] == op and e["decision"] == "deny" and e["class"] == klass,
                   "denial %d logged: %r" % (seq, e))
+            if op == "audit.inclusion":
+                check(e["rule"] == "not the caller's entry (read session)", "rule: %r" % e)
+            else:
+                check(e["rule"] == "default deny", "rule: %r" % e)
         check(any(e["op"] == "no.such" for e in decoded), "unknown op logged")
         # Entries beyond the checkpoint are not served; count caps the batch.
         r = aud.call("audit.entries", start=2, count=3)
@@ -99,6 +106,55 @@ def main():
                   "the proof does not verify for a neighbour")
         r = aud.call("audit.inclusion", seq=size2 + 50)
         check(r["error"]["code"] == "not_found", "inclusion beyond size: %r" % r)
+        # Without `size` the answer carries the latest signed checkpoint, and with `old_size` a
+        # consistency proof from it.
+        r = aud.call("audit.inclusion", seq=0, old_size=5)
+        res = r["result"]
+        _, csz, croot2 = A.open_checkpoint(res["checkpoint"], d.log_key)
+        check(csz == res["size"] and A.verify_inclusion(0, csz, A.leaf_hash(res["entry"]),
+                                                       res["proof"], croot2), "with checkpoint")
+        check(res["old_size"] == 5 and
+              A.verify_consistency(5, csz, res["consistency"], A.root(leaves[:5]), croot2),
+              "consistency in the inclusion answer")
+        check("checkpoint" not in aud.call("audit.inclusion", seq=0, size=3)["result"],
+              "no checkpoint for an older size")
+
+        # A partner proves its own entry (read session, rule own-trail) ...
+        own_ping = par.call("ping")["audit"]
+        while aud.call("audit.checkpoint")["result"]["size"] <= own_ping:
+            pass
+        r = par.call("audit.inclusion", seq=own_ping, old_size=size2)
+        check(r["ok"], "partner proves its own ping: %r" % r)
+        res = r["result"]
+        _, psz, proot = A.open_checkpoint(res["checkpoint"], d.log_key)
+        check(A.verify_inclusion(own_ping, psz, A.leaf_hash(res["entry"]), res["proof"], proot),
+              "the partner's proof verifies against the signed checkpoint")
+        check(A.verify_consistency(size2, psz, res["consistency"], root2, proot),
+              "and extends the checkpoint it trusted")
+        check(msgpack.unpackb(res["entry"], raw=False)["actor"] == par.hello["member"]["keyid"],
+              "it is the partner's own entry")
+        own_proof = r["audit"]
+        # ... but not the coordinator's, and that refusal is logged.
+        coo_ping = coo.call("ping")["audit"]
+        while aud.call("audit.checkpoint")["result"]["size"] <= coo_ping:
+            pass
+        r = par.call("audit.inclusion", seq=coo_ping)
+        check(not r["ok"] and r["error"]["code"] == "denied" and "result" not in r,
+              "someone else's entry is refused: %r" % r)
+        refused = r["audit"]
+        # The auditor (read audit) may prove either.
+        check(aud.call("audit.inclusion", seq=coo_ping)["ok"], "auditor proves any entry")
+        while aud.call("audit.checkpoint")["result"]["size"] <= refused:
+            pass
+        r = aud.call("audit.entries", start=own_proof, count=refused - own_proof + 1)
+        ents = [msgpack.unpackb(e, raw=False) for e in r["result"]["entries"]]
+        check(ents[0]["decision"] == "permit" and ents[0]["class"] == "session" and
+              ents[0]["rule"].startswith("own-trail (policy.conf:"),
+              "the permitted own proof is logged with its rule: %r" % ents[0])
+        check(ents[-1]["decision"] == "deny" and ents[-1]["class"] == "session" and
+              ents[-1]["object"].startswith("inclusion:%d@" % coo_ping) and
+              ents[-1]["actor"] == ents[0]["actor"] and ents[-1]["seq"] == refused,
+              "the refusal is logged: %r" % ents[-1])
         # Consistency from every earlier size to the new checkpoint.
         for old in range(0, size + 1):
             r = aud.call("audit.consistency", old_size=old, size=size2)

@@ -87,6 +87,34 @@ out=$(sv anna member verify "Bo Partner" --accept-new-key) || fail "accept new k
 echo "$out" | grep -q "KEY CHANGED" || fail "accepting says so: $out"
 sv anna member verify "Bo Partner" | grep -q "same key as remembered" || fail "new key remembered"
 
+# --- a rolled-back or forked log is caught by member verify -------------------------------------
+# bo2 trusts a checkpoint; the daemon is restored from an older copy of its database.
+daemon_stop || fail "stop"
+cp "$TMP/d/samvirke.db" "$TMP/old.db"
+daemon_start "$TMP/d"
+sv anna ping --count 10 >/dev/null
+sv bo2 member verify "Anna Koordinator" >/dev/null || fail "bo2 verifies anna"
+trusted_size() { sed -n 2p "$TMP/$1/audit/trusted.txt"; }
+t1=$(trusted_size bo2)
+sv anna ping --count 3 >/dev/null
+sv bo2 member verify "Anna Koordinator" >/dev/null || fail "bo2 verifies anna again"
+t2=$(trusted_size bo2)
+[ "$t2" -gt "$t1" ] || fail "member verify advances the trusted checkpoint ($t1 -> $t2)"
+daemon_stop || fail "stop"
+cp "$TMP/d/samvirke.db" "$TMP/new.db"
+cp "$TMP/old.db" "$TMP/d/samvirke.db"
+daemon_start "$TMP/d"
+cp "$TMP/bo2/audit/trusted.txt" "$TMP/trusted.keep"
+expect_fail 1 "rollback" sv bo2 member verify "Anna Koordinator"
+cmp -s "$TMP/bo2/audit/trusted.txt" "$TMP/trusted.keep" || fail "a rollback must not move the trusted checkpoint"
+# The restored daemon grows past the trusted size with other entries: a fork.
+sv anna ping --count 30 >/dev/null
+expect_fail 1 "fork" sv bo2 member verify "Anna Koordinator"
+daemon_stop || fail "stop"
+cp "$TMP/new.db" "$TMP/d/samvirke.db"
+daemon_start "$TMP/d"
+sv bo2 member verify "Anna Koordinator" >/dev/null || fail "the real log verifies again"
+
 # --- a substituted card is caught ---------------------------------------------------------------
 sv mallory init --name "Bo Partner" >/dev/null
 daemon_stop || fail "daemon stop"

@@ -232,7 +232,8 @@ static void test_default_policy(void) {
   d = decide(p, "ssp", "send", "individual", POLICY_LEVEL_INDIVIDUAL, NULL, "efterforskning");
   ASSERT(!d.permit);
   ASSERT_STR_EQ(d.rule_name, "no-investigation");
-  /* the auditor reads the audit trail and nothing else (besides connect and the directory) */
+  /* the auditor reads the audit trail and nothing else (besides connect, the directory and the
+   * record of its own session) */
   int auditor = policy_role(p, "auditor");
   for (int a = 0; a < 7; a++) {
     for (int c = 0; c < 7; c++) {
@@ -241,7 +242,8 @@ static void test_default_policy(void) {
         policy_decide(p, &rq, &d);
         bool allowed = (a == policy_action(p, "read") && c == policy_class(p, "audit")) ||
                        (a == policy_action(p, "connect") && c == policy_class(p, "session")) ||
-                       (a == policy_action(p, "read") && c == policy_class(p, "directory"));
+                       (a == policy_action(p, "read") && c == policy_class(p, "directory")) ||
+                       (a == policy_action(p, "read") && c == policy_class(p, "session"));
         ASSERT_INT_EQ(d.permit, allowed);
       }
     }
@@ -260,6 +262,18 @@ static void test_default_policy(void) {
         if (d.permit) ASSERT(policy_role_in_regime(p, r) && pp == 1);
       }
     }
+  }
+  /* every role may read the record of its own session (own audit entries), only auditors the
+   * audit trail */
+  for (int r = 0; r < 5; r++) {
+    policy_request rq = {r, policy_action(p, "read"), policy_class(p, "session"),
+                         POLICY_LEVEL_NONE, NULL, NULL};
+    policy_decide(p, &rq, &d);
+    ASSERT(d.permit);
+    ASSERT_STR_EQ(d.rule_name, "own-trail");
+    rq.klass = policy_class(p, "audit");
+    policy_decide(p, &rq, &d);
+    ASSERT_INT_EQ(d.permit, r == auditor);
   }
   policy_free(p);
   free(path);
