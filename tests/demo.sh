@@ -96,6 +96,10 @@ as otto audit verify
 as otto audit show --decision deny
 as_fails pia audit fetch
 
+step "Any member can check that their own access was logged, against the signed log"
+SEQ=$("$SV" --identity "$TMP/pia" --json ping | python3 -c 'import json,sys; print(json.load(sys.stdin)["pings"][0]["audit"])')
+as pia audit prove "$SEQ"
+
 step "Anna revokes the partner; her key is refused from then on"
 as anna member revoke "Pia Boligsocial"
 as_fails pia ping
