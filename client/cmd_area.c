@@ -17,30 +17,6 @@
 
 /* ---- shared helpers ---- */
 
-int area_call(const cli_ctx *ctx, const char *what, sv_request *req, msgpack_unpacked *resp,
-              const msgpack_object **result, uint64_t *audit) {
-  msgpack_unpacked_init(resp);
-  *result = NULL;
-  *audit = UINT64_MAX;
-  client_config cfg;
-  sv_identity *id = NULL;
-  session *s = cmdutil_open_session(ctx, &cfg, &id);
-  if (s == NULL) return CLI_FAIL;
-  identity_free(id);
-  char err[512];
-  int r = session_call(s, req, resp, err, sizeof err);
-  int rc = CLI_OK;
-  if (r != 0) {
-    rc = cli_fail("%s: %s", what, err);
-  } else {
-    *result = session_result(resp);
-    uint64_t a;
-    if (session_last_audit(s, &a)) *audit = a;
-  }
-  session_close(s);
-  return rc;
-}
-
 int area_parse_at(const char *s, double *lat, double *lon) {
   char *end = NULL;
   errno = 0;
@@ -145,29 +121,6 @@ static int local_label_check(const char *what, const char *s) {
   return CLI_OK;
 }
 
-/* Print the result map with "audit" added, as one JSON object. */
-static int print_json(const msgpack_object *result, uint64_t audit) {
-  json_out j;
-  json_init(&j, stdout);
-  json_begin_object(&j);
-  if (result != NULL && result->type == MSGPACK_OBJECT_MAP) {
-    for (uint32_t i = 0; i < result->via.map.size; i++) {
-      const msgpack_object_kv *kv = &result->via.map.ptr[i];
-      if (kv->key.type != MSGPACK_OBJECT_STR) continue;
-      char key[64];
-      snprintf(key, sizeof key, "%.*s", (int)kv->key.via.str.size, kv->key.via.str.ptr);
-      json_kv_msgpack(&j, key, &kv->val);
-    }
-  }
-  json_key(&j, "audit");
-  if (audit != UINT64_MAX)
-    json_uint(&j, audit);
-  else
-    json_null(&j);
-  json_end_object(&j);
-  return json_finish(&j) == 0 ? CLI_OK : cli_fail("cannot write output");
-}
-
 /* Print field key of map m (a string) made safe for a terminal; "-" when absent. */
 static void put_str(const msgpack_object *m, const char *key) {
   const char *v;
@@ -196,11 +149,8 @@ static void put_time(const msgpack_object *m, const char *key) {
     fputs("-", stdout);
     return;
   }
-  time_t tt = (time_t)t;
-  struct tm tm;
   char buf[32];
-  if (localtime_r(&tt, &tm) == NULL || strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm) == 0)
-    snprintf(buf, sizeof buf, "%llu", (unsigned long long)t);
+  cmdutil_fmt_time(buf, sizeof buf, "%Y-%m-%d %H:%M", t, true);
   fputs(buf, stdout);
 }
 
@@ -222,37 +172,8 @@ static void put_text_block(const msgpack_object *m, const char *key, const char 
   }
 }
 
-static uint64_t get_uint(const msgpack_object *m, const char *key) {
-  uint64_t v = 0;
-  sv_map_uint(m, key, &v);
-  return v;
-}
-
-static bool get_double(const msgpack_object *m, const char *key, double *out) {
-  const msgpack_object *o = sv_map_get(m, key);
-  if (o == NULL) return false;
-  if (o->type == MSGPACK_OBJECT_FLOAT64 || o->type == MSGPACK_OBJECT_FLOAT32) {
-    *out = o->via.f64;
-    return true;
-  }
-  if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) {
-    *out = (double)o->via.u64;
-    return true;
-  }
-  if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) {
-    *out = (double)o->via.i64;
-    return true;
-  }
-  return false;
-}
-
-static const msgpack_object *get_array(const msgpack_object *m, const char *key) {
-  const msgpack_object *a = sv_map_get(m, key);
-  return a != NULL && a->type == MSGPACK_OBJECT_ARRAY ? a : NULL;
-}
-
 static void print_observation(const msgpack_object *o) {
-  printf("#%-5llu ", (unsigned long long)get_uint(o, "id"));
+  printf("#%-5llu ", (unsigned long long)cmdutil_get_uint(o, "id"));
   put_str_w(o, "kind", 10);
   put_str_w(o, "category", 16);
   uint64_t size;
@@ -273,14 +194,14 @@ static void print_observation(const msgpack_object *o) {
   fputs("  ", stdout);
   put_str(o, "author");
   double lat, lon;
-  if (get_double(o, "lat", &lat) && get_double(o, "lon", &lon))
+  if (cmdutil_get_double(o, "lat", &lat) && cmdutil_get_double(o, "lon", &lon))
     printf("  @ %.5f,%.5f", lat, lon);
   putchar('\n');
   put_text_block(o, "text", "       ");
 }
 
 static void print_intervention(const msgpack_object *o) {
-  printf("#%-5llu ", (unsigned long long)get_uint(o, "id"));
+  printf("#%-5llu ", (unsigned long long)cmdutil_get_uint(o, "id"));
   put_str_w(o, "area", 16);
   put_str_w(o, "level", 6);
   put_str_w(o, "step", 10);
@@ -307,22 +228,20 @@ static int cmd_area_add(int argc, char **argv, const cli_ctx *ctx0) {
   if (local_label_check("area name", argv[1]) != CLI_OK) return CLI_FAIL;
   if (desc != NULL && desc[0] && local_text_check("description", desc) != CLI_OK) return CLI_FAIL;
   sv_request req;
-  sv_request_init(&req, 0, SV_OP_AREA_ADD);
-  if (sv_request_set_str(&req, SV_F_NAME, argv[1]) != 0 ||
-      (desc && sv_request_set_str(&req, SV_F_DESCRIPTION, desc) != 0)) {
+  if (cmdutil_make_req(&req, SV_OP_AREA_ADD, SV_F_NAME, argv[1], SV_F_DESCRIPTION, desc) != 0) {
     sv_request_free(&req);
     return cli_fail("out of memory");
   }
   msgpack_unpacked resp;
   const msgpack_object *res;
   uint64_t audit;
-  int rc = area_call(&ctx, "area add", &req, &resp, &res, &audit);
+  int rc = cmdutil_request(&ctx, "area add", &req, &resp, &res, &audit);
   sv_request_free(&req);
   if (rc == CLI_OK) {
     if (ctx.json) {
-      rc = print_json(res, audit);
+      rc = cmdutil_print_json_result(NULL, res, audit);
     } else {
-      printf("area #%llu '", (unsigned long long)get_uint(res, "id"));
+      printf("area #%llu '", (unsigned long long)cmdutil_get_uint(res, "id"));
       put_str(res, "name");
       printf("' added (audit #%llu)\n", (unsigned long long)audit);
     }
@@ -333,26 +252,25 @@ static int cmd_area_add(int argc, char **argv, const cli_ctx *ctx0) {
 
 static int cmd_area_list(int argc, char **argv, const cli_ctx *ctx0) {
   cli_ctx ctx = *ctx0;
-  int npos = 0, status = CLI_OK;
-  if (cli_parse(argc, argv, &ctx, NULL, "", &npos, &status) != 0) return status;
-  if (npos != 0) return cli_usage_error(&ctx, "unexpected argument '%s'", argv[1]);
+  int status = CLI_OK;
+  if (cmdutil_parse_noargs(argc, argv, &ctx, NULL, &status) != 0) return status;
   sv_request req;
   sv_request_init(&req, 0, SV_OP_AREA_LIST);
   msgpack_unpacked resp;
   const msgpack_object *res;
   uint64_t audit;
-  int rc = area_call(&ctx, "area list", &req, &resp, &res, &audit);
+  int rc = cmdutil_request(&ctx, "area list", &req, &resp, &res, &audit);
   sv_request_free(&req);
   if (rc == CLI_OK) {
-    const msgpack_object *a = get_array(res, "areas");
+    const msgpack_object *a = cmdutil_get_array(res, "areas");
     if (ctx.json) {
-      rc = print_json(res, audit);
+      rc = cmdutil_print_json_result(NULL, res, audit);
     } else if (a == NULL || a->via.array.size == 0) {
       printf("no areas yet (add one with 'samvirke area add NAME')\n");
     } else {
       for (uint32_t i = 0; i < a->via.array.size; i++) {
         const msgpack_object *o = &a->via.array.ptr[i];
-        printf("#%-4llu ", (unsigned long long)get_uint(o, "id"));
+        printf("#%-4llu ", (unsigned long long)cmdutil_get_uint(o, "id"));
         put_str_w(o, "name", 24);
         const char *d;
         size_t dn;
@@ -428,12 +346,12 @@ int cmd_observe(int argc, char **argv, const cli_ctx *ctx0) {
   msgpack_unpacked_destroy(&resp);
   const msgpack_object *res;
   uint64_t audit;
-  rc = area_call(&ctx, "observe", &req, &resp, &res, &audit);
+  rc = cmdutil_request(&ctx, "observe", &req, &resp, &res, &audit);
   if (rc == CLI_OK) {
     if (ctx.json) {
-      rc = print_json(res, audit);
+      rc = cmdutil_print_json_result(NULL, res, audit);
     } else {
-      printf("observation #%llu recorded in ", (unsigned long long)get_uint(res, "id"));
+      printf("observation #%llu recorded in ", (unsigned long long)cmdutil_get_uint(res, "id"));
       put_str(res, "area");
       printf(" (audit #%llu)\n", (unsigned long long)audit);
     }
@@ -475,12 +393,12 @@ int cmd_observations(int argc, char **argv, const cli_ctx *ctx0) {
   msgpack_unpacked resp;
   const msgpack_object *res;
   uint64_t audit;
-  int rc = area_call(&ctx, "observations", &req, &resp, &res, &audit);
+  int rc = cmdutil_request(&ctx, "observations", &req, &resp, &res, &audit);
   sv_request_free(&req);
   if (rc == CLI_OK) {
-    const msgpack_object *a = get_array(res, "observations");
+    const msgpack_object *a = cmdutil_get_array(res, "observations");
     if (ctx.json) {
-      rc = print_json(res, audit);
+      rc = cmdutil_print_json_result(NULL, res, audit);
     } else if (a == NULL || a->via.array.size == 0) {
       printf("no observations\n");
     } else {
@@ -535,11 +453,11 @@ static int cmd_obs_correct(int argc, char **argv, const cli_ctx *ctx0) {
   msgpack_unpacked resp;
   const msgpack_object *res;
   uint64_t audit;
-  int rc = area_call(&ctx, "observation correct", &req, &resp, &res, &audit);
+  int rc = cmdutil_request(&ctx, "observation correct", &req, &resp, &res, &audit);
   sv_request_free(&req);
   if (rc == CLI_OK) {
     if (ctx.json)
-      rc = print_json(res, audit);
+      rc = cmdutil_print_json_result(NULL, res, audit);
     else
       printf("observation #%llu corrected (audit #%llu)\n", (unsigned long long)id,
              (unsigned long long)audit);
@@ -564,11 +482,11 @@ static int cmd_obs_withdraw(int argc, char **argv, const cli_ctx *ctx0) {
   msgpack_unpacked resp;
   const msgpack_object *res;
   uint64_t audit;
-  int rc = area_call(&ctx, "observation withdraw", &req, &resp, &res, &audit);
+  int rc = cmdutil_request(&ctx, "observation withdraw", &req, &resp, &res, &audit);
   sv_request_free(&req);
   if (rc == CLI_OK) {
     if (ctx.json)
-      rc = print_json(res, audit);
+      rc = cmdutil_print_json_result(NULL, res, audit);
     else
       printf("observation #%llu withdrawn (audit #%llu)\n", (unsigned long long)id,
              (unsigned long long)audit);
@@ -621,13 +539,13 @@ static int cmd_iv_add(int argc, char **argv, const cli_ctx *ctx0) {
   msgpack_unpacked_destroy(&resp);
   const msgpack_object *res;
   uint64_t audit;
-  rc = area_call(&ctx, "intervention add", &req, &resp, &res, &audit);
+  rc = cmdutil_request(&ctx, "intervention add", &req, &resp, &res, &audit);
   if (rc == CLI_OK) {
     if (ctx.json)
-      rc = print_json(res, audit);
+      rc = cmdutil_print_json_result(NULL, res, audit);
     else
       printf("intervention #%llu planned (audit #%llu)\n",
-             (unsigned long long)get_uint(res, "id"), (unsigned long long)audit);
+             (unsigned long long)cmdutil_get_uint(res, "id"), (unsigned long long)audit);
   }
 out:
   msgpack_unpacked_destroy(&resp);
@@ -642,20 +560,20 @@ static int cmd_iv_list(int argc, char **argv, const cli_ctx *ctx0) {
   if (cli_parse(argc, argv, &ctx, NULL, "[AREA]", &npos, &status) != 0) return status;
   if (npos > 1) return cli_usage_error(&ctx, "unexpected argument '%s'", argv[2]);
   sv_request req;
-  sv_request_init(&req, 0, SV_OP_IV_LIST);
-  if (npos == 1 && sv_request_set_str(&req, SV_F_AREA, argv[1]) != 0) {
+  if (cmdutil_make_req(&req, SV_OP_IV_LIST, SV_F_AREA, npos == 1 ? argv[1] : NULL, SV_F_AREA,
+                       NULL) != 0) {
     sv_request_free(&req);
     return cli_fail("out of memory");
   }
   msgpack_unpacked resp;
   const msgpack_object *res;
   uint64_t audit;
-  int rc = area_call(&ctx, "intervention list", &req, &resp, &res, &audit);
+  int rc = cmdutil_request(&ctx, "intervention list", &req, &resp, &res, &audit);
   sv_request_free(&req);
   if (rc == CLI_OK) {
-    const msgpack_object *a = get_array(res, "interventions");
+    const msgpack_object *a = cmdutil_get_array(res, "interventions");
     if (ctx.json) {
-      rc = print_json(res, audit);
+      rc = cmdutil_print_json_result(NULL, res, audit);
     } else if (a == NULL || a->via.array.size == 0) {
       printf("no interventions\n");
     } else {
@@ -690,11 +608,11 @@ static int cmd_iv_update(int argc, char **argv, const cli_ctx *ctx0) {
   msgpack_unpacked resp;
   const msgpack_object *res;
   uint64_t audit;
-  int rc = area_call(&ctx, "intervention update", &req, &resp, &res, &audit);
+  int rc = cmdutil_request(&ctx, "intervention update", &req, &resp, &res, &audit);
   sv_request_free(&req);
   if (rc == CLI_OK) {
     if (ctx.json)
-      rc = print_json(res, audit);
+      rc = cmdutil_print_json_result(NULL, res, audit);
     else
       printf("intervention #%llu is now %s (audit #%llu)\n", (unsigned long long)id, st,
              (unsigned long long)audit);

@@ -19,13 +19,6 @@ int cmd_observe(int argc, char **argv, const cli_ctx *ctx);
 /* observations AREA [--kind K] [--category C] [--since WHEN] */
 int cmd_observations(int argc, char **argv, const cli_ctx *ctx);
 
-/* Connect with the configured identity and server, send req, and wait for its answer.
- * Returns CLI_OK with resp holding the response (*result points at its "result", *audit the
- * audit sequence or UINT64_MAX), or CLI_FAIL after printing one line "samvirke: what: code:
- * message" on stderr. Either way the caller destroys resp. */
-int area_call(const cli_ctx *ctx, const char *what, sv_request *req, msgpack_unpacked *resp,
-              const msgpack_object **result, uint64_t *audit);
-
 /* Parse "LAT,LON" into degrees (range-checked). Returns 0 or -1. */
 int area_parse_at(const char *s, double *lat, double *lon);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmdutil.h"
 #include "config.h"
 #include "json.h"
 #include "keys.h"
@@ -30,9 +31,8 @@ int cmd_init(int argc, char **argv, const cli_ctx *ctx0) {
       {"--name", "NAME", "your name as your colleagues will see it", &name, NULL, true},
       {NULL, NULL, NULL, NULL, NULL, false},
   };
-  int npos = 0, status = CLI_OK;
-  if (cli_parse(argc, argv, &ctx, opts, "", &npos, &status) != 0) return status;
-  if (npos != 0) return cli_usage_error(&ctx, "unexpected argument '%s'", argv[1]);
+  int status = CLI_OK;
+  if (cmdutil_parse_noargs(argc, argv, &ctx, opts, &status) != 0) return status;
 
   char err[512], keypath[CLIENT_PATH_MAX], cardpath[CLIENT_PATH_MAX];
   const char *dir = ctx.identity_dir;
@@ -86,9 +86,8 @@ out:
 
 int cmd_card(int argc, char **argv, const cli_ctx *ctx0) {
   cli_ctx ctx = *ctx0;
-  int npos = 0, status = CLI_OK;
-  if (cli_parse(argc, argv, &ctx, NULL, "", &npos, &status) != 0) return status;
-  if (npos != 0) return cli_usage_error(&ctx, "unexpected argument '%s'", argv[1]);
+  int status = CLI_OK;
+  if (cmdutil_parse_noargs(argc, argv, &ctx, NULL, &status) != 0) return status;
 
   char err[512];
   sv_identity *id = client_config_load_identity(ctx.identity_dir, err, sizeof err);

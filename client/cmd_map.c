@@ -17,13 +17,6 @@
 
 /* ---- GeoJSON ---- */
 
-static void iso_time(uint64_t t, char out[32]) {
-  time_t tt = (time_t)t;
-  struct tm tm;
-  if (gmtime_r(&tt, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-    snprintf(out, 32, "%llu", (unsigned long long)t);
-}
-
 int map_write_geojson(FILE *f, const map_obs *obs, size_t n) {
   json_out j;
   json_init(&j, f);
@@ -35,7 +28,7 @@ int map_write_geojson(FILE *f, const map_obs *obs, size_t n) {
     const map_obs *o = &obs[i];
     if (!o->located) continue;
     char when[32];
-    iso_time(o->time, when);
+    cmdutil_fmt_time(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", o->time, false);
     json_begin_object(&j);
     json_kv_str(&j, "type", "Feature");
     json_key(&j, "id");
@@ -445,14 +438,10 @@ static char *field_dup(const msgpack_object *m, const char *key) {
   return s ? s : strdup("");
 }
 
+/* A finite number field of m (cmdutil_get_double); false when absent, not a number or not
+ * finite. */
 static bool field_double(const msgpack_object *m, const char *key, double *out) {
-  const msgpack_object *o = sv_map_get(m, key);
-  if (o == NULL) return false;
-  if (o->type == MSGPACK_OBJECT_FLOAT64 || o->type == MSGPACK_OBJECT_FLOAT32) *out = o->via.f64;
-  else if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) *out = (double)o->via.u64;
-  else if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) *out = (double)o->via.i64;
-  else return false;
-  return isfinite(*out);
+  return cmdutil_get_double(m, key, out) && isfinite(*out);
 }
 
 static void free_obs(map_obs *obs, size_t n) {
@@ -521,20 +510,17 @@ int cmd_map(int argc, char **argv, const cli_ctx *ctx0) {
     return cli_fail("out of memory");
   }
   client_config cfg;
-  sv_identity *id = NULL;
-  session *sess = cmdutil_open_session(&ctx, &cfg, &id);
-  identity_free(id);
+  session *sess = cmdutil_open(&ctx, &cfg);
   if (sess == NULL) {
     sv_request_free(&req);
     return CLI_FAIL;
   }
   msgpack_unpacked resp;
-  char err[512];
   int rc = CLI_OK;
   const msgpack_object *res = NULL;
   uint64_t audit = 0;
-  if (session_call(sess, &req, &resp, err, sizeof err) != 0)
-    rc = cli_fail("map: %s", err);
+  if (cmdutil_call(sess, &req, &resp, "map") != 0)
+    rc = CLI_FAIL;
   else
     res = session_result(&resp);
   session_last_audit(sess, &audit);

@@ -5,13 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cmdutil.h"
 #include "codec.h"
 #include "directory.h"
 #include "json.h"
 #include "util.h"
+
+#define MEMBER_TIME_FMT "%Y-%m-%d %H:%M:%S UTC"
 
 const cli_cmd cmd_member_table[] = {
     {"invite", cmd_member_invite, "make a one-time invite code for a new member", NULL, NULL},
@@ -25,76 +26,21 @@ const cli_cmd cmd_member_table[] = {
 
 /* ---- helpers ---- */
 
-/* Open a session as the configured identity; prints the reason and returns NULL on failure. */
-static session *open_session(const cli_ctx *ctx, client_config *cfg) {
-  sv_identity *id = NULL;
-  session *s = cmdutil_open_session(ctx, cfg, &id);
-  identity_free(id);
-  return s;
-}
-
-/* Send req; on failure print "samvirke: WHAT: reason" and return -1. resp must be destroyed by
- * the caller in every case. */
-static int call(session *s, sv_request *req, msgpack_unpacked *resp, const char *what) {
-  char err[512];
-  int r = session_call(s, req, resp, err, sizeof err);
-  if (r != 0) {
-    cli_fail("%s: %s", what, err);
-    return -1;
+/* cmdutil_request for op with up to two string arguments (cmdutil_make_req). Returns CLI_OK
+ * with resp, *r and *audit set, or CLI_FAIL (printed). The caller destroys resp either way. */
+static int member_request(const cli_ctx *ctx, const char *what, enum sv_op op, enum sv_field f1,
+                          const char *v1, enum sv_field f2, const char *v2,
+                          msgpack_unpacked *resp, const msgpack_object **r, uint64_t *audit) {
+  sv_request req;
+  int rc;
+  if (cmdutil_make_req(&req, op, f1, v1, f2, v2) != 0) {
+    msgpack_unpacked_init(resp);
+    rc = cli_fail("out of memory");
+  } else {
+    rc = cmdutil_request(ctx, what, &req, resp, r, audit);
   }
-  return 0;
-}
-
-/* A request with up to two string arguments. Returns 0, or -1 on allocation failure. */
-static int make_req(sv_request *req, enum sv_op op, enum sv_field f1, const char *v1,
-                    enum sv_field f2, const char *v2) {
-  sv_request_init(req, 0, op);
-  if (v1 && sv_request_set_str(req, f1, v1) != 0) return -1;
-  if (v2 && sv_request_set_str(req, f2, v2) != 0) return -1;
-  return 0;
-}
-
-static void fmt_time(char *out, size_t outlen, uint64_t t) {
-  time_t tt = (time_t)t;
-  struct tm tm;
-  if (gmtime_r(&tt, &tm) == NULL || strftime(out, outlen, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-    snprintf(out, outlen, "%llu", (unsigned long long)t);
-}
-
-/* Print "label value" for a string field of map m (server text made terminal-safe). */
-static void print_str(const char *label, const msgpack_object *m, const char *key) {
-  const char *v = NULL;
-  size_t n = 0;
-  if (sv_map_str(m, key, &v, &n) != 0) return;
-  printf("%-12s ", label);
-  cli_print_text(stdout, v, n);
-  putchar('\n');
-}
-
-/* A string field of map m as a NUL-terminated copy into out ("" when absent). */
-static void get_str(const msgpack_object *m, const char *key, char *out, size_t outlen) {
-  const char *v = NULL;
-  size_t n = 0;
-  if (sv_map_str(m, key, &v, &n) != 0) n = 0;
-  if (n >= outlen) n = outlen - 1;
-  if (n) memcpy(out, v, n);
-  out[n] = '\0';
-}
-
-/* Print {"result": r, "audit": n} or r's fields into one JSON object on stdout. */
-static int print_json_result(session *s, const msgpack_object *r, const char *key) {
-  json_out j;
-  json_init(&j, stdout);
-  json_begin_object(&j);
-  json_kv_msgpack(&j, key, r);
-  uint64_t audit = 0;
-  json_key(&j, "audit");
-  if (session_last_audit(s, &audit))
-    json_uint(&j, audit);
-  else
-    json_null(&j);
-  json_end_object(&j);
-  return json_finish(&j) == 0 ? CLI_OK : cli_fail("cannot write output");
+  sv_request_free(&req);
+  return rc;
 }
 
 /* Parse a duration: a positive whole number with an optional unit s, m, h (default) or d. */
@@ -125,44 +71,43 @@ int cmd_member_invite(int argc, char **argv, const cli_ctx *ctx0) {
        &ttl_s, NULL, false},
       {NULL, NULL, NULL, NULL, NULL, false},
   };
-  int npos = 0, status = CLI_OK;
-  if (cli_parse(argc, argv, &ctx, opts, "", &npos, &status) != 0) return status;
-  if (npos != 0) return cli_usage_error(&ctx, "unexpected argument '%s'", argv[1]);
+  int status = CLI_OK;
+  if (cmdutil_parse_noargs(argc, argv, &ctx, opts, &status) != 0) return status;
   uint64_t ttl = 0;
   if (ttl_s != NULL && parse_ttl(ttl_s, &ttl) != 0)
     return cli_usage_error(&ctx, "--ttl must be a positive number of hours (at most a year)");
 
   client_config cfg;
-  session *s = open_session(&ctx, &cfg);
+  session *s = cmdutil_open(&ctx, &cfg);
   if (s == NULL) return CLI_FAIL;
   sv_request req;
   msgpack_unpacked resp;
   msgpack_unpacked_init(&resp);
   int rc = CLI_FAIL;
-  if (make_req(&req, SV_OP_MEMBER_INVITE, SV_F_ROLE, role, SV_F_NAME, name) != 0 ||
+  if (cmdutil_make_req(&req, SV_OP_MEMBER_INVITE, SV_F_ROLE, role, SV_F_NAME, name) != 0 ||
       (ttl && sv_request_set_uint(&req, SV_F_TTL, ttl) != 0)) {
     cli_fail("out of memory");
     goto out;
   }
   msgpack_unpacked_destroy(&resp);
-  if (call(s, &req, &resp, "invite") != 0) goto out;
+  if (cmdutil_call(s, &req, &resp, "invite") != 0) goto out;
   const msgpack_object *r = session_result(&resp);
   char code[64];
   uint64_t expires = 0;
-  get_str(r, "code", code, sizeof code);
+  cmdutil_get_str(r, "code", code, sizeof code);
   if (code[0] == '\0' || sv_map_uint(r, "expires", &expires) != 0) {
     cli_fail("invite: the server's answer is malformed");
     goto out;
   }
   if (ctx.json) {
-    rc = print_json_result(s, r, "invite");
+    rc = cmdutil_print_json_result("invite", r, cmdutil_last_audit(s));
     goto out;
   }
   char when[64];
-  fmt_time(when, sizeof when, expires);
+  cmdutil_fmt_time(when, sizeof when, MEMBER_TIME_FMT, expires, false);
   printf("invite code: %s\n", code);
-  print_str("for", r, "name");
-  print_str("role", r, "role");
+  cmdutil_print_field("for", r, "name");
+  cmdutil_print_field("role", r, "role");
   printf("%-12s %s\n", "expires", when);
   char *skey = util_b64(cfg.server_key, sizeof cfg.server_key);
   printf("\nThe code admits one person once. Give it to them privately; they join with:\n"
@@ -183,19 +128,16 @@ out:
 
 /* Print one member entry as human lines. */
 static void print_entry(const msgpack_object *m, bool with_card) {
-  print_str("name", m, "name");
-  print_str("role", m, "role");
-  print_str("key id", m, "keyid");
-  print_str("fingerprint", m, "fingerprint");
+  cmdutil_print_member(m);
   bool revoked = false;
   uint64_t t = 0, seq = 0;
   char when[64];
   if (sv_map_uint(m, "enrolled", &t) == 0) {
-    fmt_time(when, sizeof when, t);
+    cmdutil_fmt_time(when, sizeof when, MEMBER_TIME_FMT, t, false);
     printf("%-12s %s\n", "enrolled", when);
   }
   if (sv_map_bool(m, "revoked", &revoked) == 0 && revoked) {
-    if (sv_map_uint(m, "revoked_at", &t) == 0) fmt_time(when, sizeof when, t);
+    if (sv_map_uint(m, "revoked_at", &t) == 0) cmdutil_fmt_time(when, sizeof when, MEMBER_TIME_FMT, t, false);
     printf("%-12s REVOKED %s\n", "state", when);
   } else {
     printf("%-12s active\n", "state");
@@ -218,26 +160,20 @@ static void print_entry(const msgpack_object *m, bool with_card) {
 
 int cmd_member_list(int argc, char **argv, const cli_ctx *ctx0) {
   cli_ctx ctx = *ctx0;
-  int npos = 0, status = CLI_OK;
-  if (cli_parse(argc, argv, &ctx, NULL, "", &npos, &status) != 0) return status;
-  if (npos != 0) return cli_usage_error(&ctx, "unexpected argument '%s'", argv[1]);
-  client_config cfg;
-  session *s = open_session(&ctx, &cfg);
-  if (s == NULL) return CLI_FAIL;
-  sv_request req;
+  int status = CLI_OK;
+  if (cmdutil_parse_noargs(argc, argv, &ctx, NULL, &status) != 0) return status;
   msgpack_unpacked resp;
-  msgpack_unpacked_init(&resp);
-  int rc = CLI_FAIL;
-  sv_request_init(&req, 0, SV_OP_MEMBER_LIST);
-  msgpack_unpacked_destroy(&resp);
-  if (call(s, &req, &resp, "member list") != 0) goto out;
-  const msgpack_object *r = session_result(&resp);
+  const msgpack_object *r;
+  uint64_t audit;
+  int rc = member_request(&ctx, "member list", SV_OP_MEMBER_LIST, SV_F_WHO, NULL, SV_F_WHO, NULL,
+                          &resp, &r, &audit);
+  if (rc != CLI_OK) goto out;
   if (r == NULL || r->type != MSGPACK_OBJECT_ARRAY) {
-    cli_fail("member list: the server's answer is malformed");
+    rc = cli_fail("member list: the server's answer is malformed");
     goto out;
   }
   if (ctx.json) {
-    rc = print_json_result(s, r, "members");
+    rc = cmdutil_print_json_result("members", r, audit);
     goto out;
   }
   printf("%-24s %-12s %-16s %-49s %s\n", "NAME", "ROLE", "KEY ID", "FINGERPRINT", "STATE");
@@ -245,10 +181,10 @@ int cmd_member_list(int argc, char **argv, const cli_ctx *ctx0) {
     const msgpack_object *m = &r->via.array.ptr[i];
     char name[CARD_NAME_MAX + 1], role[64], keyid[32], fp[CARD_FINGERPRINT_LEN];
     bool revoked = false;
-    get_str(m, "name", name, sizeof name);
-    get_str(m, "role", role, sizeof role);
-    get_str(m, "keyid", keyid, sizeof keyid);
-    get_str(m, "fingerprint", fp, sizeof fp);
+    cmdutil_get_str(m, "name", name, sizeof name);
+    cmdutil_get_str(m, "role", role, sizeof role);
+    cmdutil_get_str(m, "keyid", keyid, sizeof keyid);
+    cmdutil_get_str(m, "fingerprint", fp, sizeof fp);
     sv_map_bool(m, "revoked", &revoked);
     size_t nl = strlen(name);
     cli_print_text(stdout, name, nl);
@@ -257,9 +193,7 @@ int cmd_member_list(int argc, char **argv, const cli_ctx *ctx0) {
   }
   rc = CLI_OK;
 out:
-  sv_request_free(&req);
   msgpack_unpacked_destroy(&resp);
-  session_close(s);
   return rc;
 }
 
@@ -269,34 +203,24 @@ int cmd_member_show(int argc, char **argv, const cli_ctx *ctx0) {
   if (cli_parse(argc, argv, &ctx, NULL, "NAME|FINGERPRINT|KEYID", &npos, &status) != 0)
     return status;
   if (npos != 1) return cli_usage_error(&ctx, "give one member: a name, fingerprint or key id");
-  client_config cfg;
-  session *s = open_session(&ctx, &cfg);
-  if (s == NULL) return CLI_FAIL;
-  sv_request req;
   msgpack_unpacked resp;
-  msgpack_unpacked_init(&resp);
-  int rc = CLI_FAIL;
-  if (make_req(&req, SV_OP_MEMBER_SHOW, SV_F_WHO, argv[1], SV_F_WHO, NULL) != 0) {
-    cli_fail("out of memory");
-    goto out;
-  }
-  msgpack_unpacked_destroy(&resp);
-  if (call(s, &req, &resp, "member show") != 0) goto out;
-  const msgpack_object *r = session_result(&resp);
+  const msgpack_object *r;
+  uint64_t audit;
+  int rc = member_request(&ctx, "member show", SV_OP_MEMBER_SHOW, SV_F_WHO, argv[1], SV_F_WHO,
+                          NULL, &resp, &r, &audit);
+  if (rc != CLI_OK) goto out;
   if (r == NULL || r->type != MSGPACK_OBJECT_MAP) {
-    cli_fail("member show: the server's answer is malformed");
+    rc = cli_fail("member show: the server's answer is malformed");
     goto out;
   }
   if (ctx.json) {
-    rc = print_json_result(s, r, "member");
+    rc = cmdutil_print_json_result("member", r, audit);
     goto out;
   }
   print_entry(r, true);
   rc = CLI_OK;
 out:
-  sv_request_free(&req);
   msgpack_unpacked_destroy(&resp);
-  session_close(s);
   return rc;
 }
 
@@ -307,35 +231,25 @@ int cmd_member_role(int argc, char **argv, const cli_ctx *ctx0) {
   int npos = 0, status = CLI_OK;
   if (cli_parse(argc, argv, &ctx, NULL, "NAME ROLE", &npos, &status) != 0) return status;
   if (npos != 2) return cli_usage_error(&ctx, "give a member and the new role");
-  client_config cfg;
-  session *s = open_session(&ctx, &cfg);
-  if (s == NULL) return CLI_FAIL;
-  sv_request req;
   msgpack_unpacked resp;
-  msgpack_unpacked_init(&resp);
-  int rc = CLI_FAIL;
-  if (make_req(&req, SV_OP_MEMBER_ROLE, SV_F_WHO, argv[1], SV_F_ROLE, argv[2]) != 0) {
-    cli_fail("out of memory");
-    goto out;
-  }
-  msgpack_unpacked_destroy(&resp);
-  if (call(s, &req, &resp, "member role") != 0) goto out;
-  const msgpack_object *r = session_result(&resp);
+  const msgpack_object *r;
+  uint64_t audit;
+  int rc = member_request(&ctx, "member role", SV_OP_MEMBER_ROLE, SV_F_WHO, argv[1], SV_F_ROLE,
+                          argv[2], &resp, &r, &audit);
+  if (rc != CLI_OK) goto out;
   if (ctx.json) {
-    rc = print_json_result(s, r, "change");
+    rc = cmdutil_print_json_result("change", r, audit);
     goto out;
   }
   char name[CARD_NAME_MAX + 1], old[64], role[64];
-  get_str(r, "name", name, sizeof name);
-  get_str(r, "old_role", old, sizeof old);
-  get_str(r, "role", role, sizeof role);
+  cmdutil_get_str(r, "name", name, sizeof name);
+  cmdutil_get_str(r, "old_role", old, sizeof old);
+  cmdutil_get_str(r, "role", role, sizeof role);
   cli_print_text(stdout, name, strlen(name));
   printf(": role %s -> %s (in effect now)\n", old, role);
   rc = CLI_OK;
 out:
-  sv_request_free(&req);
   msgpack_unpacked_destroy(&resp);
-  session_close(s);
   return rc;
 }
 
@@ -344,28 +258,20 @@ int cmd_member_revoke(int argc, char **argv, const cli_ctx *ctx0) {
   int npos = 0, status = CLI_OK;
   if (cli_parse(argc, argv, &ctx, NULL, "NAME", &npos, &status) != 0) return status;
   if (npos != 1) return cli_usage_error(&ctx, "give the member to revoke");
-  client_config cfg;
-  session *s = open_session(&ctx, &cfg);
-  if (s == NULL) return CLI_FAIL;
-  sv_request req;
   msgpack_unpacked resp;
-  msgpack_unpacked_init(&resp);
-  int rc = CLI_FAIL;
-  if (make_req(&req, SV_OP_MEMBER_REVOKE, SV_F_WHO, argv[1], SV_F_WHO, NULL) != 0) {
-    cli_fail("out of memory");
-    goto out;
-  }
-  msgpack_unpacked_destroy(&resp);
-  if (call(s, &req, &resp, "member revoke") != 0) goto out;
-  const msgpack_object *r = session_result(&resp);
+  const msgpack_object *r;
+  uint64_t audit;
+  int rc = member_request(&ctx, "member revoke", SV_OP_MEMBER_REVOKE, SV_F_WHO, argv[1], SV_F_WHO,
+                          NULL, &resp, &r, &audit);
+  if (rc != CLI_OK) goto out;
   if (ctx.json) {
-    rc = print_json_result(s, r, "revoked");
+    rc = cmdutil_print_json_result("revoked", r, audit);
     goto out;
   }
   char name[CARD_NAME_MAX + 1], fp[CARD_FINGERPRINT_LEN];
   uint64_t dropped = 0;
-  get_str(r, "name", name, sizeof name);
-  get_str(r, "fingerprint", fp, sizeof fp);
+  cmdutil_get_str(r, "name", name, sizeof name);
+  cmdutil_get_str(r, "fingerprint", fp, sizeof fp);
   sv_map_uint(r, "deliveries_dropped", &dropped);
   printf("revoked ");
   cli_print_text(stdout, name, strlen(name));
@@ -373,9 +279,7 @@ int cmd_member_revoke(int argc, char **argv, const cli_ctx *ctx0) {
          "deliveries dropped\n", fp, (unsigned long long)dropped);
   rc = CLI_OK;
 out:
-  sv_request_free(&req);
   msgpack_unpacked_destroy(&resp);
-  session_close(s);
   return rc;
 }
 
@@ -400,7 +304,7 @@ int cmd_member_verify(int argc, char **argv, const cli_ctx *ctx0) {
     return status;
   if (npos != 1) return cli_usage_error(&ctx, "give one member: a name, fingerprint or key id");
   client_config cfg;
-  session *s = open_session(&ctx, &cfg);
+  session *s = cmdutil_open(&ctx, &cfg);
   if (s == NULL) return CLI_FAIL;
   directory_trust t;
   char err[1024];
@@ -472,9 +376,8 @@ int cmd_enroll(int argc, char **argv, const cli_ctx *ctx0) {
        &name, NULL, false},
       {NULL, NULL, NULL, NULL, NULL, false},
   };
-  int npos = 0, status = CLI_OK;
-  if (cli_parse(argc, argv, &ctx, opts, "", &npos, &status) != 0) return status;
-  if (npos != 0) return cli_usage_error(&ctx, "unexpected argument '%s'", argv[1]);
+  int status = CLI_OK;
+  if (cmdutil_parse_noargs(argc, argv, &ctx, opts, &status) != 0) return status;
   char err[512];
   uint8_t server_pk[32];
   if (client_config_check_address(address, err, sizeof err) != 0)
@@ -544,7 +447,7 @@ int cmd_enroll(int argc, char **argv, const cli_ctx *ctx0) {
     goto out;
   }
   msgpack_unpacked_destroy(&resp);
-  if (call(s, &req, &resp, "enroll") != 0) goto out;
+  if (cmdutil_call(s, &req, &resp, "enroll") != 0) goto out;
   const msgpack_object *r = session_result(&resp);
 
   client_config cfg;
@@ -574,10 +477,7 @@ int cmd_enroll(int argc, char **argv, const cli_ctx *ctx0) {
   }
   if (created) printf("created identity in %s\n", dir);
   printf("enrolled at %s\n", address);
-  print_str("name", r, "name");
-  print_str("role", r, "role");
-  print_str("key id", r, "keyid");
-  print_str("fingerprint", r, "fingerprint");
+  cmdutil_print_member(r);
   if (log_key == NULL && cfg.log_key[0] == '\0')
     printf("No log key was given: colleagues' cards cannot be checked against the audit log "
            "until you add one with 'samvirke server set ... --log-key VKEY'.\n");

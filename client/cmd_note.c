@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cmdutil.h"
@@ -27,6 +26,7 @@
 #define NOTE_FRAME_MAX ((64u << 20) + 65536) /* largest frame accepted from the daemon */
 #define NOTE_MAX_TO 64
 #define NOTE_WATCH_PING_MS 60000
+#define NOTE_TIME_FMT "%Y-%m-%d %H:%M UTC"
 
 /* Roles that may receive class "individual" (the default policy's regime "ssp"). */
 static const char *const NOTE_REGIME_ROLES[] = {"coordinator", "ssp", "police", NULL};
@@ -48,47 +48,16 @@ static bool regime_role(const char *role) {
 
 /* Open a session that accepts frames as large as the largest note. Prints on failure. */
 static session *open_note_session(const cli_ctx *ctx, client_config *cfg, sv_identity **id) {
-  char err[512];
-  *id = NULL;
-  if (cmdutil_load_config(ctx, cfg) != 0) return NULL;
-  if (client_config_require_server(cfg, err, sizeof err) != 0) goto err;
-  *id = client_config_load_identity(ctx->identity_dir, err, sizeof err);
-  if (*id == NULL) goto err;
-  session_params p = {.address = cfg->server, .server_pk = cfg->server_key,
-                      .client_sk = (*id)->noise_sk, .max_frame = NOTE_FRAME_MAX};
-  session *s = session_connect(&p, err, sizeof err);
-  if (s == NULL) goto err;
-  return s;
-err:
-  cli_fail("%s", err);
-  identity_free(*id);
-  *id = NULL;
-  return NULL;
+  return cmdutil_open_session_max(ctx, cfg, id, NOTE_FRAME_MAX);
 }
 
-/* One call; on failure prints "<what>: <code>: <message>" and returns -1. resp is always
- * initialised (destroy it). */
-static int call(session *s, sv_request *req, msgpack_unpacked *resp, const char *what) {
-  char err[512];
-  int r = session_call(s, req, resp, err, sizeof err);
-  if (r != 0) {
-    cli_fail("%s: %s", what, err);
-    return -1;
-  }
-  return 0;
-}
-
-static void get_str(const msgpack_object *m, const char *key, char *out, size_t outlen) {
-  const char *v = NULL;
-  size_t n = 0;
-  if (sv_map_str(m, key, &v, &n) != 0) n = 0;
-  if (n >= outlen) n = outlen - 1;
-  if (n) memcpy(out, v, n);
-  out[n] = '\0';
-}
-
-static int parse_note_id(const char *s, uint8_t id[ENVELOPE_ID_LEN]) {
-  return strlen(s) == 2 * ENVELOPE_ID_LEN && util_unhex(id, ENVELOPE_ID_LEN, s) == 0 ? 0 : -1;
+/* The single note ID argument (argv[1], npos positional arguments given) as 16 bytes into id.
+ * Returns CLI_OK, or CLI_USAGE after reporting the usage error. */
+static int note_id_arg(const cli_ctx *ctx, int npos, char **argv, uint8_t id[ENVELOPE_ID_LEN]) {
+  if (npos != 1) return cli_usage_error(ctx, npos ? "one note ID only" : "missing note ID");
+  if (strlen(argv[1]) != 2 * ENVELOPE_ID_LEN || util_unhex(id, ENVELOPE_ID_LEN, argv[1]) != 0)
+    return cli_usage_error(ctx, "a note ID is 32 hex digits (see 'samvirke note list')");
+  return CLI_OK;
 }
 
 /* A member as member.list describes it. */
@@ -106,7 +75,7 @@ static long fetch_members(session *s, member_row **rows) {
   sv_request_init(&req, 0, SV_OP_MEMBER_LIST);
   long n = -1;
   *rows = NULL;
-  if (call(s, &req, &resp, "member list") != 0) goto out;
+  if (cmdutil_call(s, &req, &resp, "member list") != 0) goto out;
   const msgpack_object *r = session_result(&resp);
   if (r == NULL || r->type != MSGPACK_OBJECT_ARRAY) {
     cli_fail("member list: the server's answer is malformed");
@@ -119,9 +88,9 @@ static long fetch_members(session *s, member_row **rows) {
   }
   for (uint32_t i = 0; i < r->via.array.size; i++) {
     const msgpack_object *m = &r->via.array.ptr[i];
-    get_str(m, "name", (*rows)[i].name, sizeof (*rows)[i].name);
-    get_str(m, "role", (*rows)[i].role, sizeof (*rows)[i].role);
-    get_str(m, "keyid", (*rows)[i].keyid, sizeof (*rows)[i].keyid);
+    cmdutil_get_str(m, "name", (*rows)[i].name, sizeof (*rows)[i].name);
+    cmdutil_get_str(m, "role", (*rows)[i].role, sizeof (*rows)[i].role);
+    cmdutil_get_str(m, "keyid", (*rows)[i].keyid, sizeof (*rows)[i].keyid);
     sv_map_bool(m, "revoked", &(*rows)[i].revoked);
   }
   n = (long)r->via.array.size;
@@ -332,7 +301,7 @@ int cmd_note_send(int argc, char **argv, const cli_ctx *ctx0) {
     goto out;
   }
   msgpack_unpacked_destroy(&resp);
-  if (call(s, &req, &resp, "note send") != 0) goto out;
+  if (cmdutil_call(s, &req, &resp, "note send") != 0) goto out;
   uint64_t audit = 0;
   session_last_audit(s, &audit);
   envelope_header h;
@@ -377,18 +346,10 @@ out:
   return rc;
 }
 
-static void fmt_time(char *out, size_t outlen, uint64_t t) {
-  time_t tt = (time_t)t;
-  struct tm tm;
-  if (gmtime_r(&tt, &tm) == NULL || strftime(out, outlen, "%Y-%m-%d %H:%M UTC", &tm) == 0)
-    snprintf(out, outlen, "%llu", (unsigned long long)t);
-}
-
 int cmd_note_list(int argc, char **argv, const cli_ctx *ctx0) {
   cli_ctx ctx = *ctx0;
-  int npos = 0, status = CLI_OK;
-  if (cli_parse(argc, argv, &ctx, NULL, "", &npos, &status) != 0) return status;
-  if (npos != 0) return cli_usage_error(&ctx, "unexpected argument '%s'", argv[1]);
+  int status = CLI_OK;
+  if (cmdutil_parse_noargs(argc, argv, &ctx, NULL, &status) != 0) return status;
   client_config cfg;
   sv_identity *id = NULL;
   session *s = open_note_session(&ctx, &cfg, &id);
@@ -403,7 +364,7 @@ int cmd_note_list(int argc, char **argv, const cli_ctx *ctx0) {
   msgpack_unpacked_init(&resp);
   if (nm < 0) goto out;
   msgpack_unpacked_destroy(&resp);
-  if (call(s, &req, &resp, "note list") != 0) goto out;
+  if (cmdutil_call(s, &req, &resp, "note list") != 0) goto out;
   const msgpack_object *r = session_result(&resp);
   if (r == NULL || r->type != MSGPACK_OBJECT_ARRAY) {
     cli_fail("note list: the server's answer is malformed");
@@ -422,7 +383,7 @@ int cmd_note_list(int argc, char **argv, const cli_ctx *ctx0) {
       char hex[2 * ENVELOPE_ID_LEN + 1] = "", from[CARD_KEYID_HEX];
       if (sv_map_bin(m, "note", &nid, &nlen) == 0 && nlen == ENVELOPE_ID_LEN)
         util_hex(hex, nid, nlen);
-      get_str(m, "from", from, sizeof from);
+      cmdutil_get_str(m, "from", from, sizeof from);
       const char *fname = member_name(rows, nm, from);
       json_begin_object(&j);
       json_kv_str(&j, "note", hex);
@@ -449,12 +410,12 @@ int cmd_note_list(int argc, char **argv, const cli_ctx *ctx0) {
     uint64_t size = 0, created = 0;
     if (sv_map_bin(m, "note", &nid, &nlen) == 0 && nlen == ENVELOPE_ID_LEN)
       util_hex(hex, nid, nlen);
-    get_str(m, "from", from, sizeof from);
-    get_str(m, "class", klass, sizeof klass);
-    get_str(m, "purpose", purpose, sizeof purpose);
+    cmdutil_get_str(m, "from", from, sizeof from);
+    cmdutil_get_str(m, "class", klass, sizeof klass);
+    cmdutil_get_str(m, "purpose", purpose, sizeof purpose);
     sv_map_uint(m, "size", &size);
     sv_map_uint(m, "created", &created);
-    fmt_time(when, sizeof when, created);
+    cmdutil_fmt_time(when, sizeof when, NOTE_TIME_FMT, created, false);
     const char *fname = member_name(rows, nm, from);
     printf("%s  %s  from ", hex, when);
     cli_print_text(stdout, fname ? fname : from, strlen(fname ? fname : from));
@@ -503,7 +464,7 @@ static void print_note(const envelope_header *h, const char *sender, const uint8
                        size_t blen, uint64_t audit) {
   char hex[2 * ENVELOPE_ID_LEN + 1], when[64];
   util_hex(hex, h->id, ENVELOPE_ID_LEN);
-  fmt_time(when, sizeof when, h->created);
+  cmdutil_fmt_time(when, sizeof when, NOTE_TIME_FMT, h->created, false);
   printf("note:    %s (audit #%llu)\nfrom:    ", hex, (unsigned long long)audit);
   cli_print_text(stdout, sender, strlen(sender));
   printf("\nsent:    %s\nclass:   %s\n", when, h->klass);
@@ -537,7 +498,7 @@ static int note_id_call(session *s, enum sv_op op, const uint8_t nid[ENVELOPE_ID
   sv_request req;
   sv_request_init(&req, 0, op);
   int rc = sv_request_set_bin(&req, SV_F_NOTE, nid, ENVELOPE_ID_LEN);
-  if (rc == 0) rc = call(s, &req, resp, what);
+  if (rc == 0) rc = cmdutil_call(s, &req, resp, what);
   else {
     msgpack_unpacked_init(resp);
     cli_fail("out of memory");
@@ -558,10 +519,8 @@ int cmd_note_read(int argc, char **argv, const cli_ctx *ctx0) {
   };
   int npos = 0, status = CLI_OK;
   if (cli_parse(argc, argv, &ctx, opts, "ID", &npos, &status) != 0) return status;
-  if (npos != 1) return cli_usage_error(&ctx, npos ? "one note ID only" : "missing note ID");
   uint8_t nid[ENVELOPE_ID_LEN];
-  if (parse_note_id(argv[1], nid) != 0)
-    return cli_usage_error(&ctx, "a note ID is 32 hex digits (see 'samvirke note list')");
+  if (note_id_arg(&ctx, npos, argv, nid) != CLI_OK) return CLI_USAGE;
   client_config cfg;
   sv_identity *id = NULL;
   session *s = open_note_session(&ctx, &cfg, &id);
@@ -640,10 +599,8 @@ int cmd_note_ack(int argc, char **argv, const cli_ctx *ctx0) {
   cli_ctx ctx = *ctx0;
   int npos = 0, status = CLI_OK;
   if (cli_parse(argc, argv, &ctx, NULL, "ID", &npos, &status) != 0) return status;
-  if (npos != 1) return cli_usage_error(&ctx, npos ? "one note ID only" : "missing note ID");
   uint8_t nid[ENVELOPE_ID_LEN];
-  if (parse_note_id(argv[1], nid) != 0)
-    return cli_usage_error(&ctx, "a note ID is 32 hex digits (see 'samvirke note list')");
+  if (note_id_arg(&ctx, npos, argv, nid) != CLI_OK) return CLI_USAGE;
   client_config cfg;
   sv_identity *id = NULL;
   session *s = open_note_session(&ctx, &cfg, &id);
@@ -679,9 +636,8 @@ int cmd_note_watch(int argc, char **argv, const cli_ctx *ctx0) {
       {"--count", "N", "exit after N notes", &count_s, NULL, false},
       {NULL, NULL, NULL, NULL, NULL, false},
   };
-  int npos = 0, status = CLI_OK;
-  if (cli_parse(argc, argv, &ctx, opts, "", &npos, &status) != 0) return status;
-  if (npos != 0) return cli_usage_error(&ctx, "unexpected argument '%s'", argv[1]);
+  int status = CLI_OK;
+  if (cmdutil_parse_noargs(argc, argv, &ctx, opts, &status) != 0) return status;
   long count = -1;
   if (count_s) {
     char *end = NULL;
@@ -699,7 +655,7 @@ int cmd_note_watch(int argc, char **argv, const cli_ctx *ctx0) {
   msgpack_unpacked resp;
   sv_request req;
   sv_request_init(&req, 0, SV_OP_NOTE_LIST);
-  int cr = call(s, &req, &resp, "note list");
+  int cr = cmdutil_call(s, &req, &resp, "note list");
   sv_request_free(&req);
   uint8_t (*pending)[ENVELOPE_ID_LEN] = NULL;
   uint32_t npending = 0;
@@ -749,7 +705,7 @@ int cmd_note_watch(int argc, char **argv, const cli_ctx *ctx0) {
       if (got == 0) { /* keep the connection from idling out */
         msgpack_unpacked_destroy(&ev);
         sv_request_init(&req, 0, SV_OP_PING);
-        cr = call(s, &req, &ev, "ping");
+        cr = cmdutil_call(s, &req, &ev, "ping");
         sv_request_free(&req);
         msgpack_unpacked_destroy(&ev);
         if (cr != 0) goto out;

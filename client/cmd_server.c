@@ -48,9 +48,8 @@ int cmd_server_set(int argc, char **argv, const cli_ctx *ctx0) {
        false},
       {NULL, NULL, NULL, NULL, NULL, false},
   };
-  int npos = 0, status = CLI_OK;
-  if (cli_parse(argc, argv, &ctx, opts, "", &npos, &status) != 0) return status;
-  if (npos != 0) return cli_usage_error(&ctx, "unexpected argument '%s'", argv[1]);
+  int status = CLI_OK;
+  if (cmdutil_parse_noargs(argc, argv, &ctx, opts, &status) != 0) return status;
 
   char err[512];
   client_config cfg;
@@ -73,9 +72,8 @@ int cmd_server_set(int argc, char **argv, const cli_ctx *ctx0) {
 
 int cmd_server_show(int argc, char **argv, const cli_ctx *ctx0) {
   cli_ctx ctx = *ctx0;
-  int npos = 0, status = CLI_OK;
-  if (cli_parse(argc, argv, &ctx, NULL, "", &npos, &status) != 0) return status;
-  if (npos != 0) return cli_usage_error(&ctx, "unexpected argument '%s'", argv[1]);
+  int status = CLI_OK;
+  if (cmdutil_parse_noargs(argc, argv, &ctx, NULL, &status) != 0) return status;
   client_config cfg;
   char err[512];
   if (cmdutil_load_config(&ctx, &cfg) != 0) return CLI_FAIL;

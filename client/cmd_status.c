@@ -29,19 +29,16 @@ int cmd_ping(int argc, char **argv, const cli_ctx *ctx0) {
       {"--count", "N", "send N pings (default 1)", &count_s, NULL, false},
       {NULL, NULL, NULL, NULL, NULL, false},
   };
-  int npos = 0, status = CLI_OK;
-  if (cli_parse(argc, argv, &ctx, opts, "", &npos, &status) != 0) return status;
-  if (npos != 0) return cli_usage_error(&ctx, "unexpected argument '%s'", argv[1]);
+  int status = CLI_OK;
+  if (cmdutil_parse_noargs(argc, argv, &ctx, opts, &status) != 0) return status;
   long count = 1;
   if (count_s != NULL && (count = parse_count(count_s, PING_MAX_COUNT)) < 0)
     return cli_usage_error(&ctx, "--count must be a whole number from 1 to %d", PING_MAX_COUNT);
 
   client_config cfg;
-  sv_identity *id = NULL;
   uint64_t t0 = util_now_ns();
-  session *s = cmdutil_open_session(&ctx, &cfg, &id);
+  session *s = cmdutil_open(&ctx, &cfg);
   if (s == NULL) return CLI_FAIL;
-  identity_free(id);
   double connect_ms = (double)(util_now_ns() - t0) / 1e6;
 
   /* JSON goes to memory first, so a failure midway leaves no half object on stdout. */
@@ -77,8 +74,8 @@ int cmd_ping(int argc, char **argv, const cli_ctx *ctx0) {
       rc = CLI_FAIL;
       break;
     }
-    uint64_t audit = 0, stime = 0;
-    bool has_audit = session_last_audit(s, &audit);
+    uint64_t stime = 0;
+    uint64_t audit = cmdutil_last_audit(s);
     const msgpack_object *res = session_result(&resp);
     bool has_time = res != NULL && sv_map_uint(res, "time", &stime) == 0;
     if (i == 0 || ms < min) min = ms;
@@ -87,12 +84,11 @@ int cmd_ping(int argc, char **argv, const cli_ctx *ctx0) {
     if (ctx.json) {
       json_begin_object(&j);
       json_kv_double(&j, "rtt_ms", ms);
-      json_key(&j, "audit");
-      if (has_audit) json_uint(&j, audit); else json_null(&j);
+      cmdutil_json_audit(&j, audit);
       json_key(&j, "server_time_ms");
       if (has_time) json_uint(&j, stime); else json_null(&j);
       json_end_object(&j);
-    } else if (has_audit) {
+    } else if (audit != CMDUTIL_NO_AUDIT) {
       printf("pong from %s: %.2f ms (audit #%llu)\n", session_address(s), ms,
              (unsigned long long)audit);
     } else {
@@ -123,28 +119,10 @@ int cmd_ping(int argc, char **argv, const cli_ctx *ctx0) {
   return rc;
 }
 
-/* Print a member map's known fields as human lines (text from the server made safe). */
-static void print_member(const msgpack_object *m) {
-  static const struct {
-    const char *key, *label;
-  } fields[] = {{"name", "name"}, {"role", "role"}, {"keyid", "key id"},
-                {"fingerprint", "fingerprint"}};
-  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-    const char *v = NULL;
-    size_t n = 0;
-    if (sv_map_str(m, fields[i].key, &v, &n) == 0) {
-      printf("%-12s ", fields[i].label);
-      cli_print_text(stdout, v, n);
-      putchar('\n');
-    }
-  }
-}
-
 int cmd_whoami(int argc, char **argv, const cli_ctx *ctx0) {
   cli_ctx ctx = *ctx0;
-  int npos = 0, status = CLI_OK;
-  if (cli_parse(argc, argv, &ctx, NULL, "", &npos, &status) != 0) return status;
-  if (npos != 0) return cli_usage_error(&ctx, "unexpected argument '%s'", argv[1]);
+  int status = CLI_OK;
+  if (cmdutil_parse_noargs(argc, argv, &ctx, NULL, &status) != 0) return status;
 
   client_config cfg;
   sv_identity *id = NULL;
@@ -156,19 +134,16 @@ int cmd_whoami(int argc, char **argv, const cli_ctx *ctx0) {
 
   sv_request req;
   msgpack_unpacked resp;
-  char err[512];
   sv_request_init(&req, 0, SV_OP_WHOAMI);
-  int r = session_call(s, &req, &resp, err, sizeof err);
+  int r = cmdutil_call(s, &req, &resp, "whoami");
   sv_request_free(&req);
   int rc = CLI_OK;
   if (r != 0) {
-    rc = cli_fail("whoami: %s", err);
+    rc = CLI_FAIL;
     goto out;
   }
   const msgpack_object *m = session_result(&resp);
   bool enrolled = m != NULL && m->type == MSGPACK_OBJECT_MAP;
-  uint64_t audit = 0;
-  bool has_audit = session_last_audit(s, &audit);
   if (ctx.json) {
     json_out j;
     json_init(&j, stdout);
@@ -176,12 +151,11 @@ int cmd_whoami(int argc, char **argv, const cli_ctx *ctx0) {
     json_kv_bool(&j, "enrolled", enrolled);
     json_kv_msgpack(&j, "member", enrolled ? m : NULL);
     if (!enrolled) json_kv_str(&j, "fingerprint", fp);
-    json_key(&j, "audit");
-    if (has_audit) json_uint(&j, audit); else json_null(&j);
+    cmdutil_json_audit(&j, cmdutil_last_audit(s));
     json_end_object(&j);
     if (json_finish(&j) != 0) rc = cli_fail("cannot write output");
   } else if (enrolled) {
-    print_member(m);
+    cmdutil_print_member(m);
   } else {
     printf("not enrolled: %s does not know this key yet (your fingerprint: %s)\n",
            session_address(s), fp);

@@ -174,6 +174,24 @@ static void prepare_by_level(server *srv, job *j, int *level, const char *area_c
   j->alt = group_first ? a : g;
 }
 
+/* The common start of adding an observation or intervention: the level (see parse_level;
+ * "individual" is refused as personal data) and the area's name. Returns 0 or -1 with j->err. */
+static int prepare_add(job *j, int *level, const char *klass_fixed) {
+  if (parse_level(j, level, klass_fixed) != 0) return -1;
+  if (*level == POLICY_LEVEL_INDIVIDUAL) {
+    job_fail(j, SV_ERR_PERSONAL_DATA, "%s", INDIVIDUAL_MESSAGE);
+    return -1;
+  }
+  return check_label(j, "area", &j->req.a.area);
+}
+
+/* The observation kind must be one of KINDS. Returns 0 or -1 with j->err. */
+static int check_kind(job *j) {
+  if (one_of(&j->req.a.kind, KINDS)) return 0;
+  job_fail(j, SV_ERR_INVALID, "kind must be \"resource\" or \"challenge\"");
+  return -1;
+}
+
 int ops_area_add_prepare(server *srv, job *j, int *level) {
   *level = POLICY_LEVEL_AREA;
   if (check_label(j, "area name", &j->req.a.name) != 0) return -1;
@@ -190,16 +208,8 @@ int ops_area_list_prepare(server *srv, job *j, int *level) {
 }
 
 int ops_obs_add_prepare(server *srv, job *j, int *level) {
-  if (parse_level(j, level, NULL) != 0) return -1;
-  if (*level == POLICY_LEVEL_INDIVIDUAL) {
-    job_fail(j, SV_ERR_PERSONAL_DATA, "%s", INDIVIDUAL_MESSAGE);
-    return -1;
-  }
-  if (check_label(j, "area", &j->req.a.area) != 0) return -1;
-  if (!one_of(&j->req.a.kind, KINDS)) {
-    job_fail(j, SV_ERR_INVALID, "kind must be \"resource\" or \"challenge\"");
-    return -1;
-  }
+  if (prepare_add(j, level, NULL) != 0) return -1;
+  if (check_kind(j) != 0) return -1;
   if (check_label(j, "category", &j->req.a.category) != 0) return -1;
   if (check_text(srv, j, "text", &j->req.a.text, false) != 0) return -1;
   if (check_size(srv, j, *level == POLICY_LEVEL_GROUP) != 0) return -1;
@@ -211,10 +221,7 @@ int ops_obs_list_prepare(server *srv, job *j, int *level) {
   /* Group-level observations are listed only to callers who may read group data. */
   ask(srv, j, "group", POLICY_LEVEL_GROUP, &j->alt);
   if (check_label(j, "area", &j->req.a.area) != 0) return -1;
-  if (HAS(j, KIND) && !one_of(&j->req.a.kind, KINDS)) {
-    job_fail(j, SV_ERR_INVALID, "kind must be \"resource\" or \"challenge\"");
-    return -1;
-  }
+  if (HAS(j, KIND) && check_kind(j) != 0) return -1;
   if (HAS(j, CATEGORY) && check_label(j, "category", &j->req.a.category) != 0) return -1;
   return 0;
 }
@@ -237,12 +244,7 @@ int ops_obs_withdraw_prepare(server *srv, job *j, int *level) {
 }
 
 int ops_iv_add_prepare(server *srv, job *j, int *level) {
-  if (parse_level(j, level, "intervention") != 0) return -1;
-  if (*level == POLICY_LEVEL_INDIVIDUAL) {
-    job_fail(j, SV_ERR_PERSONAL_DATA, "%s", INDIVIDUAL_MESSAGE);
-    return -1;
-  }
-  if (check_label(j, "area", &j->req.a.area) != 0) return -1;
+  if (prepare_add(j, level, "intervention") != 0) return -1;
   if (!one_of(&j->req.a.step, STEPS)) {
     job_fail(j, SV_ERR_INVALID, "step must be one of establish, map, analyse, act");
     return -1;
@@ -323,6 +325,20 @@ static int64_t area_id(store *st, job *j, const sv_str *name) {
   return id;
 }
 
+/* The statement sql with the id of the request's area (which must exist) bound as parameter 1.
+ * Returns it, or NULL with not_found or a storage error set. */
+static sqlite3_stmt *area_stmt(store *st, job *j, const char *sql) {
+  int64_t area = area_id(st, j, &j->req.a.area);
+  if (area <= 0) return NULL;
+  sqlite3_stmt *s = store_stmt(st, sql);
+  if (s == NULL) {
+    storage_error(st, j);
+    return NULL;
+  }
+  sqlite3_bind_int64(s, 1, area);
+  return s;
+}
+
 /* Run s (bound) and pack each row with fn into an array; the result map is
  * {key: [..], "truncated": bool} plus, when area is not NULL, "area": area. Stops before the
  * packed rows would exceed the frame limit. Returns 0 or -1 (storage error set). */
@@ -382,6 +398,34 @@ static int pack_one(store *st, job *j, sqlite3_stmt *s, void (*fn)(msgpack_packe
   return rc == SQLITE_ROW ? 0 : storage_error(st, j);
 }
 
+/* Run the bound statement s to completion (an INSERT or UPDATE) and reset it. Returns 0 or -1
+ * (storage error set). */
+static int run_done(store *st, job *j, sqlite3_stmt *s) {
+  int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  return rc == SQLITE_DONE ? 0 : storage_error(st, j);
+}
+
+/* Pack the row sql_get selects for id (its one parameter) as the result, with fn. Returns 0 or
+ * -1 (storage error set). */
+static int pack_by_id(store *st, job *j, const char *sql_get, int64_t id,
+                      void (*fn)(msgpack_packer *, sqlite3_stmt *)) {
+  sqlite3_stmt *s = store_stmt(st, sql_get);
+  if (s == NULL) return storage_error(st, j);
+  sqlite3_bind_int64(s, 1, id);
+  return pack_one(st, j, s, fn);
+}
+
+/* Run the bound INSERT s; the new row becomes the audit object "<kind>:<id>" and, selected by
+ * sql_get and packed with fn, the result. Returns 0 or -1 (storage error set). */
+static int insert_and_pack(store *st, job *j, sqlite3_stmt *s, const char *kind,
+                           const char *sql_get, void (*fn)(msgpack_packer *, sqlite3_stmt *)) {
+  if (run_done(st, j, s) != 0) return -1;
+  int64_t id = sqlite3_last_insert_rowid(store_db(st));
+  snprintf(j->object, sizeof j->object, "%s:%lld", kind, (long long)id);
+  return pack_by_id(st, j, sql_get, id, fn);
+}
+
 /* ---- areas ---- */
 
 #define AREA_COLUMNS                                                                         \
@@ -421,15 +465,7 @@ int ops_area_add_exec(store *st, job *j) {
     sqlite3_bind_text(s, 2, "", 0, SQLITE_STATIC);
   sqlite3_bind_int64(s, 3, (sqlite3_int64)util_unix_time());
   sqlite3_bind_int64(s, 4, j->who.member_id);
-  rc = sqlite3_step(s);
-  sqlite3_reset(s);
-  if (rc != SQLITE_DONE) return storage_error(st, j);
-  int64_t id = sqlite3_last_insert_rowid(store_db(st));
-  snprintf(j->object, sizeof j->object, "area:%lld", (long long)id);
-  s = store_stmt(st, sql_get);
-  if (s == NULL) return storage_error(st, j);
-  sqlite3_bind_int64(s, 1, id);
-  return pack_one(st, j, s, pack_area);
+  return insert_and_pack(st, j, s, "area", sql_get, pack_area);
 }
 
 int ops_area_list_exec(store *st, job *j) {
@@ -474,12 +510,9 @@ int ops_obs_add_exec(store *st, job *j) {
   static const char sql_insert[] =
       "INSERT INTO observations(area, kind, category, level, size, lat, lon, text, author,"
       " created, updated) VALUES(?,?,?,?,?,?,?,?,?,?,?)";
-  int64_t area = area_id(st, j, &j->req.a.area);
-  if (area <= 0) return -1;
-  sqlite3_stmt *s = store_stmt(st, sql_insert);
-  if (s == NULL) return storage_error(st, j);
+  sqlite3_stmt *s = area_stmt(st, j, sql_insert);
+  if (s == NULL) return -1;
   uint64_t now = util_unix_time();
-  sqlite3_bind_int64(s, 1, area);
   sqlite3_bind_text(s, 2, j->req.a.kind.ptr, (int)j->req.a.kind.len, SQLITE_STATIC);
   sqlite3_bind_text(s, 3, j->req.a.category.ptr, (int)j->req.a.category.len, SQLITE_STATIC);
   sqlite3_bind_text(s, 4, j->req.a.level.ptr, (int)j->req.a.level.len, SQLITE_STATIC);
@@ -492,15 +525,7 @@ int ops_obs_add_exec(store *st, job *j) {
   sqlite3_bind_int64(s, 9, j->who.member_id);
   sqlite3_bind_int64(s, 10, (sqlite3_int64)now);
   sqlite3_bind_int64(s, 11, (sqlite3_int64)now);
-  int rc = sqlite3_step(s);
-  sqlite3_reset(s);
-  if (rc != SQLITE_DONE) return storage_error(st, j);
-  int64_t id = sqlite3_last_insert_rowid(store_db(st));
-  snprintf(j->object, sizeof j->object, "observation:%lld", (long long)id);
-  s = store_stmt(st, sql_obs_get);
-  if (s == NULL) return storage_error(st, j);
-  sqlite3_bind_int64(s, 1, id);
-  return pack_one(st, j, s, pack_obs);
+  return insert_and_pack(st, j, s, "observation", sql_obs_get, pack_obs);
 }
 
 int ops_obs_list_exec(store *st, job *j) {
@@ -508,11 +533,8 @@ int ops_obs_list_exec(store *st, job *j) {
       "WHERE o.area = ?1 AND o.withdrawn = 0 AND (?2 IS NULL OR o.kind = ?2)"
       " AND (?3 IS NULL OR o.category = ?3) AND o.created >= ?4 AND (o.level = 'area' OR ?5)"
       " ORDER BY o.created, o.id";
-  int64_t area = area_id(st, j, &j->req.a.area);
-  if (area <= 0) return -1;
-  sqlite3_stmt *s = store_stmt(st, sql);
-  if (s == NULL) return storage_error(st, j);
-  sqlite3_bind_int64(s, 1, area);
+  sqlite3_stmt *s = area_stmt(st, j, sql);
+  if (s == NULL) return -1;
   if (HAS(j, KIND)) sqlite3_bind_text(s, 2, j->req.a.kind.ptr, (int)j->req.a.kind.len, SQLITE_STATIC);
   if (HAS(j, CATEGORY))
     sqlite3_bind_text(s, 3, j->req.a.category.ptr, (int)j->req.a.category.len, SQLITE_STATIC);
@@ -576,13 +598,8 @@ int ops_obs_update_exec(store *st, job *j) {
   }
   sqlite3_bind_int64(s, 6, (sqlite3_int64)util_unix_time());
   sqlite3_bind_int64(s, 7, (sqlite3_int64)j->req.a.observation);
-  int rc = sqlite3_step(s);
-  sqlite3_reset(s);
-  if (rc != SQLITE_DONE) return storage_error(st, j);
-  s = store_stmt(st, sql_obs_get);
-  if (s == NULL) return storage_error(st, j);
-  sqlite3_bind_int64(s, 1, (sqlite3_int64)j->req.a.observation);
-  return pack_one(st, j, s, pack_obs);
+  if (run_done(st, j, s) != 0) return -1;
+  return pack_by_id(st, j, sql_obs_get, (sqlite3_int64)j->req.a.observation, pack_obs);
 }
 
 int ops_obs_withdraw_exec(store *st, job *j) {
@@ -593,9 +610,7 @@ int ops_obs_withdraw_exec(store *st, job *j) {
   uint64_t now = util_unix_time();
   sqlite3_bind_int64(s, 1, (sqlite3_int64)(now ? now : 1));
   sqlite3_bind_int64(s, 2, (sqlite3_int64)j->req.a.observation);
-  int rc = sqlite3_step(s);
-  sqlite3_reset(s);
-  if (rc != SQLITE_DONE) return storage_error(st, j);
+  if (run_done(st, j, s) != 0) return -1;
   msgpack_packer pk;
   ops_result_packer(j, &pk);
   msgpack_pack_map(&pk, 3);
@@ -633,27 +648,16 @@ int ops_iv_add_exec(store *st, job *j) {
   static const char sql_insert[] =
       "INSERT INTO interventions(area, level, step, status, text, author, created, updated)"
       " VALUES(?,?,?,'planned',?,?,?,?)";
-  int64_t area = area_id(st, j, &j->req.a.area);
-  if (area <= 0) return -1;
-  sqlite3_stmt *s = store_stmt(st, sql_insert);
-  if (s == NULL) return storage_error(st, j);
+  sqlite3_stmt *s = area_stmt(st, j, sql_insert);
+  if (s == NULL) return -1;
   uint64_t now = util_unix_time();
-  sqlite3_bind_int64(s, 1, area);
   sqlite3_bind_text(s, 2, j->req.a.level.ptr, (int)j->req.a.level.len, SQLITE_STATIC);
   sqlite3_bind_text(s, 3, j->req.a.step.ptr, (int)j->req.a.step.len, SQLITE_STATIC);
   sqlite3_bind_text(s, 4, j->req.a.text.ptr, (int)j->req.a.text.len, SQLITE_STATIC);
   sqlite3_bind_int64(s, 5, j->who.member_id);
   sqlite3_bind_int64(s, 6, (sqlite3_int64)now);
   sqlite3_bind_int64(s, 7, (sqlite3_int64)now);
-  int rc = sqlite3_step(s);
-  sqlite3_reset(s);
-  if (rc != SQLITE_DONE) return storage_error(st, j);
-  int64_t id = sqlite3_last_insert_rowid(store_db(st));
-  snprintf(j->object, sizeof j->object, "intervention:%lld", (long long)id);
-  s = store_stmt(st, sql_iv_get);
-  if (s == NULL) return storage_error(st, j);
-  sqlite3_bind_int64(s, 1, id);
-  return pack_one(st, j, s, pack_iv);
+  return insert_and_pack(st, j, s, "intervention", sql_iv_get, pack_iv);
 }
 
 int ops_iv_list_exec(store *st, job *j) {
@@ -661,11 +665,8 @@ int ops_iv_list_exec(store *st, job *j) {
   static const char sql_area[] = IV_COLUMNS "WHERE i.area = ? ORDER BY i.created, i.id";
   sqlite3_stmt *s;
   if (HAS(j, AREA)) {
-    int64_t area = area_id(st, j, &j->req.a.area);
-    if (area <= 0) return -1;
-    s = store_stmt(st, sql_area);
-    if (s == NULL) return storage_error(st, j);
-    sqlite3_bind_int64(s, 1, area);
+    s = area_stmt(st, j, sql_area);
+    if (s == NULL) return -1;
   } else {
     s = store_stmt(st, sql_all);
     if (s == NULL) return storage_error(st, j);
@@ -695,11 +696,6 @@ int ops_iv_update_exec(store *st, job *j) {
   sqlite3_bind_text(s, 1, j->req.a.status.ptr, (int)j->req.a.status.len, SQLITE_STATIC);
   sqlite3_bind_int64(s, 2, (sqlite3_int64)util_unix_time());
   sqlite3_bind_int64(s, 3, (sqlite3_int64)id);
-  rc = sqlite3_step(s);
-  sqlite3_reset(s);
-  if (rc != SQLITE_DONE) return storage_error(st, j);
-  s = store_stmt(st, sql_iv_get);
-  if (s == NULL) return storage_error(st, j);
-  sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
-  return pack_one(st, j, s, pack_iv);
+  if (run_done(st, j, s) != 0) return -1;
+  return pack_by_id(st, j, sql_iv_get, (sqlite3_int64)id, pack_iv);
 }

@@ -15,6 +15,26 @@
 #include "ops.h"
 #include "util.h"
 
+/* Report a storage failure (SQLite's last message) on j. Returns -1. */
+static int storage_error(store *st, job *j) {
+  job_fail(j, SV_ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(store_db(st)));
+  return -1;
+}
+
+/* Run the bound INSERT/UPDATE s to completion and reset it. True when it succeeded. */
+static bool run_done(sqlite3_stmt *s) {
+  int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  return rc == SQLITE_DONE;
+}
+
+/* Name the invite with code hash hash as the audit object: "invite:" and its first 8 bytes in
+ * hex. */
+static void invite_object(job *j, const uint8_t hash[32]) {
+  snprintf(j->object, sizeof j->object, "invite:");
+  util_hex(j->object + 7, hash, 8);
+}
+
 static const char sql_insert_member[] =
     "INSERT INTO members(name, role, card, card_hash, keyid, noise_pk, enc_pk, fingerprint,"
     " enrolled, reg_seq) VALUES(?,?,?,?,?,?,?,?,?,?)";
@@ -67,11 +87,10 @@ int ops_member_insert(store *st, job *j, const sv_card *card, const char *role) 
   sqlite3_bind_text(s, 8, fp, -1, SQLITE_STATIC);
   sqlite3_bind_int64(s, 9, (sqlite3_int64)util_unix_time());
   sqlite3_bind_int64(s, 10, (sqlite3_int64)seq);
-  int rc = sqlite3_step(s);
-  sqlite3_reset(s);
+  bool done = run_done(s);
   free(enc);
   enc = NULL;
-  if (rc != SQLITE_DONE) goto internal;
+  if (!done) goto internal;
   dir_member *m = calloc(1, sizeof *m);
   if (m == NULL) goto internal;
   m->id = sqlite3_last_insert_rowid(store_db(st));
@@ -90,8 +109,7 @@ int ops_member_insert(store *st, job *j, const sv_card *card, const char *role) 
   return 0;
 internal:
   free(enc);
-  job_fail(j, SV_ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(store_db(st)));
-  return -1;
+  return storage_error(st, j);
 }
 
 static int register_exec(store *st, job *j) {
@@ -206,8 +224,7 @@ static int member_find(store *st, job *j, const char *who, member_row *r) {
   job_fail(j, SV_ERR_NOT_FOUND, "no member is named '%s' or has that key id or fingerprint", who);
   return 0;
 internal:
-  job_fail(j, SV_ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(store_db(st)));
-  return -1;
+  return storage_error(st, j);
 }
 
 /* Re-read member id into a fresh dir_member for the loop thread (j->effect_data). */
@@ -232,8 +249,7 @@ static int member_effect(store *st, job *j, int64_t id, enum job_effect effect) 
   j->effect_member = id;
   return 0;
 internal:
-  job_fail(j, SV_ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(store_db(st)));
-  return -1;
+  return storage_error(st, j);
 }
 
 /* Pack the full member map of list/show. */
@@ -335,11 +351,8 @@ int ops_member_invite_exec(store *st, job *j) {
   sqlite3_bind_int64(s, 4, (sqlite3_int64)now);
   sqlite3_bind_int64(s, 5, (sqlite3_int64)expires);
   sqlite3_bind_int64(s, 6, j->who.member_id);
-  int rc = sqlite3_step(s);
-  sqlite3_reset(s);
-  if (rc != SQLITE_DONE) goto internal;
-  snprintf(j->object, sizeof j->object, "invite:");
-  util_hex(j->object + 7, hash, 8);
+  if (!run_done(s)) goto internal;
+  invite_object(j, hash);
   msgpack_packer pk;
   ops_result_packer(j, &pk);
   msgpack_pack_map(&pk, 4);
@@ -354,8 +367,7 @@ int ops_member_invite_exec(store *st, job *j) {
   sodium_memzero(code, sizeof code);
   return 0;
 internal:
-  job_fail(j, SV_ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(store_db(st)));
-  return -1;
+  return storage_error(st, j);
 }
 
 /* ---- enroll ---- */
@@ -409,8 +421,7 @@ int ops_enroll_exec(store *st, job *j) {
   }
   invite_hash(raw, hash);
   sodium_memzero(raw, sizeof raw);
-  snprintf(j->object, sizeof j->object, "invite:");
-  util_hex(j->object + 7, hash, 8);
+  invite_object(j, hash);
   sqlite3_stmt *s = store_stmt(st, sql_invite_get);
   if (s == NULL) goto internal;
   sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
@@ -455,9 +466,7 @@ int ops_enroll_exec(store *st, job *j) {
   if (s == NULL) goto internal;
   sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
   sqlite3_bind_blob(s, 2, hash, 32, SQLITE_STATIC);
-  rc = sqlite3_step(s);
-  sqlite3_reset(s);
-  if (rc != SQLITE_DONE) goto internal;
+  if (!run_done(s)) goto internal;
   if (ops_member_insert(st, j, &card, role) != 0) return -1;
   /* From here the request's author is the new member: its entry names that key and role. */
   const dir_member *m = j->effect_data;
@@ -468,8 +477,7 @@ int ops_enroll_exec(store *st, job *j) {
   dispatch_pack_member(&pk, m);
   return 0;
 internal:
-  job_fail(j, SV_ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(store_db(st)));
-  return -1;
+  return storage_error(st, j);
 }
 
 /* ---- member.list, member.show ---- */
@@ -507,8 +515,7 @@ int ops_member_list_exec(store *st, job *j) {
   msgpack_sbuffer_destroy(&items);
   return 0;
 internal:
-  job_fail(j, SV_ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(store_db(st)));
-  return -1;
+  return storage_error(st, j);
 }
 
 int ops_member_show_exec(store *st, job *j) {
@@ -554,9 +561,7 @@ int ops_member_role_exec(store *st, job *j) {
   if (s == NULL) goto internal;
   sqlite3_bind_text(s, 1, j->req.a.role.ptr, -1, SQLITE_STATIC);
   sqlite3_bind_int64(s, 2, r.d.id);
-  int rc = sqlite3_step(s);
-  sqlite3_reset(s);
-  if (rc != SQLITE_DONE) goto internal;
+  if (!run_done(s)) goto internal;
   if (member_effect(st, j, r.d.id, EFFECT_MEMBER_CHANGED) != 0) goto fail;
   msgpack_packer pk;
   ops_result_packer(j, &pk);
@@ -570,7 +575,7 @@ int ops_member_role_exec(store *st, job *j) {
   member_row_free(&r);
   return 0;
 internal:
-  job_fail(j, SV_ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(store_db(st)));
+  storage_error(st, j);
 fail:
   member_row_free(&r);
   return -1;
@@ -589,13 +594,11 @@ int ops_member_revoke_exec(store *st, job *j) {
   if (s == NULL) goto internal;
   sqlite3_bind_int64(s, 1, (sqlite3_int64)(now ? now : 1));
   sqlite3_bind_int64(s, 2, r.d.id);
-  int rc = sqlite3_step(s);
-  sqlite3_reset(s);
-  if (rc != SQLITE_DONE) goto internal;
+  if (!run_done(s)) goto internal;
   s = store_stmt(st, sql_drop_deliveries);
   if (s == NULL) goto internal;
   sqlite3_bind_int64(s, 1, r.d.id);
-  rc = sqlite3_step(s);
+  int rc = sqlite3_step(s);
   int dropped = sqlite3_changes(store_db(st));
   sqlite3_reset(s);
   if (rc != SQLITE_DONE) goto internal;
@@ -614,7 +617,7 @@ int ops_member_revoke_exec(store *st, job *j) {
   member_row_free(&r);
   return 0;
 internal:
-  job_fail(j, SV_ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(store_db(st)));
+  storage_error(st, j);
 fail:
   member_row_free(&r);
   return -1;

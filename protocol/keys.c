@@ -568,6 +568,37 @@ static void put_checksum(wbuf *w) {
   put(w, sum, sizeof sum);
 }
 
+/* Start a key file of kind with nkeys key entries: w gets a sodium_malloc'd buffer of
+ * KEYFILE_MAX bytes holding the header. Returns KEYS_OK, or KEYS_ERR_NOMEM (with err when
+ * the allocation failed). The caller finishes with keyfile_finish. */
+static int keyfile_begin(wbuf *w, unsigned kind, unsigned nkeys, const char *path, char *err,
+                         size_t errlen) {
+  if (sodium_init() < 0) return KEYS_ERR_NOMEM;
+  uint8_t *buf = sodium_malloc(KEYFILE_MAX);
+  if (buf == NULL) {
+    set_err(err, errlen, "%s: out of memory", path);
+    return KEYS_ERR_NOMEM;
+  }
+  w->p = buf;
+  w->n = 0;
+  put(w, KEYFILE_MAGIC, 5);
+  put_byte(w, KEYFILE_VERSION);
+  put_byte(w, (uint8_t)kind);
+  put_byte(w, (uint8_t)nkeys);
+  return KEYS_OK;
+}
+
+/* Append the checksum to w, write it to path (keyfile_write), then wipe and free w's buffer.
+ * Returns keyfile_write's status. */
+static int keyfile_finish(wbuf *w, const char *path, char *err, size_t errlen) {
+  put_checksum(w);
+  int rc = keyfile_write(path, w->p, w->n, err, errlen);
+  sodium_memzero(w->p, KEYFILE_MAX);
+  sodium_free(w->p);
+  w->p = NULL;
+  return rc;
+}
+
 int identity_save(const sv_identity *id, const char *path, char *err, size_t errlen) {
   assert(id != NULL && path != NULL);
   uint8_t card[CARD_ENC_MAX];
@@ -576,27 +607,15 @@ int identity_save(const sv_identity *id, const char *path, char *err, size_t err
     set_err(err, errlen, "%s: identity card has an invalid name", path);
     return KEYS_ERR_NAME;
   }
-  if (sodium_init() < 0) return KEYS_ERR_NOMEM;
-  uint8_t *buf = sodium_malloc(KEYFILE_MAX);
-  if (buf == NULL) {
-    set_err(err, errlen, "%s: out of memory", path);
-    return KEYS_ERR_NOMEM;
-  }
-  wbuf w = {buf, 0};
-  put(&w, KEYFILE_MAGIC, 5);
-  put_byte(&w, KEYFILE_VERSION);
-  put_byte(&w, KEYFILE_KIND_IDENTITY);
-  put_byte(&w, 3);
+  wbuf w;
+  int rc = keyfile_begin(&w, KEYFILE_KIND_IDENTITY, 3, path, err, errlen);
+  if (rc != KEYS_OK) return rc;
   put_key(&w, KEYFILE_ALG_ED25519, id->sign_sk, 64);
   put_key(&w, KEYFILE_ALG_X25519, id->noise_sk, 32);
   put_key(&w, KEYFILE_ALG_X25519, id->enc_sk, 32);
   put_be32(&w, (uint32_t)clen);
   put(&w, card, clen);
-  put_checksum(&w);
-  int rc = keyfile_write(path, buf, w.n, err, errlen);
-  sodium_memzero(buf, KEYFILE_MAX);
-  sodium_free(buf);
-  return rc;
+  return keyfile_finish(&w, path, err, errlen);
 }
 
 /* ---- Key files: reading ---- */
@@ -705,6 +724,37 @@ static int keyfile_open(const uint8_t *buf, size_t n, unsigned kind, unsigned nk
   return KEYS_OK;
 }
 
+/* Wipe and free a buffer from keyfile_read (NULL is a no-op). */
+static void keyfile_release(uint8_t *buf) {
+  if (buf == NULL) return;
+  sodium_memzero(buf, KEYFILE_MAX + 1);
+  sodium_free(buf);
+}
+
+/* Read path (keyfile_read) and check its envelope for kind and nkeys (keyfile_open); then
+ * allocate size zeroed bytes of sodium memory for the keys in *keys. On KEYS_OK *buf holds the
+ * file (the caller releases it with keyfile_release) and r reads its key entries; otherwise
+ * nothing is left allocated and err says why. */
+static int keyfile_load(const char *path, unsigned kind, unsigned nkeys, size_t size,
+                        uint8_t **buf, rbuf *r, void **keys, char *err, size_t errlen) {
+  size_t n = 0;
+  *keys = NULL;
+  int rc = keyfile_read(path, buf, &n, err, errlen);
+  if (rc != KEYS_OK) return rc;
+  rc = keyfile_open(*buf, n, kind, nkeys, r, path, err, errlen);
+  if (rc == KEYS_OK && (*keys = sodium_malloc(size)) == NULL) {
+    set_err(err, errlen, "%s: out of memory", path);
+    rc = KEYS_ERR_NOMEM;
+  }
+  if (rc != KEYS_OK) {
+    keyfile_release(*buf);
+    *buf = NULL;
+    return rc;
+  }
+  memset(*keys, 0, size);
+  return KEYS_OK;
+}
+
 /* Read one key entry that must have algorithm alg and length len into out. */
 static bool get_key(rbuf *r, uint8_t alg, uint8_t *out, uint16_t len) {
   const uint8_t hdr[3] = {alg, (uint8_t)(len >> 8), (uint8_t)len};
@@ -728,20 +778,12 @@ int identity_load_ex(const char *path, sv_identity **out, char *err, size_t errl
   assert(path != NULL && out != NULL);
   *out = NULL;
   uint8_t *buf = NULL;
-  size_t n = 0;
-  sv_identity *id = NULL;
-  int rc = keyfile_read(path, &buf, &n, err, errlen);
-  if (rc != KEYS_OK) return rc;
   rbuf r;
-  rc = keyfile_open(buf, n, KEYFILE_KIND_IDENTITY, 3, &r, path, err, errlen);
-  if (rc != KEYS_OK) goto err;
-  rc = KEYS_ERR_NOMEM;
-  id = sodium_malloc(sizeof *id);
-  if (id == NULL) {
-    set_err(err, errlen, "%s: out of memory", path);
-    goto err;
-  }
-  memset(id, 0, sizeof *id);
+  void *mem = NULL;
+  int rc = keyfile_load(path, KEYFILE_KIND_IDENTITY, 3, sizeof(sv_identity), &buf, &r, &mem,
+                        err, errlen);
+  if (rc != KEYS_OK) return rc;
+  sv_identity *id = mem;
   rc = KEYS_ERR_FORMAT;
   const uint8_t *lenb, *card;
   if (!get_key(&r, KEYFILE_ALG_ED25519, id->sign_sk, 64) ||
@@ -772,14 +814,12 @@ int identity_load_ex(const char *path, sv_identity **out, char *err, size_t errl
     set_err(err, errlen, "%s: secret keys do not match the member card", path);
     goto err;
   }
-  sodium_memzero(buf, KEYFILE_MAX + 1);
-  sodium_free(buf);
+  keyfile_release(buf);
   *out = id;
   return KEYS_OK;
 err:
   identity_free(id);
-  sodium_memzero(buf, KEYFILE_MAX + 1);
-  sodium_free(buf);
+  keyfile_release(buf);
   return rc;
 }
 
@@ -813,44 +853,24 @@ void daemon_keys_free(sv_daemon_keys *k) {
 
 int daemon_keys_save(const sv_daemon_keys *k, const char *path, char *err, size_t errlen) {
   assert(k != NULL && path != NULL);
-  if (sodium_init() < 0) return KEYS_ERR_NOMEM;
-  uint8_t *buf = sodium_malloc(KEYFILE_MAX);
-  if (buf == NULL) {
-    set_err(err, errlen, "%s: out of memory", path);
-    return KEYS_ERR_NOMEM;
-  }
-  wbuf w = {buf, 0};
-  put(&w, KEYFILE_MAGIC, 5);
-  put_byte(&w, KEYFILE_VERSION);
-  put_byte(&w, KEYFILE_KIND_DAEMON);
-  put_byte(&w, 2);
+  wbuf w;
+  int rc = keyfile_begin(&w, KEYFILE_KIND_DAEMON, 2, path, err, errlen);
+  if (rc != KEYS_OK) return rc;
   put_key(&w, KEYFILE_ALG_X25519, k->noise_sk, 32);
   put_key(&w, KEYFILE_ALG_ED25519, k->log_sk, 64);
-  put_checksum(&w);
-  int rc = keyfile_write(path, buf, w.n, err, errlen);
-  sodium_memzero(buf, KEYFILE_MAX);
-  sodium_free(buf);
-  return rc;
+  return keyfile_finish(&w, path, err, errlen);
 }
 
 int daemon_keys_load_ex(const char *path, sv_daemon_keys **out, char *err, size_t errlen) {
   assert(path != NULL && out != NULL);
   *out = NULL;
   uint8_t *buf = NULL;
-  size_t n = 0;
-  sv_daemon_keys *k = NULL;
-  int rc = keyfile_read(path, &buf, &n, err, errlen);
-  if (rc != KEYS_OK) return rc;
   rbuf r;
-  rc = keyfile_open(buf, n, KEYFILE_KIND_DAEMON, 2, &r, path, err, errlen);
-  if (rc != KEYS_OK) goto err;
-  rc = KEYS_ERR_NOMEM;
-  k = sodium_malloc(sizeof *k);
-  if (k == NULL) {
-    set_err(err, errlen, "%s: out of memory", path);
-    goto err;
-  }
-  memset(k, 0, sizeof *k);
+  void *mem = NULL;
+  int rc = keyfile_load(path, KEYFILE_KIND_DAEMON, 2, sizeof(sv_daemon_keys), &buf, &r, &mem,
+                        err, errlen);
+  if (rc != KEYS_OK) return rc;
+  sv_daemon_keys *k = mem;
   rc = KEYS_ERR_FORMAT;
   if (!get_key(&r, KEYFILE_ALG_X25519, k->noise_sk, 32) ||
       !get_key(&r, KEYFILE_ALG_ED25519, k->log_sk, 64) || r.n != 0) {
@@ -862,14 +882,12 @@ int daemon_keys_load_ex(const char *path, sv_daemon_keys **out, char *err, size_
     set_err(err, errlen, "%s: inconsistent secret keys", path);
     goto err;
   }
-  sodium_memzero(buf, KEYFILE_MAX + 1);
-  sodium_free(buf);
+  keyfile_release(buf);
   *out = k;
   return KEYS_OK;
 err:
   daemon_keys_free(k);
-  sodium_memzero(buf, KEYFILE_MAX + 1);
-  sodium_free(buf);
+  keyfile_release(buf);
   return rc;
 }
 
