@@ -5,6 +5,7 @@
 
 DEB_PACKAGES := build-essential cmake pkg-config libsodium-dev libuv1-dev libsqlite3-dev \
                 libmsgpack-dev python3 python3-msgpack python3-dissononce
+BENCH_PACKAGES := redis-server
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: all deps release testbuild demo test bench fuzz clean
@@ -34,6 +35,8 @@ test: testbuild
 	cd build/test && ctest --output-on-failure -j $(JOBS)
 
 bench: release
+	@dpkg -s $(BENCH_PACKAGES) >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BENCH_PACKAGES); }
 	bash tests/bench/run.sh build/release
 
 fuzz: deps
