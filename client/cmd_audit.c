@@ -344,10 +344,8 @@ int cmd_audit_fetch(int argc, char **argv, const cli_ctx *ctx0) {
   if (client_config_mkdir(p.dir, err, sizeof err) != 0) return cli_fail("%s", err);
 
   client_config cfg;
-  sv_identity *id = NULL;
-  session *s = cmdutil_open_session(&ctx, &cfg, &id);
+  session *s = cmdutil_open(&ctx, &cfg);
   if (s == NULL) return CLI_FAIL;
-  identity_free(id);
   int rc = CLI_FAIL;
   msgpack_unpacked resp;
   msgpack_unpacked_init(&resp);
@@ -908,10 +906,8 @@ int cmd_audit_prove(int argc, char **argv, const cli_ctx *ctx0) {
   checkpoint cp, tr;
   int have_tr = trusted_load(cfg.dir, &v, &tr, err, sizeof err);
   if (have_tr < 0) return cli_fail("%s (edited?)", err);
-  sv_identity *id = NULL;
-  session *s = cmdutil_open_session(&ctx, &cfg, &id);
+  session *s = cmdutil_open(&ctx, &cfg);
   if (s == NULL) return CLI_FAIL;
-  identity_free(id);
   int rc = CLI_FAIL;
   msgpack_unpacked resp;
   msgpack_unpacked_init(&resp);
