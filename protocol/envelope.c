@@ -1,14 +1,15 @@
 /* envelope.c -- restricted-note envelopes: seal a body to several members, verify, open.
  *
  * Layout (all integers big-endian; PROTOCOL.md "Note envelopes" is the normative text):
- *   header = "SVNE" || version u8 (1) || id[16] || sender keyid[8] || created u64
+ *   header = "SVNE" || version u8 (2) || id[16] || sender keyid[8] || created u64
  *            || class_len u8 || class || area_len u8 || area || purpose_len u8 || purpose
- *            || n u8 || recipient keyid[8] * n
+ *            || n u8 || recipient keyid[8] * n || key_commit[32]
  *   wraps  = (eph_pk[32] || XChaCha20-Poly1305(wrap_key, nonce 0^24, ad = header, ck)[48]) * n
  *   body   = nonce[24] || body_len u32 || XChaCha20-Poly1305(ck, nonce, ad = header, plaintext)
- *   sig    = Ed25519(sender, "samvirke note envelope v1" 0x00 || BLAKE2b-512(header..body))
- *   wrap_key = BLAKE2b-256("samvirke note wrap v1" 0x00 || X25519(eph, enc_pk) || eph_pk
+ *   sig    = Ed25519(sender, "samvirke note envelope v2" 0x00 || BLAKE2b-512(header..body))
+ *   wrap_key = BLAKE2b-256("samvirke note wrap v2" 0x00 || X25519(eph, enc_pk) || eph_pk
  *              || enc_pk || id)
+ *   key_commit = BLAKE2b-256(key = ck, "samvirke note key commitment v2" 0x00 || id)
  */
 #include "envelope.h"
 
@@ -47,6 +48,8 @@ const char *envelope_strerror(int status) {
   case ENVELOPE_ERR_BODY: return "the body fails its authentication tag";
   case ENVELOPE_ERR_NOMEM: return "out of memory";
   case ENVELOPE_ERR_INVALID: return "an envelope field is invalid";
+  case ENVELOPE_ERR_COMMIT:
+    return "your content key does not match the envelope's key commitment";
   default: return "unknown envelope error";
   }
 }
@@ -130,6 +133,9 @@ static int parse(const uint8_t *env, size_t len, envelope_header *h, layout *l) 
     for (size_t k = 0; k < i; k++)
       if (memcmp(h->recipients[k], h->recipients[i], ENVELOPE_KEYID_LEN) == 0) goto bad;
   }
+  NEED(ENVELOPE_COMMIT_LEN);
+  memcpy(h->key_commit, env + off, ENVELOPE_COMMIT_LEN);
+  off += ENVELOPE_COMMIT_LEN;
   l->hdr_len = off;
   NEED(n * ENVELOPE_WRAP_LEN);
   l->wraps = env + off;
@@ -186,6 +192,17 @@ static void wrap_key(uint8_t key[KEY_LEN], const uint8_t shared[32], const uint8
   sodium_memzero(&st, sizeof st);
 }
 
+void envelope_key_commit(const uint8_t content_key[KEY_LEN], const uint8_t id[ENVELOPE_ID_LEN],
+                         uint8_t out[ENVELOPE_COMMIT_LEN]) {
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, content_key, KEY_LEN, ENVELOPE_COMMIT_LEN);
+  crypto_generichash_update(&st, (const uint8_t *)ENVELOPE_COMMIT_CONTEXT,
+                            sizeof ENVELOPE_COMMIT_CONTEXT);
+  crypto_generichash_update(&st, id, ENVELOPE_ID_LEN);
+  crypto_generichash_final(&st, out, ENVELOPE_COMMIT_LEN);
+  sodium_memzero(&st, sizeof st);
+}
+
 static int verify_layout(const uint8_t *env, const layout *l, const envelope_header *h,
                          const uint8_t sender_pk[32]) {
   uint8_t kid[32];
@@ -228,7 +245,7 @@ static int seal(const sv_identity *sender, const envelope_params *p, const envel
       if (memcmp(ids[k], ids[i], ENVELOPE_KEYID_LEN) == 0) return ENVELOPE_ERR_INVALID;
   }
   size_t hdr_len = MAGIC_LEN + 1 + ENVELOPE_ID_LEN + ENVELOPE_KEYID_LEN + 8 + 1 + cl + 1 + al +
-                   1 + pl + 1 + n * ENVELOPE_KEYID_LEN;
+                   1 + pl + 1 + n * ENVELOPE_KEYID_LEN + ENVELOPE_COMMIT_LEN;
   size_t total = hdr_len + n * ENVELOPE_WRAP_LEN + ENVELOPE_NONCE_LEN + 4 + len + TAG_LEN +
                  ENVELOPE_SIG_LEN;
   uint8_t *env = malloc(total);
@@ -264,12 +281,14 @@ static int seal(const sv_identity *sender, const envelope_params *p, const envel
   env[off++] = (uint8_t)n;
   for (size_t i = 0; i < n; i++, off += ENVELOPE_KEYID_LEN)
     memcpy(env + off, ids[i], ENVELOPE_KEYID_LEN);
-  assert(off == hdr_len);
-  /* wraps */
   if (fx)
     memcpy(ck, fx->content_key, KEY_LEN);
   else
     crypto_aead_xchacha20poly1305_ietf_keygen(ck);
+  envelope_key_commit(ck, id, env + off);
+  off += ENVELOPE_COMMIT_LEN;
+  assert(off == hdr_len);
+  /* wraps */
   static const uint8_t zero_nonce[ENVELOPE_NONCE_LEN];
   for (size_t i = 0; i < n; i++) {
     uint8_t *w = env + off;
@@ -350,6 +369,7 @@ int envelope_open(const uint8_t *env, size_t len, const sv_card *sender,
   if (idx == h.nrecipients) return ENVELOPE_ERR_NOT_RECIPIENT;
   uint8_t *secret = sodium_malloc(KEY_LEN * 3);
   uint8_t *pt = NULL;
+  uint8_t commit[ENVELOPE_COMMIT_LEN];
   size_t ptlen = l.body_len - TAG_LEN;
   if (secret == NULL) return ENVELOPE_ERR_NOMEM;
   uint8_t *ck = secret, *wk = secret + KEY_LEN, *shared = secret + 2 * KEY_LEN;
@@ -363,6 +383,13 @@ int envelope_open(const uint8_t *env, size_t len, const sv_card *sender,
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(ck, NULL, NULL, w + 32, KEY_LEN + TAG_LEN, env,
                                                  l.hdr_len, zero_nonce, wk) != 0) {
     rc = ENVELOPE_ERR_WRAP;
+    goto err;
+  }
+  /* The wrap's tag only says the sender wrapped this key for this reader; the commitment says it
+   * is the one key every recipient gets (XChaCha20-Poly1305 alone does not bind the key). */
+  envelope_key_commit(ck, h.id, commit);
+  if (sodium_memcmp(commit, h.key_commit, ENVELOPE_COMMIT_LEN) != 0) {
+    rc = ENVELOPE_ERR_COMMIT;
     goto err;
   }
   pt = sodium_malloc(ptlen ? ptlen : 1);

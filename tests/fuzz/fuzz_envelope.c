@@ -1,6 +1,6 @@
 /* fuzz_envelope.c -- note-envelope parsing, verification and opening on arbitrary bytes.
  *
- * Fixed keys are the published vector's (tests/vectors/envelope_v1.txt): sender Aase, readers Bo
+ * Fixed keys are the published vector's (tests/vectors/envelope_v2.txt): sender Aase, readers Bo
  * and Cecilie. Every input is parsed, verified against Aase and opened by Bo and Cecilie. When it
  * parses, a copy whose sender field and signature are redone with Aase's key is opened too, so
  * the fuzzer reaches the wrap and body checks behind the signature. */
@@ -38,7 +38,7 @@ static void check_header(const envelope_header *h, size_t size) {
     abort();
   if (h->body_len < 16) abort();
   size_t hdr = 4 + 1 + ENVELOPE_ID_LEN + ENVELOPE_KEYID_LEN + 8 + 1 + cl + 1 + al + 1 + pl + 1 +
-               h->nrecipients * ENVELOPE_KEYID_LEN;
+               h->nrecipients * ENVELOPE_KEYID_LEN + ENVELOPE_COMMIT_LEN;
   size_t want = hdr + h->nrecipients * ENVELOPE_WRAP_LEN + ENVELOPE_NONCE_LEN + 4 + h->body_len +
                 ENVELOPE_SIG_LEN;
   if (want != size) abort();

@@ -6,6 +6,7 @@ import base64
 import ctypes
 import ctypes.util
 import hashlib
+import hmac
 import os
 import struct
 import time
@@ -21,8 +22,10 @@ _sodium = ctypes.CDLL(ctypes.util.find_library("sodium") or "libsodium.so.23")
 _sodium.sodium_init()
 
 MAGIC = b"SVNE"
-SIG_CONTEXT = b"samvirke note envelope v1\x00"
-WRAP_CONTEXT = b"samvirke note wrap v1\x00"
+VERSION = 2
+SIG_CONTEXT = b"samvirke note envelope v2\x00"
+WRAP_CONTEXT = b"samvirke note wrap v2\x00"
+COMMIT_CONTEXT = b"samvirke note key commitment v2\x00"
 CARD_CONTEXT = b"samvirke-card-v1\x00"
 
 
@@ -96,26 +99,33 @@ class Identity:
         return path
 
 
-def header(ident, sender, created, klass, area, purpose, recipient_ids):
-    h = MAGIC + bytes([1]) + ident + sender + struct.pack(">Q", created)
+def key_commit(content_key, ident):
+    """BLAKE2b-256 keyed by the content key over the commitment context and the note id."""
+    return hashlib.blake2b(COMMIT_CONTEXT + ident, digest_size=32, key=content_key).digest()
+
+
+def header(ident, sender, created, klass, area, purpose, recipient_ids, commit):
+    h = MAGIC + bytes([VERSION]) + ident + sender + struct.pack(">Q", created)
     for s in (klass, area, purpose):
         b = s.encode()
         h += bytes([len(b)]) + b
     h += bytes([len(recipient_ids)]) + b"".join(recipient_ids)
-    return h
+    return h + commit
 
 
 def seal(sender, recipients, body, klass="individual", area="", purpose="forebyggelse",
          created=None, ident=None, content_key=None, nonce=None, eph=None, sender_id=None,
-         recipient_ids=None):
+         recipient_ids=None, wrap_keys=None):
     """An envelope from sender (Identity) to recipients (objects with keyid_bytes and enc_pk).
-    The optional arguments fix the randomness (vectors) or forge fields (negative tests)."""
+    The optional arguments fix the randomness (vectors) or forge fields (negative tests):
+    wrap_keys, one per recipient, wraps those content keys instead of the committed one."""
     ident = ident or os.urandom(16)
     ck = content_key or os.urandom(32)
     nonce = nonce or os.urandom(24)
     created = int(time.time()) if created is None else created
     rids = recipient_ids or [r.keyid_bytes for r in recipients]
-    hdr = header(ident, sender_id or sender.keyid_bytes, created, klass, area, purpose, rids)
+    hdr = header(ident, sender_id or sender.keyid_bytes, created, klass, area, purpose, rids,
+                 key_commit(ck, ident))
     wraps = b""
     for i, r in enumerate(recipients):
         esk = x25519.X25519PrivateKey.from_private_bytes(eph[i] if eph else os.urandom(32))
@@ -123,7 +133,7 @@ def seal(sender, recipients, body, klass="individual", area="", purpose="forebyg
         shared = esk.exchange(x25519.X25519PublicKey.from_public_bytes(r.enc_pk))
         wk = hashlib.blake2b(WRAP_CONTEXT + shared + epk + r.enc_pk + ident,
                              digest_size=32).digest()
-        wraps += epk + xchacha_encrypt(wk, b"\0" * 24, hdr, ck)
+        wraps += epk + xchacha_encrypt(wk, b"\0" * 24, hdr, wrap_keys[i] if wrap_keys else ck)
     ct = xchacha_encrypt(ck, nonce, hdr, body)
     signed = hdr + wraps + nonce + struct.pack(">I", len(ct)) + ct
     sig = sender.sign_key.sign(SIG_CONTEXT + hashlib.blake2b(signed, digest_size=64).digest())
@@ -132,7 +142,7 @@ def seal(sender, recipients, body, klass="individual", area="", purpose="forebyg
 
 def parse(env):
     """Split an envelope into its parts (raises ValueError when malformed)."""
-    if env[:5] != MAGIC + b"\x01":
+    if env[:5] != MAGIC + bytes([VERSION]):
         raise ValueError("magic/version")
     off = 5
     ident, sender = env[off:off + 16], env[off + 16:off + 24]
@@ -148,6 +158,8 @@ def parse(env):
     off += 1
     rids = [env[off + 8 * i:off + 8 * i + 8] for i in range(n)]
     off += 8 * n
+    commit = env[off:off + 32]
+    off += 32
     hdr_len = off
     wraps = [env[off + 80 * i:off + 80 * i + 80] for i in range(n)]
     off += 80 * n
@@ -159,7 +171,8 @@ def parse(env):
     if len(env) - off != 64:
         raise ValueError("length")
     return {"id": ident, "sender": sender, "created": created, "class": texts[0],
-            "area": texts[1], "purpose": texts[2], "recipients": rids, "header": env[:hdr_len],
+            "area": texts[1], "purpose": texts[2], "recipients": rids, "key_commit": commit,
+            "header": env[:hdr_len],
             "wraps": wraps, "nonce": nonce, "body": ct, "signed": env[:off], "sig": env[off:]}
 
 
@@ -181,6 +194,8 @@ def open_envelope(env, sender, reader):
     ck = xchacha_decrypt(wk, b"\0" * 24, p["header"], w[32:])
     if ck is None:
         raise ValueError("wrap")
+    if not hmac.compare_digest(key_commit(ck, p["id"]), p["key_commit"]):
+        raise ValueError("key commitment")
     body = xchacha_decrypt(ck, p["nonce"], p["header"], p["body"])
     if body is None:
         raise ValueError("body")

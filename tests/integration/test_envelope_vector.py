@@ -4,12 +4,12 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svnote import Identity, open_envelope, parse, seal  # noqa: E402
+from svnote import Identity, key_commit, open_envelope, parse, seal  # noqa: E402
 from svtest import check  # noqa: E402
 
 src = os.environ.get("SAMVIRKE_SOURCE", os.path.join(os.path.dirname(__file__), "..", ".."))
 v = {}
-for line in open(os.path.join(src, "tests", "vectors", "envelope_v1.txt")):
+for line in open(os.path.join(src, "tests", "vectors", "envelope_v2.txt")):
     if line.startswith("#") or " = " not in line:
         continue
     k, val = line.rstrip("\n").split(" = ", 1)
@@ -35,6 +35,20 @@ if env != want:
           % (len(env), len(want), first))
 p = parse(want)
 check(p["class"] == "individual" and p["area"] == "Nordparken", "header fields")
+ck = bytes.fromhex(v["content_key"])
+check(key_commit(ck, p["id"]).hex() == v["key_commit"] == p["key_commit"].hex(),
+      "key commitment differs")
 for r in (b, c):
     check(open_envelope(want, a, r) == bytes.fromhex(v["body"]), "recipient cannot open")
+
+# A sender who wraps another content key for one recipient: the signature and that recipient's
+# wrap are valid, the key commitment is not.
+other = bytes(32)
+forged = seal(a, [b, c], b"x", ident=bytes.fromhex(v["id"]), content_key=ck, wrap_keys=[ck, other])
+check(open_envelope(forged, a, b) == b"x", "recipient with the committed key cannot open")
+try:
+    open_envelope(forged, a, c)
+    check(False, "a wrap of an uncommitted content key opened")
+except ValueError as e:
+    check(str(e) == "key commitment", "wrong check failed: %s" % e)
 print("ok: envelope vector rebuilt independently (%d bytes)" % len(want))
