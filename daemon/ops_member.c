@@ -112,10 +112,34 @@ internal:
   return storage_error(st, j);
 }
 
+#define KEYID_HEX_DIGITS (CARD_KEYID_HEX - 1) /* 16 */
+#define FINGERPRINT_HEX_DIGITS 40              /* 20 bytes (card_fingerprint) */
+
+/* True when name (len bytes) reads as a key id or a fingerprint: once ASCII spaces are dropped,
+ * 16 or 40 hex digits in any letter case. member_find takes a `who` in exactly that form, and a
+ * name match wins there, so such a name could stand in for another member's key. */
+static bool name_like_key(const char *name, size_t len) {
+  size_t digits = 0;
+  for (size_t i = 0; i < len; i++) {
+    if (name[i] == ' ') continue;
+    if (!isxdigit((unsigned char)name[i])) return false;
+    digits++;
+  }
+  return digits == KEYID_HEX_DIGITS || digits == FINGERPRINT_HEX_DIGITS;
+}
+
+#define NAME_LIKE_KEY_MSG                                                                     \
+  "a member name may not look like a key id or fingerprint (16 or 40 hex digits, spaces and " \
+  "letter case aside): members are looked up by either"
+
 static int register_exec(store *st, job *j) {
   sv_card card;
   if (card_decode(j->req.a.card.ptr, j->req.a.card.len, &card) != KEYS_OK) {
     job_fail(j, SV_ERR_INVALID, "the member card does not verify");
+    return -1;
+  }
+  if (name_like_key(card.name, strlen(card.name))) {
+    job_fail(j, SV_ERR_INVALID, NAME_LIKE_KEY_MSG);
     return -1;
   }
   return ops_member_insert(st, j, &card, j->req.a.role.ptr);
@@ -308,6 +332,10 @@ int ops_member_invite_prepare(server *srv, job *j, int *level) {
     job_fail(j, SV_ERR_INVALID,
              "a member name is 1 to %d bytes of UTF-8 without control characters",
              CARD_NAME_MAX);
+    return -1;
+  }
+  if (name_like_key(j->req.a.name.ptr, j->req.a.name.len)) {
+    job_fail(j, SV_ERR_INVALID, NAME_LIKE_KEY_MSG);
     return -1;
   }
   if ((j->req.present & SV_BIT(SV_F_TTL)) &&
