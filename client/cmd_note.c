@@ -58,7 +58,7 @@ static session *open_note_session(const cli_ctx *ctx, client_config *cfg, sv_ide
 static int note_id_arg(const cli_ctx *ctx, int npos, char **argv, uint8_t id[ENVELOPE_ID_LEN]) {
   if (npos != 1) return cli_usage_error(ctx, npos ? "one note ID only" : "missing note ID");
   if (strlen(argv[1]) != 2 * ENVELOPE_ID_LEN || util_unhex(id, ENVELOPE_ID_LEN, argv[1]) != 0)
-    return cli_usage_error(ctx, "a note ID is 32 hex digits (see 'samvirke note list')");
+    return cli_usage_error(ctx, "a note ID is 32 hex digits, as 'samvirke note list' shows");
   return CLI_OK;
 }
 
