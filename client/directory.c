@@ -26,13 +26,18 @@ static void squash(const char *in, char *out, size_t outlen) {
   out[n] = '\0';
 }
 
-/* True when who names card: its exact name, key id or fingerprint (spaces and case ignored). */
+/* True when who names card: its key id or fingerprint (spaces and case ignored) when who has
+ * that shape (16 or 40 hex digits), else its exact name. A card whose name merely looks like
+ * the key id or fingerprint asked for does not name it: otherwise a member named after
+ * another's key id would be handed out (the server lets a name match win) in their place. */
 static bool names_card(const char *who, const sv_card *card, const char *keyid, const char *fp) {
-  if (strcmp(who, card->name) == 0) return true;
   char w[CARD_FINGERPRINT_LEN + CARD_NAME_MAX], f[CARD_FINGERPRINT_LEN];
   squash(who, w, sizeof w);
   squash(fp, f, sizeof f);
-  return strcmp(w, keyid) == 0 || strcmp(w, f) == 0;
+  size_t n = strlen(w);
+  bool hex = (n == 16 || n == 40) && strspn(w, "0123456789abcdef") == n;
+  if (hex) return strcmp(w, keyid) == 0 || strcmp(w, f) == 0;
+  return strcmp(who, card->name) == 0;
 }
 
 int directory_verify_proof(const msgpack_object *result, const char *log_key, const char *who,

@@ -42,7 +42,8 @@ typedef struct directory_trust {
 /* Check a member.proof result (a map; see PROTOCOL.md section 6) against the log's C2SP verifier
  * key: checkpoint signature and origin, inclusion of the entry, the entry's seq, decision, op and
  * object "card:<sha256 of the card>", and the card's own signature. who, when non-NULL, must
- * name the card (its name, key id or fingerprint). Fills t (t->proven on success). Returns 0,
+ * name the card: 16 or 40 hex digits (spaces and case ignored) must be its key id or
+ * fingerprint, anything else its exact name. Fills t (t->proven on success). Returns 0,
  * or -1 with the first failed check in err. No I/O. */
 int directory_verify_proof(const msgpack_object *result, const char *log_key, const char *who,
                            directory_trust *t, char *err, size_t errlen);

@@ -66,8 +66,13 @@ static bool class_valid(const char *s, size_t n) {
   return true;
 }
 
+/* UTF-8 without control characters: C0 (tab included), DEL, and C1 U+0080..U+009F, which
+ * UTF-8 encodes as C2 80..C2 9F. */
 static bool text_valid(const char *s, size_t n, size_t max) {
-  return n <= max && util_utf8_valid(s, n, false) && memchr(s, '\t', n) == NULL;
+  if (n > max || !util_utf8_valid(s, n, false) || memchr(s, '\t', n) != NULL) return false;
+  for (size_t i = 0; i + 1 < n; i++)
+    if ((unsigned char)s[i] == 0xc2 && (unsigned char)s[i + 1] <= 0x9f) return false;
+  return true;
 }
 
 static uint64_t get_u64(const uint8_t *p) {

@@ -272,9 +272,48 @@ static void test_refusals(void) {
   fixture_free(&f);
 }
 
+/* A member whose *name* is another member's key id (or fingerprint) must not pass for that
+ * member: asked for Pia's key id, an answer with the squatter's properly registered card is
+ * someone else, even though the server resolves a name match first. */
+static void test_name_shaped_like_keyid(void) {
+  fixture f;
+  fixture_init(&f);
+  char keyid[CARD_KEYID_HEX], fp[CARD_FINGERPRINT_LEN];
+  card_keyid(&f.pia->card, keyid);
+  card_fingerprint(&f.pia->card, fp);
+  const char *names[2] = {keyid, fp};
+  for (int k = 0; k < 2; k++) {
+    uint8_t seed[32];
+    int st = 0;
+    memset(seed, 9 + k, sizeof seed);
+    sv_identity *sq = identity_from_seed(names[k], seed, 1700000000, &st);
+    ASSERT(sq != NULL);
+    uint8_t *sc = NULL;
+    size_t sclen = 0;
+    ASSERT_INT_EQ(card_encode(&sq->card, &sc, &sclen), KEYS_OK);
+    char obj[5 + 65];
+    card_object(sc, sclen, obj);
+    make_entry(&f, REG, "enroll", obj, AUDIT_PERMIT);
+    answer a = good();
+    a.card = sc;
+    a.cardlen = sclen;
+    /* The squatter's card is proven in the log: asking for it by its name works... */
+    directory_trust t;
+    char err[512];
+    ASSERT_INT_EQ(run(&f, &a, f.vkey, NULL, &t, err, sizeof err), 0);
+    /* ...but it is not the card of the member with that key id or fingerprint. */
+    expect_refused(&f, &a, f.vkey, keyid, "someone else");
+    expect_refused(&f, &a, f.vkey, fp, "someone else");
+    free(sc);
+    identity_free(sq);
+  }
+  fixture_free(&f);
+}
+
 int main(void) {
   if (sodium_init() < 0) return 1;
   RUN_TEST(test_valid_proof);
   RUN_TEST(test_refusals);
+  RUN_TEST(test_name_shaped_like_keyid);
   return 0;
 }

@@ -123,6 +123,38 @@ static void test_seal_rules(void) {
   identity_free(b);
 }
 
+/* Text fields hold no control characters: C0, DEL and also the C1 range U+0080..U+009F (UTF-8
+ * C2 80..C2 9F), the same rule as card names and labels. Sealing refuses them; parsing an
+ * envelope that carries one (here a NO-BREAK SPACE, C2 A0, turned into NEXT LINE, C2 85, after
+ * sealing) is malformed. */
+static void test_c1_controls(void) {
+  sv_identity *a = ident("Aase", 0x00), *b = ident("Bo", 0x20);
+  const sv_card *one[1] = {&b->card};
+  uint8_t *env = NULL;
+  size_t len = 0;
+  envelope_params p = {.klass = "individual", .purpose = "a\xc2\x85z", .recipients = one,
+                       .nrecipients = 1};
+  ASSERT_INT_EQ(envelope_seal(a, &p, (const uint8_t *)"x", 1, &env, &len), ENVELOPE_ERR_INVALID);
+  p.purpose = NULL;
+  p.area = "\xc2\x9b" "2J";
+  ASSERT_INT_EQ(envelope_seal(a, &p, (const uint8_t *)"x", 1, &env, &len), ENVELOPE_ERR_INVALID);
+  ASSERT(env == NULL);
+  /* U+00A0 is printable and allowed. */
+  p.area = NULL;
+  p.purpose = "a\xc2\xa0z";
+  ASSERT_INT_EQ(envelope_seal(a, &p, (const uint8_t *)"x", 1, &env, &len), ENVELOPE_OK);
+  envelope_header h;
+  ASSERT_INT_EQ(envelope_parse(env, len, &h), ENVELOPE_OK);
+  uint8_t *nb = memmem(env, len, "a\xc2\xa0z", 4);
+  ASSERT(nb != NULL);
+  nb[2] = 0x85;
+  ASSERT_INT_EQ(envelope_parse(env, len, &h), ENVELOPE_ERR_FORMAT);
+  ASSERT_INT_EQ(envelope_verify(env, len, a->card.sign_pk), ENVELOPE_ERR_FORMAT);
+  free(env);
+  identity_free(a);
+  identity_free(b);
+}
+
 /* Flip every single byte of a small envelope: nobody may open it, and the error names a check. */
 static void test_tamper_every_byte(void) {
   sv_identity *a = ident("Aase", 0x00), *b = ident("Bo", 0x20), *c = ident("Cecilie", 0x40);
@@ -328,6 +360,7 @@ int main(void) {
   if (sodium_init() < 0) return 1;
   RUN_TEST(test_round_trip);
   RUN_TEST(test_seal_rules);
+  RUN_TEST(test_c1_controls);
   RUN_TEST(test_tamper_every_byte);
   RUN_TEST(test_tags_under_signature);
   RUN_TEST(test_vector);
