@@ -8,22 +8,31 @@
 
 #define CLI_PATH_MAX 256
 
+/* Print "samvirke: MESSAGE[suffix]" as exactly one line on stderr: control characters in the
+ * message (a file name or argument with a newline or an escape sequence) become '?'. */
+__attribute__((format(printf, 2, 0))) static void cli_message(const char *suffix, const char *fmt,
+                                                              va_list ap) {
+  char msg[2048];
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  for (char *p = msg; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
+  fprintf(stderr, "samvirke: %s%s\n", msg, suffix);
+}
+
 int cli_fail(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  fputs("samvirke: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  cli_message("", fmt, ap);
   va_end(ap);
   return CLI_FAIL;
 }
 
 int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...) {
+  char suffix[CLI_PATH_MAX + 32];
+  snprintf(suffix, sizeof suffix, " (see '%s --help')", ctx->path);
   va_list ap;
   va_start(ap, fmt);
-  fputs("samvirke: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fprintf(stderr, " (see '%s --help')\n", ctx->path);
+  cli_message(suffix, fmt, ap);
   va_end(ap);
   return CLI_USAGE;
 }

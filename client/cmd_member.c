@@ -2,6 +2,8 @@
 #include "cmd_member.h"
 
 #include <errno.h>
+#include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +63,14 @@ static int parse_ttl(const char *s, uint64_t *secs) {
 
 /* ---- member invite ---- */
 
+/* Wipe the string at key of map r in place (the response's own memory): a secret received. */
+static void wipe_result_str(const msgpack_object *r, const char *key) {
+  const char *v = NULL;
+  size_t n = 0;
+  if (r != NULL && sv_map_str(r, key, &v, &n) == 0 && n > 0)
+    sodium_memzero((void *)(uintptr_t)v, n);
+}
+
 int cmd_member_invite(int argc, char **argv, const cli_ctx *ctx0) {
   cli_ctx ctx = *ctx0;
   const char *role = NULL, *name = NULL, *ttl_s = NULL;
@@ -84,6 +94,7 @@ int cmd_member_invite(int argc, char **argv, const cli_ctx *ctx0) {
   msgpack_unpacked resp;
   msgpack_unpacked_init(&resp);
   int rc = CLI_FAIL;
+  char code[64] = "";
   if (cmdutil_make_req(&req, SV_OP_MEMBER_INVITE, SV_F_ROLE, role, SV_F_NAME, name) != 0 ||
       (ttl && sv_request_set_uint(&req, SV_F_TTL, ttl) != 0)) {
     cli_fail("out of memory");
@@ -92,7 +103,6 @@ int cmd_member_invite(int argc, char **argv, const cli_ctx *ctx0) {
   msgpack_unpacked_destroy(&resp);
   if (cmdutil_call(s, &req, &resp, "invite") != 0) goto out;
   const msgpack_object *r = session_result(&resp);
-  char code[64];
   uint64_t expires = 0;
   cmdutil_get_str(r, "code", code, sizeof code);
   if (code[0] == '\0' || sv_map_uint(r, "expires", &expires) != 0) {
@@ -118,6 +128,8 @@ int cmd_member_invite(int argc, char **argv, const cli_ctx *ctx0) {
   printf(" --name \"%s\"\n", name);
   rc = CLI_OK;
 out:
+  sodium_memzero(code, sizeof code);
+  wipe_result_str(session_result(&resp), "code");
   sv_request_free(&req);
   msgpack_unpacked_destroy(&resp);
   session_close(s);
@@ -440,8 +452,9 @@ int cmd_enroll(int argc, char **argv, const cli_ctx *ctx0) {
     cli_fail("this identity is already enrolled at %s", address);
     goto out;
   }
-  if (card_encode(&id->card, &card, &cardlen) != KEYS_OK ||
-      sv_request_set_str(&req, SV_F_INVITE, code) != 0 ||
+  int set = sv_request_set_str(&req, SV_F_INVITE, code);
+  sodium_memzero((void *)(uintptr_t)code, strlen(code)); /* argv: no longer needed */
+  if (card_encode(&id->card, &card, &cardlen) != KEYS_OK || set != 0 ||
       sv_request_set_bin(&req, SV_F_CARD, card, cardlen) != 0) {
     cli_fail("out of memory");
     goto out;

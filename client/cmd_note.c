@@ -9,7 +9,9 @@
 #include "cmd_note.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +58,7 @@ static session *open_note_session(const cli_ctx *ctx, client_config *cfg, sv_ide
 static int note_id_arg(const cli_ctx *ctx, int npos, char **argv, uint8_t id[ENVELOPE_ID_LEN]) {
   if (npos != 1) return cli_usage_error(ctx, npos ? "one note ID only" : "missing note ID");
   if (strlen(argv[1]) != 2 * ENVELOPE_ID_LEN || util_unhex(id, ENVELOPE_ID_LEN, argv[1]) != 0)
-    return cli_usage_error(ctx, "a note ID is 32 hex digits (see 'samvirke note list')");
+    return cli_usage_error(ctx, "a note ID is 32 hex digits, as 'samvirke note list' shows");
   return CLI_OK;
 }
 
@@ -106,48 +108,52 @@ static const char *member_name(const member_row *rows, long n, const char *keyid
   return NULL;
 }
 
-/* Read FILE or stdin ("-" or NULL) up to NOTE_BODY_MAX bytes. Returns malloc'd bytes or NULL
- * (printed). */
+/* Read FILE or stdin ("-" or NULL) up to NOTE_BODY_MAX bytes into sodium_malloc memory (the
+ * caller releases it with sodium_free, which wipes it). The note's plaintext is read with
+ * read(2), not stdio, so no copy stays behind in a stdio buffer, and growing copies into a new
+ * block and frees (wipes) the old one. Returns NULL (printed) on failure. */
 static uint8_t *read_body(const char *path, size_t *len) {
-  if (path != NULL && strcmp(path, "-") != 0) {
-    uint8_t *b = util_read_file(path, NOTE_BODY_MAX, len);
-    if (b == NULL)
-      cli_fail("%s: %s", path, errno == EFBIG ? "larger than the 4 MiB note limit" : strerror(errno));
-    return b;
+  bool from_stdin = path == NULL || strcmp(path, "-") == 0;
+  const char *what = from_stdin ? "stdin" : path;
+  int fd = from_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    cli_fail("%s: %s", what, strerror(errno));
+    return NULL;
   }
   size_t cap = 65536, n = 0;
-  uint8_t *b = malloc(cap);
-  while (b != NULL) {
+  uint8_t *b = sodium_malloc(cap);
+  if (b == NULL) goto nomem;
+  for (;;) {
     if (n == cap) {
-      if (cap > NOTE_BODY_MAX) {
-        free(b);
-        cli_fail("stdin: larger than the 4 MiB note limit");
-        return NULL;
-      }
-      uint8_t *nb = realloc(b, cap * 2);
-      if (nb == NULL) break;
+      if (cap > NOTE_BODY_MAX) goto too_big;
+      uint8_t *nb = sodium_malloc(cap * 2);
+      if (nb == NULL) goto nomem;
+      memcpy(nb, b, n);
+      sodium_free(b);
       b = nb;
       cap *= 2;
     }
-    size_t got = fread(b + n, 1, cap - n, stdin);
-    n += got;
-    if (got == 0) {
-      if (ferror(stdin)) {
-        free(b);
-        cli_fail("stdin: read error");
-        return NULL;
-      }
-      if (n > NOTE_BODY_MAX) {
-        free(b);
-        cli_fail("stdin: larger than the 4 MiB note limit");
-        return NULL;
-      }
-      *len = n;
-      return b;
+    ssize_t got = read(fd, b + n, cap - n);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      cli_fail("%s: %s", what, strerror(errno));
+      goto err;
     }
+    if (got == 0) break;
+    n += (size_t)got;
   }
-  free(b);
+  if (n > NOTE_BODY_MAX) goto too_big;
+  if (!from_stdin) close(fd);
+  *len = n;
+  return b;
+too_big:
+  cli_fail("%s: larger than the 4 MiB note limit", what);
+  goto err;
+nomem:
   cli_fail("out of memory");
+err:
+  sodium_free(b);
+  if (!from_stdin) close(fd);
   return NULL;
 }
 
@@ -334,8 +340,7 @@ int cmd_note_send(int argc, char **argv, const cli_ctx *ctx0) {
 too_many:
   cli_fail("note send: more than %d recipients", ENVELOPE_MAX_RECIPIENTS);
 out:
-  if (body) sodium_memzero(body, blen);
-  free(body);
+  sodium_free(body); /* wipes the plaintext */
   free(env);
   free(cards);
   free(rows);

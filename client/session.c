@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -632,6 +633,7 @@ int session_call(session *s, sv_request *req, msgpack_unpacked *resp, char *err,
     return -1;
   }
   int rc = session_send_frame(s, (const uint8_t *)sb.data, sb.size, err, errlen);
+  if (sb.data != NULL) sodium_memzero(sb.data, sb.alloc); /* may hold an invite code */
   msgpack_sbuffer_destroy(&sb);
   if (rc != 0) return -1;
 
@@ -656,6 +658,7 @@ int session_call(session *s, sv_request *req, msgpack_unpacked *resp, char *err,
     }
     enum frame_kind kind = classify(&resp->data, &id);
     if (kind == FK_EVENT) queue_event(s, body, len);
+    sodium_memzero(body, len); /* a copy; the response (e.g. an invite code) lives in resp */
     free(body);
     if (kind != FK_RESPONSE || id != req->id) continue; /* events, stale answers */
 

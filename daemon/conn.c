@@ -436,6 +436,7 @@ void conn_job_done(job *j, void *ctx) {
       else
         sv_response_pack_error(&pk, j->req.id, j->audited, j->audit_seq, j->err, j->errmsg);
       conn_send_frame(c, sb.data, sb.size);
+      if (j->secret_result && sb.data != NULL) sodium_memzero(sb.data, sb.alloc);
       msgpack_sbuffer_destroy(&sb);
     }
     /* Internal jobs (note deliveries) count too: resume once enough have come back. */

@@ -1,6 +1,7 @@
 /* job.c -- allocation and error helpers for request jobs. */
 #include "job.h"
 
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,8 @@ void job_free(job *j) {
     n = f->next;
     job_free(f);
   }
-  if (j->decoded || j->req.zone) sv_request_free(&j->req);
+  if (j->decoded || j->req.zone) sv_request_free(&j->req); /* wipes an invite argument */
+  if (j->secret_result && j->result.data != NULL) sodium_memzero(j->result.data, j->result.alloc);
   msgpack_sbuffer_destroy(&j->result);
   free(j->effect_data);
   free(j);

@@ -65,6 +65,8 @@ typedef struct job {
   bool audited;
   uint64_t audit_seq;
   msgpack_sbuffer result; /* packed result object (empty: nil) */
+  bool secret_result;     /* result holds a secret (an invite code): wiped before it is freed,
+                           * and so is the response packed from it */
   enum job_effect effect;
   int64_t effect_member;  /* member id the effect concerns */
   void *effect_data;      /* effect payload, freed by the loop thread */

@@ -383,6 +383,7 @@ int ops_member_invite_exec(store *st, job *j) {
   invite_object(j, hash);
   msgpack_packer pk;
   ops_result_packer(j, &pk);
+  j->secret_result = true; /* small enough that the sbuffer never reallocates */
   msgpack_pack_map(&pk, 4);
   sv_pack_str(&pk, "code");
   sv_pack_str(&pk, code);

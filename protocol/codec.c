@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -389,7 +390,13 @@ out:
   return rc;
 }
 
+void sv_request_wipe_secrets(sv_request *req) {
+  if ((req->present & SV_BIT(SV_F_INVITE)) && req->a.invite.ptr != NULL)
+    sodium_memzero((void *)(uintptr_t)req->a.invite.ptr, req->a.invite.len); /* zone memory */
+}
+
 void sv_request_free(sv_request *req) {
+  sv_request_wipe_secrets(req);
   if (req->zone) msgpack_zone_free(req->zone);
   memset(req, 0, sizeof *req);
 }

@@ -146,7 +146,10 @@ const char *sv_field_name(enum sv_field f);
  * The frame bytes are not referenced after the call. */
 enum sv_err sv_request_decode(const uint8_t *frame, size_t len, sv_request *req, char *err,
                               size_t errlen);
+/* Free a request's memory; its secret arguments are wiped first (sv_request_wipe_secrets). */
 void sv_request_free(sv_request *req);
+/* Zero the secret arguments (the invite code) in place; the request stays allocated. */
+void sv_request_wipe_secrets(sv_request *req);
 
 /* Initialise an empty request for building (client side); sv_request_free releases it. */
 void sv_request_init(sv_request *req, uint64_t id, enum sv_op op);

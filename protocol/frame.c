@@ -9,6 +9,7 @@
 #include "frame.h"
 
 #include <assert.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,6 +71,9 @@ struct frame_reader {
   uint8_t *buf;     /* decrypted stream: [start, end) is not yet taken by next() */
   size_t cap, start, end;
   size_t scan;      /* offset in buf of the next frame header not yet checked */
+  /* The last frame handed out by next() (header and body), wiped at the next call: frames
+   * carry invite codes and other secrets in plaintext. */
+  size_t taken_off, taken_len;
   frame_msgsplit split;
 };
 
@@ -84,6 +88,7 @@ frame_reader *frame_reader_new(noise_cipher *recv, size_t max_frame) {
   r->err = FRAME_OK;
   r->buf = NULL;
   r->cap = r->start = r->end = r->scan = 0;
+  r->taken_off = r->taken_len = 0;
   r->split.have = 0;
   return r;
 }
@@ -91,16 +96,27 @@ frame_reader *frame_reader_new(noise_cipher *recv, size_t max_frame) {
 void frame_reader_free(frame_reader *r) {
   if (r == NULL) return;
   noise_cipher_free(r->recv);
+  if (r->buf != NULL) sodium_memzero(r->buf, r->cap);
   free(r->buf);
   free(r);
 }
 
+/* Wipe the frame next() handed out last; the caller is done with it. */
+static void reader_wipe_taken(frame_reader *r) {
+  if (r->taken_len == 0) return;
+  sodium_memzero(r->buf + r->taken_off, r->taken_len);
+  r->taken_len = 0;
+}
+
 /* Make room for extra more bytes after r->end: first drop what next() has taken, then grow
- * (doubling, at least to what is needed). Returns FRAME_OK or FRAME_ERR_NOMEM. */
+ * (doubling, at least to what is needed). No plaintext is left behind in memory that is moved
+ * from or freed. Returns FRAME_OK or FRAME_ERR_NOMEM. */
 static int reader_reserve(frame_reader *r, size_t extra) {
   if (r->start > 0) {
-    memmove(r->buf, r->buf + r->start, r->end - r->start);
-    r->end -= r->start;
+    size_t keep = r->end - r->start;
+    memmove(r->buf, r->buf + r->start, keep);
+    sodium_memzero(r->buf + keep, r->end - keep);
+    r->end = keep;
     r->scan -= r->start;
     r->start = 0;
   }
@@ -109,8 +125,13 @@ static int reader_reserve(frame_reader *r, size_t extra) {
   size_t need = r->end + extra;
   size_t ncap = r->cap ? r->cap : 4096;
   while (ncap < need) ncap *= 2;
-  uint8_t *nb = realloc(r->buf, ncap);
+  uint8_t *nb = malloc(ncap); /* not realloc: the old block is wiped before it is freed */
   if (nb == NULL) return FRAME_ERR_NOMEM;
+  if (r->buf != NULL) {
+    memcpy(nb, r->buf, r->end);
+    sodium_memzero(r->buf, r->cap);
+    free(r->buf);
+  }
   r->buf = nb;
   r->cap = ncap;
   return FRAME_OK;
@@ -150,6 +171,7 @@ int frame_reader_feed(frame_reader *r, const uint8_t *data, size_t len) {
   assert(r != NULL);
   assert(data != NULL || len == 0);
   if (r->err != FRAME_OK) return r->err;
+  reader_wipe_taken(r);
   size_t off = 0;
   while (off < len) {
     const uint8_t *msg = NULL;
@@ -169,6 +191,7 @@ int frame_reader_next(frame_reader *r, const uint8_t **body, size_t *len) {
   assert(r != NULL && body != NULL && len != NULL);
   *body = NULL;
   *len = 0;
+  reader_wipe_taken(r);
   if (r->err != FRAME_OK) return r->err;
   size_t avail = r->end - r->start;
   if (avail < 4) return 0;
@@ -178,6 +201,8 @@ int frame_reader_next(frame_reader *r, const uint8_t **body, size_t *len) {
   if (avail - 4 < flen) return 0;
   *body = r->buf + r->start + 4;
   *len = flen;
+  r->taken_off = r->start;
+  r->taken_len = 4 + flen;
   r->start += 4 + flen;
   if (r->start == r->end) { /* nothing left: rewind without moving bytes */
     r->scan -= r->start;
@@ -253,11 +278,13 @@ int frame_writer_seal(frame_writer *w, const uint8_t *body, size_t len, uint8_t 
     pos += n;
   }
   assert(opos == osize);
+  sodium_memzero(chunk, csize); /* plaintext */
   free(chunk);
   *out = o;
   *outlen = osize;
   return FRAME_OK;
 err:
+  if (chunk != NULL) sodium_memzero(chunk, csize);
   free(chunk);
   free(o);
   return rc;

@@ -43,7 +43,8 @@ void frame_reader_free(frame_reader *r);
  * Returns FRAME_OK or an error (after which the connection must be closed). */
 int frame_reader_feed(frame_reader *r, const uint8_t *data, size_t len);
 /* Take the next complete frame: returns 1 and sets *body and *len (valid until the next call of
- * feed or next on r), 0 when no whole frame is buffered, or a negative frame_status. */
+ * feed or next on r, which wipes it), 0 when no whole frame is buffered, or a negative
+ * frame_status. Decrypted bytes are wiped before the reader moves or frees them. */
 int frame_reader_next(frame_reader *r, const uint8_t **body, size_t *len);
 
 /* Sending side: seals frames into Noise messages. */

@@ -354,6 +354,33 @@ static void test_wide_encodings(void) {
   sv_request_free(&r);
 }
 
+/* The invite code is wiped in the request's own memory; other arguments are left alone. */
+static void test_wipe_secrets(void) {
+  sv_request r;
+  char err[256];
+  static const char enroll[] = "\x84\xa2" "id\x01\xa2" "op\xa6" "enroll\xa6" "invite\xa9"
+                               "ABCD-EFGH\xa4" "card\xc4\x03" "xyz";
+  ASSERT_INT_EQ(decode(enroll, sizeof enroll - 1, &r, err, sizeof err), SV_OK);
+  ASSERT_STR_EQ(r.a.invite.ptr, "ABCD-EFGH");
+  sv_request_wipe_secrets(&r);
+  static const char zeros[9];
+  ASSERT_UINT_EQ(r.a.invite.len, 9);
+  ASSERT_MEM_EQ(r.a.invite.ptr, zeros, 9);
+  ASSERT_MEM_EQ(r.a.card.ptr, "xyz", 3);
+  sv_request_free(&r);
+  /* Built on the client side too, and a request without an invite is untouched. */
+  sv_request_init(&r, 1, SV_OP_ENROLL);
+  ASSERT_INT_EQ(sv_request_set_str(&r, SV_F_INVITE, "SECRET"), 0);
+  sv_request_wipe_secrets(&r);
+  ASSERT_MEM_EQ(r.a.invite.ptr, zeros, 6);
+  sv_request_free(&r);
+  sv_request_init(&r, 2, SV_OP_MEMBER_SHOW);
+  ASSERT_INT_EQ(sv_request_set_str(&r, SV_F_WHO, "kari"), 0);
+  sv_request_wipe_secrets(&r);
+  ASSERT_STR_EQ(r.a.who.ptr, "kari");
+  sv_request_free(&r);
+}
+
 static void test_msgpack_check(void) {
   size_t end = 0;
   /* complete values, with and without trailing bytes */
@@ -402,5 +429,6 @@ int main(void) {
   RUN_TEST(test_not_a_request);
   RUN_TEST(test_wide_encodings);
   RUN_TEST(test_msgpack_check);
+  RUN_TEST(test_wipe_secrets);
   return 0;
 }

@@ -379,6 +379,34 @@ static void test_msgsplit(void) {
   free(buf);
 }
 
+/* A frame handed out by next() is wiped at the next call: reading it through the old pointer
+ * (still inside the reader's buffer, which does not move while nothing is fed) finds zeros. */
+static void test_taken_frames_wiped(void) {
+  const size_t sizes[] = {40, 60, 50};
+  bytes s = seal_stream(sizes, 3);
+  frame_reader *r = new_reader(FRAME_DEFAULT_MAX);
+  ASSERT_INT_EQ(frame_reader_feed(r, s.p, s.n), FRAME_OK);
+  const uint8_t *b1, *b2, *b3, *none;
+  size_t l1, l2, l3, ln;
+  ASSERT_INT_EQ(frame_reader_next(r, &b1, &l1), 1);
+  uint8_t *want = make_body(l1, 0);
+  ASSERT_MEM_EQ(b1, want, l1);
+  free(want);
+  ASSERT_INT_EQ(frame_reader_next(r, &b2, &l2), 1);
+  static const uint8_t zeros[64];
+  ASSERT_MEM_EQ(b1, zeros, l1); /* the first frame's body and header are gone */
+  ASSERT_MEM_EQ(b1 - 4, zeros, 4);
+  want = make_body(l2, 1);
+  ASSERT_MEM_EQ(b2, want, l2); /* the second is intact */
+  free(want);
+  ASSERT_INT_EQ(frame_reader_next(r, &b3, &l3), 1);
+  ASSERT_MEM_EQ(b2, zeros, l2);
+  ASSERT_INT_EQ(frame_reader_next(r, &none, &ln), 0);
+  ASSERT_MEM_EQ(b3, zeros, l3); /* the last one too, although the buffer rewound */
+  frame_reader_free(r);
+  free(s.p);
+}
+
 static void test_strerror(void) {
   ASSERT_STR_EQ(frame_strerror(FRAME_OK), "ok");
   ASSERT_STR_CONTAINS(frame_strerror(FRAME_ERR_TOO_BIG), "maximum");
@@ -396,6 +424,7 @@ int main(void) {
   RUN_TEST(test_empty);
   RUN_TEST(test_nonce_exhausted);
   RUN_TEST(test_msgsplit);
+  RUN_TEST(test_taken_frames_wiped);
   RUN_TEST(test_strerror);
   return 0;
 }
