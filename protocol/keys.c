@@ -628,7 +628,7 @@ static int keyfile_read(const char *path, uint8_t **out, size_t *outlen, char *e
   *outlen = 0;
   uint8_t *buf = NULL;
   int rc = KEYS_ERR_IO;
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
     set_err(err, errlen, "%s: %s", path, strerror(errno));
     return KEYS_ERR_IO;

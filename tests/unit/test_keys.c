@@ -533,10 +533,25 @@ static void test_daemon_file(void) {
   daemon_keys_free(k);
 }
 
+/* A FIFO where a key file should be is refused at once instead of blocking the loader. */
+static void test_fifo_refused(void) {
+  char err[256];
+  char *p = path_in("fifo.key");
+  remove(p);
+  ASSERT_INT_EQ(mkfifo(p, 0600), 0);
+  sv_identity *back = NULL;
+  ASSERT_INT_EQ(identity_load_ex(p, &back, err, sizeof err), KEYS_ERR_IO);
+  ASSERT_STR_CONTAINS(err, "not a regular file");
+  ASSERT(back == NULL);
+  remove(p);
+  free(p);
+}
+
 int main(void) {
   ASSERT(sodium_init() >= 0);
   dir = test_mkdtemp("keys");
   RUN_TEST(test_seed_deterministic);
+  RUN_TEST(test_fifo_refused);
   RUN_TEST(test_card_round_trip);
   RUN_TEST(test_card_created_widths);
   RUN_TEST(test_card_non_canonical);
