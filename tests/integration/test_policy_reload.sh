@@ -6,8 +6,12 @@
 sv() { "$SAMVIRKE" --identity "$TMP/$1" "${@:2}"; }
 sv anna init --name "Anna" >/dev/null || fail "init anna"
 sv pia init --name "Pia Partner" >/dev/null || fail "init pia"
-daemon_init "$TMP/d" --admin "$TMP/anna/card.txt" --member "$TMP/pia/card.txt:partner"
-for who in anna pia; do sv $who server set --address "127.0.0.1:$PORT" --key "$SERVER_KEY" >/dev/null; done
+sv otto init --name "Otto Auditor" >/dev/null || fail "init otto"
+daemon_init "$TMP/d" --admin "$TMP/anna/card.txt" --member "$TMP/pia/card.txt:partner" \
+  --member "$TMP/otto/card.txt:auditor"
+for who in anna pia otto; do
+  sv $who server set --address "127.0.0.1:$PORT" --key "$SERVER_KEY" --log-key "$LOG_KEY" >/dev/null
+done
 POLICY="$TMP/d/policy.conf"
 cp "$POLICY" "$TMP/good.policy"
 
@@ -30,6 +34,29 @@ grep -q "policy reloaded from .*: sha256 $(sha256sum "$POLICY" | cut -c1-64)" "$
   || fail "reload logged with the new policy's SHA-256: $(cat "$TMP/daemon.log")"
 expect_fail 1 "denied" sv pia ping
 sv anna ping >/dev/null || fail "coordinator still connects"
+
+# The reload is an audit entry carrying the new policy's hash, and later entries are decided
+# under it (their policy field changes from the old hash to the new one).
+NEW_HASH=$(sha256sum "$POLICY" | cut -c1-64)
+OLD_HASH=$(sha256sum "$TMP/good.policy" | cut -c1-64)
+sv otto audit fetch >/dev/null || fail "auditor fetch"
+sv otto audit verify >/dev/null || fail "auditor verify"
+sv otto --json audit show > "$TMP/entries.json" || fail "audit show"
+/usr/bin/python3 - "$TMP/entries.json" "$NEW_HASH" "$OLD_HASH" <<'PY' || fail "policy reload entry"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+entries = doc["entries"] if isinstance(doc, dict) else doc
+new, old = sys.argv[2], sys.argv[3]
+reload = [e for e in entries if e["op"] == "policy.reload"]
+assert len(reload) == 1, reload
+r = reload[0]
+assert r["object"] == new and r["decision"] == "permit" and r["policy"] == new, r
+before = [e for e in entries if e["seq"] < r["seq"] and e["role"] != "daemon"]
+after = [e for e in entries if e["seq"] > r["seq"]]
+assert before and all(e["policy"] == old for e in before), before
+assert after and all(e["policy"] == new for e in after), after
+assert any(e["op"] == "ping" and e["role"] == "partner" and e["decision"] == "deny" for e in after), after
+PY
 
 # A broken policy: the reload fails, is logged, and the last good policy stays in force.
 echo 'permit role partner action send class individual' >> "$POLICY"
