@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 from dissononce.dh.x25519.x25519 import X25519DH
 
+from svaudit import leaf_hash, open_checkpoint, verify_inclusion
 from svtest import Client
 
 CARD_CONTEXT = b"samvirke-card-v1\x00"
@@ -70,61 +71,7 @@ class Identity:
         return Client(daemon.port, daemon.server_key, keypair=self.noise)
 
 
-# ---- audit log verification (RFC 9162, C2SP signed-note / tlog-checkpoint) -------------------
-
-def leaf_hash(entry):
-    return hashlib.sha256(b"\x00" + entry).digest()
-
-
-def node_hash(left, right):
-    return hashlib.sha256(b"\x01" + left + right).digest()
-
-
-def root_from_inclusion(index, size, leaf, proof):
-    """RFC 9162 section 2.1.3.2; returns the root or None."""
-    if index >= size:
-        return None
-    fn, sn, r = index, size - 1, leaf
-    for p in proof:
-        if sn == 0:
-            return None
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            if not fn & 1:
-                while fn != 0 and not fn & 1:
-                    fn >>= 1
-                    sn >>= 1
-        else:
-            r = node_hash(r, p)
-        fn >>= 1
-        sn >>= 1
-    return r if sn == 0 else None
-
-
-def open_checkpoint(note, vkey):
-    """Verify a signed checkpoint with a C2SP verifier key; returns (origin, size, root)."""
-    name, keyid_hex, key_b64 = vkey.split("+", 2)
-    key = base64.b64decode(key_b64)
-    if key[0] != 1:
-        raise ValueError("not an Ed25519 verifier key")
-    pub = ed25519.Ed25519PublicKey.from_public_bytes(key[1:])
-    text, sigs = note.split("\n\n", 1)
-    text += "\n"
-    ok = False
-    for line in sigs.splitlines():
-        if not line.startswith("\u2014 "):
-            raise ValueError("bad signature line %r" % line)
-        sname, blob = line[2:].split(" ")
-        raw = base64.b64decode(blob)
-        if sname != name or raw[:4] != bytes.fromhex(keyid_hex):
-            continue
-        pub.verify(raw[4:], text.encode())  # raises InvalidSignature
-        ok = True
-    if not ok:
-        raise ValueError("no signature by the log key")
-    lines = text.split("\n")
-    return lines[0], int(lines[1]), base64.b64decode(lines[2])
-
+# ---- key transparency (the log checks are svaudit.py's independent verifier) ---------------
 
 def verify_member_proof(result, vkey, expect_card=None):
     """Check a member.proof result: checkpoint signed by vkey, entry included, entry object is
@@ -134,8 +81,7 @@ def verify_member_proof(result, vkey, expect_card=None):
     except Exception as e:  # noqa: BLE001
         return "checkpoint: %s" % e
     entry = result["entry"]
-    got = root_from_inclusion(result["reg_seq"], size, leaf_hash(entry), result["proof"])
-    if got != root:
+    if not verify_inclusion(result["reg_seq"], size, leaf_hash(entry), result["proof"], root):
         return "inclusion proof does not lead to the checkpoint's root"
     e = msgpack.unpackb(entry, raw=False)
     if e["seq"] != result["reg_seq"]:
