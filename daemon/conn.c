@@ -457,7 +457,6 @@ void conn_job_done(job *j, void *ctx) {
 }
 
 /* Called by dispatch after submitting a job for c. */
-void conn_job_submitted(conn *c);
 void conn_job_submitted(conn *c) {
   c->inflight++;
   c->srv->jobs_inflight++;

@@ -10,7 +10,6 @@
 #include "server.h"
 #include "util.h"
 
-void conn_job_submitted(conn *c);
 
 /* Which policy action and class each op is, and its handlers. A NULL class means prepare
  * decides it from the request (e.g. an observation's level). */

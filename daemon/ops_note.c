@@ -35,7 +35,6 @@ typedef struct note_push {
   size_t len;
 } note_push;
 
-void conn_job_submitted(conn *c);
 static void push_follow(server *srv, job *j, const note_plan *p);
 
 /* EFFECT_NOTE_SWEPT payload. */

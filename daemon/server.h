@@ -88,6 +88,8 @@ void conn_accept(server *srv, uv_stream_t *listener, bool is_pipe);
 void conn_close(conn *c, const char *why);
 /* (Re)arm c's timer: c is closed if it is still open ms from now. */
 void conn_deadline(conn *c, uint64_t ms);
+/* A job for c was queued (loop thread): count it, and pause reading at max_inflight. */
+void conn_job_submitted(conn *c);
 /* Seal and queue one frame (msgpack body) to c; drops c if its write queue is over the limit. */
 void conn_send_frame(conn *c, const char *body, size_t len);
 /* A finished job comes back (loop thread): send its response and apply its effects. */
