@@ -38,6 +38,7 @@
 #include "json.h"
 #include "merkle.h"
 #include "signed_note.h"
+#include "timearg.h"
 #include "trusted.h"
 #include "util.h"
 
@@ -54,7 +55,7 @@ const cli_cmd cmd_audit_table[] = {
      NULL},
     {"verify", cmd_audit_verify, "verify the fetched trail offline against the log key", NULL,
      NULL},
-    {"show", cmd_audit_show, "list fetched audit entries, with filters", NULL, NULL},
+    {"show", cmd_audit_show, "list fetched audit entries, with filters", NULL, TIMEARG_HELP_BACK},
     {"prove", cmd_audit_prove, "fetch and verify the inclusion proof of one entry", NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
@@ -744,31 +745,6 @@ int cmd_audit_verify(int argc, char **argv, const cli_ctx *ctx0) {
 
 /* ---- show ---- */
 
-/* "2026-01-02", "2026-01-02T10:00[:00][Z]" (UTC) or Unix seconds -> Unix milliseconds. */
-static int parse_time(const char *s, uint64_t *ms) {
-  uint64_t secs;
-  if (parse_u64(s, &secs) == 0) {
-    *ms = secs * 1000;
-    return 0;
-  }
-  struct tm tm;
-  memset(&tm, 0, sizeof tm);
-  const char *end = strptime(s, "%Y-%m-%d", &tm);
-  if (end == NULL) return -1;
-  if (*end == 'T' || *end == ' ') {
-    const char *e2 = strptime(end + 1, "%H:%M:%S", &tm);
-    if (e2 == NULL) e2 = strptime(end + 1, "%H:%M", &tm);
-    if (e2 == NULL) return -1;
-    end = e2;
-  }
-  if (*end == 'Z') end++;
-  if (*end != '\0') return -1;
-  time_t t = timegm(&tm);
-  if (t < 0) return -1;
-  *ms = (uint64_t)t * 1000;
-  return 0;
-}
-
 static void format_time(uint64_t ms, char out[32]) {
   time_t t = (time_t)(ms / 1000);
   struct tm tm;
@@ -817,8 +793,8 @@ int cmd_audit_show(int argc, char **argv, const cli_ctx *ctx0) {
       {"--actor", "KEYID", "only entries by this key id (or its prefix)", &actor, NULL, false},
       {"--op", "OP", "only this op (e.g. audit.entries)", &op, NULL, false},
       {"--decision", "deny|permit", "only denials or only permits", &decision, NULL, false},
-      {"--since", "TIME", "only entries at or after TIME (YYYY-MM-DD[THH:MM[:SS]] UTC, or Unix "
-                          "seconds)", &since_s, NULL, false},
+      {"--since", "TIME", "only entries at or after TIME (see Times below)", &since_s, NULL,
+       false},
       {"--file", "FILE", "entries file (default <identity>/audit/entries.bin)", &file, NULL,
        false},
       {NULL, NULL, NULL, NULL, NULL, false},
@@ -836,8 +812,10 @@ int cmd_audit_show(int argc, char **argv, const cli_ctx *ctx0) {
       return cli_usage_error(&ctx, "--decision takes deny or permit");
   }
   uint64_t since = 0;
-  if (since_s != NULL && parse_time(since_s, &since) != 0)
-    return cli_usage_error(&ctx, "--since takes YYYY-MM-DD[THH:MM[:SS]] (UTC) or Unix seconds");
+  char terr[200];
+  if (since_s != NULL &&
+      timearg_parse_time(since_s, util_unix_ms(), TIMEARG_BACK, &since, terr, sizeof terr) != 0)
+    return cli_usage_error(&ctx, "--since takes a time: %s", terr);
   audit_paths p;
   if (paths_init(&ctx, file, &p) != 0) return cli_fail("path too long");
   char err[600];

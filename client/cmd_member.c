@@ -12,12 +12,16 @@
 #include "codec.h"
 #include "directory.h"
 #include "json.h"
+#include "timearg.h"
 #include "util.h"
 
 #define MEMBER_TIME_FMT "%Y-%m-%d %H:%M:%S UTC"
+#define INVITE_TTL_UNIT 3600              /* a bare --ttl counts hours */
+#define INVITE_TTL_MAX (365 * 86400ull)  /* an invite lives at most a year */
 
 const cli_cmd cmd_member_table[] = {
-    {"invite", cmd_member_invite, "make a one-time invite code for a new member", NULL, NULL},
+    {"invite", cmd_member_invite, "make a one-time invite code for a new member", NULL,
+     TIMEARG_HELP_DURATION},
     {"list", cmd_member_list, "list the members, their roles and fingerprints", NULL, NULL},
     {"show", cmd_member_show, "show one member (by name, fingerprint or key id)", NULL, NULL},
     {"role", cmd_member_role, "change a member's role", NULL, NULL},
@@ -45,22 +49,6 @@ static int member_request(const cli_ctx *ctx, const char *what, enum sv_op op, e
   return rc;
 }
 
-/* Parse a duration: a positive whole number with an optional unit s, m, h (default) or d. */
-static int parse_ttl(const char *s, uint64_t *secs) {
-  char *end = NULL;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (errno != 0 || end == s || v == 0 || s[0] == '-') return -1;
-  uint64_t mul = 3600;
-  if (*end == 's') mul = 1, end++;
-  else if (*end == 'm') mul = 60, end++;
-  else if (*end == 'h') mul = 3600, end++;
-  else if (*end == 'd') mul = 86400, end++;
-  if (*end != '\0' || v > UINT64_C(365) * 86400 / mul) return -1;
-  *secs = (uint64_t)v * mul;
-  return 0;
-}
-
 /* ---- member invite ---- */
 
 /* Wipe the string at key of map r in place (the response's own memory): a secret received. */
@@ -77,15 +65,17 @@ int cmd_member_invite(int argc, char **argv, const cli_ctx *ctx0) {
   const cli_opt opts[] = {
       {"--role", "ROLE", "the role the new member gets (a role of the policy)", &role, NULL, true},
       {"--name", "NAME", "the new member's name (their card must carry it)", &name, NULL, true},
-      {"--ttl", "HOURS", "how long the code is valid (default 72; units s, m, h, d allowed)",
+      {"--ttl", "DURATION", "how long the code is valid (default 72h; a bare number counts hours)",
        &ttl_s, NULL, false},
       {NULL, NULL, NULL, NULL, NULL, false},
   };
   int status = CLI_OK;
   if (cmdutil_parse_noargs(argc, argv, &ctx, opts, &status) != 0) return status;
   uint64_t ttl = 0;
-  if (ttl_s != NULL && parse_ttl(ttl_s, &ttl) != 0)
-    return cli_usage_error(&ctx, "--ttl must be a positive number of hours (at most a year)");
+  char terr[200];
+  if (ttl_s != NULL && timearg_parse_duration(ttl_s, INVITE_TTL_UNIT, 1, INVITE_TTL_MAX, &ttl, terr,
+                                              sizeof terr) != 0)
+    return cli_usage_error(&ctx, "--ttl must be a duration such as 72h or 3d: %s", terr);
 
   client_config cfg;
   session *s = cmdutil_open(&ctx, &cfg);
