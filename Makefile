@@ -6,7 +6,7 @@
 #   make deb    build the Debian package from the tree into build/deb and check it with lintian
 
 DEB_PACKAGES := build-essential cmake pkg-config libsodium-dev libuv1-dev libsqlite3-dev \
-                libmsgpack-dev python3 python3-msgpack python3-dissononce \
+                libmsgpack-dev libutf8proc-dev libicu-dev python3 python3-msgpack python3-dissononce \
                 man-db systemd procps
 BENCH_PACKAGES := redis-server
 DEB_TOOLS := debhelper dpkg-dev fakeroot lintian
