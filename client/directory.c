@@ -105,7 +105,10 @@ int directory_verify_proof(const msgpack_object *result, const char *log_key, co
   crypto_hash_sha256(h, card, cardlen);
   memcpy(want, "card:", 5);
   util_hex(want + 5, h, 32);
+  /* A version 2 entry also says whether the registration succeeded: a permitted enrolment that
+   * failed (a wrong invite, a name taken) registered nothing. */
   if (e.seq != reg_seq || e.decision != AUDIT_PERMIT ||
+      (e.version == AUDIT_ENTRY_V2 && strcmp(e.outcome, AUDIT_OUTCOME_OK) != 0) ||
       (strcmp(e.op, "enroll") != 0 && strcmp(e.op, "member.register") != 0)) {
     snprintf(err, errlen, "audit entry #%llu is not the registration of a member",
              (unsigned long long)reg_seq);
