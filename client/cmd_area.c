@@ -73,7 +73,7 @@ static int local_text_check(const char *what, const char *text) {
 static int local_label_check(const char *what, const char *s) {
   enum guard_label_status st = guard_label_check(s, strlen(s), GUARD_LABEL_MAX);
   if (st != GUARD_LABEL_OK)
-    return cli_fail("%s cannot be used: %s", what, guard_label_message(st));
+    return cli_fail("%s %s", what, guard_label_message(st));
   if (guard_find_cpr(s, strlen(s), NULL, NULL))
     return cli_fail("personal_data: %s: %s (nothing was sent)", what, GUARD_CPR_MESSAGE);
   return CLI_OK;

@@ -47,7 +47,7 @@ static int check_text(const server *srv, job *j, const char *what, const sv_str 
 static int check_label(job *j, const char *what, const sv_str *s) {
   enum guard_label_status st = guard_label_check(s->ptr, s->len, GUARD_LABEL_MAX);
   if (st != GUARD_LABEL_OK) {
-    job_fail(j, SV_ERR_INVALID, "%s cannot be used: %s", what, guard_label_message(st));
+    job_fail(j, SV_ERR_INVALID, "%s %s", what, guard_label_message(st));
     return -1;
   }
   if (guard_find_cpr(s->ptr, s->len, NULL, NULL)) {

@@ -362,28 +362,28 @@ bool guard_label_valid(const char *s, size_t len, size_t max) {
 const char *guard_label_message(enum guard_label_status status) {
   switch (status) {
   case GUARD_LABEL_OK:
-    return "the label is acceptable";
+    return "is acceptable";
   case GUARD_LABEL_LENGTH:
-    return "it must be 1 to " GUARD_STR(GUARD_LABEL_MAX) " bytes long";
+    return "must be 1 to " GUARD_STR(GUARD_LABEL_MAX) " bytes long";
   case GUARD_LABEL_ENCODING:
-    return "it is not valid UTF-8 text";
+    return "is not valid UTF-8 text";
   case GUARD_LABEL_CONTROL:
-    return "it contains control characters, a tab or a line break";
+    return "contains control characters, a tab or a line break";
   case GUARD_LABEL_INVISIBLE:
-    return "it contains invisible characters (zero-width spaces or joiners, soft hyphens, "
+    return "contains invisible characters (zero-width spaces or joiners, soft hyphens, "
            "text-direction marks or other format characters)";
   case GUARD_LABEL_UNASSIGNED:
-    return "it contains characters that Unicode does not assign, or private-use characters";
+    return "contains characters that Unicode does not assign, or private-use characters";
   case GUARD_LABEL_SPACING:
-    return "it starts or ends with a space, has two spaces in a row, or starts with an accent";
+    return "starts or ends with a space, has two spaces in a row, or starts with an accent";
   case GUARD_LABEL_NORMALISED:
-    return "its accented letters are written as separate accents (use the composed letters, "
+    return "has accented letters written as separate accents (use the composed letters, "
            "Unicode form NFC)";
   case GUARD_LABEL_MIXED_SCRIPT:
-    return "it mixes letters of different alphabets that look alike (for example a Cyrillic "
+    return "mixes letters of different alphabets that look alike (for example a Cyrillic "
            "letter inside a Latin name)";
   }
-  return "it is not acceptable";
+  return "is not acceptable";
 }
 
 char *guard_label_key(const char *s, size_t len) {

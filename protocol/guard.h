@@ -66,7 +66,8 @@ enum guard_label_status guard_label_check(const char *s, size_t len, size_t max)
 /* True when guard_label_check finds nothing wrong. */
 bool guard_label_valid(const char *s, size_t len, size_t max);
 
-/* One line for people saying what is wrong with a label, for status (not GUARD_LABEL_OK). */
+/* What is wrong with a label, for status, in words for people; it reads after the label's name
+ * ("area name" + " " + message). */
 const char *guard_label_message(enum guard_label_status status);
 
 /* The form under which two labels count as the same: NFKC, case folded, default-ignorable
