@@ -4,7 +4,8 @@
 #   make bench  build (release) and run the benchmarks
 
 DEB_PACKAGES := build-essential cmake pkg-config libsodium-dev libuv1-dev libsqlite3-dev \
-                libmsgpack-dev python3 python3-msgpack python3-dissononce
+                libmsgpack-dev python3 python3-msgpack python3-dissononce \
+                libmicrohttpd-dev libjs-leaflet chromium chromium-driver python3-selenium
 BENCH_PACKAGES := redis-server
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
