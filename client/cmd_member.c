@@ -231,8 +231,20 @@ out:
 int cmd_member_role(int argc, char **argv, const cli_ctx *ctx0) {
   cli_ctx ctx = *ctx0;
   int npos = 0, status = CLI_OK;
-  if (cli_parse(argc, argv, &ctx, NULL, "NAME ROLE", &npos, &status) != 0) return status;
+  bool yes = false;
+  const cli_opt opts[] = {
+      {"--yes", NULL, "do not ask before giving a role inside the SSP regime", NULL, &yes, false},
+      {NULL, NULL, NULL, NULL, NULL, false},
+  };
+  if (cli_parse(argc, argv, &ctx, opts, "NAME ROLE", &npos, &status) != 0) return status;
   if (npos != 2) return cli_usage_error(&ctx, "give a member and the new role");
+  if (cmdutil_regime_role(argv[2])) {
+    char q[512];
+    snprintf(q, sizeof q,
+             "Give %.200s the role %.64s? Inside the SSP regime they may receive information "
+             "about individuals.", argv[1], argv[2]);
+    if ((status = cmdutil_confirm(&ctx, yes, "member role", q)) != CLI_OK) return status;
+  }
   msgpack_unpacked resp;
   const msgpack_object *r;
   uint64_t audit;
@@ -258,8 +270,18 @@ out:
 int cmd_member_revoke(int argc, char **argv, const cli_ctx *ctx0) {
   cli_ctx ctx = *ctx0;
   int npos = 0, status = CLI_OK;
-  if (cli_parse(argc, argv, &ctx, NULL, "NAME", &npos, &status) != 0) return status;
+  bool yes = false;
+  const cli_opt opts[] = {
+      {"--yes", NULL, "do not ask before revoking", NULL, &yes, false},
+      {NULL, NULL, NULL, NULL, NULL, false},
+  };
+  if (cli_parse(argc, argv, &ctx, opts, "NAME", &npos, &status) != 0) return status;
   if (npos != 1) return cli_usage_error(&ctx, "give the member to revoke");
+  char q[512];
+  snprintf(q, sizeof q,
+           "Revoke %.200s? Their connections close at once, their key is refused from then on "
+           "and the notes waiting for them are dropped; this cannot be undone.", argv[1]);
+  if ((status = cmdutil_confirm(&ctx, yes, "member revoke", q)) != CLI_OK) return status;
   msgpack_unpacked resp;
   const msgpack_object *r;
   uint64_t audit;
