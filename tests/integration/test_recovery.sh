@@ -44,7 +44,7 @@ code=$(sv bo --json member invite --role partner --name "Dora Partner" | $PY -c 
   fail "bo invites"
 sv dora enroll --server "127.0.0.1:$PORT" --server-key "$SERVER_KEY" --log-key "$LOG_KEY" \
   --invite "$code" --name "Dora Partner" | grep -q partner || fail "dora enrols with bo's invite"
-sv bo member revoke "Anna Koordinator" | grep -q "revoked Anna" || fail "bo revokes anna"
+sv bo member revoke --yes "Anna Koordinator" | grep -q "revoked Anna" || fail "bo revokes anna"
 
 # Both changes are entries of the audit log, by the daemon, naming the command.
 sv aud audit fetch >/dev/null && sv aud audit verify >/dev/null || fail "audit verify"
@@ -61,7 +61,7 @@ daemon_stop
 # Revoked keys do not come back, and a card other than the one registered for its keys is refused.
 cp "$TMP/d/policy.conf" "$TMP/policy.saved"
 daemon_start "$TMP/d"
-sv bo member revoke "Dora Partner" >/dev/null || fail "revoke dora"
+sv bo member revoke --yes "Dora Partner" >/dev/null || fail "revoke dora"
 daemon_stop
 expect_fail 1 "were revoked and cannot come back" "$SAMVIRKED" admin add-coordinator "$TMP/d" "$TMP/dora/card.txt"
 # The directory holds another card for carl's keys (simulated by changing its recorded hash):
