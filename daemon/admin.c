@@ -14,6 +14,7 @@
 #include "keys.h"
 #include "ops_member.h"
 #include "signed_note.h"
+#include "signer.h"
 #include "store.h"
 #include "util.h"
 
@@ -32,10 +33,14 @@ static int register_card(const char *dir, const char *card_path, const char *rol
   sv_daemon_keys *keys = daemon_keys_load(path, err, errlen);
   if (keys == NULL) return -1;
   int rc = -1;
-  store *st = store_open(&cfg, keys, STORE_VERIFY_FULL, err, errlen);
-  job *j = job_new();
-  if (st == NULL || j == NULL) goto out;
-  if (ops_member_register_job(j, &card, role, "samvirked init") != 0) {
+  store *st = NULL;
+  job *j = NULL;
+  signer *sg = signer_new(cfg.origin, keys->log_sk, err, errlen);
+  if (sg == NULL) goto out;
+  st = store_open(&cfg, keys->log_pk, sg, AUDITLOG_VERIFY_FULL, err, errlen);
+  if (st == NULL) goto out;
+  j = ops_member_register_job(&card, role, "samvirked init");
+  if (j == NULL) {
     snprintf(err, errlen, "out of memory");
     goto out;
   }
@@ -51,6 +56,7 @@ static int register_card(const char *dir, const char *card_path, const char *rol
 out:
   job_free(j);
   store_close(st);
+  signer_free(sg);
   daemon_keys_free(keys);
   return rc;
 }

@@ -12,9 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit_entry.h"
 #include "checkpoint.h"
-#include "log.h"
 #include "signed_note.h"
 #include "util.h"
 
@@ -25,10 +23,21 @@
  * rows would show. */
 #define QUICK_TAIL_LEVEL 13
 
+/* The statements the log runs, prepared once at open. */
+enum { Q_GET_ENTRY, Q_GET_NODE, Q_PUT_ENTRY, Q_PUT_NODE, Q_PUT_CHECKPOINT, Q__COUNT };
+static const char *const sql_text[Q__COUNT] = {
+    [Q_GET_ENTRY] = "SELECT entry FROM audit_entries WHERE seq = ?",
+    [Q_GET_NODE] = "SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?",
+    [Q_PUT_ENTRY] = "INSERT INTO audit_entries(seq, entry) VALUES(?, ?)",
+    [Q_PUT_NODE] = "INSERT INTO audit_nodes(level, idx, hash) VALUES(?, ?, ?)",
+    [Q_PUT_CHECKPOINT] = "INSERT INTO checkpoints(size, note) VALUES(?, ?)",
+};
+
 struct auditlog {
-  store *st;
+  sqlite3 *db;
+  sqlite3_stmt *q[Q__COUNT];
   char origin[256];
-  note_signer *signer;
+  signer *signer;       /* borrowed */
   note_verifier verifier;
   char *vkey;
   merkle_frontier fr;   /* every appended entry, the current batch's included */
@@ -38,11 +47,13 @@ struct auditlog {
   uint64_t pending_size;
 };
 
-static const char sql_get_entry[] = "SELECT entry FROM audit_entries WHERE seq = ?";
-static const char sql_get_node[] = "SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?";
-static const char sql_put_entry[] = "INSERT INTO audit_entries(seq, entry) VALUES(?, ?)";
-static const char sql_put_node[] = "INSERT INTO audit_nodes(level, idx, hash) VALUES(?, ?, ?)";
-static const char sql_put_checkpoint[] = "INSERT INTO checkpoints(size, note) VALUES(?, ?)";
+/* Statement k, reset and ready to bind. */
+static sqlite3_stmt *stmt(auditlog *al, int k) {
+  sqlite3_stmt *s = al->q[k];
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  return s;
+}
 
 uint64_t auditlog_size(const auditlog *al) { return al->fr.size; }
 uint64_t auditlog_signed_size(const auditlog *al) { return al->signed_size; }
@@ -69,40 +80,8 @@ void auditlog_committed(auditlog *al) {
   al->pending = NULL;
 }
 
-/* Copy src into dst (capacity cap) as text an audit entry accepts: valid UTF-8 without
- * control characters, truncated on a character boundary. Anything else becomes '?'. An empty
- * result becomes dflt (when non-NULL). */
-static void clean_copy(char *dst, size_t cap, const char *src, const char *dflt) {
-  assert(cap > 1);
-  size_t o = 0, len = strlen(src);
-  for (size_t i = 0; i < len;) {
-    unsigned c = (unsigned char)src[i];
-    if (c >= 0x20 && c < 0x7f) { /* printable ASCII, the common case: copied as is */
-      if (o + 1 > cap - 1) break;
-      dst[o++] = (char)c;
-      i++;
-      continue;
-    }
-    size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 1;
-    bool ok = i + n <= len && c != '\t' && util_utf8_valid(src + i, n, false) &&
-              !(c == 0xc2 && (unsigned char)src[i + 1] < 0xa0); /* C1 controls */
-    if (!ok) n = 1;
-    size_t w = ok ? n : 1;
-    if (o + w > cap - 1) break;
-    if (ok)
-      memcpy(dst + o, src + i, n);
-    else
-      dst[o] = '?';
-    o += w;
-    i += n;
-  }
-  dst[o] = '\0';
-  if (o == 0 && dflt != NULL) snprintf(dst, cap, "%s", dflt);
-}
-
 int auditlog_entry(auditlog *al, uint64_t seq, uint8_t **entry, size_t *len) {
-  sqlite3_stmt *s = store_stmt(al->st, sql_get_entry);
-  if (s == NULL) return -1;
+  sqlite3_stmt *s = stmt(al, Q_GET_ENTRY);
   sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
   int rc = -1;
   if (sqlite3_step(s) == SQLITE_ROW) {
@@ -124,12 +103,10 @@ static int node_fn(void *ctx, uint64_t level, uint64_t index, uint8_t out[32]) {
   auditlog *al = ctx;
   sqlite3_stmt *s;
   if (level == 0) {
-    s = store_stmt(al->st, sql_get_entry);
-    if (s == NULL) return -1;
+    s = stmt(al, Q_GET_ENTRY);
     sqlite3_bind_int64(s, 1, (sqlite3_int64)index);
   } else {
-    s = store_stmt(al->st, sql_get_node);
-    if (s == NULL) return -1;
+    s = stmt(al, Q_GET_NODE);
     sqlite3_bind_int64(s, 1, (sqlite3_int64)level);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)index);
   }
@@ -149,11 +126,10 @@ static int node_fn(void *ctx, uint64_t level, uint64_t index, uint8_t out[32]) {
   return rc;
 }
 
-static int store_node_fn(void *ctx, uint64_t level, uint64_t index, const uint8_t hash[32]) {
+static int put_node_fn(void *ctx, uint64_t level, uint64_t index, const uint8_t hash[32]) {
   auditlog *al = ctx;
   if (level == 0) return 0; /* the entry row is the leaf */
-  sqlite3_stmt *s = store_stmt(al->st, sql_put_node);
-  if (s == NULL) return -1;
+  sqlite3_stmt *s = stmt(al, Q_PUT_NODE);
   sqlite3_bind_int64(s, 1, (sqlite3_int64)level);
   sqlite3_bind_int64(s, 2, (sqlite3_int64)index);
   sqlite3_bind_blob(s, 3, hash, 32, SQLITE_STATIC);
@@ -162,86 +138,48 @@ static int store_node_fn(void *ctx, uint64_t level, uint64_t index, const uint8_
   return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int auditlog_append_job(auditlog *al, job *j, char *err, size_t errlen) {
+int auditlog_append(auditlog *al, audit_entry *e, char *err, size_t errlen) {
   uint64_t seq = al->fr.size;
-  audit_entry e;
-  memset(&e, 0, sizeof e);
-  e.seq = seq;
-  e.time_ms = util_unix_ms();
-  /* Everything that may come from a client is cleaned: one odd byte must not make the
-   * entry unencodable, which would fail the whole batch. */
-  clean_copy(e.actor, sizeof e.actor, j->who.keyid, "-");
-  clean_copy(e.role, sizeof e.role, j->who.role, "-");
-  clean_copy(e.op, sizeof e.op, j->op, "?");
-  clean_copy(e.data_class, sizeof e.data_class, j->klass, "-");
-  clean_copy(e.object, sizeof e.object, j->object, NULL);
-  e.decision = j->permit ? AUDIT_PERMIT : AUDIT_DENY;
-  clean_copy(e.rule, sizeof e.rule, j->rule, "-");
-  clean_copy(e.purpose, sizeof e.purpose, j->purpose, NULL);
-  memcpy(e.policy, j->policy_hash, 32);
+  e->seq = seq;
   uint8_t *buf = NULL;
   size_t len = 0;
-  if (audit_entry_encode(&e, &buf, &len) != 0) {
+  if (audit_entry_encode(e, &buf, &len) != 0) {
     snprintf(err, errlen, "cannot encode audit entry %llu", (unsigned long long)seq);
     return -1;
   }
-  sqlite3_stmt *s = store_stmt(al->st, sql_put_entry);
-  int rc = -1;
-  if (s != NULL) {
-    sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
-    sqlite3_bind_blob(s, 2, buf, (int)len, SQLITE_STATIC);
-    rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
-    sqlite3_reset(s);
-  }
+  sqlite3_stmt *s = stmt(al, Q_PUT_ENTRY);
+  sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
+  sqlite3_bind_blob(s, 2, buf, (int)len, SQLITE_STATIC);
+  int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+  sqlite3_reset(s);
   uint8_t leaf[32];
   merkle_leaf_hash(buf, len, leaf);
   free(buf);
-  if (rc != 0 || merkle_frontier_append(&al->fr, leaf, store_node_fn, al) != MERKLE_OK) {
+  if (rc != 0 || merkle_frontier_append(&al->fr, leaf, put_node_fn, al) != MERKLE_OK) {
     snprintf(err, errlen, "cannot store audit entry %llu: %s", (unsigned long long)seq,
-             sqlite3_errmsg(store_db(al->st)));
+             sqlite3_errmsg(al->db));
     return -1;
   }
-  j->audit_seq = seq;
-  j->audited = true;
   return 0;
-}
-
-/* Format and sign the checkpoint for the frontier's current size. *out malloc'd. */
-static int sign_current(auditlog *al, char **out) {
-  uint8_t root[32];
-  merkle_frontier_root(&al->fr, root);
-  checkpoint cp;
-  memset(&cp, 0, sizeof cp);
-  snprintf(cp.origin, sizeof cp.origin, "%s", al->origin);
-  cp.size = al->fr.size;
-  memcpy(cp.root, root, 32);
-  char *body = NULL;
-  size_t blen = 0, nlen = 0;
-  if (checkpoint_format(&cp, &body, &blen) != 0) return -1;
-  const note_signer *signers[1] = {al->signer};
-  int rc = note_sign(body, blen, signers, 1, out, &nlen);
-  free(body);
-  return rc == NOTE_OK ? 0 : -1;
 }
 
 int auditlog_sign_checkpoint(auditlog *al, char *err, size_t errlen) {
   assert(al->pending == NULL);
   if (al->fr.size == al->signed_size && al->checkpoint != NULL) return 0;
   char *note = NULL;
-  if (sign_current(al, &note) != 0) {
+  uint8_t root[32];
+  merkle_frontier_root(&al->fr, root);
+  if (signer_sign(al->signer, al->fr.size, root, &note) != 0) {
     snprintf(err, errlen, "cannot sign checkpoint %llu", (unsigned long long)al->fr.size);
     return -1;
   }
-  sqlite3_stmt *s = store_stmt(al->st, sql_put_checkpoint);
-  int rc = -1;
-  if (s != NULL) {
-    sqlite3_bind_int64(s, 1, (sqlite3_int64)al->fr.size);
-    sqlite3_bind_text(s, 2, note, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
-    sqlite3_reset(s);
-  }
+  sqlite3_stmt *s = stmt(al, Q_PUT_CHECKPOINT);
+  sqlite3_bind_int64(s, 1, (sqlite3_int64)al->fr.size);
+  sqlite3_bind_text(s, 2, note, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+  sqlite3_reset(s);
   if (rc != 0) {
-    snprintf(err, errlen, "cannot store checkpoint: %s", sqlite3_errmsg(store_db(al->st)));
+    snprintf(err, errlen, "cannot store checkpoint: %s", sqlite3_errmsg(al->db));
     free(note);
     return -1;
   }
@@ -310,7 +248,7 @@ static int compare_node_fn(void *ctx, uint64_t level, uint64_t index, const uint
  * err. */
 static int verify_range(auditlog *al, uint64_t start, uint64_t size, uint8_t root[32], char *err,
                         size_t errlen) {
-  sqlite3 *db = store_db(al->st);
+  sqlite3 *db = al->db;
   sqlite3_stmt *s = NULL;
   merkle_frontier fr;
   merkle_frontier_init(&fr);
@@ -390,7 +328,7 @@ out:
 /* Describe how the rows of audit_entries differ from 0..size-1 (the cheap checks done before
  * any hashing). Returns 0 when count and highest seq fit, else -1 with the reason in err. */
 static int check_rows(auditlog *al, uint64_t size, char *err, size_t errlen) {
-  sqlite3 *db = store_db(al->st);
+  sqlite3 *db = al->db;
   sqlite3_stmt *s = NULL;
   int64_t count = 0, minseq = -1, maxseq = -1;
   if (sqlite3_prepare_v2(db,
@@ -445,7 +383,7 @@ static int check_rows(auditlog *al, uint64_t size, char *err, size_t errlen) {
 /* Load and check the latest signed checkpoint; fills size and root (size 0 if none). */
 static int load_checkpoint(auditlog *al, uint64_t *size, uint8_t root[32], char *err,
                            size_t errlen) {
-  sqlite3 *db = store_db(al->st);
+  sqlite3 *db = al->db;
   sqlite3_stmt *s = NULL;
   *size = 0;
   merkle_empty_root(root);
@@ -485,19 +423,25 @@ static int load_checkpoint(auditlog *al, uint64_t *size, uint8_t root[32], char 
   return rc;
 }
 
-auditlog *auditlog_open(store *st, const char *origin, const uint8_t log_sk[64],
-                        const uint8_t log_pk[32], enum store_verify mode, char *err,
-                        size_t errlen) {
+auditlog *auditlog_open(sqlite3 *db, const char *origin, const uint8_t log_pk[32], signer *sg,
+                        enum auditlog_verify mode, char *err, size_t errlen) {
+  assert(db != NULL && sg != NULL);
   auditlog *al = calloc(1, sizeof *al);
   if (al == NULL) {
     snprintf(err, errlen, "out of memory");
     return NULL;
   }
-  al->st = st;
+  al->db = db;
+  al->signer = sg;
   snprintf(al->origin, sizeof al->origin, "%s", origin);
-  int status = 0;
-  al->signer = note_signer_from_seed(origin, log_sk, &status);
-  if (al->signer == NULL || note_verifier_init(&al->verifier, origin, log_pk) != NOTE_OK ||
+  for (int k = 0; k < Q__COUNT; k++) {
+    if (sqlite3_prepare_v3(db, sql_text[k], -1, SQLITE_PREPARE_PERSISTENT, &al->q[k], NULL) !=
+        SQLITE_OK) {
+      snprintf(err, errlen, "the audit tables cannot be read: %s", sqlite3_errmsg(db));
+      goto err;
+    }
+  }
+  if (note_verifier_init(&al->verifier, origin, log_pk) != NOTE_OK ||
       note_verifier_format(&al->verifier, &al->vkey) != NOTE_OK) {
     snprintf(err, errlen, "cannot set up the log key for origin '%s'", origin);
     goto err;
@@ -509,7 +453,7 @@ auditlog *auditlog_open(store *st, const char *origin, const uint8_t log_sk[64],
   /* Full: re-hash everything. Quick: take the stored subtrees for all but the last
    * 2^QUICK_TAIL_LEVEL..2^(QUICK_TAIL_LEVEL+1) entries and re-hash those. */
   uint64_t start = 0;
-  bool full = mode == STORE_VERIFY_FULL || (mode == STORE_VERIFY_AUTO && size <= AUTO_FULL_LIMIT);
+  bool full = mode == AUDITLOG_VERIFY_FULL || (mode == AUDITLOG_VERIFY_AUTO && size <= AUTO_FULL_LIMIT);
   if (!full && size > (UINT64_C(1) << QUICK_TAIL_LEVEL))
     start = ((size >> QUICK_TAIL_LEVEL) - 1) << QUICK_TAIL_LEVEL;
   if (verify_range(al, start, size, got, err, errlen) != 0) goto err;
@@ -534,7 +478,7 @@ err:
 
 void auditlog_close(auditlog *al) {
   if (al == NULL) return;
-  note_signer_free(al->signer);
+  for (int k = 0; k < Q__COUNT; k++) sqlite3_finalize(al->q[k]);
   free(al->vkey);
   free(al->checkpoint);
   free(al->pending);

@@ -1,16 +1,22 @@
 /* auditlog.h -- the daemon's audit log: entries and Merkle subtree hashes in SQLite, signed
- * checkpoints, start-up verification and proofs. Storage thread only. */
+ * checkpoints, start-up verification and proofs. It appends entry values; it knows nothing of
+ * requests or of the storage thread that calls it. One thread at a time (the storage thread). */
 #ifndef SAMVIRKED_AUDITLOG_H
 #define SAMVIRKED_AUDITLOG_H
 
+#include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "job.h"
+#include "audit_entry.h"
 #include "merkle.h"
-#include "store.h"
+#include "signer.h"
 
 typedef struct auditlog auditlog;
+
+/* How much of the log auditlog_open re-hashes: quick = the stored subtree hashes plus the
+ * newest entries; full = every entry; auto = full for small logs. */
+enum auditlog_verify { AUDITLOG_VERIFY_AUTO = 0, AUDITLOG_VERIFY_QUICK, AUDITLOG_VERIFY_FULL };
 
 /* In-memory state saved before a batch and restored if its transaction fails. */
 typedef struct auditlog_mark {
@@ -18,10 +24,13 @@ typedef struct auditlog_mark {
   merkle_frontier frontier;
 } auditlog_mark;
 
-/* Open the log of st's database and check it against the last signed checkpoint. Returns NULL
- * with the exact mismatch in err. */
-auditlog *auditlog_open(store *st, const char *origin, const uint8_t log_sk[64],
-                        const uint8_t log_pk[32], enum store_verify mode, char *err, size_t errlen);
+/* Open the log kept in db's tables (audit_entries, audit_nodes, checkpoints) and check it
+ * against its last signed checkpoint, which must verify with log_pk for origin. sg signs the
+ * checkpoints to come. db and sg are borrowed and must outlive the log. Returns NULL with the
+ * exact mismatch in err. */
+auditlog *auditlog_open(sqlite3 *db, const char *origin, const uint8_t log_pk[32], signer *sg,
+                        enum auditlog_verify mode, char *err, size_t errlen);
+/* Finalize the log's statements and free it (before db is closed). NULL is a no-op. */
 void auditlog_close(auditlog *al);
 /* Remember the state before a batch; restore it (and drop the batch's unsaved checkpoint) when
  * the batch's transaction is rolled back. */
@@ -29,8 +38,10 @@ void auditlog_save(const auditlog *al, auditlog_mark *m);
 void auditlog_restore(auditlog *al, const auditlog_mark *m);
 /* The batch's transaction committed: its checkpoint becomes the latest. */
 void auditlog_committed(auditlog *al);
-/* Append the entry recording job j (inside the batch transaction); sets j->audit_seq/audited. */
-int auditlog_append_job(auditlog *al, job *j, char *err, size_t errlen);
+/* Append e as the next entry (inside the caller's transaction): sets e->seq to its sequence
+ * number, stores the canonical encoding and the subtree hashes it completes. Returns 0, or -1
+ * with the reason in err (the transaction must then be rolled back). */
+int auditlog_append(auditlog *al, audit_entry *e, char *err, size_t errlen);
 /* Sign and store a checkpoint for the current size if it grew (inside the transaction). It is
  * not served until auditlog_committed. */
 int auditlog_sign_checkpoint(auditlog *al, char *err, size_t errlen);
