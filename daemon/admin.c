@@ -14,7 +14,7 @@
 #include "keys.h"
 #include "ops_member.h"
 #include "signed_note.h"
-#include "signer.h"
+#include "logkey.h"
 #include "store.h"
 #include "util.h"
 
@@ -35,9 +35,10 @@ static int register_card(const char *dir, const char *card_path, const char *rol
   int rc = -1;
   store *st = NULL;
   job *j = NULL;
-  signer *sg = signer_new(cfg.origin, keys->log_sk, err, errlen);
-  if (sg == NULL) goto out;
-  st = store_open(&cfg, keys->log_pk, sg, AUDITLOG_VERIFY_FULL, err, errlen);
+  logkey *lk = logkey_new(cfg.origin, keys->log_sk, err, errlen);
+  if (lk == NULL) goto out;
+  auditlog_signer sg = logkey_signer(lk);
+  st = store_open(&cfg, keys->log_pk, &sg, AUDITLOG_VERIFY_FULL, err, errlen);
   if (st == NULL) goto out;
   j = ops_member_register_job(&card, role, "samvirked init");
   if (j == NULL) {
@@ -56,7 +57,7 @@ static int register_card(const char *dir, const char *card_path, const char *rol
 out:
   job_free(j);
   store_close(st);
-  signer_free(sg);
+  logkey_free(lk);
   daemon_keys_free(keys);
   return rc;
 }

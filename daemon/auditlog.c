@@ -37,7 +37,9 @@ struct auditlog {
   sqlite3 *db;
   sqlite3_stmt *q[Q__COUNT];
   char origin[256];
-  signer *signer;       /* borrowed */
+  auditlog_signer signer;
+  uint8_t (*leaves)[32]; /* leaf hashes appended since the latest committed checkpoint */
+  size_t nleaves, capleaves;
   note_verifier verifier;
   char *vkey;
   merkle_frontier fr;   /* every appended entry, the current batch's included */
@@ -56,6 +58,7 @@ static sqlite3_stmt *stmt(auditlog *al, int k) {
 }
 
 uint64_t auditlog_size(const auditlog *al) { return al->fr.size; }
+const merkle_frontier *auditlog_frontier(const auditlog *al) { return &al->fr; }
 uint64_t auditlog_signed_size(const auditlog *al) { return al->signed_size; }
 const char *auditlog_checkpoint(const auditlog *al) { return al->checkpoint; }
 const char *auditlog_verifier_key(const auditlog *al) { return al->vkey; }
@@ -67,6 +70,8 @@ void auditlog_save(const auditlog *al, auditlog_mark *m) {
 
 void auditlog_restore(auditlog *al, const auditlog_mark *m) {
   al->fr = m->frontier;
+  assert(m->size >= al->signed_size && m->size - al->signed_size <= al->nleaves);
+  al->nleaves = (size_t)(m->size - al->signed_size);
   /* The checkpoint signed for the failed batch was never stored: forget it. */
   free(al->pending);
   al->pending = NULL;
@@ -74,6 +79,7 @@ void auditlog_restore(auditlog *al, const auditlog_mark *m) {
 
 void auditlog_committed(auditlog *al) {
   if (al->pending == NULL) return;
+  al->nleaves = 0;
   free(al->checkpoint);
   al->checkpoint = al->pending;
   al->signed_size = al->pending_size;
@@ -155,11 +161,21 @@ int auditlog_append(auditlog *al, audit_entry *e, char *err, size_t errlen) {
   uint8_t leaf[32];
   merkle_leaf_hash(buf, len, leaf);
   free(buf);
+  if (rc == 0 && al->nleaves == al->capleaves) {
+    size_t cap = al->capleaves ? 2 * al->capleaves : 64;
+    void *p = realloc(al->leaves, cap * sizeof *al->leaves);
+    if (p == NULL) rc = -1;
+    else {
+      al->leaves = p;
+      al->capleaves = cap;
+    }
+  }
   if (rc != 0 || merkle_frontier_append(&al->fr, leaf, put_node_fn, al) != MERKLE_OK) {
     snprintf(err, errlen, "cannot store audit entry %llu: %s", (unsigned long long)seq,
              sqlite3_errmsg(al->db));
     return -1;
   }
+  memcpy(al->leaves[al->nleaves++], leaf, 32);
   return 0;
 }
 
@@ -169,10 +185,10 @@ int auditlog_sign_checkpoint(auditlog *al, char *err, size_t errlen) {
   char *note = NULL;
   uint8_t root[32];
   merkle_frontier_root(&al->fr, root);
-  if (signer_sign(al->signer, al->fr.size, root, &note) != 0) {
-    snprintf(err, errlen, "cannot sign checkpoint %llu", (unsigned long long)al->fr.size);
+  assert(al->fr.size - al->signed_size == al->nleaves);
+  if (al->signer.sign(al->signer.ctx, al->signed_size, (const uint8_t(*)[32])al->leaves,
+                      al->nleaves, root, &note, err, errlen) != 0)
     return -1;
-  }
   sqlite3_stmt *s = stmt(al, Q_PUT_CHECKPOINT);
   sqlite3_bind_int64(s, 1, (sqlite3_int64)al->fr.size);
   sqlite3_bind_text(s, 2, note, -1, SQLITE_STATIC);
@@ -423,16 +439,17 @@ static int load_checkpoint(auditlog *al, uint64_t *size, uint8_t root[32], char 
   return rc;
 }
 
-auditlog *auditlog_open(sqlite3 *db, const char *origin, const uint8_t log_pk[32], signer *sg,
-                        enum auditlog_verify mode, char *err, size_t errlen) {
-  assert(db != NULL && sg != NULL);
+auditlog *auditlog_open(sqlite3 *db, const char *origin, const uint8_t log_pk[32],
+                        const auditlog_signer *sg, enum auditlog_verify mode, char *err,
+                        size_t errlen) {
+  assert(db != NULL && sg != NULL && sg->sign != NULL);
   auditlog *al = calloc(1, sizeof *al);
   if (al == NULL) {
     snprintf(err, errlen, "out of memory");
     return NULL;
   }
   al->db = db;
-  al->signer = sg;
+  al->signer = *sg;
   snprintf(al->origin, sizeof al->origin, "%s", origin);
   for (int k = 0; k < Q__COUNT; k++) {
     if (sqlite3_prepare_v3(db, sql_text[k], -1, SQLITE_PREPARE_PERSISTENT, &al->q[k], NULL) !=
@@ -480,6 +497,7 @@ void auditlog_close(auditlog *al) {
   if (al == NULL) return;
   for (int k = 0; k < Q__COUNT; k++) sqlite3_finalize(al->q[k]);
   free(al->vkey);
+  free(al->leaves);
   free(al->checkpoint);
   free(al->pending);
   free(al);

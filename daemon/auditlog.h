@@ -10,9 +10,21 @@
 
 #include "audit_entry.h"
 #include "merkle.h"
-#include "signer.h"
 
 typedef struct auditlog auditlog;
+
+/* What signs the log's checkpoints; the log itself never holds the log key. base is the size of
+ * the tree the signer signed last (0 before the first checkpoint), leaves the n leaf hashes
+ * appended since, root the root the log computed for size base + n. *note gets the signed
+ * checkpoint (malloc'd, NUL-terminated). A signer that keeps its own frontier (the log signer
+ * process, signer.h) can refuse a root it did not compute itself. Returns 0, or -1 with the
+ * reason in err. */
+typedef int (*auditlog_sign_fn)(void *ctx, uint64_t base, const uint8_t (*leaves)[32], size_t n,
+                                const uint8_t root[32], char **note, char *err, size_t errlen);
+typedef struct auditlog_signer {
+  auditlog_sign_fn sign;
+  void *ctx;
+} auditlog_signer;
 
 /* How much of the log auditlog_open re-hashes: quick = the stored subtree hashes plus the
  * newest entries; full = every entry; auto = full for small logs. */
@@ -26,10 +38,13 @@ typedef struct auditlog_mark {
 
 /* Open the log kept in db's tables (audit_entries, audit_nodes, checkpoints) and check it
  * against its last signed checkpoint, which must verify with log_pk for origin. sg signs the
- * checkpoints to come. db and sg are borrowed and must outlive the log. Returns NULL with the
- * exact mismatch in err. */
-auditlog *auditlog_open(sqlite3 *db, const char *origin, const uint8_t log_pk[32], signer *sg,
-                        enum auditlog_verify mode, char *err, size_t errlen);
+ * checkpoints to come (copied; its ctx and db are borrowed and must outlive the log). Returns
+ * NULL with the exact mismatch in err. */
+auditlog *auditlog_open(sqlite3 *db, const char *origin, const uint8_t log_pk[32],
+                        const auditlog_signer *sg, enum auditlog_verify mode, char *err,
+                        size_t errlen);
+/* The frontier of every entry appended so far (for a signer that keeps its own). */
+const merkle_frontier *auditlog_frontier(const auditlog *al);
 /* Finalize the log's statements and free it (before db is closed). NULL is a no-op. */
 void auditlog_close(auditlog *al);
 /* Remember the state before a batch; restore it (and drop the batch's unsaved checkpoint) when
@@ -42,8 +57,8 @@ void auditlog_committed(auditlog *al);
  * number, stores the canonical encoding and the subtree hashes it completes. Returns 0, or -1
  * with the reason in err (the transaction must then be rolled back). */
 int auditlog_append(auditlog *al, audit_entry *e, char *err, size_t errlen);
-/* Sign and store a checkpoint for the current size if it grew (inside the transaction). It is
- * not served until auditlog_committed. */
+/* Have the signer sign a checkpoint for the current size if it grew (or the first, empty one),
+ * and store it (inside the transaction). It is not served until auditlog_committed. */
 int auditlog_sign_checkpoint(auditlog *al, char *err, size_t errlen);
 /* Entries appended so far, the current batch's uncommitted ones included. */
 uint64_t auditlog_size(const auditlog *al);

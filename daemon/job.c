@@ -102,6 +102,7 @@ static void clean_copy(char *dst, size_t cap, const char *src, const char *dflt)
 
 void job_audit_entry(const job *j, audit_entry *e) {
   memset(e, 0, sizeof *e);
+  e->version = AUDIT_ENTRY_V1;
   e->time_ms = util_unix_ms();
   /* Everything that may come from a client is cleaned: one odd byte must not make the
    * entry unencodable, which would fail the whole batch. */

@@ -20,14 +20,14 @@
 #include "ops_table.h"
 #include "policy.h"
 #include "request.h"
-#include "signer.h"
+#include "logkey.h"
 #include "store.h"
 
 typedef struct server {
   uv_loop_t *loop;
   config cfg;
   sv_daemon_keys *keys;
-  signer *signer;
+  logkey *logkey;   /* the log key, held in this process */
   store *st;
   requests *rq;
   conn_env conns;
@@ -194,12 +194,13 @@ int server_run(const char *dir, enum auditlog_verify verify) {
     log_error("refusing to start: the policy %s is invalid:\n%s", srv->cfg.policy_path, err);
     goto out;
   }
-  srv->signer = signer_new(srv->cfg.origin, srv->keys->log_sk, err, sizeof err);
-  if (srv->signer == NULL) {
+  srv->logkey = logkey_new(srv->cfg.origin, srv->keys->log_sk, err, sizeof err);
+  if (srv->logkey == NULL) {
     log_error("refusing to serve: %s", err);
     goto out;
   }
-  srv->st = store_open(&srv->cfg, srv->keys->log_pk, srv->signer, verify, err, sizeof err);
+  auditlog_signer sg = logkey_signer(srv->logkey);
+  srv->st = store_open(&srv->cfg, srv->keys->log_pk, &sg, verify, err, sizeof err);
   if (srv->st == NULL) {
     log_error("refusing to serve: %s", err);
     goto out;
@@ -268,7 +269,7 @@ out:
   request_free(srv->rq);
   directory_free(&dir_cache);
   policy_free(pol);
-  signer_free(srv->signer);
+  logkey_free(srv->logkey);
   daemon_keys_free(srv->keys);
   free(srv);
   return code;

@@ -154,7 +154,7 @@ out:
   return rc;
 }
 
-store *store_open(const config *cfg, const uint8_t log_pk[32], signer *sg,
+store *store_open(const config *cfg, const uint8_t log_pk[32], const auditlog_signer *sg,
                   enum auditlog_verify mode, char *err, size_t errlen) {
   store *st = calloc(1, sizeof *st);
   if (st == NULL) {

@@ -11,7 +11,6 @@
 #include "auditlog.h"
 #include "config.h"
 #include "job.h"
-#include "signer.h"
 
 typedef struct store store;
 
@@ -22,9 +21,9 @@ typedef void (*store_done_fn)(job *j, void *ctx);
 int store_create(const char *path, char *err, size_t errlen);
 /* Open the database of cfg's directory, check its schema version, and open its audit log
  * (auditlog_open: checked against the last checkpoint, which must verify with log_pk; sg signs
- * the next ones). Returns NULL with a precise reason in err. sg is borrowed for the store's
- * life. */
-store *store_open(const config *cfg, const uint8_t log_pk[32], signer *sg,
+ * the next ones, and its ctx must outlive the store). Returns NULL with a precise reason in
+ * err. */
+store *store_open(const config *cfg, const uint8_t log_pk[32], const auditlog_signer *sg,
                   enum auditlog_verify mode, char *err, size_t errlen);
 /* Start the storage thread. For each job without an error and with an exec, run (or, when run
  * is NULL, j->exec) is called inside the batch under a savepoint; finished jobs come back

@@ -18,16 +18,17 @@ void fixture_init(daemon_fixture *f) {
     abort();
   }
   crypto_sign_keypair(f->log_pk, f->log_sk);
-  f->sg = signer_new(f->cfg.origin, f->log_sk, err, sizeof err);
-  if (f->sg == NULL) {
-    fprintf(stderr, "signer_new: %s\n", err);
+  f->key = logkey_new(f->cfg.origin, f->log_sk, err, sizeof err);
+  if (f->key == NULL) {
+    fprintf(stderr, "logkey_new: %s\n", err);
     abort();
   }
+  f->sg = logkey_signer(f->key);
 }
 
 store *fixture_store(daemon_fixture *f) {
   char err[512];
-  store *st = store_open(&f->cfg, f->log_pk, f->sg, AUDITLOG_VERIFY_FULL, err, sizeof err);
+  store *st = store_open(&f->cfg, f->log_pk, &f->sg, AUDITLOG_VERIFY_FULL, err, sizeof err);
   if (st == NULL) {
     fprintf(stderr, "store_open: %s\n", err);
     abort();
@@ -36,7 +37,7 @@ store *fixture_store(daemon_fixture *f) {
 }
 
 void fixture_free(daemon_fixture *f) {
-  signer_free(f->sg);
+  logkey_free(f->key);
   test_rmtree(f->dir);
   free(f->dir);
   sodium_memzero(f->log_sk, sizeof f->log_sk);

@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "signer.h"
+#include "logkey.h"
 #include "store.h"
 
 typedef struct daemon_fixture {
@@ -15,7 +15,8 @@ typedef struct daemon_fixture {
   char db_path[1100];    /* dir/samvirke.db, created with the current schema */
   uint8_t log_pk[32];
   uint8_t log_sk[64];
-  signer *sg;            /* signs with log_sk for cfg.origin */
+  logkey *key;           /* signs with log_sk for cfg.origin */
+  auditlog_signer sg;    /* through key */
 } daemon_fixture;
 
 /* Make the directory, the database and a fresh log key (aborts on failure). */

@@ -27,7 +27,7 @@ static void exec_sql(const char *sql) {
 static void open_db(void) { ASSERT_INT_EQ(sqlite3_open(fx.db_path, &db), SQLITE_OK); }
 
 static auditlog *open_log(char *err, size_t errlen) {
-  return auditlog_open(db, fx.cfg.origin, fx.log_pk, fx.sg, AUDITLOG_VERIFY_FULL, err, errlen);
+  return auditlog_open(db, fx.cfg.origin, fx.log_pk, &fx.sg, AUDITLOG_VERIFY_FULL, err, errlen);
 }
 
 static auditlog *must_open(void) {
@@ -40,6 +40,7 @@ static auditlog *must_open(void) {
 /* Entry number i as the test makes it (before the log sets seq). */
 static void make_entry(audit_entry *e, uint64_t i) {
   memset(e, 0, sizeof *e);
+  e->version = AUDIT_ENTRY_V1;
   e->time_ms = 1700000000000ull + i;
   snprintf(e->actor, sizeof e->actor, "%016llx", (unsigned long long)(0xabc000 + i));
   snprintf(e->role, sizeof e->role, "partner");
@@ -248,13 +249,15 @@ static void test_startup_check(void) {
   uint8_t pk[32], sk[64];
   crypto_sign_keypair(pk, sk);
   char err[256];
-  signer *other = signer_new(fx.cfg.origin, sk, err, sizeof err);
+  logkey *other = logkey_new(fx.cfg.origin, sk, err, sizeof err);
   ASSERT(other != NULL);
+  auditlog_signer osg = logkey_signer(other);
   char *note = NULL;
   uint8_t root[32];
   merkle_mem_root((const uint8_t(*)[32])leaves, N + 1, root);
-  ASSERT_INT_EQ(signer_sign(other, N + 1, root, &note), 0);
-  signer_free(other);
+  ASSERT_INT_EQ(osg.sign(osg.ctx, N, (const uint8_t(*)[32])leaves + N, 1, root, &note, err,
+                         sizeof err), 0);
+  logkey_free(other);
   char sql[2048];
   snprintf(sql, sizeof sql, "UPDATE checkpoints SET note = '%s' WHERE size = %d", note, N + 1);
   exec_sql("CREATE TABLE saved AS SELECT * FROM checkpoints");
