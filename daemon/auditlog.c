@@ -3,7 +3,14 @@
  *
  * Tables: audit_entries(seq, entry) holds the canonical entries; audit_nodes(level, idx, hash)
  * holds every completed perfect subtree of level >= 1 (level 0, the leaf hash, is recomputed
- * from the entry); checkpoints(size, note) holds every signed checkpoint. */
+ * from the entry); checkpoints(size, note) holds every checkpoint.
+ *
+ * A checkpoint is signed only after the transaction holding its entries has committed, so the
+ * daemon never signs (or serves) a tree its storage may not keep: a batch stores the unsigned
+ * checkpoint text with its entries, and its signed note replaces that text in the next
+ * transaction (or when the store closes). A daemon stopped in between finds the latest row
+ * unsigned at start-up and signs it then, once the log is verified against it; Ed25519
+ * signatures are deterministic, so that is the very note it may have served before. */
 #include "auditlog.h"
 
 #include <assert.h>
@@ -24,13 +31,14 @@
 #define QUICK_TAIL_LEVEL 13
 
 /* The statements the log runs, prepared once at open. */
-enum { Q_GET_ENTRY, Q_GET_NODE, Q_PUT_ENTRY, Q_PUT_NODE, Q_PUT_CHECKPOINT, Q__COUNT };
+enum { Q_GET_ENTRY, Q_GET_NODE, Q_PUT_ENTRY, Q_PUT_NODE, Q_PUT_CHECKPOINT, Q_PUT_SIGNED, Q__COUNT };
 static const char *const sql_text[Q__COUNT] = {
     [Q_GET_ENTRY] = "SELECT entry FROM audit_entries WHERE seq = ?",
     [Q_GET_NODE] = "SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?",
     [Q_PUT_ENTRY] = "INSERT INTO audit_entries(seq, entry) VALUES(?, ?)",
     [Q_PUT_NODE] = "INSERT INTO audit_nodes(level, idx, hash) VALUES(?, ?, ?)",
     [Q_PUT_CHECKPOINT] = "INSERT INTO checkpoints(size, note) VALUES(?, ?)",
+    [Q_PUT_SIGNED] = "UPDATE checkpoints SET note = ? WHERE size = ?",
 };
 
 struct auditlog {
@@ -38,14 +46,16 @@ struct auditlog {
   sqlite3_stmt *q[Q__COUNT];
   char origin[256];
   auditlog_signer signer;
-  uint8_t (*leaves)[32]; /* leaf hashes appended since the latest committed checkpoint */
+  uint8_t (*leaves)[32]; /* leaf hashes appended since the latest signed checkpoint */
   size_t nleaves, capleaves;
   note_verifier verifier;
   char *vkey;
   merkle_frontier fr;   /* every appended entry, the current batch's included */
-  uint64_t signed_size; /* size of the latest committed checkpoint */
-  char *checkpoint;     /* latest committed signed checkpoint note (NULL: none yet) */
-  char *pending;        /* signed in the current batch, not yet committed */
+  uint64_t signed_size; /* size of the latest signed checkpoint */
+  char *checkpoint;     /* latest signed checkpoint note (NULL: none yet) */
+  bool note_stored;     /* checkpoint's signed note is in its row (not only the text) */
+  bool storing_note;    /* the open transaction writes it there */
+  bool pending;         /* the current batch stored an unsigned checkpoint, signed once committed */
   uint64_t pending_size;
 };
 
@@ -72,18 +82,56 @@ void auditlog_restore(auditlog *al, const auditlog_mark *m) {
   al->fr = m->frontier;
   assert(m->size >= al->signed_size && m->size - al->signed_size <= al->nleaves);
   al->nleaves = (size_t)(m->size - al->signed_size);
-  /* The checkpoint signed for the failed batch was never stored: forget it. */
-  free(al->pending);
-  al->pending = NULL;
+  /* The failed batch's checkpoint text was rolled back with it, and never signed. */
+  al->pending = false;
+  al->storing_note = false;
 }
 
-void auditlog_committed(auditlog *al) {
-  if (al->pending == NULL) return;
-  al->nleaves = 0;
+/* Have the signer sign the tree of the current frontier: base is the signed size, the leaves
+ * those appended since. On success the note becomes the latest checkpoint (not yet in its
+ * row). Returns 0 or -1 with the signer's reason in err. */
+static int sign_current(auditlog *al, char *err, size_t errlen) {
+  uint8_t root[32];
+  merkle_frontier_root(&al->fr, root);
+  assert(al->fr.size - al->signed_size == al->nleaves);
+  char *note = NULL;
+  if (al->signer.sign(al->signer.ctx, al->signed_size, (const uint8_t(*)[32])al->leaves,
+                      al->nleaves, root, &note, err, errlen) != 0)
+    return -1;
   free(al->checkpoint);
-  al->checkpoint = al->pending;
-  al->signed_size = al->pending_size;
-  al->pending = NULL;
+  al->checkpoint = note;
+  al->signed_size = al->fr.size;
+  al->nleaves = 0;
+  al->note_stored = false;
+  return 0;
+}
+
+int auditlog_committed(auditlog *al, char *err, size_t errlen) {
+  if (al->storing_note) al->note_stored = true;
+  al->storing_note = false;
+  if (!al->pending) return 0;
+  al->pending = false;
+  assert(al->fr.size == al->pending_size);
+  /* On failure the row keeps the unsigned text; the next batch's checkpoint covers it. */
+  return sign_current(al, err, errlen);
+}
+
+bool auditlog_note_unstored(const auditlog *al) { return al->checkpoint != NULL && !al->note_stored; }
+
+int auditlog_store_note(auditlog *al, char *err, size_t errlen) {
+  if (al->checkpoint == NULL || al->note_stored) return 0;
+  sqlite3_stmt *s = stmt(al, Q_PUT_SIGNED);
+  sqlite3_bind_text(s, 1, al->checkpoint, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, (sqlite3_int64)al->signed_size);
+  int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+  sqlite3_reset(s);
+  if (rc != 0) {
+    snprintf(err, errlen, "cannot store checkpoint %llu: %s", (unsigned long long)al->signed_size,
+             sqlite3_errmsg(al->db));
+    return -1;
+  }
+  al->storing_note = true;
+  return 0;
 }
 
 int auditlog_entry(auditlog *al, uint64_t seq, uint8_t **entry, size_t *len) {
@@ -179,30 +227,35 @@ int auditlog_append(auditlog *al, audit_entry *e, char *err, size_t errlen) {
   return 0;
 }
 
-int auditlog_sign_checkpoint(auditlog *al, char *err, size_t errlen) {
-  assert(al->pending == NULL);
+int auditlog_put_checkpoint(auditlog *al, char *err, size_t errlen) {
+  assert(!al->pending);
+  if (auditlog_store_note(al, err, errlen) != 0) return -1;
   if (al->fr.size == al->signed_size && al->checkpoint != NULL) return 0;
-  char *note = NULL;
-  uint8_t root[32];
-  merkle_frontier_root(&al->fr, root);
-  assert(al->fr.size - al->signed_size == al->nleaves);
-  if (al->signer.sign(al->signer.ctx, al->signed_size, (const uint8_t(*)[32])al->leaves,
-                      al->nleaves, root, &note, err, errlen) != 0)
-    return -1;
-  sqlite3_stmt *s = stmt(al, Q_PUT_CHECKPOINT);
-  sqlite3_bind_int64(s, 1, (sqlite3_int64)al->fr.size);
-  sqlite3_bind_text(s, 2, note, -1, SQLITE_STATIC);
-  int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
-  sqlite3_reset(s);
-  if (rc != 0) {
-    snprintf(err, errlen, "cannot store checkpoint: %s", sqlite3_errmsg(al->db));
-    free(note);
+  checkpoint cp;
+  memset(&cp, 0, sizeof cp);
+  snprintf(cp.origin, sizeof cp.origin, "%s", al->origin);
+  cp.size = al->fr.size;
+  merkle_frontier_root(&al->fr, cp.root);
+  char *text = NULL;
+  size_t len = 0;
+  if (checkpoint_format(&cp, &text, &len) != CHECKPOINT_OK) {
+    snprintf(err, errlen, "cannot format checkpoint %llu", (unsigned long long)al->fr.size);
     return -1;
   }
-  /* It becomes the latest only when the transaction commits (auditlog_committed); if it fails,
-   * auditlog_restore drops it. It was never stored or shown to anyone, so the checkpoint
-   * signed next for the same size cannot contradict a published one. */
-  al->pending = note;
+  sqlite3_stmt *s = stmt(al, Q_PUT_CHECKPOINT);
+  sqlite3_bind_int64(s, 1, (sqlite3_int64)al->fr.size);
+  sqlite3_bind_text(s, 2, text, (int)len, SQLITE_STATIC);
+  int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+  sqlite3_reset(s);
+  free(text);
+  if (rc != 0) {
+    snprintf(err, errlen, "cannot store checkpoint: %s", sqlite3_errmsg(al->db));
+    return -1;
+  }
+  /* Signed only when the transaction commits (auditlog_committed); if it fails,
+   * auditlog_restore drops it unsigned, and the checkpoint of the next batch to commit
+   * cannot contradict anything signed. */
+  al->pending = true;
   al->pending_size = al->fr.size;
   return 0;
 }
@@ -396,12 +449,16 @@ static int check_rows(auditlog *al, uint64_t size, char *err, size_t errlen) {
   return -1;
 }
 
-/* Load and check the latest signed checkpoint; fills size and root (size 0 if none). */
-static int load_checkpoint(auditlog *al, uint64_t *size, uint8_t root[32], char *err,
-                           size_t errlen) {
+/* Load and check the latest checkpoint; fills size and root (size 0 if none). A signed one
+ * becomes al->checkpoint; an unsigned text (its batch committed, the daemon stopped before the
+ * signed note was stored) sets *is_unsigned, to be signed once the log has been verified
+ * against it. */
+static int load_checkpoint(auditlog *al, uint64_t *size, uint8_t root[32], bool *is_unsigned,
+                           char *err, size_t errlen) {
   sqlite3 *db = al->db;
   sqlite3_stmt *s = NULL;
   *size = 0;
+  *is_unsigned = false;
   merkle_empty_root(root);
   if (sqlite3_prepare_v2(db, "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1", -1,
                          &s, NULL) != SQLITE_OK) {
@@ -409,15 +466,17 @@ static int load_checkpoint(auditlog *al, uint64_t *size, uint8_t root[32], char 
     return -1;
   }
   int rc = 0;
-  if (sqlite3_step(s) == SQLITE_ROW) {
+  int step = sqlite3_step(s);
+  if (step == SQLITE_ROW) {
     uint64_t row_size = (uint64_t)sqlite3_column_int64(s, 0);
     const char *note = (const char *)sqlite3_column_text(s, 1);
     size_t nlen = (size_t)sqlite3_column_bytes(s, 1);
-    size_t text_len = 0;
+    bool text_only = note != NULL && strstr(note, "\n\n") == NULL;
+    size_t text_len = nlen;
     bool signed_by = false;
     checkpoint cp;
     if (note == NULL ||
-        note_open(note, nlen, &al->verifier, 1, &text_len, &signed_by) != NOTE_OK) {
+        (!text_only && note_open(note, nlen, &al->verifier, 1, &text_len, &signed_by) != NOTE_OK)) {
       snprintf(err, errlen, "the last checkpoint (size %llu) is not signed by this daemon's log key",
                (unsigned long long)row_size);
       rc = -1;
@@ -430,10 +489,20 @@ static int load_checkpoint(auditlog *al, uint64_t *size, uint8_t root[32], char 
     } else {
       *size = cp.size;
       memcpy(root, cp.root, 32);
-      al->checkpoint = malloc(nlen + 1);
-      if (al->checkpoint) memcpy(al->checkpoint, note, nlen + 1);
-      al->signed_size = cp.size;
+      if (text_only) {
+        *is_unsigned = true;
+      } else if ((al->checkpoint = malloc(nlen + 1)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
+      } else {
+        memcpy(al->checkpoint, note, nlen + 1);
+        al->signed_size = cp.size;
+        al->note_stored = true;
+      }
     }
+  } else if (step != SQLITE_DONE) {
+    snprintf(err, errlen, "cannot read the last checkpoint: %s", sqlite3_errmsg(db));
+    rc = -1;
   }
   sqlite3_finalize(s);
   return rc;
@@ -465,7 +534,8 @@ auditlog *auditlog_open(sqlite3 *db, const char *origin, const uint8_t log_pk[32
   }
   uint64_t size = 0;
   uint8_t want[32], got[32];
-  if (load_checkpoint(al, &size, want, err, errlen) != 0) goto err;
+  bool is_unsigned = false;
+  if (load_checkpoint(al, &size, want, &is_unsigned, err, errlen) != 0) goto err;
   if (check_rows(al, size, err, errlen) != 0) goto err;
   /* Full: re-hash everything. Quick: take the stored subtrees for all but the last
    * 2^QUICK_TAIL_LEVEL..2^(QUICK_TAIL_LEVEL+1) entries and re-hash those. */
@@ -483,7 +553,17 @@ auditlog *auditlog_open(sqlite3 *db, const char *origin, const uint8_t log_pk[32
              (unsigned long long)size, a, b);
     goto err;
   }
-  if (al->checkpoint == NULL) {
+  if (is_unsigned) {
+    /* Its batch committed and the log matches it: sign it now (stored by the first batch).
+     * The signer is asked for the tree of that size again (no new leaves). */
+    al->signed_size = size;
+    char serr[256];
+    if (sign_current(al, serr, sizeof serr) != 0) {
+      snprintf(err, errlen, "cannot sign the last checkpoint (size %llu): %s",
+               (unsigned long long)size, serr);
+      goto err;
+    }
+  } else if (al->checkpoint == NULL) {
     /* A new log: sign the empty checkpoint at the first commit. */
     al->signed_size = 0;
   }
@@ -499,6 +579,5 @@ void auditlog_close(auditlog *al) {
   free(al->vkey);
   free(al->leaves);
   free(al->checkpoint);
-  free(al->pending);
   free(al);
 }

@@ -5,6 +5,7 @@
 #define SAMVIRKED_AUDITLOG_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,7 +16,8 @@ typedef struct auditlog auditlog;
 
 /* What signs the log's checkpoints; the log itself never holds the log key. base is the size of
  * the tree the signer signed last (0 before the first checkpoint), leaves the n leaf hashes
- * appended since, root the root the log computed for size base + n. *note gets the signed
+ * appended since, root the root the log computed for size base + n (n is 0 at start-up for a
+ * checkpoint whose batch committed before its signature was stored). *note gets the signed
  * checkpoint (malloc'd, NUL-terminated). A signer that keeps its own frontier (the log signer
  * process, signer.h) can refuse a root it did not compute itself. Returns 0, or -1 with the
  * reason in err. */
@@ -51,22 +53,31 @@ void auditlog_close(auditlog *al);
  * the batch's transaction is rolled back. */
 void auditlog_save(const auditlog *al, auditlog_mark *m);
 void auditlog_restore(auditlog *al, const auditlog_mark *m);
-/* The batch's transaction committed: its checkpoint becomes the latest. */
-void auditlog_committed(auditlog *al);
+/* The batch's transaction committed: its checkpoint is signed and becomes the latest served.
+ * Returns 0, or -1 with the signer's reason in err when it could not be signed (the previous
+ * one stays the latest; the row keeps the unsigned text, superseded by the next batch's). */
+int auditlog_committed(auditlog *al, char *err, size_t errlen);
 /* Append e as the next entry (inside the caller's transaction): sets e->seq to its sequence
  * number, stores the canonical encoding and the subtree hashes it completes. Returns 0, or -1
  * with the reason in err (the transaction must then be rolled back). */
 int auditlog_append(auditlog *al, audit_entry *e, char *err, size_t errlen);
-/* Have the signer sign a checkpoint for the current size if it grew (or the first, empty one),
- * and store it (inside the transaction). It is not served until auditlog_committed. */
-int auditlog_sign_checkpoint(auditlog *al, char *err, size_t errlen);
+/* Inside the batch's transaction: store the checkpoint text for the current size if it grew
+ * (or the first, empty one), to be signed by auditlog_committed once the transaction commits,
+ * and the signed note of the previous checkpoint in place of its text (auditlog_store_note).
+ * Returns 0 or -1 (err set). */
+int auditlog_put_checkpoint(auditlog *al, char *err, size_t errlen);
+/* Inside a transaction: write the latest checkpoint's signed note into its row if it is not
+ * there yet (the store does this in every batch, and once more before it closes). */
+int auditlog_store_note(auditlog *al, char *err, size_t errlen);
+/* Whether the latest checkpoint's signed note is not in its row yet. */
+bool auditlog_note_unstored(const auditlog *al);
 /* Entries appended so far, the current batch's uncommitted ones included. */
 uint64_t auditlog_size(const auditlog *al);
-/* Size of the latest committed checkpoint: what readers (audit ops) see. Entries of the batch
+/* Size of the latest signed checkpoint: what readers (audit ops) see. Entries of the batch
  * in progress, and the entry of the reading request itself, come after it. */
 uint64_t auditlog_signed_size(const auditlog *al);
-/* The latest committed signed checkpoint note, NULL before the first commit (borrowed; valid
- * until the next batch commits; storage thread only). */
+/* The latest signed checkpoint note, NULL before the first commit (borrowed; valid until the
+ * next batch commits; storage thread only). */
 const char *auditlog_checkpoint(const auditlog *al);
 /* The log's C2SP verifier key string. */
 const char *auditlog_verifier_key(const auditlog *al);

@@ -66,9 +66,10 @@ static void append_batch(auditlog *al, uint64_t from, uint64_t to) {
   }
   ASSERT_UINT_EQ(auditlog_size(al), to);
   ASSERT_UINT_EQ(auditlog_signed_size(al), from); /* readers see the batch only once committed */
-  ASSERT_INT_EQ(auditlog_sign_checkpoint(al, err, sizeof err), 0);
+  ASSERT_INT_EQ(auditlog_put_checkpoint(al, err, sizeof err), 0);
+  ASSERT_UINT_EQ(auditlog_signed_size(al), from); /* signed only after the commit */
   exec_sql("COMMIT");
-  auditlog_committed(al);
+  ASSERT_INT_EQ(auditlog_committed(al, err, sizeof err), 0);
   ASSERT_UINT_EQ(auditlog_signed_size(al), to);
 }
 
@@ -162,7 +163,7 @@ static void test_rollback(void) {
   make_entry(&e, 1000);
   ASSERT_INT_EQ(auditlog_append(al, &e, err, sizeof err), 0);
   ASSERT_UINT_EQ(e.seq, N);
-  ASSERT_INT_EQ(auditlog_sign_checkpoint(al, err, sizeof err), 0);
+  ASSERT_INT_EQ(auditlog_put_checkpoint(al, err, sizeof err), 0);
   exec_sql("ROLLBACK");
   auditlog_restore(al, &mark);
   ASSERT_UINT_EQ(auditlog_size(al), N);
