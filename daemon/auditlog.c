@@ -569,6 +569,7 @@ auditlog *auditlog_open(sqlite3 *db, const char *origin, const uint8_t log_pk[32
   }
   return al;
 err:
+  al->signer.release = NULL; /* ctx stays the caller's when the log does not open */
   auditlog_close(al);
   return NULL;
 }
@@ -576,6 +577,7 @@ err:
 void auditlog_close(auditlog *al) {
   if (al == NULL) return;
   for (int k = 0; k < Q__COUNT; k++) sqlite3_finalize(al->q[k]);
+  if (al->signer.release) al->signer.release(al->signer.ctx);
   free(al->vkey);
   free(al->leaves);
   free(al->checkpoint);

@@ -26,6 +26,8 @@ typedef int (*auditlog_sign_fn)(void *ctx, uint64_t base, const uint8_t (*leaves
 typedef struct auditlog_signer {
   auditlog_sign_fn sign;
   void *ctx;
+  void (*release)(void *ctx); /* when not NULL: once auditlog_open succeeds, the log owns ctx
+                               * and releases it when it closes */
 } auditlog_signer;
 
 /* How much of the log auditlog_open re-hashes: quick = the stored subtree hashes plus the

@@ -8,6 +8,9 @@
 #include <stdint.h>
 
 #include "auditlog.h"
+#include "config.h"
+#include "keys.h"
+#include "store.h"
 
 typedef struct logkey logkey;
 
@@ -18,5 +21,10 @@ logkey *logkey_new(const char *origin, const uint8_t log_sk[64], char *err, size
 void logkey_free(logkey *k);
 /* The auditlog_signer that signs with k (k must outlive its use). */
 auditlog_signer logkey_signer(logkey *k);
+/* Open the store of cfg's directory with a log key of its own made from keys->log_sk (released
+ * when the store closes), verifying the log as mode says: for offline tools (init, admin,
+ * backup). NULL with the reason in err. */
+store *logkey_store_open(const config *cfg, const sv_daemon_keys *keys, enum auditlog_verify mode,
+                         char *err, size_t errlen);
 
 #endif
