@@ -29,7 +29,7 @@ int admin_claim(sqlite3 *db, const char *dir, char *err, size_t errlen) {
   assert(db != NULL && dir != NULL);
   sqlite3_busy_timeout(db, 0);
   char *msg = NULL;
-  int rc = sqlite3_exec(db, "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;", NULL, NULL,
+  int rc = sqlite3_exec(db, "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; ROLLBACK;", NULL, NULL,
                         &msg);
   sqlite3_busy_timeout(db, 5000);
   bool busy = rc == SQLITE_BUSY || rc == SQLITE_LOCKED;

@@ -82,6 +82,8 @@ struct store {
   bool stopping;
   bool started;
   bool committing; /* the storage thread is committing a batch (commit_guard lets it) */
+  bool wrote;      /* a batch committed: this store writes (not a reader that never claimed
+                    * the database) */
   pthread_t thread;
   uv_async_t async;
   store_done_fn done;
@@ -307,6 +309,7 @@ static enum batch_result run_batch(store *st, job *head) {
   if (auditlog_committed(st->al, err, sizeof err) != 0)
     log_error("storage: cannot sign the checkpoint of size %llu (%s); the next batch's will "
               "cover it", (unsigned long long)auditlog_size(st->al), err);
+  st->wrote = true;
   return BATCH_COMMITTED;
 fail_tx:
   exec_sql(st->db, "ROLLBACK", err + 128, sizeof err - 128);
@@ -498,10 +501,12 @@ void store_stop(store *st) {
 }
 
 /* Write the latest checkpoint's signed note into its row if no batch has yet (before the
- * store closes; a failure leaves the text, which the next start-up signs again). */
+ * store closes; a failure leaves the text, which the next start-up signs again). Only a store
+ * that committed batches does: one that only read (an offline tool refused because the daemon
+ * runs) leaves the row to its writer. */
 static void store_note(store *st) {
   char err[256];
-  if (st->al == NULL || st->db == NULL || !auditlog_note_unstored(st->al)) return;
+  if (st->al == NULL || st->db == NULL || !st->wrote || !auditlog_note_unstored(st->al)) return;
   if (exec_sql(st->db, "BEGIN IMMEDIATE", err, sizeof err) != 0) goto fail;
   if (auditlog_store_note(st->al, err, sizeof err) != 0 || commit(st, err, sizeof err) != 0) {
     exec_sql(st->db, "ROLLBACK", err + 128, sizeof err - 128);
