@@ -475,13 +475,8 @@ static void api_verify(web_req *r) {
     return;
   }
   web_json w;
-  json_out *j = web_json_open(&w);
-  if (j == NULL) {
-    web_reply_error(r, 500, "web_internal", NULL, "out of memory");
-    return;
-  }
-  json_begin_object(j);
-  json_kv_bool(j, "ok", true);
+  json_out *j = web_reply_ok_begin(r, &w, 0);
+  if (j == NULL) return;
   json_kv_bool(j, "started", true);
   json_end_object(j);
   web_reply_json(r, 200, &w);
@@ -491,14 +486,9 @@ static void api_verify(web_req *r) {
 static void api_status(web_req *r) {
   web_audit *a = web_req_app(r)->audit;
   web_json w;
-  json_out *j = web_json_open(&w);
-  if (j == NULL) {
-    web_reply_error(r, 500, "web_internal", NULL, "out of memory");
-    return;
-  }
+  json_out *j = web_reply_ok_begin(r, &w, 0);
+  if (j == NULL) return;
   pthread_mutex_lock(&a->mu);
-  json_begin_object(j);
-  json_kv_bool(j, "ok", true);
   json_kv_bool(j, "running", a->running);
   json_kv_str(j, "phase", a->phase);
   json_kv_uint(j, "done", a->done);
@@ -593,14 +583,11 @@ static void api_entries(web_req *r) {
     }
   }
   web_json w;
-  json_out *j = web_json_open(&w);
+  json_out *j = web_reply_ok_begin(r, &w, 0);
   if (j == NULL) {
     msgpack_unpacked_destroy(&resp);
-    web_reply_error(r, 500, "web_internal", NULL, "out of memory");
     return;
   }
-  json_begin_object(j);
-  json_kv_bool(j, "ok", true);
   json_kv_uint(j, "size", v->size);
   json_key(j, "entries");
   json_begin_array(j);
@@ -717,15 +704,11 @@ static void api_prove(web_req *r) {
         web_reply_error(r, 502, "web_proof", NULL, "%s", err);
       } else {
         web_json w;
-        json_out *j = web_json_open(&w);
-        if (j == NULL) {
-          web_reply_error(r, 500, "web_internal", NULL, "out of memory");
-        } else {
+        json_out *j = web_reply_ok_begin(r, &w, 0);
+        if (j != NULL) {
           pthread_mutex_lock(&app->audit->mu);
           audit_result *vr = app->audit->running ? NULL : app->audit->res;
           pthread_mutex_unlock(&app->audit->mu);
-          json_begin_object(j);
-          json_kv_bool(j, "ok", true);
           json_kv_uint(j, "audit", audit);
           json_kv_uint(j, "size", cp.size);
           json_kv_uint(j, "proof_hashes", proof.n);

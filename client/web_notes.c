@@ -97,14 +97,11 @@ static void api_members(web_req *r) {
   long n = fetch_members(r, &rows);
   if (n < 0) return;
   web_json w;
-  json_out *j = web_json_open(&w);
+  json_out *j = web_reply_ok_begin(r, &w, 0);
   if (j == NULL) {
     free(rows);
-    web_reply_error(r, 500, "web_internal", NULL, "out of memory");
     return;
   }
-  json_begin_object(j);
-  json_kv_bool(j, "ok", true);
   json_key(j, "members");
   json_begin_array(j);
   for (long i = 0; i < n; i++) {
@@ -139,15 +136,16 @@ static void api_notes(web_req *r) {
   }
   const msgpack_object *a = session_result(&resp);
   web_json w;
-  json_out *j = a && a->type == MSGPACK_OBJECT_ARRAY ? web_json_open(&w) : NULL;
+  json_out *j = NULL;
+  if (a == NULL || a->type != MSGPACK_OBJECT_ARRAY)
+    web_reply_error(r, 502, "bad_request", NULL, "the server's note list is malformed");
+  else
+    j = web_reply_ok_begin(r, &w, 0);
   if (j == NULL) {
     msgpack_unpacked_destroy(&resp);
     free(rows);
-    web_reply_error(r, 502, "bad_request", NULL, "the server's note list is malformed");
     return;
   }
-  json_begin_object(j);
-  json_kv_bool(j, "ok", true);
   json_kv_uint(j, "audit", audit);
   json_key(j, "notes");
   json_begin_array(j);
@@ -220,14 +218,9 @@ static void api_note(web_req *r) {
     goto out;
   }
   web_json w;
-  json_out *j = web_json_open_secret(&w, 6 * blen + 8192);
-  if (j == NULL) {
-    web_reply_error(r, 500, "web_internal", NULL, "out of memory");
-    goto out;
-  }
+  json_out *j = web_reply_ok_begin(r, &w, 6 * blen + 8192);
+  if (j == NULL) goto out;
   util_hex(hex, h.id, ENVELOPE_ID_LEN);
-  json_begin_object(j);
-  json_kv_bool(j, "ok", true);
   json_kv_uint(j, "audit", audit);
   json_key(j, "note");
   json_begin_object(j);
@@ -364,13 +357,8 @@ static void api_note_send(web_req *r) {
   envelope_parse(env, elen, &h);
   util_hex(hex, h.id, ENVELOPE_ID_LEN);
   web_json w;
-  json_out *j = web_json_open(&w);
-  if (j == NULL) {
-    web_reply_error(r, 500, "web_internal", NULL, "out of memory");
-    goto out;
-  }
-  json_begin_object(j);
-  json_kv_bool(j, "ok", true);
+  json_out *j = web_reply_ok_begin(r, &w, 0);
+  if (j == NULL) goto out;
   json_kv_uint(j, "audit", audit);
   json_kv_str(j, "note", hex);
   json_key(j, "to");

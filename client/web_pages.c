@@ -100,14 +100,9 @@ static void api_session(web_req *r) {
   }
   msgpack_unpacked_destroy(&resp);
   web_json w;
-  json_out *j = web_json_open(&w);
-  if (j == NULL) {
-    web_reply_error(r, 500, "web_internal", NULL, "out of memory");
-    return;
-  }
+  json_out *j = web_reply_ok_begin(r, &w, 0);
+  if (j == NULL) return;
   bool core = web_backend_regime_role(me.role), auditor = strcmp(me.role, "auditor") == 0;
-  json_begin_object(j);
-  json_kv_bool(j, "ok", true);
   json_key(j, "member");
   json_begin_object(j);
   json_kv_str(j, "name", me.name);
