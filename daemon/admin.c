@@ -28,8 +28,10 @@ int admin_claim(sqlite3 *db, const char *dir, char *err, size_t errlen) {
   assert(db != NULL && dir != NULL);
   sqlite3_busy_timeout(db, 0);
   char *msg = NULL;
-  int rc = sqlite3_exec(db, "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;", NULL, NULL,
-                        &msg);
+  /* The lock is taken by BEGIN EXCLUSIVE and, in exclusive locking mode, kept when the empty
+   * transaction ends; ROLLBACK ends it (the store allows no commit but its batches'). */
+  int rc = sqlite3_exec(db, "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; ROLLBACK;", NULL,
+                        NULL, &msg);
   sqlite3_busy_timeout(db, 5000);
   bool busy = rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
   if (busy) {
@@ -43,10 +45,23 @@ int admin_claim(sqlite3 *db, const char *dir, char *err, size_t errlen) {
   return rc == SQLITE_OK ? 0 : busy ? -1 : -2;
 }
 
+/* Fail at once, with admin_claim's reason, when the database at path is in use; opening a store
+ * while the daemon runs would wait on its locks. */
+static int probe_unused(const char *path, const char *dir, char *err, size_t errlen) {
+  sqlite3 *db = NULL;
+  int rc = 0;
+  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK)
+    rc = admin_claim(db, dir, err, errlen) == -1 ? -1 : 0;
+  sqlite3_close(db);
+  return rc;
+}
+
 int admin_open(admin_dir *ad, const char *dir, char *err, size_t errlen) {
   memset(ad, 0, sizeof *ad);
   if (config_load(&ad->cfg, dir, err, errlen) != 0) return -1;
   char path[1100];
+  config_path(&ad->cfg, CONFIG_DB_FILE, path, sizeof path);
+  if (probe_unused(path, dir, err, errlen) != 0) return -1;
   config_path(&ad->cfg, CONFIG_KEYS_FILE, path, sizeof path);
   ad->keys = daemon_keys_load(path, err, errlen);
   if (ad->keys == NULL) return -1;
