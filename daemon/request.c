@@ -503,7 +503,6 @@ static int member_current(store *st, job *j) {
 }
 
 int request_run(store *st, job *j) {
-  assert(j->exec != NULL);
   if (member_current(st, j) != 0) return -1;
-  return j->exec(st, j);
+  return j->exec != NULL ? j->exec(st, j) : 0;
 }

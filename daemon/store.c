@@ -237,7 +237,15 @@ static const char sql_release[] = "RELEASE job";
 /* Run one job inside the batch: its exec under a savepoint (rolled back if it fails), then its
  * audit entry. Returns 0, or -1 when the transaction itself failed (err set). */
 static int run_job(store *st, job *j, char *err, size_t errlen) {
-  if (j->err == SV_OK && j->exec != NULL) {
+  if (j->err == SV_OK && j->exec == NULL && st->run != NULL) {
+    /* Nothing to change, so nothing to roll back: run only decides whether the job still
+     * stands (a revocation committed ahead of it voids it). */
+    if (st->run(st, j) != 0) {
+      if (j->err == SV_OK) job_fail(j, SV_ERR_INTERNAL, "internal error");
+      msgpack_sbuffer_clear(&j->result);
+      j->effect = EFFECT_NONE;
+    }
+  } else if (j->err == SV_OK && j->exec != NULL) {
     if (step_sql(st, sql_savepoint, err, errlen) != 0) return -1;
     int rc = st->run ? st->run(st, j) : j->exec(st, j);
     if (rc != 0) {
