@@ -57,6 +57,17 @@ void web_reply_json(web_req *r, unsigned status, web_json *w) {
   queue_owned(r, status, "application/json; charset=utf-8", buf, len, secret);
 }
 
+json_out *web_reply_ok_begin(web_req *r, web_json *w, size_t secret_cap) {
+  json_out *j = secret_cap ? web_json_open_secret(w, secret_cap) : web_json_open(w);
+  if (j == NULL) {
+    web_reply_error(r, 500, "web_internal", NULL, "out of memory");
+    return NULL;
+  }
+  json_begin_object(j);
+  json_kv_bool(j, "ok", true);
+  return j;
+}
+
 void web_reply_error(web_req *r, unsigned status, const char *code, const char *field,
                      const char *fmt, ...) {
   char msg[1024];
