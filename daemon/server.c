@@ -66,6 +66,7 @@ static void server_maybe_finish(server *srv) {
   srv->finished = true;
   conn_shutdown_all(&srv->conns);
   store_stop(srv->st);
+  conn_env_close(&srv->conns);
   uv_close((uv_handle_t *)&srv->sweep, NULL);
   uv_close((uv_handle_t *)&srv->sigterm, NULL);
   uv_close((uv_handle_t *)&srv->sigint, NULL);
@@ -222,7 +223,6 @@ int server_run(const char *dir, enum auditlog_verify verify) {
   if (uv_loop_init(&loop) != 0) goto out;
   loop_ok = true;
   srv->loop = &loop;
-  conn_env_init(&srv->conns, &loop, &srv->cfg, srv->keys, srv->rq);
   uv_signal_init(&loop, &srv->sigterm);
   uv_signal_init(&loop, &srv->sigint);
   uv_signal_init(&loop, &srv->sighup);
@@ -232,6 +232,10 @@ int server_run(const char *dir, enum auditlog_verify verify) {
   uv_signal_start(&srv->sighup, on_signal, SIGHUP);
   uv_timer_init(&loop, &srv->sweep);
   srv->sweep.data = srv;
+  if (conn_env_init(&srv->conns, &loop, &srv->cfg, srv->keys, srv->rq) != 0) {
+    log_error("cannot set up the connection handles");
+    goto fail_loop;
+  }
   if (ops_note_init(srv->st, err, sizeof err) != 0) {
     log_error("cannot read pending notes: %s", err);
     goto fail_loop;
