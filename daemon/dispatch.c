@@ -57,7 +57,7 @@ const op_entry *dispatch_op(enum sv_op op) {
 }
 
 void dispatch_bind_policy(server *srv) {
-  for (int op = 0; op < SV_OP__COUNT && op < 32; op++) {
+  for (int op = 0; op < SV_OP__COUNT && op < 64; op++) {
     const op_entry *e = dispatch_op((enum sv_op)op);
     srv->op_action[op] = e ? policy_action(srv->pol, e->action) : -1;
     srv->op_class[op] = (e && e->klass) ? policy_class(srv->pol, e->klass) : -1;

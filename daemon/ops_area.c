@@ -261,7 +261,7 @@ int ops_iv_list_prepare(server *srv, job *j, int *level) {
 
 int ops_iv_update_prepare(server *srv, job *j, int *level) {
   prepare_by_level(srv, j, level, "intervention", "intervention");
-  if (!one_of(&j->req.a.status, STATUSES)) {
+  if (!HAS(j, STATUS) || !one_of(&j->req.a.status, STATUSES)) {
     job_fail(j, SV_ERR_INVALID, "status must be one of planned, running, done");
     return -1;
   }

@@ -64,7 +64,7 @@ typedef struct server {
   policy *pol;
   uint8_t policy_hash[32];
   char policy_hash_hex[65];
-  int op_action[32], op_class[32]; /* per sv_op: policy ids, -1 when undeclared */
+  int op_action[64], op_class[64]; /* per sv_op: policy ids, -1 when undeclared */
   uv_tcp_t tcp;
   uv_pipe_t pipe;
   bool tcp_on, pipe_on;
