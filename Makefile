@@ -2,23 +2,32 @@
 #   make demo   build (release) and run a short demo against a real daemon
 #   make test   build with ASan+UBSan and run the whole ctest suite
 #   make bench  build (release) and run the benchmarks
+#   make install  build (release) and install into $(DESTDIR)$(PREFIX) (default /usr/local)
+#   make deb    build the Debian package from the tree into build/deb and check it with lintian
 
 DEB_PACKAGES := build-essential cmake pkg-config libsodium-dev libuv1-dev libsqlite3-dev \
-                libmsgpack-dev python3 python3-msgpack python3-dissononce
+                libmsgpack-dev python3 python3-msgpack python3-dissononce \
+                man-db systemd procps
 BENCH_PACKAGES := redis-server
-JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+DEB_TOOLS := debhelper dpkg-dev fakeroot lintian
+PREFIX ?= /usr/local
+DESTDIR ?=
 
-.PHONY: all deps release testbuild demo test bench fuzz clean
-
-all: release
-
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+# $(call ensure_packages,LIST) -- shell code that apt-get installs those of LIST not installed.
+ensure_packages = missing=""; for p in $(1); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all deps release testbuild demo test bench fuzz install deb clean
+
+all: release
+
+deps:
+	@$(call ensure_packages,$(DEB_PACKAGES))
 
 release: deps
 	cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSAMVIRKE_TESTS=OFF
@@ -35,9 +44,23 @@ test: testbuild
 	cd build/test && ctest --output-on-failure -j $(JOBS)
 
 bench: release
-	@dpkg -s $(BENCH_PACKAGES) >/dev/null 2>&1 || { apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BENCH_PACKAGES); }
+	@$(call ensure_packages,$(BENCH_PACKAGES))
 	bash tests/bench/run.sh build/release
+
+# The release build's install rules, for any PREFIX without reconfiguring (cmake --install
+# --prefix); the systemd unit's ExecStart follows the prefix.
+install: release
+	DESTDIR="$(DESTDIR)" cmake --install build/release --prefix "$(PREFIX)"
+
+# The package is built from a copy of the tree, so dpkg-buildpackage's output (written next to
+# the source) lands in build/deb; lintian then checks the .changes (binary package and all).
+deb: deps
+	@$(call ensure_packages,$(DEB_TOOLS))
+	rm -rf build/deb && mkdir -p build/deb/samvirke
+	tar -cf - --exclude=./build --exclude=./.git . | tar -C build/deb/samvirke -xf -
+	cd build/deb/samvirke && dpkg-buildpackage -us -uc -b
+	lintian --info --display-info build/deb/*.changes
+	bash tests/package/check_deb.sh build/deb/samvirke_*.deb
 
 fuzz: deps
 	CC=clang cmake -S . -B build/fuzz -DSAMVIRKE_FUZZING=ON -DSAMVIRKE_SANITIZERS=ON -DSAMVIRKE_TESTS=OFF

@@ -119,6 +119,7 @@ static void leaf_usage(const cli_ctx *ctx, const cli_opt *opts, const char *syno
   }
   fprintf(f, "  %-*s  %s\n", w, "--json", "print the result as one JSON object");
   fprintf(f, "  %-*s  %s\n", w, "-h, --help", "show this help");
+  if (ctx->cmd != NULL && ctx->cmd->notes != NULL) fprintf(f, "\n%s", ctx->cmd->notes);
 }
 
 /* Find the option named name (the part of arg before any '='). */

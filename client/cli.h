@@ -34,7 +34,7 @@ typedef struct cli_cmd {
   cli_fn fn;
   const char *help;          /* one line, shown in the parent's usage */
   const struct cli_cmd *sub; /* NULL for a leaf */
-  const char *notes;         /* optional text at the end of a group's usage */
+  const char *notes;         /* optional text at the end of the usage (group or leaf) */
 } cli_cmd;
 
 /* One option of a leaf command, for cli_parse. A table ends with a row whose name is NULL.

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "areaprint.h"
 #include "cmdutil.h"
@@ -14,6 +13,7 @@
 #include "guard.h"
 #include "trackarg.h"
 #include "json.h"
+#include "timearg.h"
 #include "util.h"
 
 /* ---- shared helpers ---- */
@@ -42,47 +42,6 @@ static uint64_t parse_id(const char *s) {
   return v;
 }
 
-/* Parse --since: Unix seconds, YYYY-MM-DD (local midnight), or N followed by h, d or w (that
- * long ago). Returns 0 or -1. */
-static int parse_since(const char *s, uint64_t *out) {
-  size_t n = strlen(s);
-  if (n == 0) return -1;
-  int y, m, d;
-  char tail;
-  if (n == 10 && sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) == 3) {
-    if (m < 1 || m > 12 || d < 1 || d > 31) return -1;
-    struct tm tm = {0};
-    tm.tm_year = y - 1900;
-    tm.tm_mon = m - 1;
-    tm.tm_mday = d;
-    tm.tm_isdst = -1;
-    time_t t = mktime(&tm);
-    if (t == (time_t)-1 || t < 0) return -1;
-    *out = (uint64_t)t;
-    return 0;
-  }
-  char *end = NULL;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (errno != 0 || end == s || s[0] == '-') return -1;
-  if (*end == '\0') {
-    *out = v;
-    return 0;
-  }
-  uint64_t unit;
-  if (strcmp(end, "h") == 0)
-    unit = 3600;
-  else if (strcmp(end, "d") == 0)
-    unit = 86400;
-  else if (strcmp(end, "w") == 0)
-    unit = 7 * 86400;
-  else
-    return -1;
-  uint64_t now = util_unix_time();
-  if (v > now / unit) return -1;
-  *out = now - v * unit;
-  return 0;
-}
 
 /* ---- area add / list ---- */
 
@@ -387,8 +346,8 @@ int cmd_observations(int argc, char **argv, const cli_ctx *ctx0) {
   const cli_opt opts[] = {
       {"--kind", "KIND", "resource or challenge", &kind, NULL, false},
       {"--category", "CAT", "only this category", &category, NULL, false},
-      {"--since", "WHEN", "only newer: YYYY-MM-DD, Unix seconds, or Nh/Nd/Nw ago", &since_s, NULL,
-       false},
+      {"--since", "TIME", "only observations made at or after TIME (see Times below)", &since_s,
+       NULL, false},
       {NULL, NULL, NULL, NULL, NULL, false},
   };
   int npos = 0, status = CLI_OK;
@@ -397,8 +356,11 @@ int cmd_observations(int argc, char **argv, const cli_ctx *ctx0) {
   if (kind && strcmp(kind, "resource") != 0 && strcmp(kind, "challenge") != 0)
     return cli_usage_error(&ctx, "--kind is resource or challenge");
   uint64_t since = 0;
-  if (since_s && parse_since(since_s, &since) != 0)
-    return cli_usage_error(&ctx, "--since takes YYYY-MM-DD, Unix seconds, or Nh, Nd, Nw");
+  char terr[200];
+  if (since_s && timearg_parse_time(since_s, util_unix_ms(), TIMEARG_BACK, &since, terr,
+                                    sizeof terr) != 0)
+    return cli_usage_error(&ctx, "--since takes a time: %s", terr);
+  since /= 1000; /* the daemon compares Unix seconds */
   sv_request req;
   sv_request_init(&req, 0, SV_OP_OBS_LIST);
   if (sv_request_set_str(&req, SV_F_AREA, argv[1]) != 0 ||

@@ -38,6 +38,8 @@
 #include "json.h"
 #include "merkle.h"
 #include "signed_note.h"
+#include "timearg.h"
+#include "tlog.h"
 #include "trusted.h"
 #include "util.h"
 
@@ -46,7 +48,6 @@
 #define CONS_MAGIC "samvirke-audit-consistency-v1\n"
 #define ENTRY_MAX 4096          /* larger than any canonical entry */
 #define FETCH_BATCH 1000        /* entries asked for per audit.entries call */
-#define NOTE_MAX (64 * 1024)    /* largest checkpoint note file accepted */
 #define PROGRESS_MIN 10000      /* entries before a progress bar is worth showing */
 
 const cli_cmd cmd_audit_table[] = {
@@ -54,7 +55,7 @@ const cli_cmd cmd_audit_table[] = {
      NULL},
     {"verify", cmd_audit_verify, "verify the fetched trail offline against the log key", NULL,
      NULL},
-    {"show", cmd_audit_show, "list fetched audit entries, with filters", NULL, NULL},
+    {"show", cmd_audit_show, "list fetched audit entries, with filters", NULL, TIMEARG_HELP_BACK},
     {"prove", cmd_audit_prove, "fetch and verify the inclusion proof of one entry", NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
@@ -64,14 +65,11 @@ typedef struct audit_paths {
   char entries[CLIENT_PATH_MAX];
   char checkpoint[CLIENT_PATH_MAX + 16];
   char consistency[CLIENT_PATH_MAX + 16];
-  char trusted[CLIENT_PATH_MAX];
 } audit_paths;
 
 /* Fill p for the identity directory and an optional entries file. Returns 0 or -1. */
 static int paths_init(const cli_ctx *ctx, const char *file, audit_paths *p) {
-  if (client_config_path(ctx->identity_dir, "audit", p->dir, sizeof p->dir) != 0 ||
-      client_config_path(p->dir, "trusted.txt", p->trusted, sizeof p->trusted) != 0)
-    return -1;
+  if (client_config_path(ctx->identity_dir, "audit", p->dir, sizeof p->dir) != 0) return -1;
   if (file != NULL) {
     if (strlen(file) >= sizeof p->entries) return -1;
     snprintf(p->entries, sizeof p->entries, "%s", file);
@@ -219,58 +217,12 @@ static int efile_create(const char *path, const merkle_frontier *fr, char *err, 
 
 /* Load the log verifier key from client.conf. Returns 0 or -1 (message printed). */
 static int load_log_key(const cli_ctx *ctx, client_config *cfg, note_verifier *v) {
+  char err[400];
   if (cmdutil_load_config(ctx, cfg) != 0) return -1;
-  if (cfg->log_key[0] == '\0') {
-    cli_fail("no log key configured: run 'samvirke server set ... --log-key KEY' with the key "
-             "'samvirked info' prints");
+  if (tlog_key_parse(cfg->log_key, v, err, sizeof err) != 0) {
+    cli_fail("%s", err);
     return -1;
   }
-  if (note_verifier_parse(cfg->log_key, strlen(cfg->log_key), v) != NOTE_OK) {
-    cli_fail("the configured log key is not a valid verifier key");
-    return -1;
-  }
-  return 0;
-}
-
-/* Read and verify a signed checkpoint file. Returns 0, 1 when the file does not exist, or -1
- * with the reason in err. *note (if non-NULL) receives the text (malloc'd). */
-static int read_checkpoint(const char *path, const note_verifier *v, checkpoint *cp, char **note,
-                           char *err, size_t errlen) {
-  size_t len = 0;
-  uint8_t *buf = util_read_file(path, NOTE_MAX, &len);
-  if (buf == NULL) {
-    if (errno == ENOENT) return 1;
-    snprintf(err, errlen, "%s: %s", path, strerror(errno));
-    return -1;
-  }
-  int ns = 0;
-  int rc = checkpoint_open((const char *)buf, len, v, v->name, cp, &ns);
-  if (rc != CHECKPOINT_OK) {
-    snprintf(err, errlen, "%s: %s", path,
-             rc == CHECKPOINT_ERR_NOTE ? note_strerror(ns)
-             : rc == CHECKPOINT_ERR_ORIGIN ? "the checkpoint names another log (origin)"
-                                           : "not a well-formed checkpoint");
-    free(buf);
-    return -1;
-  }
-  if (note)
-    *note = (char *)buf;
-  else
-    free(buf);
-  return 0;
-}
-
-/* A proof array of 32-byte bin values under key in a result map. Returns 0 or -1. */
-static int get_proof(const msgpack_object *res, const char *key, uint8_t (*out)[32], size_t *n) {
-  const msgpack_object *a = sv_map_get(res, key);
-  if (a == NULL || a->type != MSGPACK_OBJECT_ARRAY || a->via.array.size > MERKLE_MAX_PROOF)
-    return -1;
-  for (uint32_t i = 0; i < a->via.array.size; i++) {
-    const msgpack_object *h = &a->via.array.ptr[i];
-    if (h->type != MSGPACK_OBJECT_BIN || h->via.bin.size != 32) return -1;
-    memcpy(out[i], h->via.bin.ptr, 32);
-  }
-  *n = a->via.array.size;
   return 0;
 }
 
@@ -411,17 +363,17 @@ int cmd_audit_fetch(int argc, char **argv, const cli_ctx *ctx0) {
       sv_request_set_uint(&req, SV_F_SIZE, start);
       msgpack_unpacked_destroy(&resp);
       if (call(s, &req, &resp, &res) != 0) goto out;
-      uint8_t proof[MERKLE_MAX_PROOF][32], leaf[32];
-      size_t nproof = 0;
+      tlog_proof proof;
+      uint8_t leaf[32];
       const uint8_t *ep;
       size_t elen;
-      if (get_proof(res, "proof", proof, &nproof) != 0 ||
+      if (tlog_proof_answer(res, "proof", &proof) != 0 ||
           sv_map_bin(res, "entry", &ep, &elen) != 0) {
         cli_fail("audit.inclusion: malformed result");
         goto out;
       }
       merkle_leaf_hash(ep, elen, leaf);
-      if (frontier_from_last(start, leaf, (const uint8_t(*)[32])proof, nproof, &fr) != 0) {
+      if (frontier_from_last(start, leaf, (const uint8_t(*)[32])proof.hash, proof.n, &fr) != 0) {
         cli_fail("audit.inclusion: proof of the wrong length");
         goto out;
       }
@@ -483,10 +435,8 @@ int cmd_audit_fetch(int argc, char **argv, const cli_ctx *ctx0) {
    * does not reach back to it. */
   note_verifier v;
   checkpoint trusted;
-  bool have_trusted = false;
-  if (cfg.log_key[0] && note_verifier_parse(cfg.log_key, strlen(cfg.log_key), &v) == NOTE_OK &&
-      read_checkpoint(p.trusted, &v, &trusted, NULL, err, sizeof err) == 0)
-    have_trusted = true;
+  bool have_trusted = tlog_key_parse(cfg.log_key, &v, err, sizeof err) == 0 &&
+                      trusted_load(cfg.dir, &v, &trusted, err, sizeof err) == 1;
   unlink(p.consistency);
   if (have_trusted && trusted.size > 0 && trusted.size < size) {
     sv_request_init(&req, 0, SV_OP_AUDIT_CONSISTENCY);
@@ -494,17 +444,16 @@ int cmd_audit_fetch(int argc, char **argv, const cli_ctx *ctx0) {
     sv_request_set_uint(&req, SV_F_SIZE, size);
     msgpack_unpacked_destroy(&resp);
     if (call(s, &req, &resp, &res) != 0) goto out;
-    uint8_t proof[MERKLE_MAX_PROOF][32];
-    size_t nproof = 0;
-    if (get_proof(res, "proof", proof, &nproof) != 0) {
+    tlog_proof proof;
+    if (tlog_proof_answer(res, "proof", &proof) != 0) {
       cli_fail("audit.consistency: malformed result");
       goto out;
     }
     char text[128 + MERKLE_MAX_PROOF * 48];
     int off = snprintf(text, sizeof text, "%s%llu %llu\n", CONS_MAGIC,
                        (unsigned long long)trusted.size, (unsigned long long)size);
-    for (size_t i = 0; i < nproof; i++) {
-      char *b = util_b64(proof[i], 32);
+    for (size_t i = 0; i < proof.n; i++) {
+      char *b = util_b64(proof.hash[i], 32);
       if (b == NULL) goto out;
       off += snprintf(text + off, sizeof text - (size_t)off, "%s\n", b);
       free(b);
@@ -545,8 +494,7 @@ out:
 /* ---- verify ---- */
 
 /* Read FILE.consistency: returns 0 and fills old/new/proof, 1 if absent, -1 if malformed. */
-static int read_consistency(const char *path, uint64_t *old, uint64_t *nsize,
-                            uint8_t (*proof)[32], size_t *n) {
+static int read_consistency(const char *path, uint64_t *old, uint64_t *nsize, tlog_proof *proof) {
   size_t len = 0;
   uint8_t *buf = util_read_file(path, 64 * 1024, &len);
   if (buf == NULL) return errno == ENOENT ? 1 : -1;
@@ -561,15 +509,132 @@ static int read_consistency(const char *path, uint64_t *old, uint64_t *nsize,
   if (line == NULL || sscanf(line, "%llu %llu%c", &a, &b, &extra) != 2) goto out;
   *old = a;
   *nsize = b;
-  *n = 0;
+  proof->n = 0;
   while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
-    if (*n >= MERKLE_MAX_PROOF || util_unb64_exact(proof[*n], 32, line) != 0) goto out;
-    (*n)++;
+    if (proof->n >= MERKLE_MAX_PROOF || util_unb64_exact(proof->hash[proof->n], 32, line) != 0)
+      goto out;
+    proof->n++;
   }
   rc = 0;
 out:
   free(buf);
   return rc;
+}
+
+/* What one pass of `verify` found. */
+typedef struct verify_result {
+  int problems;
+  uint64_t start, checked;
+  bool have_trusted;
+  checkpoint tr;
+  int outcome; /* trusted_accept's, when problems == 0 */
+} verify_result;
+
+/* One pass of `verify` over the files in p against the checkpoint cp (its text note): the entries
+ * must reproduce cp's root; then cp moves the trusted checkpoint (trusted_accept) with the root
+ * recomputed at the trusted size, or the stored consistency proof, as the link. Problems are
+ * printed as found and counted in r. */
+static void verify_pass(const audit_paths *p, const char *dir, const note_verifier *v,
+                        const checkpoint *cp, const char *note, verify_result *r) {
+  char err[800];
+  memset(r, 0, sizeof *r);
+  r->outcome = TRUSTED_ERR;
+  int tl = trusted_load(dir, v, &r->tr, err, sizeof err);
+  if (tl < 0) {
+    cli_fail("the trusted checkpoint does not verify (edited?): %s", err);
+    r->problems++;
+  }
+  r->have_trusted = tl == 1;
+  efile e;
+  if (efile_open(p->entries, &e, err, sizeof err) != 0) {
+    cli_fail("%s", err);
+    r->problems++;
+    return;
+  }
+  r->start = e.start;
+  uint8_t buf[ENTRY_MAX], root[32];
+  size_t len;
+  merkle_frontier fr = e.fr;
+  trusted_link link = {0};
+  if (r->have_trusted && fr.size == r->tr.size) {
+    link.has_prefix = true;
+    link.prefix_size = fr.size;
+    merkle_frontier_root(&fr, link.prefix_root);
+  }
+  progress pg;
+  progress_start(&pg, "verifying", cp->size > e.start ? cp->size - e.start : 0);
+  int nr;
+  while ((nr = efile_next(&e, buf, &len)) == 1) {
+    audit_entry ae;
+    if (fr.size >= cp->size) {
+      cli_fail("%s holds entries beyond the checkpoint's size %llu", p->entries,
+               (unsigned long long)cp->size);
+      r->problems++;
+      break;
+    }
+    if (audit_entry_decode(buf, len, &ae) != AUDIT_OK) {
+      cli_fail("entry %llu is not a canonical audit entry", (unsigned long long)fr.size);
+      r->problems++;
+    } else if (ae.seq != fr.size) {
+      cli_fail("entry at position %llu carries sequence number %llu (reordered)",
+               (unsigned long long)fr.size, (unsigned long long)ae.seq);
+      r->problems++;
+    }
+    uint8_t leaf[32];
+    merkle_leaf_hash(buf, len, leaf);
+    merkle_frontier_append(&fr, leaf, NULL, NULL);
+    if (r->have_trusted && fr.size == r->tr.size) {
+      link.has_prefix = true;
+      link.prefix_size = fr.size;
+      merkle_frontier_root(&fr, link.prefix_root);
+    }
+    if (r->problems > 20) {
+      cli_fail("too many problems; stopping");
+      break;
+    }
+    progress_update(&pg, fr.size - e.start);
+  }
+  progress_end(&pg);
+  if (nr < 0) {
+    cli_fail("%s is truncated or damaged after entry %llu", p->entries,
+             (unsigned long long)fr.size);
+    r->problems++;
+  }
+  fclose(e.f);
+  r->checked = fr.size - e.start;
+  if (fr.size != cp->size) {
+    cli_fail("the entries cover %llu..%llu but the checkpoint is for size %llu",
+             (unsigned long long)e.start, (unsigned long long)(fr.size ? fr.size - 1 : 0),
+             (unsigned long long)cp->size);
+    r->problems++;
+  } else {
+    merkle_frontier_root(&fr, root);
+    if (sodium_memcmp(root, cp->root, 32) != 0) {
+      cli_fail("the root recomputed from the entries does not match the signed checkpoint "
+               "(size %llu): an entry was changed, removed, added or reordered",
+               (unsigned long long)cp->size);
+      r->problems++;
+    }
+  }
+  if (r->problems) return;
+  /* The entries are bound to cp's root: cp may now move the trusted checkpoint. */
+  tlog_proof cons;
+  uint64_t o = 0, nsz = 0;
+  if (r->have_trusted && read_consistency(p->consistency, &o, &nsz, &cons) == 0 &&
+      o == r->tr.size && nsz == cp->size)
+    link.proof = &cons;
+  r->outcome = trusted_accept(dir, v, r->have_trusted ? &r->tr : NULL, cp, note,
+                              strlen(note), &link, err, sizeof err);
+  if (r->outcome == TRUSTED_ERR_STALE) return;
+  if (r->outcome < 0) {
+    cli_fail("%s%s", err,
+             r->outcome == TRUSTED_ERR_ROLLBACK
+                 ? " (if it was trusted after this fetch, by 'audit prove' or 'member verify', "
+                   "fetch again)"
+             : r->outcome == TRUSTED_ERR_NO_PROOF ? ": run 'samvirke audit fetch' again"
+                                                  : "");
+    r->problems++;
+  }
 }
 
 int cmd_audit_verify(int argc, char **argv, const cli_ctx *ctx0) {
@@ -583,159 +648,48 @@ int cmd_audit_verify(int argc, char **argv, const cli_ctx *ctx0) {
   note_verifier v;
   if (load_log_key(&ctx, &cfg, &v) != 0) return CLI_FAIL;
 
-  char err[600];
-  int problems = 0;
-  checkpoint cp, tr;
+  char err[800];
+  checkpoint cp;
   char *note = NULL;
-  int r = read_checkpoint(p.checkpoint, &v, &cp, &note, err, sizeof err);
-  if (r != 0) {
-    if (r == 1) return cli_fail("%s: no fetched checkpoint: run 'samvirke audit fetch'",
-                                p.checkpoint);
+  int rd = tlog_checkpoint_read(p.checkpoint, &v, &cp, &note, err, sizeof err);
+  if (rd != 1) {
+    if (rd == 0) return cli_fail("%s: no fetched checkpoint: run 'samvirke audit fetch'",
+                                 p.checkpoint);
     return cli_fail("checkpoint does not verify with the log key: %s", err);
   }
-  bool have_trusted = false;
-  r = read_checkpoint(p.trusted, &v, &tr, NULL, err, sizeof err);
-  if (r < 0) {
-    cli_fail("the trusted checkpoint does not verify (edited?): %s", err);
-    problems++;
-  } else if (r == 0) {
-    have_trusted = true;
-  }
-
-  efile e;
-  if (efile_open(p.entries, &e, err, sizeof err) != 0) {
-    free(note);
-    return cli_fail("%s", err);
-  }
-  uint8_t buf[ENTRY_MAX], root[32];
-  size_t len;
-  merkle_frontier fr = e.fr;
-  bool trusted_checked = false;
-  if (have_trusted && fr.size == tr.size) {
-    merkle_frontier_root(&fr, root);
-    trusted_checked = true;
-    if (sodium_memcmp(root, tr.root, 32) != 0) {
-      cli_fail("fork: the fetched entries do not extend the trusted checkpoint (size %llu)",
-               (unsigned long long)tr.size);
-      problems++;
-    }
-  }
-  progress pg;
-  progress_start(&pg, "verifying", cp.size > e.start ? cp.size - e.start : 0);
-  int nr;
-  while ((nr = efile_next(&e, buf, &len)) == 1) {
-    audit_entry ae;
-    if (fr.size >= cp.size) {
-      cli_fail("%s holds entries beyond the checkpoint's size %llu", p.entries,
-               (unsigned long long)cp.size);
-      problems++;
+  verify_result r;
+  for (int attempt = 0;; attempt++) {
+    verify_pass(&p, cfg.dir, &v, &cp, note, &r);
+    if (r.outcome != TRUSTED_ERR_STALE) break;
+    if (attempt + 1 == TRUSTED_RETRIES) {
+      cli_fail("the trusted checkpoint keeps changing (another samvirke of this identity); "
+               "verify again");
+      r.problems++;
       break;
     }
-    if (audit_entry_decode(buf, len, &ae) != AUDIT_OK) {
-      cli_fail("entry %llu is not a canonical audit entry", (unsigned long long)fr.size);
-      problems++;
-    } else if (ae.seq != fr.size) {
-      cli_fail("entry at position %llu carries sequence number %llu (reordered)",
-               (unsigned long long)fr.size, (unsigned long long)ae.seq);
-      problems++;
-    }
-    uint8_t leaf[32];
-    merkle_leaf_hash(buf, len, leaf);
-    merkle_frontier_append(&fr, leaf, NULL, NULL);
-    if (have_trusted && fr.size == tr.size) {
-      merkle_frontier_root(&fr, root);
-      trusted_checked = true;
-      if (sodium_memcmp(root, tr.root, 32) != 0) {
-        cli_fail("fork: entries 0..%llu do not reproduce the trusted checkpoint (size %llu)",
-                 (unsigned long long)(tr.size - 1), (unsigned long long)tr.size);
-        problems++;
-      }
-    }
-    if (problems > 20) {
-      cli_fail("too many problems; stopping");
-      break;
-    }
-    progress_update(&pg, fr.size - e.start);
-  }
-  progress_end(&pg);
-  if (nr < 0) {
-    cli_fail("%s is truncated or damaged after entry %llu", p.entries,
-             (unsigned long long)fr.size);
-    problems++;
-  }
-  fclose(e.f);
-  uint64_t checked = fr.size - e.start;
-  if (fr.size != cp.size) {
-    cli_fail("the entries cover %llu..%llu but the checkpoint is for size %llu",
-             (unsigned long long)e.start, (unsigned long long)(fr.size ? fr.size - 1 : 0),
-             (unsigned long long)cp.size);
-    problems++;
-  } else {
-    merkle_frontier_root(&fr, root);
-    if (sodium_memcmp(root, cp.root, 32) != 0) {
-      cli_fail("the root recomputed from the entries does not match the signed checkpoint "
-               "(size %llu): an entry was changed, removed, added or reordered",
-               (unsigned long long)cp.size);
-      problems++;
-    }
-  }
-  if (have_trusted) {
-    if (cp.size < tr.size) {
-      cli_fail("rollback: the server's checkpoint (size %llu) is older than the checkpoint "
-               "this client already trusted (size %llu; if it was trusted after this fetch, by "
-               "'audit prove' or 'member verify', fetch again)",
-               (unsigned long long)cp.size, (unsigned long long)tr.size);
-      problems++;
-    } else if (cp.size == tr.size) {
-      if (sodium_memcmp(cp.root, tr.root, 32) != 0) {
-        cli_fail("fork: the server signed two different trees of size %llu",
-                 (unsigned long long)cp.size);
-        problems++;
-      }
-    } else if (!trusted_checked && tr.size > 0) {
-      uint64_t o = 0, nsz = 0;
-      uint8_t proof[MERKLE_MAX_PROOF][32];
-      size_t np = 0;
-      int cr = read_consistency(p.consistency, &o, &nsz, proof, &np);
-      if (cr != 0 || o != tr.size || nsz != cp.size) {
-        cli_fail("no consistency proof from the trusted checkpoint (size %llu) to size %llu: "
-                 "run 'samvirke audit fetch' again",
-                 (unsigned long long)tr.size, (unsigned long long)cp.size);
-        problems++;
-      } else if (!merkle_verify_consistency(tr.size, cp.size, (const uint8_t(*)[32])proof, np,
-                                            tr.root, cp.root)) {
-        cli_fail("fork: the checkpoint (size %llu) is not consistent with the trusted "
-                 "checkpoint (size %llu)",
-                 (unsigned long long)cp.size, (unsigned long long)tr.size);
-        problems++;
-      }
-    }
-  }
-  if (problems == 0 && util_write_file(p.trusted, note, strlen(note), 0600) != 0) {
-    cli_fail("%s: %s", p.trusted, strerror(errno));
-    problems++;
   }
   free(note);
-  if (problems) return CLI_FAIL;
+  if (r.problems) return CLI_FAIL;
   if (ctx.json) {
     json_out j;
     json_init(&j, stdout);
     json_begin_object(&j);
     json_kv_bool(&j, "ok", true);
     json_kv_uint(&j, "size", cp.size);
-    json_kv_uint(&j, "checked", checked);
+    json_kv_uint(&j, "checked", r.checked);
     json_key(&j, "previous_trusted");
-    if (have_trusted) json_uint(&j, tr.size); else json_null(&j);
+    if (r.have_trusted) json_uint(&j, r.tr.size); else json_null(&j);
     json_end_object(&j);
     if (json_finish(&j) != 0) return CLI_FAIL;
   } else {
     char hex[65];
     util_hex(hex, cp.root, 32);
     printf("verified: %llu entries (%llu..%llu), root %s, signed checkpoint size %llu",
-           (unsigned long long)checked, (unsigned long long)e.start,
+           (unsigned long long)r.checked, (unsigned long long)r.start,
            (unsigned long long)(cp.size ? cp.size - 1 : 0), hex, (unsigned long long)cp.size);
-    if (have_trusted)
-      printf(", consistent with the trusted checkpoint (size %llu)\n", (unsigned long long)tr.size);
+    if (r.have_trusted)
+      printf(", consistent with the trusted checkpoint (size %llu)\n",
+             (unsigned long long)r.tr.size);
     else
       printf("; now trusted\n");
   }
@@ -743,31 +697,6 @@ int cmd_audit_verify(int argc, char **argv, const cli_ctx *ctx0) {
 }
 
 /* ---- show ---- */
-
-/* "2026-01-02", "2026-01-02T10:00[:00][Z]" (UTC) or Unix seconds -> Unix milliseconds. */
-static int parse_time(const char *s, uint64_t *ms) {
-  uint64_t secs;
-  if (parse_u64(s, &secs) == 0) {
-    *ms = secs * 1000;
-    return 0;
-  }
-  struct tm tm;
-  memset(&tm, 0, sizeof tm);
-  const char *end = strptime(s, "%Y-%m-%d", &tm);
-  if (end == NULL) return -1;
-  if (*end == 'T' || *end == ' ') {
-    const char *e2 = strptime(end + 1, "%H:%M:%S", &tm);
-    if (e2 == NULL) e2 = strptime(end + 1, "%H:%M", &tm);
-    if (e2 == NULL) return -1;
-    end = e2;
-  }
-  if (*end == 'Z') end++;
-  if (*end != '\0') return -1;
-  time_t t = timegm(&tm);
-  if (t < 0) return -1;
-  *ms = (uint64_t)t * 1000;
-  return 0;
-}
 
 static void format_time(uint64_t ms, char out[32]) {
   time_t t = (time_t)(ms / 1000);
@@ -817,8 +746,8 @@ int cmd_audit_show(int argc, char **argv, const cli_ctx *ctx0) {
       {"--actor", "KEYID", "only entries by this key id (or its prefix)", &actor, NULL, false},
       {"--op", "OP", "only this op (e.g. audit.entries)", &op, NULL, false},
       {"--decision", "deny|permit", "only denials or only permits", &decision, NULL, false},
-      {"--since", "TIME", "only entries at or after TIME (YYYY-MM-DD[THH:MM[:SS]] UTC, or Unix "
-                          "seconds)", &since_s, NULL, false},
+      {"--since", "TIME", "only entries at or after TIME (see Times below)", &since_s, NULL,
+       false},
       {"--file", "FILE", "entries file (default <identity>/audit/entries.bin)", &file, NULL,
        false},
       {NULL, NULL, NULL, NULL, NULL, false},
@@ -836,8 +765,10 @@ int cmd_audit_show(int argc, char **argv, const cli_ctx *ctx0) {
       return cli_usage_error(&ctx, "--decision takes deny or permit");
   }
   uint64_t since = 0;
-  if (since_s != NULL && parse_time(since_s, &since) != 0)
-    return cli_usage_error(&ctx, "--since takes YYYY-MM-DD[THH:MM[:SS]] (UTC) or Unix seconds");
+  char terr[200];
+  if (since_s != NULL &&
+      timearg_parse_time(since_s, util_unix_ms(), TIMEARG_BACK, &since, terr, sizeof terr) != 0)
+    return cli_usage_error(&ctx, "--since takes a time: %s", terr);
   audit_paths p;
   if (paths_init(&ctx, file, &p) != 0) return cli_fail("path too long");
   char err[600];
@@ -891,24 +822,28 @@ int cmd_audit_show(int argc, char **argv, const cli_ctx *ctx0) {
 
 /* ---- prove ---- */
 
-int cmd_audit_prove(int argc, char **argv, const cli_ctx *ctx0) {
-  cli_ctx ctx = *ctx0;
-  int npos = 0, status = CLI_OK;
-  if (cli_parse(argc, argv, &ctx, NULL, "SEQ", &npos, &status) != 0) return status;
-  uint64_t seq = 0;
-  if (npos != 1 || parse_u64(argv[1], &seq) != 0)
-    return cli_usage_error(&ctx, "prove takes one entry number (the \"audit\" of a response)");
-  client_config cfg;
-  note_verifier v;
-  if (load_log_key(&ctx, &cfg, &v) != 0) return CLI_FAIL;
-  /* The checkpoint this client trusts, if any: the server must prove its checkpoint extends it. */
-  char err[600];
-  checkpoint cp, tr;
-  int have_tr = trusted_load(cfg.dir, &v, &tr, err, sizeof err);
-  if (have_tr < 0) return cli_fail("%s (edited?)", err);
-  session *s = cmdutil_open(&ctx, &cfg);
-  if (s == NULL) return CLI_FAIL;
-  int rc = CLI_FAIL;
+/* What one round of `prove` learnt. */
+typedef struct prove_result {
+  audit_entry entry;
+  checkpoint cp;
+  size_t nproof;
+  int outcome; /* trusted_accept's */
+} prove_result;
+
+/* One round of `prove`: read the trusted checkpoint, ask for the inclusion proof of entry seq
+ * (with the consistency proof from the trusted size), verify it and move the trusted
+ * checkpoint. Returns 0 with r filled, TRUSTED_ERR_STALE when another client of this identity
+ * moved the trusted checkpoint meanwhile (ask again), or -1 after printing why. */
+static int prove_round(session *s, const char *dir, const note_verifier *v, uint64_t seq,
+                       prove_result *r) {
+  char err[800];
+  checkpoint tr;
+  int have_tr = trusted_load(dir, v, &tr, err, sizeof err);
+  if (have_tr < 0) {
+    cli_fail("%s (edited?)", err);
+    return -1;
+  }
+  int rc = -1;
   msgpack_unpacked resp;
   msgpack_unpacked_init(&resp);
   const msgpack_object *res = NULL;
@@ -921,71 +856,105 @@ int cmd_audit_prove(int argc, char **argv, const cli_ctx *ctx0) {
   if (call(s, &req, &resp, &res) != 0) goto out;
   const char *np;
   size_t nlen;
-  int ns = 0;
   uint64_t size = 0;
   if (sv_map_str(res, "checkpoint", &np, &nlen) != 0 || sv_map_uint(res, "size", &size) != 0) {
     cli_fail("audit.inclusion: the server sent no checkpoint with the proof");
     goto out;
   }
-  if (checkpoint_open(np, nlen, &v, v.name, &cp, &ns) != CHECKPOINT_OK) {
-    cli_fail("the server's checkpoint does not verify with the log key");
+  if (tlog_checkpoint_answer(res, v, &r->cp, &np, &nlen, err, sizeof err) != 0) {
+    cli_fail("%s", err);
     goto out;
   }
-  if (cp.size != size) {
+  if (r->cp.size != size) {
     cli_fail("audit.inclusion: the proof is for size %llu but the checkpoint for size %llu",
-             (unsigned long long)size, (unsigned long long)cp.size);
+             (unsigned long long)size, (unsigned long long)r->cp.size);
     goto out;
   }
-  uint8_t proof[MERKLE_MAX_PROOF][32], leaf[32];
-  size_t nproof = 0;
+  tlog_proof proof, cons;
+  uint8_t leaf[32];
   const uint8_t *ep;
   size_t elen;
-  audit_entry ae;
-  if (get_proof(res, "proof", proof, &nproof) != 0 || sv_map_bin(res, "entry", &ep, &elen) != 0) {
+  int cr = tlog_proof_answer(res, "consistency", &cons);
+  if (tlog_proof_answer(res, "proof", &proof) != 0 || sv_map_bin(res, "entry", &ep, &elen) != 0 ||
+      cr < 0) {
     cli_fail("audit.inclusion: malformed result");
     goto out;
   }
-  if (audit_entry_decode(ep, elen, &ae) != AUDIT_OK || ae.seq != seq) {
+  r->nproof = proof.n;
+  if (audit_entry_decode(ep, elen, &r->entry) != AUDIT_OK || r->entry.seq != seq) {
     cli_fail("the server returned an entry that is not entry %llu", (unsigned long long)seq);
     goto out;
   }
   merkle_leaf_hash(ep, elen, leaf);
-  if (!merkle_verify_inclusion(leaf, seq, cp.size, (const uint8_t(*)[32])proof, nproof,
-                               cp.root)) {
+  if (!merkle_verify_inclusion(leaf, seq, r->cp.size, (const uint8_t(*)[32])proof.hash, proof.n,
+                               r->cp.root)) {
     cli_fail("the inclusion proof of entry %llu does not verify against the signed checkpoint "
-             "(size %llu)", (unsigned long long)seq, (unsigned long long)cp.size);
+             "(size %llu)", (unsigned long long)seq, (unsigned long long)r->cp.size);
     goto out;
   }
   /* The checkpoint must extend the one this client trusts; then it is trusted (trust on first
    * use when there is none). */
-  int outcome = trusted_accept(cfg.dir, have_tr == 1 ? &tr : NULL, &cp, np, nlen,
-                               sv_map_get(res, "consistency"), err, sizeof err);
-  if (outcome < 0) {
+  trusted_link link = {.proof = cr == 0 ? &cons : NULL};
+  r->outcome = trusted_accept(dir, v, have_tr == 1 ? &tr : NULL, &r->cp, np, nlen, &link, err,
+                              sizeof err);
+  if (r->outcome == TRUSTED_ERR_STALE) {
+    rc = TRUSTED_ERR_STALE;
+  } else if (r->outcome < 0) {
     cli_fail("%s", err);
-    goto out;
+  } else {
+    rc = 0;
   }
+out:
+  msgpack_unpacked_destroy(&resp);
+  return rc;
+}
+
+int cmd_audit_prove(int argc, char **argv, const cli_ctx *ctx0) {
+  cli_ctx ctx = *ctx0;
+  int npos = 0, status = CLI_OK;
+  if (cli_parse(argc, argv, &ctx, NULL, "SEQ", &npos, &status) != 0) return status;
+  uint64_t seq = 0;
+  if (npos != 1 || parse_u64(argv[1], &seq) != 0)
+    return cli_usage_error(&ctx, "prove takes one entry number (the \"audit\" of a response)");
+  client_config cfg;
+  note_verifier v;
+  if (load_log_key(&ctx, &cfg, &v) != 0) return CLI_FAIL;
+  char err[800];
+  checkpoint tr;
+  if (trusted_load(cfg.dir, &v, &tr, err, sizeof err) < 0) return cli_fail("%s (edited?)", err);
+  session *s = cmdutil_open(&ctx, &cfg);
+  if (s == NULL) return CLI_FAIL;
+  prove_result r;
+  int pr;
+  for (int attempt = 0;; attempt++) {
+    pr = prove_round(s, cfg.dir, &v, seq, &r);
+    if (pr != TRUSTED_ERR_STALE) break;
+    if (attempt + 1 == TRUSTED_RETRIES) {
+      pr = cli_fail("the trusted checkpoint keeps changing (another samvirke of this identity); "
+                    "prove again");
+      break;
+    }
+  }
+  session_close(s);
+  if (pr != 0) return CLI_FAIL;
   if (ctx.json) {
     json_out j;
     json_init(&j, stdout);
     json_begin_object(&j);
     json_kv_bool(&j, "ok", true);
-    json_kv_uint(&j, "size", cp.size);
-    json_kv_uint(&j, "proof_hashes", nproof);
+    json_kv_uint(&j, "size", r.cp.size);
+    json_kv_uint(&j, "proof_hashes", r.nproof);
     json_key(&j, "entry");
-    json_entry(&j, &ae);
+    json_entry(&j, &r.entry);
     json_end_object(&j);
-    if (json_finish(&j) != 0) goto out;
+    if (json_finish(&j) != 0) return CLI_FAIL;
   } else {
     printf("entry %llu is in the log: inclusion proof verified against the signed checkpoint "
-           "(size %llu), %s\n", (unsigned long long)seq, (unsigned long long)cp.size,
-           outcome == TRUSTED_FIRST ? "now trusted (first checkpoint this client has seen)"
-           : outcome == TRUSTED_SAME ? "the checkpoint this client trusts"
-                                     : "consistent with the checkpoint this client trusted");
-    print_entry(&ae);
+           "(size %llu), %s\n", (unsigned long long)seq, (unsigned long long)r.cp.size,
+           r.outcome == TRUSTED_FIRST ? "now trusted (first checkpoint this client has seen)"
+           : r.outcome == TRUSTED_SAME ? "the checkpoint this client trusts"
+                                       : "consistent with the checkpoint this client trusted");
+    print_entry(&r.entry);
   }
-  rc = CLI_OK;
-out:
-  msgpack_unpacked_destroy(&resp);
-  session_close(s);
-  return rc;
+  return CLI_OK;
 }

@@ -12,12 +12,16 @@
 #include "codec.h"
 #include "directory.h"
 #include "json.h"
+#include "timearg.h"
 #include "util.h"
 
 #define MEMBER_TIME_FMT "%Y-%m-%d %H:%M:%S UTC"
+#define INVITE_TTL_UNIT 3600              /* a bare --ttl counts hours */
+#define INVITE_TTL_MAX (365 * 86400ull)  /* an invite lives at most a year */
 
 const cli_cmd cmd_member_table[] = {
-    {"invite", cmd_member_invite, "make a one-time invite code for a new member", NULL, NULL},
+    {"invite", cmd_member_invite, "make a one-time invite code for a new member", NULL,
+     TIMEARG_HELP_DURATION},
     {"list", cmd_member_list, "list the members, their roles and fingerprints", NULL, NULL},
     {"show", cmd_member_show, "show one member (by name, fingerprint or key id)", NULL, NULL},
     {"role", cmd_member_role, "change a member's role", NULL, NULL},
@@ -45,22 +49,6 @@ static int member_request(const cli_ctx *ctx, const char *what, enum sv_op op, e
   return rc;
 }
 
-/* Parse a duration: a positive whole number with an optional unit s, m, h (default) or d. */
-static int parse_ttl(const char *s, uint64_t *secs) {
-  char *end = NULL;
-  errno = 0;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (errno != 0 || end == s || v == 0 || s[0] == '-') return -1;
-  uint64_t mul = 3600;
-  if (*end == 's') mul = 1, end++;
-  else if (*end == 'm') mul = 60, end++;
-  else if (*end == 'h') mul = 3600, end++;
-  else if (*end == 'd') mul = 86400, end++;
-  if (*end != '\0' || v > UINT64_C(365) * 86400 / mul) return -1;
-  *secs = (uint64_t)v * mul;
-  return 0;
-}
-
 /* ---- member invite ---- */
 
 /* Wipe the string at key of map r in place (the response's own memory): a secret received. */
@@ -77,15 +65,17 @@ int cmd_member_invite(int argc, char **argv, const cli_ctx *ctx0) {
   const cli_opt opts[] = {
       {"--role", "ROLE", "the role the new member gets (a role of the policy)", &role, NULL, true},
       {"--name", "NAME", "the new member's name (their card must carry it)", &name, NULL, true},
-      {"--ttl", "HOURS", "how long the code is valid (default 72; units s, m, h, d allowed)",
+      {"--ttl", "DURATION", "how long the code is valid (default 72h; a bare number counts hours)",
        &ttl_s, NULL, false},
       {NULL, NULL, NULL, NULL, NULL, false},
   };
   int status = CLI_OK;
   if (cmdutil_parse_noargs(argc, argv, &ctx, opts, &status) != 0) return status;
   uint64_t ttl = 0;
-  if (ttl_s != NULL && parse_ttl(ttl_s, &ttl) != 0)
-    return cli_usage_error(&ctx, "--ttl must be a positive number of hours (at most a year)");
+  char terr[200];
+  if (ttl_s != NULL && timearg_parse_duration(ttl_s, INVITE_TTL_UNIT, 1, INVITE_TTL_MAX, &ttl, terr,
+                                              sizeof terr) != 0)
+    return cli_usage_error(&ctx, "--ttl must be a duration such as 72h or 3d: %s", terr);
 
   client_config cfg;
   session *s = cmdutil_open(&ctx, &cfg);
@@ -241,8 +231,20 @@ out:
 int cmd_member_role(int argc, char **argv, const cli_ctx *ctx0) {
   cli_ctx ctx = *ctx0;
   int npos = 0, status = CLI_OK;
-  if (cli_parse(argc, argv, &ctx, NULL, "NAME ROLE", &npos, &status) != 0) return status;
+  bool yes = false;
+  const cli_opt opts[] = {
+      {"--yes", NULL, "do not ask before giving a role inside the SSP regime", NULL, &yes, false},
+      {NULL, NULL, NULL, NULL, NULL, false},
+  };
+  if (cli_parse(argc, argv, &ctx, opts, "NAME ROLE", &npos, &status) != 0) return status;
   if (npos != 2) return cli_usage_error(&ctx, "give a member and the new role");
+  if (cmdutil_regime_role(argv[2])) {
+    char q[512];
+    snprintf(q, sizeof q,
+             "Give %.200s the role %.64s? Inside the SSP regime they may receive information "
+             "about individuals.", argv[1], argv[2]);
+    if ((status = cmdutil_confirm(&ctx, yes, "member role", q)) != CLI_OK) return status;
+  }
   msgpack_unpacked resp;
   const msgpack_object *r;
   uint64_t audit;
@@ -268,8 +270,18 @@ out:
 int cmd_member_revoke(int argc, char **argv, const cli_ctx *ctx0) {
   cli_ctx ctx = *ctx0;
   int npos = 0, status = CLI_OK;
-  if (cli_parse(argc, argv, &ctx, NULL, "NAME", &npos, &status) != 0) return status;
+  bool yes = false;
+  const cli_opt opts[] = {
+      {"--yes", NULL, "do not ask before revoking", NULL, &yes, false},
+      {NULL, NULL, NULL, NULL, NULL, false},
+  };
+  if (cli_parse(argc, argv, &ctx, opts, "NAME", &npos, &status) != 0) return status;
   if (npos != 1) return cli_usage_error(&ctx, "give the member to revoke");
+  char q[512];
+  snprintf(q, sizeof q,
+           "Revoke %.200s? Their connections close at once, their key is refused from then on "
+           "and the notes waiting for them are dropped; this cannot be undone.", argv[1]);
+  if ((status = cmdutil_confirm(&ctx, yes, "member revoke", q)) != CLI_OK) return status;
   msgpack_unpacked resp;
   const msgpack_object *r;
   uint64_t audit;

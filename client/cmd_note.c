@@ -3,7 +3,7 @@
  * Recipients are resolved from the member directory (member.list) and every card used to encrypt
  * to, or to check a sender's signature with, is first proven against the audit log
  * (directory_trust_card). The client refuses, before sending, an `individual` note to anyone
- * whose role is outside the SSP regime (NOTE_REGIME_ROLES: the regime of the default policy).
+ * whose role is outside the SSP regime (cmdutil_regime_role: the regime of the default policy).
  * The client cannot see the daemon's policy file, so this is a first line only: the daemon
  * decides `send` and every recipient's `receive` under its own policy and refuses the rest. */
 #include "cmd_note.h"
@@ -31,7 +31,6 @@
 #define NOTE_TIME_FMT "%Y-%m-%d %H:%M UTC"
 
 /* Roles that may receive class "individual" (the default policy's regime "ssp"). */
-static const char *const NOTE_REGIME_ROLES[] = {"coordinator", "ssp", "police", NULL};
 
 const cli_cmd cmd_note_table[] = {
     {"send", cmd_note_send, "encrypt a note to members or roles and send it", NULL, NULL},
@@ -41,12 +40,6 @@ const cli_cmd cmd_note_table[] = {
     {"watch", cmd_note_watch, "stay connected and print notes as they arrive", NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
-
-static bool regime_role(const char *role) {
-  for (int i = 0; NOTE_REGIME_ROLES[i]; i++)
-    if (strcmp(NOTE_REGIME_ROLES[i], role) == 0) return true;
-  return false;
-}
 
 /* Open a session that accepts frames as large as the largest note. Prints on failure. */
 static session *open_note_session(const cli_ctx *ctx, client_config *cfg, sv_identity **id) {
@@ -266,7 +259,7 @@ int cmd_note_send(int argc, char **argv, const cli_ctx *ctx0) {
   if (strcmp(klass, "individual") == 0) {
     for (size_t k = 0; k < nr; k++) {
       const member_row *m = &rows[chosen[k]];
-      if (!regime_role(m->role)) {
+      if (!cmdutil_regime_role(m->role)) {
         cli_fail("note send: refusing to send an individual note to %s (role %s): information "
                  "about individuals stays inside the SSP regime (coordinator, ssp, police)",
                  m->name, m->role);

@@ -9,12 +9,14 @@
 
 static const char cmd_policy_usage[] =
     "usage: samvirke policy check FILE\n"
+    "       samvirke policy explain FILE [--json]\n"
     "       samvirke policy explain FILE --role R --action A --class C [--level L]\n"
-    "                               [--area AREA] [--purpose PURPOSE] [--json]\n"
+    "                               [--area AREA] [--purpose CODE] [--json]\n"
     "       samvirke policy test FILE [--json]\n"
     "\n"
     "  check    parse and check FILE (including the regime proof) and run its expectations\n"
-    "  explain  show whether role R may do action A on class C, and the rule that decides it\n"
+    "  explain  list FILE's purposes, regimes, intake rules and retention; or show whether\n"
+    "           role R may do action A on class C, and the rule that decides it\n"
     "  test     run FILE's expectations and print a pass/fail line for each\n"
     "\n"
     "  --level is one of none, area, group, individual (default none).\n";
@@ -26,10 +28,14 @@ static const char cmd_policy_check_usage[] =
     "and exits 1 if there are any.\n";
 
 static const char cmd_policy_explain_usage[] =
-    "usage: samvirke policy explain FILE --role R --action A --class C [--level L]\n"
-    "                               [--area AREA] [--purpose PURPOSE] [--json]\n"
-    "Decide one request against FILE and name the rule that decides it (or the default deny).\n"
-    "--level is one of none, area, group, individual (default none).\n";
+    "usage: samvirke policy explain FILE [--json]\n"
+    "       samvirke policy explain FILE --role R --action A --class C [--level L]\n"
+    "                               [--area AREA] [--purpose CODE] [--json]\n"
+    "Without a request: list the purposes FILE declares (code, legal basis, description), its\n"
+    "regimes, its intake rules and the retention of each class.\n"
+    "With one: decide it against FILE and name the rule that decides it (or the default deny).\n"
+    "--level is one of none, area, group, individual (default none); --purpose is one of the\n"
+    "codes FILE declares.\n";
 
 static const char cmd_policy_test_usage[] =
     "usage: samvirke policy test FILE [--json]\n"
@@ -93,9 +99,10 @@ static int cmd_policy_check(int argc, char **argv) {
   if (file == NULL) return cmd_policy_usage_error("check", "missing FILE", NULL);
   policy *p = cmd_policy_load(file, 0);
   if (p == NULL) return 1;
-  printf("%s: ok (%d roles, %d actions, %d classes, %d rules, %d expectations passed)\n", file,
-         policy_role_count(p), policy_action_count(p), policy_class_count(p),
-         policy_rule_count(p), policy_expect_count(p));
+  printf("%s: ok (%d roles, %d actions, %d classes, %d purposes, %d rules, %d expectations "
+         "passed)\n",
+         file, policy_role_count(p), policy_action_count(p), policy_class_count(p),
+         policy_purpose_count(p), policy_rule_count(p), policy_expect_count(p));
   policy_free(p);
   return 0;
 }
@@ -125,6 +132,161 @@ static int cmd_policy_lookup(const policy *p, const char *kind, const char *name
   for (int i = 0; i < count; i++) fprintf(stderr, " %s", nameof(p, i));
   fprintf(stderr, ")\n");
   return -1;
+}
+
+/* Print the names of kind (count, nameof) for which pick(i) holds: "a, b, c" or as JSON array. */
+static void cmd_policy_names(FILE *out, bool json, const policy *p, int count,
+                             const char *(*nameof)(const policy *, int),
+                             bool (*pick)(const policy *, int, const void *), const void *arg) {
+  bool first = true;
+  if (json) fputc('[', out);
+  for (int i = 0; i < count; i++) {
+    if (!pick(p, i, arg)) continue;
+    if (!first) fputs(json ? "," : ", ", out);
+    if (json)
+      cmd_policy_json_str(out, nameof(p, i));
+    else
+      fputs(nameof(p, i), out);
+    first = false;
+  }
+  if (json) fputc(']', out);
+}
+
+static bool cmd_policy_class_in(const policy *p, int c, const void *regime) {
+  const char *g = policy_class_regime(p, c);
+  return g != NULL && strcmp(g, regime) == 0;
+}
+
+/* A role is in the regime of a class (the first class of that regime stands for it). */
+static bool cmd_policy_role_in(const policy *p, int role, const void *klass) {
+  return policy_role_may_receive(p, role, *(const int *)klass);
+}
+
+typedef struct {
+  int rule, action;
+} cmd_policy_rule_ref;
+
+static bool cmd_policy_role_of(const policy *p, int role, const void *ref) {
+  const cmd_policy_rule_ref *r = ref;
+  for (int c = 0; c < policy_class_count(p); c++)
+    if (policy_rule_covers(p, r->rule, role, r->action, c)) return true;
+  return false;
+}
+
+static bool cmd_policy_class_of(const policy *p, int klass, const void *ref) {
+  const cmd_policy_rule_ref *r = ref;
+  for (int role = 0; role < policy_role_count(p); role++)
+    if (policy_rule_covers(p, r->rule, role, r->action, klass)) return true;
+  return false;
+}
+
+/* The first class of each regime, in class order: the regime's representative. */
+static bool cmd_policy_regime_first(const policy *p, int klass) {
+  const char *g = policy_class_regime(p, klass);
+  if (g == NULL) return false;
+  for (int c = 0; c < klass; c++) {
+    const char *h = policy_class_regime(p, c);
+    if (h != NULL && strcmp(h, g) == 0) return false;
+  }
+  return true;
+}
+
+/* One regime, represented by its first class c: as a JSON object or a text line. */
+static void cmd_policy_regime(const policy *p, int c, bool json) {
+  const char *g = policy_class_regime(p, c);
+  if (json) {
+    printf("{\"name\":");
+    cmd_policy_json_str(stdout, g);
+    printf(",\"roles\":");
+  } else {
+    printf("regime \"%s\": roles ", g);
+  }
+  cmd_policy_names(stdout, json, p, policy_role_count(p), policy_role_name, cmd_policy_role_in,
+                   &c);
+  printf(json ? ",\"classes\":" : "; classes ");
+  cmd_policy_names(stdout, json, p, policy_class_count(p), policy_class_name,
+                   cmd_policy_class_in, g);
+  printf(json ? "}" : "\n");
+}
+
+/* One intake rule r: who may submit what, as a JSON object or a text line. */
+static void cmd_policy_intake(const policy *p, int r, bool json) {
+  cmd_policy_rule_ref ref = {r, policy_action(p, "submit")};
+  const char *name = policy_rule_name(p, r);
+  if (json) {
+    printf("{\"rule\":");
+    cmd_policy_json_str(stdout, name);
+    printf(",\"line\":%d,\"roles\":", policy_rule_line(p, r));
+  } else {
+    printf("intake%s%s%s (%s:%d): ", name ? " '" : "", name ? name : "", name ? "'" : "",
+           policy_filename(p), policy_rule_line(p, r));
+  }
+  cmd_policy_names(stdout, json, p, policy_role_count(p), policy_role_name, cmd_policy_role_of,
+                   &ref);
+  printf(json ? ",\"classes\":" : " may submit ");
+  cmd_policy_names(stdout, json, p, policy_class_count(p), policy_class_name,
+                   cmd_policy_class_of, &ref);
+  printf(json ? "}" : ", and nothing more\n");
+}
+
+/* `policy explain FILE` without a request: purposes, regimes, intake rules, retention. */
+static void cmd_policy_summary(const policy *p, const char *file, bool json) {
+  int np = policy_purpose_count(p), nc = policy_class_count(p), nr = policy_rule_count(p);
+  bool first = true;
+  if (json) {
+    printf("{\"file\":");
+    cmd_policy_json_str(stdout, file);
+    printf(",\"purposes\":[");
+    for (int i = 0; i < np; i++) {
+      const policy_purpose *u = policy_purpose_at(p, i);
+      printf("%s{\"code\":", i ? "," : "");
+      cmd_policy_json_str(stdout, u->code);
+      printf(",\"basis\":");
+      cmd_policy_json_str(stdout, u->basis);
+      printf(",\"description\":");
+      cmd_policy_json_str(stdout, u->description);
+      printf(",\"line\":%d}", u->line);
+    }
+    printf("],\"regimes\":[");
+  } else {
+    printf("purposes (%d):\n", np);
+    for (int i = 0; i < np; i++) {
+      const policy_purpose *u = policy_purpose_at(p, i);
+      printf("  %-16s %s\n  %-16s %s\n", u->code, u->basis, "", u->description);
+    }
+    if (np == 0) printf("  none: requests may state no purpose\n");
+  }
+  for (int c = 0; c < nc; c++) {
+    if (!cmd_policy_regime_first(p, c)) continue;
+    if (json && !first) putchar(',');
+    cmd_policy_regime(p, c, json);
+    first = false;
+  }
+  if (json) printf("],\"intake\":[");
+  first = true;
+  for (int r = 0; r < nr; r++) {
+    if (!policy_rule_is_intake(p, r)) continue;
+    if (json && !first) putchar(',');
+    cmd_policy_intake(p, r, json);
+    first = false;
+  }
+  printf(json ? "],\"retention\":{" : "retention:\n");
+  for (int c = 0; c < nc; c++) {
+    int64_t secs = policy_retention(p, c);
+    if (json) {
+      printf("%s", c ? "," : "");
+      cmd_policy_json_str(stdout, policy_class_name(p, c));
+      if (secs < 0)
+        printf(":null");
+      else
+        printf(":%lld", (long long)secs);
+    } else {
+      char how[128];
+      policy_retention_describe(p, c, how, sizeof how);
+      printf("  %-16s %s\n", policy_class_name(p, c), how);
+    }
+  }
+  if (json) printf("}}\n");
 }
 
 static int cmd_policy_explain(int argc, char **argv, bool json) {
@@ -163,6 +325,14 @@ static int cmd_policy_explain(int argc, char **argv, bool json) {
     if (missing) return cmd_policy_usage_error("explain", "missing value for", argv[i]);
   }
   if (file == NULL) return cmd_policy_usage_error("explain", "missing FILE", NULL);
+  if (role == NULL && action == NULL && klass == NULL && level == NULL && area == NULL &&
+      purpose == NULL) {
+    policy *whole = cmd_policy_load(file, POLICY_LOAD_SKIP_EXPECT);
+    if (whole == NULL) return 1;
+    cmd_policy_summary(whole, file, json);
+    policy_free(whole);
+    return 0;
+  }
   if (role == NULL) return cmd_policy_usage_error("explain", "missing --role", NULL);
   if (action == NULL) return cmd_policy_usage_error("explain", "missing --action", NULL);
   if (klass == NULL) return cmd_policy_usage_error("explain", "missing --class", NULL);
@@ -210,6 +380,14 @@ static int cmd_policy_explain(int argc, char **argv, bool json) {
       printf("null");
     printf(",\"regime\":");
     cmd_policy_json_str(stdout, policy_class_regime(p, req.klass));
+    const policy_purpose *u = policy_purpose_find(p, purpose);
+    printf(",\"purpose_declared\":%s,\"basis\":", purpose == NULL || u ? "true" : "false");
+    cmd_policy_json_str(stdout, u ? u->basis : NULL);
+    printf(",\"retention\":");
+    if (policy_retention(p, req.klass) < 0)
+      printf("null");
+    else
+      printf("%lld", (long long)policy_retention(p, req.klass));
     printf(",\"explanation\":");
     cmd_policy_json_str(stdout, why);
     printf("}\n");
@@ -223,6 +401,20 @@ static int cmd_policy_explain(int argc, char **argv, bool json) {
     if (regime != NULL)
       printf("class '%s' is in regime \"%s\"; role '%s' is %s\n", klass, regime, role,
              policy_role_may_receive(p, req.role, req.klass) ? "inside it" : "outside it");
+    if (purpose != NULL) {
+      const policy_purpose *u = policy_purpose_find(p, purpose);
+      if (u != NULL) {
+        printf("purpose '%s': %s -- %s\n", u->code, u->basis, u->description);
+      } else {
+        printf("purpose '%s' is not declared by the policy; declared:", purpose);
+        for (int i = 0; i < policy_purpose_count(p); i++)
+          printf(" %s", policy_purpose_at(p, i)->code);
+        printf("%s\n", policy_purpose_count(p) ? "" : " none");
+      }
+    }
+    char kept[128];
+    policy_retention_describe(p, req.klass, kept, sizeof kept);
+    printf("class '%s' retention: %s\n", klass, kept);
   }
   rc = 0;
 done:
@@ -261,7 +453,7 @@ static int cmd_policy_test(int argc, char **argv, bool json) {
     bool ok = policy_expect_run(p, i, &r);
     failed += !ok;
     policy_expect_text(p, i, text, sizeof text);
-    policy_decision_describe(p, &r.got, got, sizeof got);
+    policy_expect_got_text(p, &r, got, sizeof got);
     if (json) {
       printf("%s{\"line\":%d,\"expect\":", i ? "," : "", r.line);
       cmd_policy_json_str(stdout, text);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 int cmdutil_parse_noargs(int argc, char **argv, cli_ctx *ctx, const cli_opt *opts, int *status) {
   int npos = 0;
@@ -189,4 +190,26 @@ int cmdutil_print_json_result(const char *key, const msgpack_object *r, uint64_t
   cmdutil_json_audit(&j, audit);
   json_end_object(&j);
   return json_finish(&j) == 0 ? CLI_OK : cli_fail("cannot write output");
+}
+
+/* ---- the regime and confirmations ---- */
+
+bool cmdutil_regime_role(const char *role) {
+  static const char *const regime[] = {"coordinator", "ssp", "police", NULL};
+  for (int i = 0; regime[i] != NULL; i++)
+    if (strcmp(regime[i], role) == 0) return true;
+  return false;
+}
+
+int cmdutil_confirm(const cli_ctx *ctx, bool yes, const char *what, const char *question) {
+  if (yes) return CLI_OK;
+  if (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
+    return cli_usage_error(ctx, "%s: %s Add --yes to confirm when not at a terminal", what,
+                           question);
+  fprintf(stderr, "%s Type yes to go on: ", question);
+  fflush(stderr);
+  char line[16];
+  if (fgets(line, sizeof line, stdin) == NULL || strcmp(line, "yes\n") != 0)
+    return cli_fail("%s: not confirmed; nothing was changed", what);
+  return CLI_OK;
 }

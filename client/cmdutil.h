@@ -74,6 +74,20 @@ bool cmdutil_get_double(const msgpack_object *m, const char *key, double *out);
 /* Array field key of m, or NULL when absent or not an array. */
 const msgpack_object *cmdutil_get_array(const msgpack_object *m, const char *key);
 
+/* ---- the regime and confirmations ---- */
+
+/* True iff role is one of the SSP regime's roles as the shipped default policy names them
+ * (coordinator, ssp, police). The client does not see the daemon's policy: this is what the
+ * client refuses or asks about before a request; the daemon decides with its real policy. */
+bool cmdutil_regime_role(const char *role);
+
+/* Ask before a change that is hard to undo. With yes (--yes) returns CLI_OK at once. Otherwise,
+ * when standard input and standard error are a terminal, prints question and " Type yes to go
+ * on: " on stderr and returns CLI_OK only for the answer "yes" (CLI_FAIL after one line
+ * "samvirke: WHAT: not confirmed; nothing was changed"). Without a terminal returns CLI_USAGE
+ * after one line asking for --yes. */
+int cmdutil_confirm(const cli_ctx *ctx, bool yes, const char *what, const char *question);
+
 /* ---- output ---- */
 
 /* Format Unix seconds t with strftime format fmt, in UTC or (local) the local time zone; the

@@ -13,6 +13,7 @@
 #include "checkpoint.h"
 #include "merkle.h"
 #include "signed_note.h"
+#include "tlog.h"
 #include "trusted.h"
 #include "util.h"
 
@@ -48,13 +49,13 @@ int directory_verify_proof(const msgpack_object *result, const char *log_key, co
   const char *note = NULL;
   uint64_t reg_seq = 0;
   bool revoked = false;
-  const msgpack_object *proof = result ? sv_map_get(result, "proof") : NULL;
+  tlog_proof proof;
   if (result == NULL || sv_map_bin(result, "card", &card, &cardlen) != 0 ||
       sv_map_bin(result, "entry", &entry, &entrylen) != 0 ||
       sv_map_uint(result, "reg_seq", &reg_seq) != 0 ||
       sv_map_str(result, "checkpoint", &note, &notelen) != 0 ||
-      sv_map_bool(result, "revoked", &revoked) != 0 || proof == NULL ||
-      proof->type != MSGPACK_OBJECT_ARRAY || proof->via.array.size > MERKLE_MAX_PROOF) {
+      sv_map_bool(result, "revoked", &revoked) != 0 ||
+      tlog_proof_answer(result, "proof", &proof) != 0) {
     snprintf(err, errlen, "the server's proof answer is malformed");
     return -1;
   }
@@ -74,44 +75,19 @@ int directory_verify_proof(const msgpack_object *result, const char *log_key, co
     snprintf(err, errlen, "the server answered with the card of someone else than '%s'", who);
     return -1;
   }
-  if (log_key == NULL || log_key[0] == '\0') {
-    snprintf(err, errlen,
-             "no log key is configured, so the card cannot be checked against the audit log; "
-             "set it with 'samvirke server set ... --log-key VKEY' (from 'samvirked info')");
-    return -1;
-  }
   /* 1. The checkpoint is signed by the log key and names its origin. */
   note_verifier v;
-  if (note_verifier_parse(log_key, strlen(log_key), &v) != NOTE_OK) {
-    snprintf(err, errlen, "the configured log key is not a valid verifier key");
-    return -1;
-  }
   checkpoint cp;
-  int ns = 0;
-  int crc = checkpoint_open(note, notelen, &v, v.name, &cp, &ns);
-  if (crc != CHECKPOINT_OK) {
-    snprintf(err, errlen, "the server's checkpoint %s",
-             crc == CHECKPOINT_ERR_NOTE     ? "is not signed by the configured log key"
-             : crc == CHECKPOINT_ERR_ORIGIN ? "names another log than the configured log key"
-                                            : "is malformed");
+  if (tlog_key_parse(log_key, &v, err, errlen) != 0 ||
+      tlog_checkpoint_answer(result, &v, &cp, &note, &notelen, err, errlen) != 0)
     return -1;
-  }
   t->tree_size = cp.size;
   /* 2. The registering entry is in the tree the checkpoint commits to. */
-  uint8_t hashes[MERKLE_MAX_PROOF][MERKLE_HASH_LEN];
-  size_t n = proof->via.array.size;
-  for (size_t i = 0; i < n; i++) {
-    const msgpack_object *h = &proof->via.array.ptr[i];
-    if (h->type != MSGPACK_OBJECT_BIN || h->via.bin.size != MERKLE_HASH_LEN) {
-      snprintf(err, errlen, "the server's inclusion proof is malformed");
-      return -1;
-    }
-    memcpy(hashes[i], h->via.bin.ptr, MERKLE_HASH_LEN);
-  }
   uint8_t leaf[MERKLE_HASH_LEN];
   merkle_leaf_hash(entry, entrylen, leaf);
-  if (!merkle_verify_inclusion(leaf, reg_seq, cp.size, (const uint8_t(*)[MERKLE_HASH_LEN])hashes,
-                               n, cp.root)) {
+  if (!merkle_verify_inclusion(leaf, reg_seq, cp.size,
+                               (const uint8_t(*)[MERKLE_HASH_LEN])proof.hash, proof.n,
+                               cp.root)) {
     snprintf(err, errlen,
              "the audit log does not contain the entry the server cites for this card (inclusion "
              "proof of entry #%llu under checkpoint %llu fails)",
@@ -129,7 +105,10 @@ int directory_verify_proof(const msgpack_object *result, const char *log_key, co
   crypto_hash_sha256(h, card, cardlen);
   memcpy(want, "card:", 5);
   util_hex(want + 5, h, 32);
+  /* A version 2 entry also says whether the registration succeeded: a permitted enrolment that
+   * failed (a wrong invite, a name taken) registered nothing. */
   if (e.seq != reg_seq || e.decision != AUDIT_PERMIT ||
+      (e.version == AUDIT_ENTRY_V2 && strcmp(e.outcome, AUDIT_OUTCOME_OK) != 0) ||
       (strcmp(e.op, "enroll") != 0 && strcmp(e.op, "member.register") != 0)) {
     snprintf(err, errlen, "audit entry #%llu is not the registration of a member",
              (unsigned long long)reg_seq);
@@ -239,21 +218,23 @@ int directory_known_record(const char *dir, const sv_card *card, char *err, size
   return rc;
 }
 
-int directory_trust_card(session *s, const client_config *cfg, const char *who, unsigned flags,
-                         directory_trust *t, char *err, size_t errlen) {
-  memset(t, 0, sizeof *t);
+/* One round of directory_trust_card: read the trusted checkpoint, ask for the proof, verify it
+ * and move the trusted checkpoint. Returns 0, TRUSTED_ERR_STALE when another client of this
+ * identity moved the trusted checkpoint meanwhile (ask again), or -1 with err. *resp is
+ * initialised in every case; the caller destroys it. */
+static int trust_round(session *s, const client_config *cfg, const char *who, directory_trust *t,
+                       msgpack_unpacked *resp, char *err, size_t errlen) {
+  msgpack_unpacked_init(resp);
   /* The checkpoint this client trusts already (audit/trusted.txt): the server proves that its
    * current checkpoint extends it. A trusted file that does not verify is reported after the
    * proof itself, so that a wrong log key is named as such. */
   note_verifier v;
   checkpoint tr;
   int have_tr = 0;
-  char trerr[512] = "";
-  bool have_v = cfg->log_key[0] != '\0' &&
-                note_verifier_parse(cfg->log_key, strlen(cfg->log_key), &v) == NOTE_OK;
+  char trerr[600] = "";
+  bool have_v = tlog_key_parse(cfg->log_key, &v, trerr, sizeof trerr) == 0;
   if (have_v) have_tr = trusted_load(cfg->dir, &v, &tr, trerr, sizeof trerr);
   sv_request req;
-  msgpack_unpacked resp;
   sv_request_init(&req, 0, SV_OP_MEMBER_PROOF);
   if (sv_request_set_str(&req, SV_F_WHO, who) != 0 ||
       (have_tr == 1 && sv_request_set_uint(&req, SV_F_OLD_SIZE, tr.size) != 0)) {
@@ -262,32 +243,47 @@ int directory_trust_card(session *s, const client_config *cfg, const char *who, 
     return -1;
   }
   char cerr[512];
-  int r = session_call(s, &req, &resp, cerr, sizeof cerr);
+  msgpack_unpacked_destroy(resp);
+  int r = session_call(s, &req, resp, cerr, sizeof cerr);
   sv_request_free(&req);
-  int rc = -1;
   if (r != 0) {
     snprintf(err, errlen, "%s", cerr);
-    goto out;
+    return -1;
   }
-  const msgpack_object *res = session_result(&resp);
-  if (directory_verify_proof(res, cfg->log_key, who, t, err, errlen) != 0) goto out;
+  const msgpack_object *res = session_result(resp);
+  if (directory_verify_proof(res, cfg->log_key, who, t, err, errlen) != 0) return -1;
   if (have_tr < 0) {
     snprintf(err, errlen, "%s", trerr);
-    goto out;
+    return -1;
   }
   /* The checkpoint verified in directory_verify_proof; now it must extend the trusted one. */
   const char *note = NULL;
   size_t notelen = 0;
   checkpoint cp;
-  int ns = 0;
-  if (sv_map_str(res, "checkpoint", &note, &notelen) != 0 ||
-      checkpoint_open(note, notelen, &v, v.name, &cp, &ns) != CHECKPOINT_OK) {
-    snprintf(err, errlen, "the server's checkpoint does not verify");
-    goto out;
+  tlog_proof cons;
+  if (tlog_checkpoint_answer(res, &v, &cp, &note, &notelen, err, errlen) != 0) return -1;
+  int pr = tlog_proof_answer(res, "consistency", &cons);
+  if (pr < 0) {
+    snprintf(err, errlen, "the server's consistency proof is malformed");
+    return -1;
   }
-  if (trusted_accept(cfg->dir, have_tr == 1 ? &tr : NULL, &cp, note, notelen,
-                     sv_map_get(res, "consistency"), err, errlen) < 0)
-    goto out;
+  trusted_link link = {.proof = pr == 0 ? &cons : NULL};
+  int outcome = trusted_accept(cfg->dir, &v, have_tr == 1 ? &tr : NULL, &cp, note, notelen,
+                               &link, err, errlen);
+  if (outcome == TRUSTED_ERR_STALE) return TRUSTED_ERR_STALE;
+  return outcome < 0 ? -1 : 0;
+}
+
+int directory_trust_card(session *s, const client_config *cfg, const char *who, unsigned flags,
+                         directory_trust *t, char *err, size_t errlen) {
+  msgpack_unpacked resp;
+  int rc = -1, r;
+  for (int attempt = 0;; attempt++) {
+    r = trust_round(s, cfg, who, t, &resp, err, errlen);
+    if (r != TRUSTED_ERR_STALE || attempt + 1 == TRUSTED_RETRIES) break;
+    msgpack_unpacked_destroy(&resp);
+  }
+  if (r != 0) goto out;
   if (t->revoked) {
     snprintf(err, errlen, "%s has been revoked from the directory; do not use this card",
              t->card.name);

@@ -17,6 +17,7 @@
 #include "cmd_server.h"
 #include "cmd_status.h"
 #include "config.h"
+#include "timearg.h"
 #include "cmd_policy.h"
 
 /* Adapter for command groups written as int f(int argc, char **argv, bool json). */
@@ -34,7 +35,7 @@ static const cli_cmd commands[] = {
     {"whoami", cmd_whoami, "show who the server says you are", NULL, NULL},
     {"area", NULL, "add, list and change areas; where an area stands", cmd_area_table, NULL},
     {"observe", cmd_observe, "record a resource or challenge in an area", NULL, NULL},
-    {"observations", cmd_observations, "list an area's observations", NULL, NULL},
+    {"observations", cmd_observations, "list an area's observations", NULL, TIMEARG_HELP_BACK},
     {"observation", NULL, "correct or withdraw your own observation", cmd_observation_table,
      NULL},
     {"intervention", NULL, "plan and follow up interventions", cmd_intervention_table, NULL},

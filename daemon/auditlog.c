@@ -166,6 +166,7 @@ int auditlog_append_job(auditlog *al, job *j, char *err, size_t errlen) {
   uint64_t seq = al->fr.size;
   audit_entry e;
   memset(&e, 0, sizeof e);
+  e.version = AUDIT_ENTRY_V1;
   e.seq = seq;
   e.time_ms = util_unix_ms();
   /* Everything that may come from a client is cleaned: one odd byte must not make the

@@ -12,28 +12,33 @@
 #include "admin.h"
 #include "log.h"
 #include "server.h"
+#include "signer_proc.h"
 
 static int cmd_init(int argc, char **argv);
 static int cmd_info(int argc, char **argv);
 static int cmd_run(int argc, char **argv);
+static int cmd_signer(int argc, char **argv);
 
 static const struct command {
   const char *name;
   int (*fn)(int argc, char **argv);
   const char *args;
   const char *help;
+  bool hidden; /* started by samvirked itself, not by people */
 } commands[] = {
     {"init", cmd_init, "DIR [--admin CARD] [--origin NAME] [--member CARD:ROLE]...",
-     "create a daemon directory: keys, config, policy, database, first coordinator"},
-    {"info", cmd_info, "DIR [--json]", "print what a client needs to connect"},
-    {"run", cmd_run, "DIR [--verify quick|full]", "serve TCP and the Unix socket until SIGTERM"},
+     "create a daemon directory: keys, config, policy, database, first coordinator", false},
+    {"info", cmd_info, "DIR [--json]", "print what a client needs to connect", false},
+    {"run", cmd_run, "DIR [--verify quick|full]", "serve TCP and the Unix socket until SIGTERM", false},
+    {"signer", cmd_signer, "DIR", "the audit log's signer process, started by samvirked run", true},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 static void usage(FILE *f) {
   fprintf(f, "usage: samvirked COMMAND [ARGS]\n\ncommands:\n");
   for (size_t i = 0; i < NCOMMANDS; i++)
-    fprintf(f, "  %-5s %-36s %s\n", commands[i].name, commands[i].args, commands[i].help);
+    if (!commands[i].hidden)
+      fprintf(f, "  %-5s %-36s %s\n", commands[i].name, commands[i].args, commands[i].help);
   fprintf(f, "\nsamvirked COMMAND --help shows one command's usage.\n");
 }
 
@@ -141,6 +146,17 @@ static int cmd_run(int argc, char **argv) {
   }
   signal(SIGPIPE, SIG_IGN);
   return server_run(abs, verify);
+}
+
+/* The log signer (signer_proc.c): only as the child samvirked run starts, with its socket on
+ * descriptor 3. */
+static int cmd_signer(int argc, char **argv) {
+  struct stat st;
+  if (argc != 2 || fstat(3, &st) != 0 || !S_ISSOCK(st.st_mode)) {
+    fprintf(stderr, "samvirked signer: this process is started by 'samvirked run', not by hand\n");
+    return 2;
+  }
+  return signer_proc_main(3, argv[1]);
 }
 
 int main(int argc, char **argv) {

@@ -13,6 +13,18 @@ bool policy_expect_run(const policy *p, int i, policy_expect_result *out) {
   memset(out, 0, sizeof *out);
   out->line = e->line;
   out->col = e->col;
+  if (e->retain) {
+    out->retention = true;
+    out->klass = e->class_id;
+    out->want_seconds = e->want_none ? -1 : policy_unit_seconds(e->unit.name) * (int64_t)e->amount;
+    out->got_seconds = policy_retention(p, e->class_id);
+    out->got.rule_index = -1;
+    if (e->want_none)
+      out->passed = out->got_seconds < 0;
+    else
+      out->passed = out->got_seconds >= 0 && out->got_seconds <= out->want_seconds;
+    return out->passed;
+  }
   out->want_permit = e->want_permit;
   out->want_rule = e->have_by ? (e->by != NULL ? e->by : "") : NULL;
   out->request.role = e->role_id;
@@ -50,6 +62,14 @@ void policy_expect_text(const policy *p, int i, char *buf, size_t n) {
   const pol_expect *e = &p->expects[i];
   size_t used = 0;
   buf[0] = '\0';
+  if (e->retain) {
+    if (e->want_none)
+      expect_append(buf, n, &used, "expect retain %s none", e->klass.name);
+    else
+      expect_append(buf, n, &used, "expect retain %s at most %ld %s", e->klass.name, e->amount,
+                    e->unit.name);
+    return;
+  }
   expect_append(buf, n, &used, "expect %s", e->want_permit ? "permit" : "deny");
   expect_append(buf, n, &used, " %s", e->role.name);
   expect_append(buf, n, &used, " %s", e->action.name);
@@ -66,6 +86,14 @@ void policy_expect_text(const policy *p, int i, char *buf, size_t n) {
   }
 }
 
+void policy_expect_got_text(const policy *p, const policy_expect_result *r, char *buf, size_t n) {
+  assert(p != NULL && r != NULL && buf != NULL && n > 0);
+  if (r->retention)
+    policy_retention_describe(p, r->klass, buf, n);
+  else
+    policy_decision_describe(p, &r->got, buf, n);
+}
+
 int policy_expect_run_all(const policy *p) {
   int failed = 0;
   policy_expect_result r;
@@ -80,7 +108,7 @@ int policy_expect_check(const policy *p, policy_diag *diag) {
     if (policy_expect_run(p, i, &r)) continue;
     failed++;
     char got[POLICY_MAX_STRING + 128], text[2 * POLICY_MAX_STRING + 128];
-    policy_decision_describe(p, &r.got, got, sizeof got);
+    policy_expect_got_text(p, &r, got, sizeof got);
     policy_expect_text(p, i, text, sizeof text);
     policy_diag_add(diag, p->file, r.line, r.col, r.got.rule_index,
                     "expectation failed: %s, but got %s", text, got);

@@ -56,6 +56,7 @@ void policy_free(policy *p) {
     free(e->area);
     free(e->purpose);
     free(e->by);
+    free(e->unit.name);
   }
   free(p->expects);
   for (int i = 0; i < p->nsettings; i++) {
@@ -63,6 +64,21 @@ void policy_free(policy *p) {
     free(p->settings[i].string);
   }
   free(p->settings);
+  for (int i = 0; i < p->npurposes; i++) {
+    free(p->purposes[i].code.name);
+    free(p->purposes[i].basis);
+    free(p->purposes[i].description);
+  }
+  free(p->purposes);
+  for (int i = 0; i < p->nretains; i++) {
+    load_free_list(&p->retains[i].classes);
+    free(p->retains[i].unit.name);
+  }
+  free(p->retains);
+  policy_intern_free(&p->purpose_ix);
+  free(p->purpose_tab);
+  free(p->class_retention);
+  free(p->class_retain);
   free(p->rule_of_name);
   free(p->class_regime);
   free(p->role_in_regime);

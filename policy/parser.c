@@ -13,8 +13,9 @@ typedef struct {
   policy_diag *diag;
 } parser;
 
-static const char *const parser_keywords[] = {"roles", "actions", "classes", "regime",
-                                              "set",   "permit",  "forbid",  "expect"};
+static const char *const parser_keywords[] = {"roles",  "actions", "classes", "purposes",
+                                              "regime", "set",     "permit",  "forbid",
+                                              "intake", "retain",  "expect"};
 
 static bool parser_is_keyword(const char *s) {
   for (size_t i = 0; i < sizeof parser_keywords / sizeof parser_keywords[0]; i++)
@@ -147,8 +148,9 @@ static int parser_condition(parser *ps, pol_rule *r) {
   return parser_expected(ps, is_level ? "'=' or 'in'" : "'=', 'in', 'present' or 'absent'");
 }
 
-/* rule = ("permit"|"forbid") [string] "role" names "action" names "class" names
- *        ["when" condition {"and" condition}] */
+/* rule   = ("permit"|"forbid") [string] "role" names "action" names "class" names
+ *          ["when" condition {"and" condition}]
+ * intake = "intake" [string] "role" names "class" names ["when" condition {"and" condition}] */
 static int parser_rule(parser *ps) {
   policy *p = ps->p;
   if (p->nrules >= POLICY_MAX_RULES) {
@@ -160,6 +162,7 @@ static int parser_rule(parser *ps) {
     return parser_oom(ps);
   pol_rule *r = &p->rules[p->nrules++];
   r->forbid = parser_at_name(ps, "forbid");
+  r->intake = parser_at_name(ps, "intake");
   r->line = ps->tok.line;
   r->col = ps->tok.col;
   if (parser_next(ps) != 0) return -1;
@@ -176,9 +179,19 @@ static int parser_rule(parser *ps) {
   if (!parser_at_name(ps, "role")) return parser_expected(ps, "'role'");
   if (parser_next(ps) != 0 || parser_names(ps, &r->roles, true, "a role name or '*'") != 0)
     return -1;
-  if (!parser_at_name(ps, "action")) return parser_expected(ps, "',' or 'action'");
-  if (parser_next(ps) != 0 || parser_names(ps, &r->actions, true, "an action name or '*'") != 0)
-    return -1;
+  if (r->intake) {
+    /* an intake rule's action is always 'submit': it says so by its keyword */
+    if (parser_at_name(ps, "action")) {
+      policy_diag_add(ps->diag, ps->lx.file, ps->tok.line, ps->tok.col, -1,
+                      "an intake rule has no 'action' clause: it permits 'submit' only");
+      return -1;
+    }
+  } else {
+    if (!parser_at_name(ps, "action")) return parser_expected(ps, "',' or 'action'");
+    if (parser_next(ps) != 0 ||
+        parser_names(ps, &r->actions, true, "an action name or '*'") != 0)
+      return -1;
+  }
   if (!parser_at_name(ps, "class")) return parser_expected(ps, "',' or 'class'");
   if (parser_next(ps) != 0 || parser_names(ps, &r->classes, true, "a class name or '*'") != 0)
     return -1;
@@ -236,8 +249,39 @@ static int parser_regime(parser *ps) {
   return parser_next(ps);
 }
 
+/* Copy the current token (a name) into id and move on. */
+static int parser_ident(parser *ps, pol_ident *id, const char *what) {
+  if (ps->tok.type != TOK_NAME) return parser_expected(ps, what);
+  id->name = strdup(ps->tok.text);
+  if (id->name == NULL) return parser_oom(ps);
+  id->line = ps->tok.line;
+  id->col = ps->tok.col;
+  return parser_next(ps);
+}
+
+/* The rest of "expect retain" CLASS ( "none" | "at" "most" number unit ), after "retain". */
+static int parser_expect_retain(parser *ps, pol_expect *e) {
+  e->retain = true;
+  if (parser_next(ps) != 0 || parser_ident(ps, &e->klass, "a class name") != 0) return -1;
+  if (parser_at_name(ps, "none")) {
+    e->want_none = true;
+    return parser_next(ps);
+  }
+  if (!parser_at_name(ps, "at")) return parser_expected(ps, "'none' or 'at most'");
+  if (parser_next(ps) != 0) return -1;
+  if (!parser_at_name(ps, "most")) return parser_expected(ps, "'most'");
+  if (parser_next(ps) != 0) return -1;
+  if (ps->tok.type != TOK_NUMBER) return parser_expected(ps, "a number");
+  e->amount = ps->tok.number;
+  e->amount_line = ps->tok.line;
+  e->amount_col = ps->tok.col;
+  if (parser_next(ps) != 0) return -1;
+  return parser_ident(ps, &e->unit, "a unit of time (days, weeks, months, years, ...)");
+}
+
 /* expectation = "expect" ("permit"|"deny") role action class
- *               { "level" level | "area" string | "purpose" string } ["by" (string|"default")] */
+ *               { "level" level | "area" string | "purpose" string } ["by" (string|"default")]
+ *             | "expect" "retain" class ("none" | "at" "most" number unit) */
 static int parser_expectation(parser *ps) {
   policy *p = ps->p;
   if (parser_grow((void **)&p->expects, &p->capexpects, p->nexpects, sizeof p->expects[0]) != 0)
@@ -247,10 +291,11 @@ static int parser_expectation(parser *ps) {
   e->col = ps->tok.col;
   e->role_id = e->action_id = e->class_id = -1;
   if (parser_next(ps) != 0) return -1;
+  if (parser_at_name(ps, "retain")) return parser_expect_retain(ps, e);
   if (parser_at_name(ps, "permit")) {
     e->want_permit = true;
   } else if (!parser_at_name(ps, "deny")) {
-    return parser_expected(ps, "'permit' or 'deny'");
+    return parser_expected(ps, "'permit', 'deny' or 'retain'");
   }
   if (parser_next(ps) != 0) return -1;
   pol_ident *parts[3] = {&e->role, &e->action, &e->klass};
@@ -270,7 +315,8 @@ static int parser_expectation(parser *ps) {
       if (lv < 0) return parser_expected(ps, "a level (none, area, group or individual)");
       e->level = lv;
     } else if (parser_at_name(ps, "area") || parser_at_name(ps, "purpose")) {
-      char **slot = parser_at_name(ps, "area") ? &e->area : &e->purpose;
+      bool is_purpose = parser_at_name(ps, "purpose");
+      char **slot = is_purpose ? &e->purpose : &e->area;
       if (*slot != NULL) {
         policy_diag_add(ps->diag, ps->lx.file, ps->tok.line, ps->tok.col, -1,
                         "'%s' given twice in an expectation", ps->tok.text);
@@ -278,6 +324,10 @@ static int parser_expectation(parser *ps) {
       }
       if (parser_next(ps) != 0) return -1;
       if (ps->tok.type != TOK_STRING) return parser_expected(ps, "a string");
+      if (is_purpose) {
+        e->purpose_line = ps->tok.line;
+        e->purpose_col = ps->tok.col;
+      }
       *slot = strdup(ps->tok.text);
       if (*slot == NULL) return parser_oom(ps);
     } else {
@@ -327,6 +377,82 @@ static int parser_setting(parser *ps) {
   return parser_next(ps);
 }
 
+/* The string after the context word `word` (basis, description) into *out, with its place. */
+static int parser_purpose_field(parser *ps, const char *word, char **out, int *line, int *col) {
+  if (!parser_at_name(ps, word)) {
+    char what[32];
+    snprintf(what, sizeof what, "'%s'", word);
+    return parser_expected(ps, what);
+  }
+  if (parser_next(ps) != 0) return -1;
+  if (ps->tok.type != TOK_STRING) return parser_expected(ps, "a string");
+  *line = ps->tok.line;
+  *col = ps->tok.col;
+  *out = strdup(ps->tok.text);
+  if (*out == NULL) return parser_oom(ps);
+  return parser_next(ps);
+}
+
+/* purposes = "purposes" "{" { name "basis" string "description" string [";"] } "}" */
+static int parser_purposes(parser *ps) {
+  policy *p = ps->p;
+  if (parser_next(ps) != 0) return -1;
+  if (ps->tok.type != TOK_LBRACE) return parser_expected(ps, "'{'");
+  if (parser_next(ps) != 0) return -1;
+  while (ps->tok.type != TOK_RBRACE) {
+    if (ps->tok.type != TOK_NAME) return parser_expected(ps, "a purpose code or '}'");
+    if (parser_is_keyword(ps->tok.text)) {
+      policy_diag_add(ps->diag, ps->lx.file, ps->tok.line, ps->tok.col, -1,
+                      "'%s' is a keyword and cannot be used as a name", ps->tok.text);
+      return -1;
+    }
+    if (p->npurposes >= POLICY_MAX_PURPOSES) {
+      policy_diag_add(ps->diag, ps->lx.file, ps->tok.line, ps->tok.col, -1,
+                      "more than %d purposes", POLICY_MAX_PURPOSES);
+      return -1;
+    }
+    if (parser_grow((void **)&p->purposes, &p->cappurposes, p->npurposes,
+                    sizeof p->purposes[0]) != 0)
+      return parser_oom(ps);
+    pol_purpose *u = &p->purposes[p->npurposes++];
+    u->code.line = ps->tok.line;
+    u->code.col = ps->tok.col;
+    u->code.name = strdup(ps->tok.text);
+    if (u->code.name == NULL) return parser_oom(ps);
+    if (parser_next(ps) != 0) return -1;
+    if (parser_purpose_field(ps, "basis", &u->basis, &u->basis_line, &u->basis_col) != 0 ||
+        parser_purpose_field(ps, "description", &u->description, &u->desc_line,
+                             &u->desc_col) != 0)
+      return -1;
+    if (ps->tok.type == TOK_SEMI && parser_next(ps) != 0) return -1;
+  }
+  return parser_next(ps);
+}
+
+/* retention = "retain" name {"," name} number name */
+static int parser_retain(parser *ps) {
+  policy *p = ps->p;
+  if (parser_grow((void **)&p->retains, &p->capretains, p->nretains, sizeof p->retains[0]) != 0)
+    return parser_oom(ps);
+  pol_retain *t = &p->retains[p->nretains++];
+  t->line = ps->tok.line;
+  t->col = ps->tok.col;
+  if (parser_next(ps) != 0 || parser_names(ps, &t->classes, false, "a class name") != 0)
+    return -1;
+  if (ps->tok.type != TOK_NUMBER) return parser_expected(ps, "',' or a number");
+  t->amount = ps->tok.number;
+  t->amount_line = ps->tok.line;
+  t->amount_col = ps->tok.col;
+  if (parser_next(ps) != 0) return -1;
+  if (ps->tok.type != TOK_NAME)
+    return parser_expected(ps, "a unit of time (days, weeks, months, years, ...)");
+  t->unit.name = strdup(ps->tok.text);
+  if (t->unit.name == NULL) return parser_oom(ps);
+  t->unit.line = ps->tok.line;
+  t->unit.col = ps->tok.col;
+  return parser_next(ps);
+}
+
 /* declaration = ("roles"|"actions"|"classes") name {"," name} */
 static int parser_declaration(parser *ps, pol_names *names) {
   if (parser_next(ps) != 0) return -1;
@@ -366,13 +492,18 @@ int policy_parse(policy *p, policy_diag *diag) {
       rc = parser_regime(&ps);
     } else if (parser_at_name(&ps, "set")) {
       rc = parser_setting(&ps);
-    } else if (parser_at_name(&ps, "permit") || parser_at_name(&ps, "forbid")) {
+    } else if (parser_at_name(&ps, "purposes")) {
+      rc = parser_purposes(&ps);
+    } else if (parser_at_name(&ps, "permit") || parser_at_name(&ps, "forbid") ||
+               parser_at_name(&ps, "intake")) {
       rc = parser_rule(&ps);
+    } else if (parser_at_name(&ps, "retain")) {
+      rc = parser_retain(&ps);
     } else if (parser_at_name(&ps, "expect")) {
       rc = parser_expectation(&ps);
     } else {
-      rc = parser_expected(&ps, "a statement (roles, actions, classes, regime, set, permit, "
-                                "forbid or expect)");
+      rc = parser_expected(&ps, "a statement (roles, actions, classes, purposes, regime, set, "
+                                "permit, forbid, intake, retain or expect)");
     }
     if (rc != 0) return -1;
     if (ps.tok.type == TOK_SEMI) {

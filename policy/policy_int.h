@@ -88,6 +88,7 @@ typedef struct {
 
 typedef struct {
   bool forbid;
+  bool intake; /* "intake": permits only 'submit', into regime classes; actions is empty */
   char *name; /* NULL when unnamed */
   int line, col;
   pol_list roles, actions, classes;
@@ -95,7 +96,8 @@ typedef struct {
   int nconds, capconds;
   /* resolved (check.c) */
   uint8_t level_mask; /* bit (1 << policy_level) per admitted level */
-  pol_valcond area, purpose;
+  pol_valcond area;     /* ids in policy.strings */
+  pol_valcond purpose;  /* ids in policy.purpose_ix */
   uint8_t *role_set, *action_set, *class_set; /* 0/1 per id */
 } pol_rule;
 
@@ -108,10 +110,16 @@ typedef struct {
 
 typedef struct {
   int line, col;
+  bool retain;      /* "expect retain CLASS (none | at most N UNIT)"; only klass is set */
+  bool want_none;   /* retain: the class must have no retention */
+  long amount;      /* retain: at most amount units */
+  int amount_line, amount_col;
+  pol_ident unit;
   bool want_permit;
   pol_ident role, action, klass;
   int level; /* enum policy_level */
   char *area, *purpose;
+  int purpose_line, purpose_col;
   bool have_by;
   char *by;  /* rule name; NULL with have_by = "default" */
   int by_line, by_col;
@@ -131,6 +139,22 @@ typedef struct {
   pol_ident *v;
   int n, cap;
 } pol_names;
+
+/* One entry of a "purposes { ... }" block. */
+typedef struct {
+  pol_ident code;
+  char *basis, *description;
+  int basis_line, basis_col, desc_line, desc_col;
+} pol_purpose;
+
+/* "retain CLASS {, CLASS} NUMBER UNIT". */
+typedef struct {
+  int line, col;
+  pol_list classes;
+  long amount;
+  int amount_line, amount_col;
+  pol_ident unit;
+} pol_retain;
 
 /* ---- string interning (compile.c) ---- */
 
@@ -161,14 +185,22 @@ struct policy {
   int nexpects, capexpects;
   pol_setting *settings;
   int nsettings, capsettings;
+  pol_purpose *purposes;
+  int npurposes, cappurposes;
+  pol_retain *retains;
+  int nretains, capretains;
 
   int min_group_size;
+  int *class_retain;            /* per class: index into retains of its retain line, or -1 */
+  pol_intern purpose_ix;        /* code -> id (check.c); ids are declaration order */
+  policy_purpose *purpose_tab;  /* per purpose id: the public view, strings owned by purposes */
+  int64_t *class_retention;     /* per class: seconds, or -1 */
   int *class_regime;       /* per class: regime index or -1 */
   uint8_t *role_in_regime; /* per role: member of any regime */
   uint8_t *regime_role;    /* nregimes x nroles membership */
 
   /* compiled decision table (compile.c) */
-  pol_intern strings;      /* area and purpose literals */
+  pol_intern strings;      /* area literals */
   uint32_t *cell_off;      /* nroles*nactions*nclasses + 1 offsets into cell_rules */
   uint32_t *cell_rules;    /* rule indices; per cell forbids first, then permits, file order */
 };
@@ -180,6 +212,8 @@ int policy_parse(policy *p, policy_diag *diag);
 int policy_check(policy *p, policy_diag *diag);
 /* Build the decision table. Returns 0 or -1 (error added to diag). */
 int policy_compile(policy *p, policy_diag *diag);
+/* Seconds in one unit of time named in a retention ("day", "years", ...), 0 when unknown. */
+int64_t policy_unit_seconds(const char *unit);
 /* Run the expectations; each failure is added to diag. Returns the number that failed. */
 int policy_expect_check(const policy *p, policy_diag *diag);
 

@@ -101,7 +101,7 @@ SEQ=$("$SV" --identity "$TMP/pia" --json ping | python3 -c 'import json,sys; pri
 as pia audit prove "$SEQ"
 
 step "Anna revokes the partner; her key is refused from then on"
-as anna member revoke "Pia Boligsocial"
+as anna member revoke --yes "Pia Boligsocial"
 as_fails pia ping
 as otto audit fetch
 as otto audit verify

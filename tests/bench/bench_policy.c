@@ -108,7 +108,10 @@ static char *bench_generate(int nrules, size_t *len) {
   for (int i = 1; i < NREG_R; i++) PUT(", r%d", i);
   PUT("\n  classes c0");
   for (int i = 1; i < NREG_C; i++) PUT(", c%d", i);
-  PUT("\n}\n");
+  PUT("\n}\npurposes {\n  forebyggelse basis \"b\" description \"d\"\n"
+      "  efterforskning basis \"b\" description \"d\"\n");
+  for (int i = 0; i < 20; i++) PUT("  p%d basis \"b\" description \"d\"\n", i);
+  PUT("}\n");
   for (int k = 0; k < nrules; k++) {
     bool forbid = bench_rnd(10) == 0;
     bool regime = bench_rnd(4) == 0;

@@ -3,13 +3,12 @@ in a daemon with `samvirked init --admin/--member`, the CLI runner, and wire cli
 the same identities."""
 import json
 import os
-import sqlite3
 import subprocess
 
-import msgpack
 from dissononce.dh.x25519.private import PrivateKey
 from dissononce.dh.x25519.x25519 import X25519DH
 
+import svaudit
 import svtest
 from svtest import SAMVIRKE, check, fail
 
@@ -76,9 +75,4 @@ class Team:
 
 def audit_entries(db_path):
     """Every audit entry in the daemon's database, decoded (read-only, safe beside a daemon)."""
-    con = sqlite3.connect("file:%s?mode=ro" % db_path, uri=True, timeout=10)
-    try:
-        rows = con.execute("SELECT seq, entry FROM audit_entries ORDER BY seq").fetchall()
-    finally:
-        con.close()
-    return [msgpack.unpackb(e, raw=False) for _, e in rows]
+    return svaudit.db_entries(db_path)

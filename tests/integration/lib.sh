@@ -54,3 +54,31 @@ expect_fail() {
   echo "$out" | grep -q -- "$pattern" || fail "'$*' stderr lacks '$pattern': $out"
   [ "$(echo "$out" | wc -l)" -eq 1 ] || fail "'$*' printed more than one line on stderr: $out"
 }
+
+# at_terminal ANSWER CMD... -- run CMD on a pseudo-terminal, type ANSWER at its "Type yes"
+# prompt, print what it wrote and exit with its status.
+at_terminal() {
+  local ans=$1; shift
+  /usr/bin/python3 - "$ans" "$@" <<'PY'
+import os, pty, sys
+ans = sys.argv[1].encode() + b"\n"
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+out, sent = b"", False
+while True:
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+    if not sent and b"Type yes" in out:
+        os.write(fd, ans)
+        sent = True
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(st))
+PY
+}

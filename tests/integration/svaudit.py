@@ -3,9 +3,107 @@ RFC 9162 section 2.1, C2SP signed-note / tlog-checkpoint and protocol/PROTOCOL.m
 shared with the daemon or the client)."""
 import base64
 import hashlib
+import re
 
+import msgpack
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+
+# Audit entry keys in their fixed order (PROTOCOL.md section 8, "Entries").
+ENTRY_KEYS_V1 = ["seq", "time", "actor", "role", "op", "class", "object", "decision", "rule",
+                 "purpose", "policy"]
+ENTRY_KEYS_V2 = ["v", "seq", "time", "actor", "role", "op", "class", "object", "decision",
+                 "rule", "outcome", "purpose", "policy", "salt"]
+_STR_LIMITS = {"actor": 64, "role": 64, "op": 64, "class": 64, "object": 255, "rule": 64,
+               "outcome": 64, "purpose": 512}
+_MAY_BE_EMPTY = ("object", "purpose")
+
+
+def _text_ok(s, key):
+    b = s.encode("utf-8")
+    if len(b) > _STR_LIMITS[key] or (not b and key not in _MAY_BE_EMPTY):
+        return False
+    return not any(ord(c) < 0x20 or ord(c) == 0x7f for c in s)
+
+
+def _check_entry(d):
+    """Raise ValueError unless the decoded map d keeps every field rule of its version."""
+    v2 = "v" in d
+    keys = ENTRY_KEYS_V2 if v2 else ENTRY_KEYS_V1
+    if list(d.keys()) != keys:
+        raise ValueError("keys %r are not those of a version %d entry" % (list(d), 2 if v2 else 1))
+    if v2 and (type(d["v"]) is not int or d["v"] != 2):
+        raise ValueError("version %r" % d["v"])
+    for k in ("seq", "time"):
+        if type(d[k]) is not int or d[k] < 0:
+            raise ValueError("%s is not an unsigned integer" % k)
+    for k in keys:
+        if k in _STR_LIMITS and (type(d[k]) is not str or not _text_ok(d[k], k)):
+            raise ValueError("%s breaks its field rule: %r" % (k, d[k]))
+    if d["actor"] != "-" and not re.fullmatch(r"[0-9a-f]+", d["actor"]):
+        raise ValueError("actor %r" % d["actor"])
+    if d["decision"] not in ("permit", "deny"):
+        raise ValueError("decision %r" % d["decision"])
+    if type(d["policy"]) is not bytes or len(d["policy"]) != 32:
+        raise ValueError("policy is not 32 bytes")
+    if v2:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", d["outcome"]):
+            raise ValueError("outcome %r" % d["outcome"])
+        if d["decision"] == "deny" and d["outcome"] == "ok":
+            raise ValueError("a denied request with outcome ok")
+        if type(d["salt"]) is not bytes or len(d["salt"]) != 16:
+            raise ValueError("salt is not 16 bytes")
+
+
+def encode_entry(d):
+    """Canonical encoding of an entry given as a dict with the keys of its version (a "v": 2
+    key makes it version 2). Raises ValueError on a field rule broken."""
+    v2 = "v" in d
+    d = {k: d[k] for k in (ENTRY_KEYS_V2 if v2 else ENTRY_KEYS_V1)}
+    _check_entry(d)
+    return msgpack.packb(d, use_bin_type=True)
+
+
+def decode_entry(b):
+    """Decode one entry of either version, accepting only its canonical encoding. Returns the
+    dict, keys in encoded order (a version 1 entry has no "v"); raises ValueError otherwise."""
+    try:
+        d = msgpack.unpackb(b, raw=False, strict_map_key=True)
+    except Exception as e:  # noqa: BLE001 -- any unpacking failure is a format error
+        raise ValueError("not msgpack: %s" % e)
+    if type(d) is not dict:
+        raise ValueError("not a map")
+    _check_entry(d)
+    if msgpack.packb(d, use_bin_type=True) != bytes(b):
+        raise ValueError("not the canonical encoding")
+    return d
+
+
+def check_versions(entries):
+    """Decode a log's entries (bytes, in order) and check that versions never go back (no v1
+    entry after a v2 one). Returns the decoded dicts; raises ValueError."""
+    out, last = [], 0
+    for i, b in enumerate(entries):
+        d = decode_entry(b)
+        v = d.get("v", 1)
+        if v < last:
+            raise ValueError("entry %d is version %d after a version %d entry" % (i, v, last))
+        last = v
+        out.append(d)
+    return out
+
+
+def db_entries(db_path):
+    """Every audit entry in a daemon's database file, decoded strictly, versions checked
+    (read-only, safe beside a running daemon)."""
+    import sqlite3
+    con = sqlite3.connect("file:%s?mode=ro" % db_path, uri=True, timeout=10)
+    try:
+        rows = con.execute("SELECT entry FROM audit_entries ORDER BY seq").fetchall()
+    finally:
+        con.close()
+    return check_versions([r[0] for r in rows])
 
 
 def leaf_hash(entry):

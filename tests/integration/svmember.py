@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 from dissononce.dh.x25519.x25519 import X25519DH
 
-from svaudit import leaf_hash, open_checkpoint, verify_inclusion
+from svaudit import db_entries, decode_entry, leaf_hash, open_checkpoint, verify_inclusion
 from svtest import Client
 
 CARD_CONTEXT = b"samvirke-card-v1\x00"
@@ -83,7 +83,12 @@ def verify_member_proof(result, vkey, expect_card=None):
     entry = result["entry"]
     if not verify_inclusion(result["reg_seq"], size, leaf_hash(entry), result["proof"], root):
         return "inclusion proof does not lead to the checkpoint's root"
-    e = msgpack.unpackb(entry, raw=False)
+    try:
+        e = decode_entry(entry)
+    except ValueError as ex:
+        return "the registering entry is not a canonical audit entry: %s" % ex
+    if e.get("v", 1) == 2 and e["outcome"] != "ok":
+        return "the registering entry records a failed request (%s)" % e["outcome"]
     if e["seq"] != result["reg_seq"]:
         return "entry seq %r is not reg_seq %r" % (e["seq"], result["reg_seq"])
     card = result["card"]
@@ -96,11 +101,5 @@ def verify_member_proof(result, vkey, expect_card=None):
 
 def audit_entries(daemon_dir):
     """Every audit entry (decoded), read from the daemon's database."""
-    import sqlite3
-    db = sqlite3.connect(os.path.join(daemon_dir, "samvirke.db"), timeout=10)
-    try:
-        rows = db.execute("SELECT entry FROM audit_entries ORDER BY seq").fetchall()
-    finally:
-        db.close()
-    return [msgpack.unpackb(r[0], raw=False) for r in rows]
+    return db_entries(os.path.join(daemon_dir, "samvirke.db"))
 

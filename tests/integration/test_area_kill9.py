@@ -13,6 +13,7 @@ import time
 import msgpack
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import svaudit as A  # noqa: E402
 from areatest import Team  # noqa: E402
 from svtest import check  # noqa: E402
 
@@ -89,7 +90,7 @@ def verify_all(label, full=False):
             row = con.execute("SELECT entry FROM audit_entries WHERE seq = ?", (seq,)).fetchone()
             check(row is not None, "%s: audit entry %d of observation %d is missing" %
                   (label, seq, oid))
-            e = msgpack.unpackb(row[0], raw=False)
+            e = A.decode_entry(row[0])
             check(e["seq"] == seq and e["op"] == "observation.add" and
                   e["object"] == "observation:%d" % oid and e["decision"] == "permit",
                   "%s: audit entry %d does not record observation %d: %r" % (label, seq, oid, e))

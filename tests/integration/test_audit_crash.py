@@ -66,7 +66,7 @@ def main():
         entries = A.fetch_all(aud, size)
         check(A.root([A.leaf_hash(e) for e in entries]) == root, "the whole log verifies")
         for s in seqs:
-            e = msgpack.unpackb(entries[s], raw=False)
+            e = A.decode_entry(entries[s])
             check(e["seq"] == s and e["op"] == "ping", "entry %d is a ping: %r" % (s, e))
         # Inclusion proofs for a sample, the last one received included.
         step = max(1, len(seqs) // 200)

@@ -6,7 +6,6 @@ import os
 import sys
 import tempfile
 
-import msgpack
 
 sys.path.insert(0, os.path.dirname(__file__))
 import svaudit as A  # noqa: E402
@@ -68,7 +67,7 @@ def main():
         check(len(entries) == size, "fetched %d of %d entries" % (len(entries), size))
         leaves = [A.leaf_hash(e) for e in entries]
         check(A.root(leaves) == croot, "recomputed root equals the signed root")
-        decoded = [msgpack.unpackb(e, raw=False) for e in entries]
+        decoded = A.check_versions(entries)
         for i, e in enumerate(decoded):
             check(e["seq"] == i, "entry %d carries seq %r" % (i, e["seq"]))
             check(list(e.keys()) == ["seq", "time", "actor", "role", "op", "class", "object",
@@ -131,7 +130,7 @@ def main():
               "the partner's proof verifies against the signed checkpoint")
         check(A.verify_consistency(size2, psz, res["consistency"], root2, proot),
               "and extends the checkpoint it trusted")
-        check(msgpack.unpackb(res["entry"], raw=False)["actor"] == par.hello["member"]["keyid"],
+        check(A.decode_entry(res["entry"])["actor"] == par.hello["member"]["keyid"],
               "it is the partner's own entry")
         own_proof = r["audit"]
         # ... but not the coordinator's, and that refusal is logged.
@@ -147,7 +146,7 @@ def main():
         while aud.call("audit.checkpoint")["result"]["size"] <= refused:
             pass
         r = aud.call("audit.entries", start=own_proof, count=refused - own_proof + 1)
-        ents = [msgpack.unpackb(e, raw=False) for e in r["result"]["entries"]]
+        ents = [A.decode_entry(e) for e in r["result"]["entries"]]
         check(ents[0]["decision"] == "permit" and ents[0]["class"] == "session" and
               ents[0]["rule"].startswith("own-trail (policy.conf:"),
               "the permitted own proof is logged with its rule: %r" % ents[0])

@@ -5,9 +5,8 @@ import os
 import sys
 import tempfile
 
-import msgpack
-
 sys.path.insert(0, os.path.dirname(__file__))
+from svaudit import decode_entry  # noqa: E402
 from svtest import Client, Daemon, check, make_card  # noqa: E402
 
 # 86 bytes; two-byte characters where a byte cut at 38 would fall (64 bytes less the location
@@ -41,7 +40,7 @@ def main():
         area = aud.call("member.invite", role="partner", name="X")["audit"]  # default deny
         r = aud.call("audit.entries", start=ping, count=1)
         check(r["ok"], "entries: %r" % r)
-        e = msgpack.unpackb(r["result"]["entries"][0], raw=False)
+        e = decode_entry(r["result"]["entries"][0])
         rule = e["rule"]
         where = " (samarbejde.policy:%d)" % line
         print("long rule logged as %r" % rule)
@@ -53,12 +52,11 @@ def main():
         check("?" not in rule and deep not in rule, "no replacement characters, no path: %r" % rule)
         while aud.call("audit.checkpoint")["result"]["size"] <= area:
             pass
-        e = msgpack.unpackb(aud.call("audit.entries", start=area, count=1)["result"]["entries"][0],
-                            raw=False)
+        e = decode_entry(aud.call("audit.entries", start=area, count=1)["result"]["entries"][0])
         check(e["decision"] == "deny" and e["rule"] == "default deny", "default deny: %r" % e)
         r = aud.call("audit.checkpoint")
-        e = msgpack.unpackb(aud.call("audit.entries", start=r["audit"] - 1, count=1)
-                            ["result"]["entries"][0], raw=False)
+        e = decode_entry(aud.call("audit.entries", start=r["audit"] - 1, count=1)
+                         ["result"]["entries"][0])
         check(e["rule"].startswith("audit-read (samarbejde.policy:"), "short name whole: %r" % e)
         par.close()
         aud.close()

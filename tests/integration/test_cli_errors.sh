@@ -78,7 +78,7 @@ expect_fail 1 "denied" sv bo member invite --role ssp --name X
 expect_fail 2 "give one member" sv anna member show
 expect_fail 1 "not_found" sv anna member show nobody
 expect_fail 2 "new role" sv anna member role Bo
-expect_fail 1 "not_found" sv anna member revoke nobody
+expect_fail 1 "not_found" sv anna member revoke --yes nobody
 expect_fail 1 "not_found" sv anna member verify nobody
 expect_fail 1 "cannot connect" sv off member list
 expect_fail 2 "missing --server" sv nob enroll

@@ -50,7 +50,20 @@ bofp=$(sv bo --json card | json 'print(d["fingerprint"])')
 sv anna member show "$bofp" | grep -q "Bo Partner" || fail "show by fingerprint"
 expect_fail 1 "not_found" sv anna member show "Nobody"
 expect_fail 1 "denied" sv bo member role "Anna Koordinator" partner
-sv anna member role "Bo Partner" ssp | grep -q "partner -> ssp" || fail "role change"
+# Giving a regime role is confirmed: without a terminal only with --yes, at one only by "yes".
+expect_fail 2 "Add --yes" sv anna member role "Bo Partner" ssp
+sv bo whoami | grep -q "partner" || fail "an unconfirmed role change changes nothing"
+out=$(at_terminal no "$SAMVIRKE" --identity "$TMP/anna" member role "Bo Partner" ssp) &&
+  fail "answering no succeeds: $out"
+echo "$out" | grep -q "not confirmed; nothing was changed" || fail "no: $out"
+sv bo whoami | grep -q "partner" || fail "answering no changes nothing"
+out=$(at_terminal yes "$SAMVIRKE" --identity "$TMP/anna" member role "Bo Partner" ssp) ||
+  fail "answering yes: $out"
+echo "$out" | grep -q "Inside the SSP regime" || fail "the question says what the role gives: $out"
+echo "$out" | grep -q "partner -> ssp" || fail "role change at the terminal: $out"
+sv anna member role "Bo Partner" partner | grep -q "ssp -> partner" ||
+  fail "a role outside the regime needs no confirmation"
+sv anna member role --yes "Bo Partner" ssp | grep -q "partner -> ssp" || fail "role change"
 sv bo whoami | grep -q "ssp" || fail "the new role is in effect"
 
 # --- key transparency -------------------------------------------------------------------------
@@ -77,7 +90,8 @@ sv bo-nolog server set --address "127.0.0.1:$PORT" --key "$SERVER_KEY" --log-key
 expect_fail 1 "not signed by the configured log key" sv bo-nolog member verify "Anna Koordinator"
 
 # --- revocation, and the same name with a new key ----------------------------------------------
-sv anna member revoke "Bo Partner" | grep -q "revoked Bo Partner" || fail "revoke"
+expect_fail 2 "Add --yes" sv anna member revoke "Bo Partner"
+sv anna member revoke --yes "Bo Partner" | grep -q "revoked Bo Partner" || fail "revoke"
 expect_fail 1 "revoked" sv bo ping
 expect_fail 1 "revoked" sv anna member verify "Bo Partner"
 code3=$(sv anna --json member invite --role partner --name "Bo Partner" | json 'print(d["invite"]["code"])')

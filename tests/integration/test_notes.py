@@ -9,20 +9,15 @@ import sys
 import tempfile
 import time
 
-import msgpack
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import svaudit as A  # noqa: E402
 from svnote import Identity, open_envelope, seal  # noqa: E402
 from svtest import Client, Daemon, check, fail  # noqa: E402
 
 
 def audit_entries(d):
-    db = sqlite3.connect(os.path.join(d.dir, "samvirke.db"), timeout=10)
-    try:
-        rows = db.execute("SELECT entry FROM audit_entries ORDER BY seq").fetchall()
-    finally:
-        db.close()
-    return [msgpack.unpackb(r[0], raw=False) for r in rows]
+    return A.db_entries(os.path.join(d.dir, "samvirke.db"))
 
 
 def make_daemon(people, conf=None):

@@ -85,3 +85,54 @@ char *test_read_file(const char *path, size_t *len) {
   if (len) *len = n;
   return buf;
 }
+
+void test_kv_load(test_kv_file *f, const char *name) {
+  const char *src = getenv("SAMVIRKE_SOURCE");
+  char path[4096];
+  snprintf(path, sizeof path, "%s/tests/vectors/%s", src ? src : ".", name);
+  memset(f, 0, sizeof *f);
+  f->text = test_read_file(path, NULL);
+  char *save = NULL;
+  for (char *line = strtok_r(f->text, "\n", &save); line != NULL;
+       line = strtok_r(NULL, "\n", &save)) {
+    if (line[0] == '#' || line[0] == '\0') continue;
+    char *eq = strstr(line, " = ");
+    if (eq == NULL || f->n >= (int)(sizeof f->kv / sizeof f->kv[0])) {
+      fprintf(stderr, "%s: bad line or too many lines: %s\n", path, line);
+      abort();
+    }
+    *eq = '\0';
+    f->kv[f->n].key = line;
+    f->kv[f->n].val = eq + 3;
+    f->n++;
+  }
+}
+
+int test_kv_has(const test_kv_file *f, const char *key) {
+  for (int i = 0; i < f->n; i++)
+    if (strcmp(f->kv[i].key, key) == 0) return 1;
+  return 0;
+}
+
+const char *test_kv_get(const test_kv_file *f, const char *key) {
+  for (int i = 0; i < f->n; i++)
+    if (strcmp(f->kv[i].key, key) == 0) return f->kv[i].val;
+  fprintf(stderr, "vector lacks %s\n", key);
+  abort();
+}
+
+uint8_t *test_kv_hex(const test_kv_file *f, const char *key, size_t want, size_t *len) {
+  size_t n = 0;
+  uint8_t *b = test_unhex(test_kv_get(f, key), &n);
+  if (want != 0 && n != want) {
+    fprintf(stderr, "vector %s: %zu bytes, want %zu\n", key, n, want);
+    abort();
+  }
+  if (len != NULL) *len = n;
+  return b;
+}
+
+void test_kv_free(test_kv_file *f) {
+  free(f->text);
+  memset(f, 0, sizeof *f);
+}

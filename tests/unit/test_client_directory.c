@@ -30,10 +30,16 @@ typedef struct fixture {
   char *vkey, *stranger_vkey;
 } fixture;
 
-static void make_entry(fixture *f, int i, const char *op, const char *object,
-                       enum audit_decision d) {
+/* Entry i: a version 2 entry with that outcome, or a version 1 entry when outcome is NULL. */
+static void make_entry_outcome(fixture *f, int i, const char *op, const char *object,
+                               enum audit_decision d, const char *outcome) {
   audit_entry e;
   memset(&e, 0, sizeof e);
+  e.version = outcome ? AUDIT_ENTRY_V2 : AUDIT_ENTRY_V1;
+  if (outcome) {
+    snprintf(e.outcome, sizeof e.outcome, "%s", outcome);
+    randombytes_buf(e.salt, sizeof e.salt);
+  }
   e.seq = (uint64_t)i;
   e.time_ms = 1700000000000ull + (uint64_t)i;
   snprintf(e.actor, sizeof e.actor, "-");
@@ -46,6 +52,11 @@ static void make_entry(fixture *f, int i, const char *op, const char *object,
   free(f->entries[i]);
   ASSERT_INT_EQ(audit_entry_encode(&e, &f->entries[i], &f->entrylen[i]), AUDIT_OK);
   merkle_leaf_hash(f->entries[i], f->entrylen[i], f->leaves[i]);
+}
+
+static void make_entry(fixture *f, int i, const char *op, const char *object,
+                       enum audit_decision d) {
+  make_entry_outcome(f, i, op, object, d, NULL);
 }
 
 static void card_object(const uint8_t *card, size_t len, char out[5 + 65]) {
@@ -261,6 +272,14 @@ static void test_refusals(void) {
   make_entry(&f, REG, "member.register", obj, AUDIT_PERMIT);
   directory_trust t;
   char err[512];
+  ASSERT_INT_EQ(run(&f, &a, f.vkey, NULL, &t, err, sizeof err), 0);
+  /* Version 2 entries: a permitted enrolment that failed registered nothing; one that
+   * succeeded did. */
+  make_entry_outcome(&f, REG, "enroll", obj, AUDIT_PERMIT, "invite_invalid");
+  expect_refused(&f, &a, f.vkey, NULL, "is not the registration");
+  make_entry_outcome(&f, REG, "enroll", obj, AUDIT_PERMIT, "conflict");
+  expect_refused(&f, &a, f.vkey, NULL, "is not the registration");
+  make_entry_outcome(&f, REG, "enroll", obj, AUDIT_PERMIT, "ok");
   ASSERT_INT_EQ(run(&f, &a, f.vkey, NULL, &t, err, sizeof err), 0);
   /* Malformed answers. */
   a.omit_proof = true;

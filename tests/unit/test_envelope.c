@@ -357,71 +357,46 @@ static void test_key_commitment(void) {
 
 /* ---- the committed vector ---- */
 
-typedef struct kv {
-  char key[64];
-  char *val;
-} kv;
-
-static const char *vget(kv *v, int n, const char *key) {
-  for (int i = 0; i < n; i++)
-    if (strcmp(v[i].key, key) == 0) return v[i].val;
-  TASK_FAIL("vector lacks %s", key);
-  return NULL;
-}
-
-static uint8_t *vhex(kv *v, int n, const char *key, size_t want) {
-  size_t len = 0;
-  uint8_t *b = test_unhex(vget(v, n, key), &len);
-  if (want) ASSERT_UINT_EQ(len, want);
-  return b;
-}
-
 static void test_vector(void) {
-  const char *src = getenv("SAMVIRKE_SOURCE");
-  char path[4096];
-  snprintf(path, sizeof path, "%s/tests/vectors/envelope_v2.txt", src ? src : ".");
-  char *text = test_read_file(path, NULL);
-  kv v[32];
-  int n = 0;
-  for (char *line = strtok(text, "\n"); line != NULL; line = strtok(NULL, "\n")) {
-    if (line[0] == '#' || line[0] == '\0') continue;
-    char *eq = strstr(line, " = ");
-    ASSERT(eq != NULL && n < 32);
-    *eq = '\0';
-    snprintf(v[n].key, sizeof v[n].key, "%s", line);
-    v[n].val = eq + 3;
-    n++;
-  }
-  uint8_t *seed_a = vhex(v, n, "sender_seed", 32), *seed_b = vhex(v, n, "recipient1_seed", 32),
-          *seed_c = vhex(v, n, "recipient2_seed", 32);
-  uint64_t card_created = strtoull(vget(v, n, "card_created"), NULL, 10);
+  test_kv_file vf;
+  test_kv_load(&vf, "envelope_v2.txt");
+  uint8_t *seed_a = test_kv_hex(&vf, "sender_seed", 32, NULL),
+          *seed_b = test_kv_hex(&vf, "recipient1_seed", 32, NULL),
+          *seed_c = test_kv_hex(&vf, "recipient2_seed", 32, NULL);
+  uint64_t card_created = strtoull(test_kv_get(&vf, "card_created"), NULL, 10);
   int st;
-  sv_identity *a = identity_from_seed(vget(v, n, "sender_name"), seed_a, card_created, &st);
-  sv_identity *b = identity_from_seed(vget(v, n, "recipient1_name"), seed_b, card_created, &st);
-  sv_identity *c = identity_from_seed(vget(v, n, "recipient2_name"), seed_c, card_created, &st);
+  sv_identity *a =
+      identity_from_seed(test_kv_get(&vf, "sender_name"), seed_a, card_created, &st);
+  sv_identity *b =
+      identity_from_seed(test_kv_get(&vf, "recipient1_name"), seed_b, card_created, &st);
+  sv_identity *c =
+      identity_from_seed(test_kv_get(&vf, "recipient2_name"), seed_c, card_created, &st);
   ASSERT(a && b && c);
   char hx[65];
   bool print = getenv("SAMVIRKE_PRINT_VECTOR") != NULL;
   util_hex(hx, a->card.sign_pk, 32);
   if (print) printf("sender_sign_pk = %s\n", hx);
-  else ASSERT_STR_EQ(hx, vget(v, n, "sender_sign_pk"));
+  else ASSERT_STR_EQ(hx, test_kv_get(&vf, "sender_sign_pk"));
   util_hex(hx, b->card.enc_pk, 32);
   if (print) printf("recipient1_enc_pk = %s\n", hx);
-  else ASSERT_STR_EQ(hx, vget(v, n, "recipient1_enc_pk"));
+  else ASSERT_STR_EQ(hx, test_kv_get(&vf, "recipient1_enc_pk"));
   util_hex(hx, c->card.enc_pk, 32);
   if (print) printf("recipient2_enc_pk = %s\n", hx);
-  else ASSERT_STR_EQ(hx, vget(v, n, "recipient2_enc_pk"));
+  else ASSERT_STR_EQ(hx, test_kv_get(&vf, "recipient2_enc_pk"));
   fflush(stdout);
-  uint8_t *id = vhex(v, n, "id", 16), *ck = vhex(v, n, "content_key", 32),
-          *nonce = vhex(v, n, "nonce", 24), *eph = vhex(v, n, "eph_sk", 64);
+  uint8_t *id = test_kv_hex(&vf, "id", 16, NULL),
+          *ck = test_kv_hex(&vf, "content_key", 32, NULL),
+          *nonce = test_kv_hex(&vf, "nonce", 24, NULL),
+          *eph = test_kv_hex(&vf, "eph_sk", 64, NULL);
   size_t blen = 0, elen = 0;
-  uint8_t *body = vhex(v, n, "body", 0);
-  blen = strlen(vget(v, n, "body")) / 2;
-  uint8_t *want = test_unhex(vget(v, n, "envelope"), &elen);
+  uint8_t *body = test_kv_hex(&vf, "body", 0, NULL);
+  blen = strlen(test_kv_get(&vf, "body")) / 2;
+  uint8_t *want = test_unhex(test_kv_get(&vf, "envelope"), &elen);
   const sv_card *rcpt[2] = {&b->card, &c->card};
-  envelope_params p = {.klass = vget(v, n, "class"), .area = vget(v, n, "area"),
-                       .purpose = vget(v, n, "purpose"), .recipients = rcpt, .nrecipients = 2,
-                       .created = strtoull(vget(v, n, "created"), NULL, 10)};
+  envelope_params p = {.klass = test_kv_get(&vf, "class"), .area = test_kv_get(&vf, "area"),
+                       .purpose = test_kv_get(&vf, "purpose"), .recipients = rcpt,
+                       .nrecipients = 2,
+                       .created = strtoull(test_kv_get(&vf, "created"), NULL, 10)};
   envelope_fixed fx = {.id = id, .content_key = ck, .nonce = nonce, .eph_sk = eph};
   uint8_t *env = NULL;
   size_t len = 0;
@@ -437,7 +412,7 @@ static void test_vector(void) {
   ASSERT_INT_EQ(envelope_parse(env, len, &vh), ENVELOPE_OK);
   util_hex(hx, vh.key_commit, ENVELOPE_COMMIT_LEN);
   if (print) printf("key_commit = %s\n", hx);
-  else ASSERT_STR_EQ(hx, vget(v, n, "key_commit"));
+  else ASSERT_STR_EQ(hx, test_kv_get(&vf, "key_commit"));
   fflush(stdout);
   ASSERT_UINT_EQ(len, elen);
   ASSERT_MEM_EQ(env, want, len);
@@ -465,7 +440,7 @@ static void test_vector(void) {
   identity_free(a);
   identity_free(b);
   identity_free(c);
-  free(text);
+  test_kv_free(&vf);
 }
 
 int main(void) {

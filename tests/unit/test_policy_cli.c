@@ -81,7 +81,7 @@ static char *default_path(void) {
 static void test_check(void) {
   char *def = default_path();
   ASSERT_INT_EQ(run(0, "policy", "check", def, NULL), 0);
-  ASSERT_STR_CONTAINS(out, ": ok (5 roles, 7 actions, 7 classes, 10 rules,");
+  ASSERT_STR_CONTAINS(out, ": ok (5 roles, 7 actions, 12 classes, 3 purposes, 16 rules,");
   ASSERT_STR_EQ(err, "");
   char *bad = write_policy("bad.policy", "roles a, x\nactions r\nclasses s\n"
                                          "regime \"g\" { roles a; classes s }\n"
@@ -122,6 +122,36 @@ static void test_explain(void) {
   ASSERT_STR_CONTAINS(out, "\"purpose\":\"forebyggelse\"");
   ASSERT_STR_CONTAINS(out, "\"area\":null");
   ASSERT_STR_CONTAINS(out, "\"regime\":\"ssp\"");
+  ASSERT_STR_CONTAINS(out, "\"purpose_declared\":true,\"basis\":\"Retsplejeloven \xc2\xa7 115\"");
+  ASSERT_STR_CONTAINS(out, "\"retention\":15552000");
+  /* a purpose that is not a declared code: denied, and said so */
+  ASSERT_INT_EQ(run(0, "policy", "explain", def, "--role", "ssp", "--action", "send", "--class",
+                    "individual", "--purpose", "Efterforskning", NULL),
+                0);
+  ASSERT_STR_CONTAINS(out, "ssp send individual purpose \"Efterforskning\": deny: the purpose is "
+                           "not one the policy declares\n");
+  ASSERT_STR_CONTAINS(out, "purpose 'Efterforskning' is not declared by the policy; declared: "
+                           "forebyggelse bekymring efterforskning\n");
+  ASSERT_INT_EQ(run(1, "policy", "explain", def, "--role", "ssp", "--action", "send", "--class",
+                    "individual", "--purpose", "efterforskning ", NULL),
+                0);
+  ASSERT_STR_CONTAINS(out, "\"decision\":\"deny\",\"rule_index\":-1,");
+  ASSERT_STR_CONTAINS(out, "\"purpose_declared\":false,\"basis\":null");
+  ASSERT_INT_EQ(run(0, "policy", "explain", def, "--role", "ssp", "--action", "send", "--class",
+                    "individual", "--purpose", "bekymring", NULL),
+                0);
+  ASSERT_STR_CONTAINS(out, "purpose 'bekymring': Retsplejeloven \xc2\xa7 115");
+  ASSERT_STR_CONTAINS(out, "class 'individual' retention: 6 months (15552000 s)\n");
+  /* the intake: a partner submits a concern, and may not read it */
+  ASSERT_INT_EQ(run(0, "policy", "explain", def, "--role", "partner", "--action", "submit",
+                    "--class", "concern", NULL),
+                0);
+  ASSERT_STR_CONTAINS(out, "partner submit concern: permit by rule 'concern-intake' (");
+  ASSERT_STR_CONTAINS(out, "class 'concern' is in regime \"ssp\"; role 'partner' is outside it");
+  ASSERT_INT_EQ(run(0, "policy", "explain", def, "--role", "partner", "--action", "read",
+                    "--class", "concern", NULL),
+                0);
+  ASSERT_STR_CONTAINS(out, "partner read concern: deny by default (no rule permits)\n");
   ASSERT_INT_EQ(run(0, "policy", "explain", def, "--json", "--role", "partner", "--action",
                     "read", "--class", "audit", NULL),
                 0);
@@ -135,6 +165,8 @@ static void test_explain(void) {
   ASSERT_INT_EQ(run(0, "policy", "explain", def, "--role", "ssp", "--action", "read", NULL),
                 2);
   ASSERT_STR_CONTAINS(err, "missing --class");
+  ASSERT_INT_EQ(run(0, "policy", "explain", def, "--purpose", "forebyggelse", NULL), 2);
+  ASSERT_STR_CONTAINS(err, "missing --role");
   ASSERT_INT_EQ(count_lines(err), 1);
   ASSERT_INT_EQ(run(0, "policy", "explain", def, "--role", "ssp", "--action", "read",
                     "--class", "area", "--level", "street", NULL),
@@ -142,7 +174,49 @@ static void test_explain(void) {
   ASSERT_INT_EQ(run(0, "policy", "explain", def, "--role", NULL), 2);
   ASSERT_STR_CONTAINS(err, "missing value for --role");
   ASSERT_INT_EQ(run(0, "policy", "explain", "--help", NULL), 0);
-  ASSERT_STR_CONTAINS(out, "usage: samvirke policy explain FILE --role R");
+  ASSERT_STR_CONTAINS(out, "usage: samvirke policy explain FILE [--json]\n"
+                           "       samvirke policy explain FILE --role R");
+  free(def);
+}
+
+/* `policy explain FILE` alone lists the purposes, regimes, intake rules and retention. */
+static void test_explain_summary(void) {
+  char *def = default_path();
+  ASSERT_INT_EQ(run(0, "policy", "explain", def, NULL), 0);
+  ASSERT_STR_EQ(err, "");
+  ASSERT_STR_CONTAINS(out, "purposes (3):\n  forebyggelse     Retsplejeloven \xc2\xa7 115\n");
+  ASSERT_STR_CONTAINS(out, "\n  bekymring        Retsplejeloven \xc2\xa7 115");
+  ASSERT_STR_CONTAINS(out, "\n  efterforskning   Ingen: ");
+  ASSERT_STR_CONTAINS(out, "regime \"ssp\": roles coordinator, ssp, police; classes individual, "
+                           "core-meeting, concern\n");
+  ASSERT_STR_CONTAINS(out, "intake 'concern-intake' (");
+  ASSERT_STR_CONTAINS(out, "): coordinator, ssp, police, partner may submit concern, and nothing "
+                           "more\n");
+  ASSERT_STR_CONTAINS(out, "retention:\n  individual       6 months (15552000 s)\n");
+  ASSERT_STR_CONTAINS(out, "\n  audit            no retention\n");
+  ASSERT_STR_CONTAINS(out, "\n  concern          1 year (31536000 s)\n");
+  ASSERT_INT_EQ(run(1, "policy", "explain", def, NULL), 0);
+  ASSERT_STR_CONTAINS(out, "\"purposes\":[{\"code\":\"forebyggelse\",\"basis\":\"Retsplejeloven "
+                           "\xc2\xa7 115\",\"description\":\"");
+  ASSERT_STR_CONTAINS(out, "{\"code\":\"efterforskning\",");
+  ASSERT_STR_CONTAINS(out, "\"regimes\":[{\"name\":\"ssp\",\"roles\":[\"coordinator\",\"ssp\","
+                           "\"police\"],\"classes\":[\"individual\",\"core-meeting\",\"concern\"]}]");
+  ASSERT_STR_CONTAINS(out, "\"intake\":[{\"rule\":\"concern-intake\",\"line\":");
+  ASSERT_STR_CONTAINS(out, "\"roles\":[\"coordinator\",\"ssp\",\"police\",\"partner\"],"
+                           "\"classes\":[\"concern\"]}]");
+  ASSERT_STR_CONTAINS(out, "\"retention\":{\"individual\":15552000,");
+  ASSERT_STR_CONTAINS(out, "\"audit\":null,");
+  ASSERT_STR_CONTAINS(out, "\"actor\":94608000}}\n");
+  /* a policy without purposes says so */
+  char *bare = write_policy("bare.policy", "roles a\nactions r\nclasses c\n");
+  ASSERT_INT_EQ(run(0, "policy", "explain", bare, NULL), 0);
+  ASSERT_STR_CONTAINS(out, "purposes (0):\n  none: requests may state no purpose\n");
+  ASSERT_STR_CONTAINS(out, "retention:\n  c                no retention\n");
+  ASSERT(strstr(out, "regime") == NULL);
+  ASSERT(strstr(out, "intake") == NULL);
+  ASSERT_INT_EQ(run(0, "policy", "explain", "/nonexistent.policy", NULL), 1);
+  ASSERT_STR_CONTAINS(err, "/nonexistent.policy: cannot open");
+  free(bare);
   free(def);
 }
 
@@ -166,6 +240,10 @@ static void test_test(void) {
   char *def = default_path();
   ASSERT_INT_EQ(run(0, "policy", "test", def, NULL), 0);
   ASSERT_STR_CONTAINS(out, " passed, 0 failed\n");
+  ASSERT_STR_CONTAINS(out, ": expect retain individual at most 6 months -- 6 months (15552000 s)\n");
+  ASSERT_STR_CONTAINS(out, ": expect retain audit none -- no retention\n");
+  ASSERT_STR_CONTAINS(out, ": expect permit partner submit concern by \"concern-intake\" -- permit by "
+                           "rule 'concern-intake' (");
   ASSERT(strstr(out, "FAIL") == NULL);
   ASSERT_INT_EQ(run(0, "policy", "test", NULL), 2);
   ASSERT_INT_EQ(run(0, "policy", "test", "--help", NULL), 0);
@@ -187,6 +265,7 @@ int main(void) {
   dir = test_mkdtemp("policy-cli");
   RUN_TEST(test_check);
   RUN_TEST(test_explain);
+  RUN_TEST(test_explain_summary);
   RUN_TEST(test_test);
   RUN_TEST(test_dispatch);
   test_rmtree(dir);

@@ -30,6 +30,13 @@ static char *describe(const policy *p, policy_decision d) {
 }
 
 #define DECLS "roles a, b, x\nactions r, w\nclasses c, d, s\n"
+/* purposes the tests below state; declared after the rules so that line numbers stay put */
+#define PURPOSES                                                                          \
+  "purposes {\n  p basis \"b\" description \"d\"\n  p1 basis \"b\" description \"d\"\n" \
+  "  p2 basis \"b\" description \"d\"\n  p3 basis \"b\" description \"d\"\n"               \
+  "  north basis \"b\" description \"d\"\n  anything basis \"b\" description \"d\"\n"       \
+  "  bad basis \"b\" description \"d\"\n  good basis \"b\" description \"d\"\n  z basis \"b\" " \
+  "description \"d\"\n}\n"
 
 static void test_default_deny(void) {
   policy *p = eval_load(DECLS);
@@ -45,7 +52,7 @@ static void test_default_deny(void) {
                           {0, 0, 3, POLICY_LEVEL_NONE, NULL, NULL},
                           {0, 0, 0, (enum policy_level)9, NULL, NULL}};
   policy_free(p);
-  p = eval_load(DECLS "permit role * action * class *");
+  p = eval_load(DECLS "permit role * action * class *\n" PURPOSES);
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     policy_decide(p, &bad[i], &d);
     ASSERT(!d.permit);
@@ -60,7 +67,8 @@ static void test_default_deny(void) {
 static void test_forbid_wins(void) {
   policy *p = eval_load(DECLS "permit \"p1\" role a action r class c\n"
                               "permit \"p2\" role * action r class c\n"
-                              "forbid \"f\" role a action * class c when purpose = \"bad\"\n");
+                              "forbid \"f\" role a action * class c when purpose = \"bad\"\n"
+                              PURPOSES);
   policy_decision d = decide(p, "a", "r", "c", POLICY_LEVEL_NONE, NULL, NULL);
   ASSERT(d.permit);
   ASSERT_INT_EQ(d.rule_index, 0); /* the first permit in file order */
@@ -95,7 +103,7 @@ static void test_conditions(void) {
                         "permit \"aa\" role b action w class d when area absent\n"
                         "permit \"av\" role x action w class d when area = \"north\"\n"
                         "permit \"mix\" role x action r class d when area = \"p1\" and "
-                        "purpose = \"north\"\n");
+                        "purpose = \"north\"\n" PURPOSES);
   ASSERT(!decide(p, "a", "r", "c", POLICY_LEVEL_NONE, NULL, NULL).permit);
   ASSERT(decide(p, "a", "r", "c", POLICY_LEVEL_AREA, NULL, NULL).permit);
   ASSERT(decide(p, "a", "r", "c", POLICY_LEVEL_GROUP, NULL, NULL).permit);
@@ -122,9 +130,207 @@ static void test_conditions(void) {
   ASSERT(decide(p, "x", "w", "d", POLICY_LEVEL_NONE, "north", NULL).permit);
   ASSERT(!decide(p, "x", "w", "d", POLICY_LEVEL_NONE, "south", NULL).permit);
   ASSERT(!decide(p, "x", "w", "d", POLICY_LEVEL_NONE, "p1", NULL).permit);
-  /* area and purpose literals share one intern table but are matched per attribute */
+  /* area and purpose values are matched per attribute */
   ASSERT(decide(p, "x", "r", "d", POLICY_LEVEL_NONE, "p1", "north").permit);
   ASSERT(!decide(p, "x", "r", "d", POLICY_LEVEL_NONE, "north", "p1").permit);
+  policy_free(p);
+}
+
+/* A purpose is a declared code, matched byte for byte; anything else is denied whatever the
+ * rules say, so variants of a forbidden code cannot slip past its forbid. */
+static void test_purposes(void) {
+  policy *p = eval_load(DECLS "permit \"all\" role * action * class * when purpose present\n"
+                              "permit \"none\" role * action * class * when purpose absent\n"
+                              "forbid \"no-inv\" role * action * class * when purpose = "
+                              "\"efterforskning\"\n"
+                              "purposes {\n"
+                              "  forebyggelse basis \"Retsplejeloven \xc2\xa7 115\"\n"
+                              "    description \"Forebyggelse\"\n"
+                              "  efterforskning basis \"Ingen\" description \"Afvises\";\n"
+                              "}\n");
+  ASSERT_INT_EQ(policy_purpose_count(p), 2);
+  const policy_purpose *u = policy_purpose_at(p, 0);
+  ASSERT(u != NULL);
+  ASSERT_STR_EQ(u->code, "forebyggelse");
+  ASSERT_STR_EQ(u->basis, "Retsplejeloven \xc2\xa7 115");
+  ASSERT_STR_EQ(u->description, "Forebyggelse");
+  ASSERT_INT_EQ(u->line, 8);
+  ASSERT_STR_EQ(policy_purpose_at(p, 1)->code, "efterforskning");
+  ASSERT(policy_purpose_at(p, 2) == NULL);
+  ASSERT(policy_purpose_at(p, -1) == NULL);
+  ASSERT(policy_purpose_find(p, "efterforskning") == policy_purpose_at(p, 1));
+  ASSERT(policy_purpose_find(p, NULL) == NULL);
+
+  policy_decision d = decide(p, "a", "r", "c", POLICY_LEVEL_NONE, NULL, "forebyggelse");
+  ASSERT(d.permit);
+  ASSERT(!d.undeclared_purpose);
+  ASSERT_STR_EQ(d.rule_name, "all");
+  d = decide(p, "a", "r", "c", POLICY_LEVEL_NONE, NULL, NULL);
+  ASSERT(d.permit);
+  ASSERT_STR_EQ(d.rule_name, "none");
+  d = decide(p, "a", "r", "c", POLICY_LEVEL_NONE, NULL, "efterforskning");
+  ASSERT(!d.permit);
+  ASSERT(!d.undeclared_purpose);
+  ASSERT_STR_EQ(d.rule_name, "no-inv");
+  /* the variants issue 10 found passing the forbid, and more: all denied, by no rule */
+  const char *variants[] = {"Efterforskning", "efterforskning ", " efterforskning",
+                            "efterforskning af tyveri", "EFTERFORSKNING", " ", "",
+                            "forebyggelse\n", "Forebyggelse", "forebyggelse 0101901234",
+                            "efterforsknin", "efterforskningg"};
+  for (size_t i = 0; i < sizeof variants / sizeof variants[0]; i++) {
+    ASSERT(policy_purpose_find(p, variants[i]) == NULL);
+    d = decide(p, "a", "r", "c", POLICY_LEVEL_NONE, NULL, variants[i]);
+    if (d.permit || !d.undeclared_purpose || d.rule_index != -1)
+      TASK_FAIL("purpose '%s' was not refused as undeclared", variants[i]);
+  }
+  ASSERT_STR_EQ(describe(p, d), "deny: the purpose is not one the policy declares");
+  /* also where no rule tests the purpose at all */
+  policy_free(p);
+  p = eval_load(DECLS "permit role * action * class *\n" PURPOSES);
+  d = decide(p, "a", "r", "c", POLICY_LEVEL_NONE, NULL, "p");
+  ASSERT(d.permit);
+  d = decide(p, "a", "r", "c", POLICY_LEVEL_NONE, NULL, "P");
+  ASSERT(!d.permit);
+  ASSERT(d.undeclared_purpose);
+  policy_free(p);
+  /* a policy without purposes: a request without a purpose is decided as before, one with any
+   * purpose is refused */
+  p = eval_load(DECLS "permit role * action * class *\n");
+  ASSERT_INT_EQ(policy_purpose_count(p), 0);
+  ASSERT(policy_purpose_at(p, 0) == NULL);
+  ASSERT(decide(p, "a", "r", "c", POLICY_LEVEL_NONE, NULL, NULL).permit);
+  ASSERT(decide(p, "a", "r", "c", POLICY_LEVEL_NONE, NULL, "x").undeclared_purpose);
+  policy_free(p);
+}
+
+/* An intake rule permits 'submit' only, in file order with the permits, and a forbid beats it. */
+static void test_intake(void) {
+  policy *p = eval_load("roles a, x\nactions read, submit\nclasses s\n"
+                        "regime \"g\" { roles a; classes s }\n"
+                        "forbid \"f\" role x action * class s when purpose = \"bad\"\n"
+                        "intake \"in\" role a, x class s\n"
+                        "permit \"own\" role a action read, submit class s\n"
+                        "purposes { bad basis \"b\" description \"d\" ok basis \"b\" description "
+                        "\"d\" }\n");
+  ASSERT(policy_rule_is_intake(p, 1));
+  ASSERT(!policy_rule_is_intake(p, 0));
+  ASSERT(!policy_rule_is_intake(p, 2));
+  ASSERT(!policy_rule_is_intake(p, 3));
+  ASSERT(!policy_rule_is_forbid(p, 1));
+  ASSERT(policy_rule_covers(p, 1, policy_role(p, "x"), policy_action(p, "submit"), 0));
+  ASSERT(!policy_rule_covers(p, 1, policy_role(p, "x"), policy_action(p, "read"), 0));
+  ASSERT(!policy_rule_covers(p, 1, 5, 0, 0));
+  policy_decision d = decide(p, "x", "submit", "s", POLICY_LEVEL_NONE, NULL, NULL);
+  ASSERT(d.permit);
+  ASSERT_STR_EQ(d.rule_name, "in");
+  ASSERT_STR_EQ(describe(p, d), "permit by rule 'in' (e.policy:6)");
+  ASSERT(!decide(p, "x", "read", "s", POLICY_LEVEL_NONE, NULL, NULL).permit);
+  ASSERT(!decide(p, "x", "read", "s", POLICY_LEVEL_INDIVIDUAL, NULL, "ok").permit);
+  /* the intake stands before "own" in the file, so it decides a's submit too */
+  ASSERT_STR_EQ(decide(p, "a", "submit", "s", POLICY_LEVEL_NONE, NULL, NULL).rule_name, "in");
+  ASSERT_STR_EQ(decide(p, "a", "read", "s", POLICY_LEVEL_NONE, NULL, NULL).rule_name, "own");
+  d = decide(p, "x", "submit", "s", POLICY_LEVEL_NONE, NULL, "bad");
+  ASSERT(!d.permit);
+  ASSERT_STR_EQ(d.rule_name, "f");
+  ASSERT(decide(p, "x", "submit", "s", POLICY_LEVEL_NONE, NULL, "ok").permit);
+  /* the regime still says x may never receive s */
+  ASSERT(!policy_role_may_receive(p, policy_role(p, "x"), 0));
+  policy_free(p);
+}
+
+/* Send, receive and the regime name different roles: the regime lets b receive s, the policy's
+ * receive decision does not for one purpose. A relay that asked only the regime would deliver. */
+static void test_send_receive_differ(void) {
+  policy *p = eval_load("roles a, b, c\nactions send, receive\nclasses s\n"
+                        "regime \"g\" { roles a, b; classes s }\n"
+                        "permit \"notes\" role a, b action send, receive class s when purpose present\n"
+                        "forbid \"b-not-p2\" role b action receive class s when purpose = \"p2\"\n"
+                        PURPOSES);
+  int b = policy_role(p, "b"), s = policy_class(p, "s");
+  ASSERT(policy_role_may_receive(p, b, s));
+  ASSERT(decide(p, "a", "send", "s", POLICY_LEVEL_INDIVIDUAL, NULL, "p2").permit);
+  ASSERT(decide(p, "b", "send", "s", POLICY_LEVEL_INDIVIDUAL, NULL, "p2").permit);
+  ASSERT(decide(p, "a", "receive", "s", POLICY_LEVEL_INDIVIDUAL, NULL, "p2").permit);
+  ASSERT(decide(p, "b", "receive", "s", POLICY_LEVEL_INDIVIDUAL, NULL, "p1").permit);
+  policy_decision d = decide(p, "b", "receive", "s", POLICY_LEVEL_INDIVIDUAL, NULL, "p2");
+  ASSERT(!d.permit);
+  ASSERT_STR_EQ(d.rule_name, "b-not-p2");
+  ASSERT(!policy_role_may_receive(p, policy_role(p, "c"), s));
+  policy_free(p);
+}
+
+static void test_retention(void) {
+  policy *p = eval_load(DECLS "retain c 2 years\nretain d, s 1 day\n");
+  ASSERT_INT_EQ(policy_retention(p, policy_class(p, "c")), 2LL * 365 * 86400);
+  ASSERT_INT_EQ(policy_retention(p, policy_class(p, "d")), 86400);
+  ASSERT_INT_EQ(policy_retention(p, policy_class(p, "s")), 86400);
+  ASSERT_INT_EQ(policy_retention(p, -1), -1);
+  ASSERT_INT_EQ(policy_retention(p, 3), -1);
+  char buf[64];
+  policy_retention_describe(p, policy_class(p, "c"), buf, sizeof buf);
+  ASSERT_STR_EQ(buf, "2 years (63072000 s)");
+  policy_retention_describe(p, 9, buf, sizeof buf);
+  ASSERT_STR_EQ(buf, "no retention");
+  policy_free(p);
+  /* every unit, singular and plural */
+  const struct {
+    const char *text;
+    long long seconds;
+  } units[] = {{"1 second", 1},          {"90 seconds", 90},
+               {"1 minute", 60},         {"5 minutes", 300},
+               {"1 hour", 3600},         {"36 hours", 36 * 3600},
+               {"1 week", 7 * 86400},    {"2 weeks", 14 * 86400},
+               {"1 month", 30 * 86400},  {"6 months", 180 * 86400},
+               {"1 year", 365 * 86400},  {"100 years", 100LL * 365 * 86400},
+               {"36500 days", 36500LL * 86400}};
+  for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+    char text[128];
+    snprintf(text, sizeof text, DECLS "retain c %s\n", units[i].text);
+    p = eval_load(text);
+    ASSERT_INT_EQ(policy_retention(p, 0), units[i].seconds);
+    ASSERT_INT_EQ(policy_retention(p, 1), -1);
+    policy_free(p);
+  }
+}
+
+static void test_retention_expectations(void) {
+  const char *text = DECLS "retain c 6 months\n"
+                           "expect retain c at most 6 months\n"
+                           "expect retain c at most 1 year\n"
+                           "expect retain c at most 179 days\n"
+                           "expect retain d none\n"
+                           "expect retain c none\n"
+                           "expect retain d at most 1 year\n"
+                           "expect retain c at most 180 days\n";
+  policy *p = policy_load_text("e.policy", text, strlen(text), &diag);
+  ASSERT(p == NULL);
+  ASSERT_INT_EQ(diag.total, 3);
+  ASSERT_STR_EQ(diag.errors[0].text, "e.policy:7:1: expectation failed: expect retain c at most "
+                                     "179 days, but got 6 months (15552000 s)");
+  ASSERT_STR_EQ(diag.errors[1].text, "e.policy:9:1: expectation failed: expect retain c none, "
+                                     "but got 6 months (15552000 s)");
+  ASSERT_STR_EQ(diag.errors[2].text, "e.policy:10:1: expectation failed: expect retain d at most "
+                                     "1 year, but got no retention");
+  p = policy_load_text_flags("e.policy", text, strlen(text), POLICY_LOAD_SKIP_EXPECT, &diag);
+  ASSERT(p != NULL);
+  policy_expect_result r;
+  ASSERT(policy_expect_run(p, 0, &r));
+  ASSERT(r.retention);
+  ASSERT_INT_EQ(r.klass, 0);
+  ASSERT_INT_EQ(r.want_seconds, 180LL * 86400);
+  ASSERT_INT_EQ(r.got_seconds, 180LL * 86400);
+  ASSERT(!policy_expect_run(p, 2, &r));
+  ASSERT(policy_expect_run(p, 3, &r));
+  ASSERT_INT_EQ(r.want_seconds, -1);
+  ASSERT(policy_expect_run(p, 6, &r));
+  char buf[128];
+  policy_expect_text(p, 6, buf, sizeof buf);
+  ASSERT_STR_EQ(buf, "expect retain c at most 180 days");
+  policy_expect_text(p, 3, buf, sizeof buf);
+  ASSERT_STR_EQ(buf, "expect retain d none");
+  policy_expect_got_text(p, &r, buf, sizeof buf);
+  ASSERT_STR_EQ(buf, "6 months (15552000 s)");
+  ASSERT_INT_EQ(policy_expect_run_all(p), 3);
   policy_free(p);
 }
 
@@ -143,7 +349,8 @@ static void test_expectations(void) {
                            "expect deny b r c\n"
                            "expect permit b r c\n"
                            "expect deny a r c by default\n"
-                           "expect permit a r c purpose \"q\" by \"p\"\n";
+                           "expect permit a r c purpose \"q\" by \"p\"\n"
+                           "purposes { q basis \"b\" description \"d\" }\n";
   policy *p = policy_load_text("e.policy", text, strlen(text), &diag);
   ASSERT(p == NULL);
   ASSERT_INT_EQ(diag.total, 2);
@@ -235,20 +442,28 @@ static void test_default_policy(void) {
   /* the auditor reads the audit trail and nothing else (besides connect, the directory and the
    * record of its own session) */
   int auditor = policy_role(p, "auditor");
+  int nclasses = policy_class_count(p);
+  ASSERT_INT_EQ(nclasses, 12);
   for (int a = 0; a < 7; a++) {
-    for (int c = 0; c < 7; c++) {
+    for (int c = 0; c < nclasses; c++) {
       for (int lv = 0; lv <= POLICY_LEVEL_INDIVIDUAL; lv++) {
-        policy_request rq = {auditor, a, c, (enum policy_level)lv, "x", "forebyggelse"};
-        policy_decide(p, &rq, &d);
-        bool allowed = (a == policy_action(p, "read") && c == policy_class(p, "audit")) ||
-                       (a == policy_action(p, "connect") && c == policy_class(p, "session")) ||
-                       (a == policy_action(p, "read") && c == policy_class(p, "directory")) ||
-                       (a == policy_action(p, "read") && c == policy_class(p, "session"));
-        ASSERT_INT_EQ(d.permit, allowed);
+        for (int pu = 0; pu <= policy_purpose_count(p); pu++) {
+          const policy_purpose *u = policy_purpose_at(p, pu);
+          policy_request rq = {auditor, a, c, (enum policy_level)lv, "x", u ? u->code : NULL};
+          policy_decide(p, &rq, &d);
+          bool allowed = (a == policy_action(p, "read") && c == policy_class(p, "audit")) ||
+                         (a == policy_action(p, "connect") && c == policy_class(p, "session")) ||
+                         (a == policy_action(p, "read") && c == policy_class(p, "directory")) ||
+                         (a == policy_action(p, "read") && c == policy_class(p, "session"));
+          if (u != NULL && strcmp(u->code, "efterforskning") == 0) allowed = false;
+          ASSERT_INT_EQ(d.permit, allowed);
+        }
       }
     }
   }
-  /* only the coordinator manages the directory; nobody outside the regime gets individual data */
+  /* only the coordinator manages the directory; nobody outside the regime gets individual data,
+   * and into a regime class they may only submit (the concern intake) */
+  int submit = policy_action(p, "submit");
   for (int r = 0; r < 5; r++) {
     for (int a = 0; a < 7; a++) {
       for (int pp = 0; pp < 2; pp++) {
@@ -257,12 +472,62 @@ static void test_default_policy(void) {
         policy_decide(p, &rq, &d);
         if (a == policy_action(p, "manage"))
           ASSERT_INT_EQ(d.permit, r == policy_role(p, "coordinator"));
-        rq.klass = individual;
-        policy_decide(p, &rq, &d);
-        if (d.permit) ASSERT(policy_role_in_regime(p, r) && pp == 1);
+        for (int c = 0; c < nclasses; c++) {
+          if (!policy_class_in_regime(p, c)) continue;
+          for (int lv = 0; lv <= POLICY_LEVEL_INDIVIDUAL; lv++) {
+            rq.klass = c;
+            rq.level = (enum policy_level)lv;
+            policy_decide(p, &rq, &d);
+            if (d.permit && !policy_role_in_regime(p, r)) {
+              ASSERT_INT_EQ(a, submit);
+              ASSERT_STR_EQ(policy_class_name(p, c), "concern");
+              ASSERT(policy_rule_is_intake(p, d.rule_index));
+            }
+            if (d.permit && c == individual) ASSERT(policy_role_in_regime(p, r) && pp == 1);
+          }
+        }
       }
     }
   }
+  /* the classes the other parts code against */
+  const char *regime_classes[] = {"individual", "core-meeting", "concern"};
+  for (size_t i = 0; i < 3; i++) {
+    int c = policy_class(p, regime_classes[i]);
+    ASSERT(c >= 0);
+    ASSERT_STR_EQ(policy_class_regime(p, c), "ssp");
+  }
+  const char *area_classes[] = {"meeting", "actor", "receipt"};
+  for (size_t i = 0; i < 3; i++) {
+    int c = policy_class(p, area_classes[i]);
+    ASSERT(c >= 0);
+    ASSERT(!policy_class_in_regime(p, c));
+  }
+  int partner = policy_role(p, "partner");
+  ASSERT(!policy_role_may_receive(p, partner, policy_class(p, "concern")));
+  ASSERT(!policy_role_may_receive(p, partner, policy_class(p, "core-meeting")));
+  /* the declared purposes */
+  ASSERT(policy_purpose_find(p, "forebyggelse") != NULL);
+  ASSERT_STR_CONTAINS(policy_purpose_find(p, "forebyggelse")->basis, "Retsplejeloven \xc2\xa7 115");
+  ASSERT(policy_purpose_find(p, "bekymring") != NULL);
+  ASSERT(policy_purpose_find(p, "efterforskning") != NULL);
+  ASSERT(policy_purpose_find(p, "Efterforskning") == NULL);
+  const char *variants[] = {"Efterforskning", "efterforskning ", "efterforskning af tyveri", " "};
+  for (size_t i = 0; i < 4; i++) {
+    d = decide(p, "ssp", "send", "individual", POLICY_LEVEL_INDIVIDUAL, NULL, variants[i]);
+    ASSERT(!d.permit);
+    ASSERT(d.undeclared_purpose);
+  }
+  /* retention: every class but directory, audit and session has one */
+  for (int c = 0; c < nclasses; c++) {
+    const char *n = policy_class_name(p, c);
+    bool kept = strcmp(n, "directory") == 0 || strcmp(n, "audit") == 0 ||
+                strcmp(n, "session") == 0;
+    if (kept)
+      ASSERT_INT_EQ(policy_retention(p, c), -1);
+    else
+      ASSERT(policy_retention(p, c) > 0);
+  }
+  ASSERT_INT_EQ(policy_retention(p, policy_class(p, "area")), 2LL * 365 * 86400);
   /* every role may read the record of its own session (own audit entries), only auditors the
    * audit trail */
   for (int r = 0; r < 5; r++) {
@@ -283,6 +548,11 @@ int main(void) {
   RUN_TEST(test_default_deny);
   RUN_TEST(test_forbid_wins);
   RUN_TEST(test_conditions);
+  RUN_TEST(test_purposes);
+  RUN_TEST(test_intake);
+  RUN_TEST(test_send_receive_differ);
+  RUN_TEST(test_retention);
+  RUN_TEST(test_retention_expectations);
   RUN_TEST(test_levels);
   RUN_TEST(test_expectations);
   RUN_TEST(test_load_file);

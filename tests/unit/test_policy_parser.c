@@ -36,7 +36,8 @@ static void test_accepted_forms(void) {
                "purpose in (\"x\", \"y\") and area = \"z\" and area present;\n"
                "permit \"p\"\n  role a, b\n  action w\n  class c\n  when purpose absent\n"
                "expect permit a r c; expect deny a r d level area area \"z\" purpose \"x\" "
-               "by \"f\"\nexpect deny b w d by default\n");
+               "by \"f\"\nexpect deny b w d by default\n"
+               "purposes { x basis \"b\" description \"d\"; y basis \"b\" description \"d\" }\n");
   ASSERT_INT_EQ(policy_rule_count(p), 3);
   ASSERT_INT_EQ(policy_role_count(p), 2);
   ASSERT_INT_EQ(policy_action_count(p), 2);
@@ -75,8 +76,8 @@ static void test_statement_errors(void) {
   ASSERT_STR_EQ(parse_error("roles a\nallow a"),
                 "t.policy:2:1: expected ';' or the next statement, found 'allow'");
   ASSERT_STR_EQ(parse_error("\n  allow a"),
-                "t.policy:2:3: expected a statement (roles, actions, classes, regime, set, permit, "
-                "forbid or expect), found 'allow'");
+                "t.policy:2:3: expected a statement (roles, actions, classes, purposes, regime, "
+                "set, permit, forbid, intake, retain or expect), found 'allow'");
   ASSERT_STR_EQ(parse_error("roles a b"), "t.policy:1:9: expected ';' or the next statement, "
                                           "found 'b'");
   ASSERT_STR_EQ(parse_error("roles"), "t.policy:1:6: expected a name, found end of file");
@@ -86,7 +87,15 @@ static void test_statement_errors(void) {
   ASSERT_STR_EQ(parse_error("classes \"x\""),
                 "t.policy:1:9: expected a name, found string \"x\"");
   ASSERT_STR_EQ(parse_error(";"), "t.policy:1:1: expected a statement (roles, actions, classes, "
-                                  "regime, set, permit, forbid or expect), found ';'");
+                                  "purposes, regime, set, permit, forbid, intake, retain or "
+                                  "expect), found ';'");
+  /* the new statement words are keywords */
+  ASSERT_STR_EQ(parse_error("roles a, intake"),
+                "t.policy:1:10: 'intake' is a keyword and cannot be used as a name");
+  ASSERT_STR_EQ(parse_error("classes retain"),
+                "t.policy:1:9: 'retain' is a keyword and cannot be used as a name");
+  ASSERT_STR_EQ(parse_error("roles purposes"),
+                "t.policy:1:7: 'purposes' is a keyword and cannot be used as a name");
 }
 
 static void test_setting_errors(void) {
@@ -114,6 +123,97 @@ static void test_rule_errors(void) {
                 "t.policy:4:32: expected ';' or the next statement, found 'wen'");
   ASSERT_STR_EQ(parse_error(DECLS "permit role expect action r class c"),
                 "t.policy:4:13: 'expect' is a keyword and cannot be used as a name");
+}
+
+/* The forms of the declarations and rules added for purposes, intake and retention. */
+static void test_new_forms(void) {
+  /* several purposes blocks, entries over lines, with and without ';', comments between */
+  policy *p = parse_ok("purposes {\n  forebyggelse # prevention\n    basis \"Retsplejeloven\"\n"
+                       "    description \"Forebyggelse\";\n  bekymring basis \"b\" description "
+                       "\"d\"\n}\npurposes { } purposes { x basis \"b\" description \"d\" };\n"
+                       "roles a, x\nactions submit\nclasses s, c, k\n"
+                       "regime \"g\" { roles a; classes s }\n"
+                       "intake \"in\"\n  role x\n  class s\n  when purpose = \"bekymring\";\n"
+                       "intake role a class s\n"
+                       "retain s 1 year; retain c 2 days\n"
+                       "expect permit x submit s purpose \"bekymring\" by \"in\"\n"
+                       "expect retain s at most 1 year; expect retain k none\n"
+                       "permit role x action submit class c\n"
+                       "expect retain c at most 3 days\n");
+  ASSERT_INT_EQ(policy_purpose_count(p), 3);
+  ASSERT_STR_EQ(policy_purpose_at(p, 0)->code, "forebyggelse");
+  ASSERT_STR_EQ(policy_purpose_at(p, 0)->basis, "Retsplejeloven");
+  ASSERT_INT_EQ(policy_purpose_at(p, 0)->line, 2);
+  ASSERT_STR_EQ(policy_purpose_at(p, 2)->code, "x");
+  ASSERT_INT_EQ(policy_rule_count(p), 3);
+  ASSERT(policy_rule_is_intake(p, 0));
+  ASSERT(policy_rule_is_intake(p, 1));
+  ASSERT_INT_EQ(policy_rule_line(p, 0), 12);
+  ASSERT_INT_EQ(policy_expect_count(p), 4);
+  char buf[128];
+  policy_expect_text(p, 1, buf, sizeof buf);
+  ASSERT_STR_EQ(buf, "expect retain s at most 1 year");
+  ASSERT_INT_EQ(policy_expect_count(p), 4);
+  ASSERT_INT_EQ(policy_expect_run_all(p), 0);
+  policy_expect_text(p, 2, buf, sizeof buf);
+  ASSERT_STR_EQ(buf, "expect retain k none");
+  policy_free(p);
+}
+
+static void test_new_form_errors(void) {
+  ASSERT_STR_EQ(parse_error("purposes x"), "t.policy:1:10: expected '{', found 'x'");
+  ASSERT_STR_EQ(parse_error("purposes { \"x\" }"),
+                "t.policy:1:12: expected a purpose code or '}', found string \"x\"");
+  ASSERT_STR_EQ(parse_error("purposes { x }"), "t.policy:1:14: expected 'basis', found '}'");
+  ASSERT_STR_EQ(parse_error("purposes { x basis y }"),
+                "t.policy:1:20: expected a string, found 'y'");
+  ASSERT_STR_EQ(parse_error("purposes { x basis \"b\" }"),
+                "t.policy:1:24: expected 'description', found '}'");
+  ASSERT_STR_EQ(parse_error("purposes { x description \"d\" basis \"b\" }"),
+                "t.policy:1:14: expected 'basis', found 'description'");
+  ASSERT_STR_EQ(parse_error("purposes { x basis \"b\" description 3 }"),
+                "t.policy:1:36: expected a string, found number 3");
+  ASSERT_STR_EQ(parse_error("purposes { x basis \"b\" description \"d\""),
+                "t.policy:1:39: expected a purpose code or '}', found end of file");
+  ASSERT_STR_EQ(parse_error("purposes { permit basis \"b\" description \"d\" }"),
+                "t.policy:1:12: 'permit' is a keyword and cannot be used as a name");
+
+  ASSERT_STR_EQ(parse_error(DECLS "intake role a action r class c"),
+                "t.policy:4:15: an intake rule has no 'action' clause: it permits 'submit' only");
+  ASSERT_STR_EQ(parse_error(DECLS "intake role a"),
+                "t.policy:4:14: expected ',' or 'class', found end of file");
+  ASSERT_STR_EQ(parse_error(DECLS "intake class c"), "t.policy:4:8: expected 'role', found 'class'");
+  ASSERT_STR_EQ(parse_error(DECLS "intake \"\" role a class c"),
+                "t.policy:4:8: a rule name must not be empty");
+
+  ASSERT_STR_EQ(parse_error(DECLS "retain 2 years"),
+                "t.policy:4:8: expected a class name, found number 2");
+  ASSERT_STR_EQ(parse_error(DECLS "retain * 2 years"),
+                "t.policy:4:8: expected a class name, found '*'");
+  ASSERT_STR_EQ(parse_error(DECLS "retain c years"),
+                "t.policy:4:10: expected ',' or a number, found 'years'");
+  ASSERT_STR_EQ(parse_error(DECLS "retain c 2"),
+                "t.policy:4:11: expected a unit of time (days, weeks, months, years, ...), found "
+                "end of file");
+  ASSERT_STR_EQ(parse_error(DECLS "retain c 2 \"years\""),
+                "t.policy:4:12: expected a unit of time (days, weeks, months, years, ...), found "
+                "string \"years\"");
+
+  ASSERT_STR_EQ(parse_error(DECLS "expect retain"),
+                "t.policy:4:14: expected a class name, found end of file");
+  ASSERT_STR_EQ(parse_error(DECLS "expect retain c"),
+                "t.policy:4:16: expected 'none' or 'at most', found end of file");
+  ASSERT_STR_EQ(parse_error(DECLS "expect retain c 2 years"),
+                "t.policy:4:17: expected 'none' or 'at most', found number 2");
+  ASSERT_STR_EQ(parse_error(DECLS "expect retain c at 2 years"),
+                "t.policy:4:20: expected 'most', found number 2");
+  ASSERT_STR_EQ(parse_error(DECLS "expect retain c at most years"),
+                "t.policy:4:25: expected a number, found 'years'");
+  ASSERT_STR_EQ(parse_error(DECLS "expect retain c at most 2"),
+                "t.policy:4:26: expected a unit of time (days, weeks, months, years, ...), found "
+                "end of file");
+  ASSERT_STR_EQ(parse_error(DECLS "expect keep c"),
+                "t.policy:4:8: expected 'permit', 'deny' or 'retain', found 'keep'");
 }
 
 static void test_condition_errors(void) {
@@ -168,7 +268,7 @@ static void test_regime_errors(void) {
 
 static void test_expect_errors(void) {
   ASSERT_STR_EQ(parse_error(DECLS "expect maybe a r c"),
-                "t.policy:4:8: expected 'permit' or 'deny', found 'maybe'");
+                "t.policy:4:8: expected 'permit', 'deny' or 'retain', found 'maybe'");
   ASSERT_STR_EQ(parse_error(DECLS "expect deny a r"),
                 "t.policy:4:16: expected a class name, found end of file");
   ASSERT_STR_EQ(parse_error(DECLS "expect deny * r c"),
@@ -212,6 +312,8 @@ int main(void) {
   RUN_TEST(test_statement_errors);
   RUN_TEST(test_setting_errors);
   RUN_TEST(test_rule_errors);
+  RUN_TEST(test_new_forms);
+  RUN_TEST(test_new_form_errors);
   RUN_TEST(test_condition_errors);
   RUN_TEST(test_regime_errors);
   RUN_TEST(test_expect_errors);

@@ -1,0 +1,9 @@
+/* signer_proc.h -- the log signer process (`samvirked signer`, started by `samvirked run`). */
+#ifndef SAMVIRKED_SIGNER_PROC_H
+#define SAMVIRKED_SIGNER_PROC_H
+
+/* Serve the signer's requests on fd (a Unix stream socket to samvirked) for the daemon
+ * directory dir until the socket closes. Returns the process exit code. */
+int signer_proc_main(int fd, const char *dir);
+
+#endif

@@ -1,0 +1,45 @@
+/* signer_state.h -- the log signer's own durable record of the tree it has signed: its Merkle
+ * frontier, in a file of two slots written alternately, so a torn write never loses the last
+ * good state and the state never moves backwards. */
+#ifndef SAMVIRKED_SIGNER_STATE_H
+#define SAMVIRKED_SIGNER_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "merkle.h"
+
+#define SIGNER_STATE_FILE "signer.state"
+/* Bytes per slot; a slot holds a header, up to 64 hashes and a checksum (2,144 bytes). */
+#define SIGNER_STATE_SLOT 4096
+
+typedef struct signer_state {
+  int fd;
+  int slot;            /* slot holding the current state, -1 when none yet */
+  uint64_t generation; /* generation of that slot; the next save writes generation + 1 */
+} signer_state;
+
+/* Open the state file at path, creating it (mode 0600, both slots allocated on disk, so a full
+ * disk cannot make a later save fail for want of space) when it does not exist, and load the
+ * newest valid slot into *fr. *found is false for a new file (or one whose slots were never
+ * written). A file whose slots hold data but none of it valid is an error (damaged or edited:
+ * starting over would let the signer sign a second history). Returns 0, or -1 with the reason
+ * in err. */
+int signer_state_open(signer_state *ss, const char *path, merkle_frontier *fr, bool *found,
+                      char *err, size_t errlen);
+
+/* Durably record fr as the new state: write the slot that does not hold the current state and
+ * fdatasync it. On failure the current state stays the valid one on disk (and ss unchanged).
+ * Returns 0 or -1 with the reason in err. */
+int signer_state_save(signer_state *ss, const merkle_frontier *fr, char *err, size_t errlen);
+
+void signer_state_close(signer_state *ss);
+
+/* Encode fr with generation gen into one slot image (SIGNER_STATE_SLOT bytes) / decode one.
+ * decode returns 0 and fills fr and *gen, or -1 when the slot is not a valid state. Exposed for
+ * tests. */
+void signer_state_encode(const merkle_frontier *fr, uint64_t gen, uint8_t out[SIGNER_STATE_SLOT]);
+int signer_state_decode(const uint8_t in[SIGNER_STATE_SLOT], merkle_frontier *fr, uint64_t *gen);
+
+#endif
