@@ -4,10 +4,12 @@
 #   make bench  build (release) and run the benchmarks
 #   make install  build (release) and install into $(DESTDIR)$(PREFIX) (default /usr/local)
 #   make deb    build the Debian package from the tree into build/deb and check it with lintian
+#   make faults build with ASan+UBSan and inject storage faults at every call of the workload
 
 DEB_PACKAGES := build-essential cmake pkg-config libsodium-dev libuv1-dev libsqlite3-dev \
                 libmsgpack-dev python3 python3-msgpack python3-dissononce \
-                man-db systemd procps
+                man-db systemd procps \
+                libmicrohttpd-dev libjs-leaflet chromium chromium-driver python3-selenium
 BENCH_PACKAGES := redis-server
 DEB_TOOLS := debhelper dpkg-dev fakeroot lintian
 PREFIX ?= /usr/local
@@ -22,7 +24,7 @@ ensure_packages = missing=""; for p in $(1); do \
 	fi
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps release testbuild demo test bench fuzz install deb clean
+.PHONY: all deps release testbuild demo test bench fuzz faults install deb clean
 
 all: release
 
@@ -34,7 +36,8 @@ release: deps
 	cmake --build build/release -j $(JOBS)
 
 testbuild: deps
-	cmake -S . -B build/test -DCMAKE_BUILD_TYPE=Debug -DSAMVIRKE_SANITIZERS=ON -DSAMVIRKE_WERROR=ON
+	cmake -S . -B build/test -DCMAKE_BUILD_TYPE=Debug -DSAMVIRKE_SANITIZERS=ON -DSAMVIRKE_WERROR=ON \
+	  -DSAMVIRKE_FAULT_INJECTION=ON
 	cmake --build build/test -j $(JOBS)
 
 demo: release
@@ -61,6 +64,9 @@ deb: deps
 	cd build/deb/samvirke && dpkg-buildpackage -us -uc -b
 	lintian --info --display-info build/deb/*.changes
 	bash tests/package/check_deb.sh build/deb/samvirke_*.deb
+
+faults: testbuild
+	bash tests/faults/run.sh build/test test_storage_faults.py SAMVIRKE_FAULT_SWEEP=full
 
 fuzz: deps
 	CC=clang cmake -S . -B build/fuzz -DSAMVIRKE_FUZZING=ON -DSAMVIRKE_SANITIZERS=ON -DSAMVIRKE_TESTS=OFF

@@ -1,54 +1,38 @@
 /* cmd_audit.c -- `samvirke audit fetch|verify|show|prove`: the auditor's copy of the audit trail,
  * verified offline with nothing but the log's verifier key.
  *
- * Files (FILE defaults to <identity>/audit/entries.bin; --out / the FILE argument change it):
- *   FILE              fetched entries: the line "samvirke-audit-entries-v1\n"; the sequence
- *                     number START of the first entry (8 bytes, big-endian); a byte K and K
- *                     32-byte hashes: the Merkle frontier of the START entries before it (the
- *                     perfect subtree hashes for each set bit of START, lowest level first; none
- *                     for START 0); then records: length (4 bytes, big-endian) and one canonical
- *                     entry. `fetch` appends to it; `--since N` starts a new one at N.
- *   FILE.checkpoint   the latest fetched signed checkpoint note, verbatim.
- *   FILE.consistency  "samvirke-audit-consistency-v1\nOLD NEW\n" then one base64 hash per line:
- *                     the consistency proof from the trusted checkpoint's size to the fetched one.
- *   <identity>/audit/trusted.txt   the last checkpoint this client accepted (signed note):
- *                     written by `verify`, and advanced by `prove` and `member verify` along
- *                     consistency proofs (client/trusted.h); the first one seen is trusted.
- *
- * Verification: the root of the fetched checkpoint's size is recomputed from the frontier at
- * START and every entry after it; a match binds the frontier hashes and every entry to the
- * signed root. Consistency with the trusted checkpoint (size T) is checked by recomputation
- * when START <= T (the running root at T must equal the trusted root), otherwise with the
- * stored consistency proof. A fetched checkpoint smaller than T is a rollback. */
+ * fetch keeps the files of audit_file.h up to date; verify checks them (audit_trail.h, with the
+ * checks of audit_verify.h) and then moves the trusted checkpoint (trusted.h) with the root it
+ * recomputed at the trusted size when the entries reach back to it (START <= T), otherwise with
+ * the stored consistency proof; show lists entries through audit_filter.h; prove checks one
+ * entry's inclusion proof and moves the trusted checkpoint along the server's consistency
+ * proof, as `member verify` does. */
 #include "cmd_audit.h"
 
 #include <errno.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "audit_entry.h"
+#include "audit_file.h"
+#include "audit_filter.h"
+#include "audit_print.h"
+#include "audit_trail.h"
+#include "audit_verify.h"
 #include "checkpoint.h"
 #include "cmdutil.h"
 #include "codec.h"
 #include "json.h"
 #include "merkle.h"
-#include "signed_note.h"
+#include "progress.h"
 #include "timearg.h"
 #include "tlog.h"
 #include "trusted.h"
 #include "util.h"
 
-#define ENTRIES_MAGIC "samvirke-audit-entries-v1\n"
-#define ENTRIES_MAGIC_LEN (sizeof ENTRIES_MAGIC - 1)
-#define CONS_MAGIC "samvirke-audit-consistency-v1\n"
-#define ENTRY_MAX 4096          /* larger than any canonical entry */
-#define FETCH_BATCH 1000        /* entries asked for per audit.entries call */
-#define PROGRESS_MIN 10000      /* entries before a progress bar is worth showing */
+#define FETCH_BATCH 1000 /* entries asked for per audit.entries call */
 
 const cli_cmd cmd_audit_table[] = {
     {"fetch", cmd_audit_fetch, "download new audit entries and the latest signed checkpoint", NULL,
@@ -59,159 +43,6 @@ const cli_cmd cmd_audit_table[] = {
     {"prove", cmd_audit_prove, "fetch and verify the inclusion proof of one entry", NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
-
-typedef struct audit_paths {
-  char dir[CLIENT_PATH_MAX];
-  char entries[CLIENT_PATH_MAX];
-  char checkpoint[CLIENT_PATH_MAX + 16];
-  char consistency[CLIENT_PATH_MAX + 16];
-} audit_paths;
-
-/* Fill p for the identity directory and an optional entries file. Returns 0 or -1. */
-static int paths_init(const cli_ctx *ctx, const char *file, audit_paths *p) {
-  if (client_config_path(ctx->identity_dir, "audit", p->dir, sizeof p->dir) != 0) return -1;
-  if (file != NULL) {
-    if (strlen(file) >= sizeof p->entries) return -1;
-    snprintf(p->entries, sizeof p->entries, "%s", file);
-  } else if (client_config_path(p->dir, "entries.bin", p->entries, sizeof p->entries) != 0) {
-    return -1;
-  }
-  snprintf(p->checkpoint, sizeof p->checkpoint, "%s.checkpoint", p->entries);
-  snprintf(p->consistency, sizeof p->consistency, "%s.consistency", p->entries);
-  return 0;
-}
-
-/* ---- progress bar (stderr, only on a terminal, only for long runs) ---- */
-
-typedef struct progress {
-  bool on;
-  const char *what;
-  uint64_t total, last;
-} progress;
-
-static void progress_start(progress *p, const char *what, uint64_t total) {
-  p->on = total >= PROGRESS_MIN && isatty(2);
-  p->what = what;
-  p->total = total;
-  p->last = 0;
-}
-
-static void progress_update(progress *p, uint64_t done) {
-  if (!p->on || (done - p->last < 8192 && done != p->total)) return;
-  p->last = done;
-  int pct = p->total ? (int)(done * 100 / p->total) : 100;
-  char bar[31];
-  int fill = pct * 30 / 100;
-  for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '.';
-  bar[30] = '\0';
-  fprintf(stderr, "\r%s [%s] %3d%% %llu/%llu", p->what, bar, pct, (unsigned long long)done,
-          (unsigned long long)p->total);
-  fflush(stderr);
-}
-
-static void progress_end(progress *p) {
-  if (p->on) fprintf(stderr, "\r%*s\r", 70, "");
-}
-
-/* ---- the entries file ---- */
-
-typedef struct efile {
-  FILE *f;
-  uint64_t start;
-  merkle_frontier fr; /* the frontier of the first `start` entries */
-} efile;
-
-static void put_be(uint8_t *p, uint64_t v, int n) {
-  for (int i = n - 1; i >= 0; i--, v >>= 8) p[i] = (uint8_t)v;
-}
-
-static uint64_t get_be(const uint8_t *p, int n) {
-  uint64_t v = 0;
-  for (int i = 0; i < n; i++) v = (v << 8) | p[i];
-  return v;
-}
-
-/* Open an entries file and read its header. Returns 0, or -1 with err (ENOENT in errno when
- * the file does not exist). */
-static int efile_open(const char *path, efile *e, char *err, size_t errlen) {
-  memset(e, 0, sizeof *e);
-  e->f = fopen(path, "rb");
-  if (e->f == NULL) {
-    int saved = errno;
-    snprintf(err, errlen, "%s: %s", path, strerror(errno));
-    errno = saved;
-    return -1;
-  }
-  uint8_t head[ENTRIES_MAGIC_LEN + 9];
-  if (fread(head, 1, sizeof head, e->f) != sizeof head ||
-      memcmp(head, ENTRIES_MAGIC, ENTRIES_MAGIC_LEN) != 0)
-    goto bad;
-  e->start = get_be(head + ENTRIES_MAGIC_LEN, 8);
-  unsigned k = head[ENTRIES_MAGIC_LEN + 8];
-  if (k != (unsigned)__builtin_popcountll(e->start)) goto bad;
-  merkle_frontier_init(&e->fr);
-  e->fr.size = e->start;
-  for (int level = 0; level < MERKLE_FRONTIER_LEVELS; level++) {
-    if (!((e->start >> level) & 1)) continue;
-    if (fread(e->fr.hash[level], 1, 32, e->f) != 32) goto bad;
-  }
-  return 0;
-bad:
-  snprintf(err, errlen, "%s: not a samvirke audit entries file (or truncated header)", path);
-  fclose(e->f);
-  e->f = NULL;
-  errno = EINVAL;
-  return -1;
-}
-
-/* Next record into buf. Returns 1, 0 at a clean end of file, -1 on a truncated or oversized
- * record. */
-static int efile_next(efile *e, uint8_t buf[ENTRY_MAX], size_t *len) {
-  uint8_t l[4];
-  size_t got = fread(l, 1, 4, e->f);
-  if (got == 0 && feof(e->f)) return 0;
-  if (got != 4) return -1;
-  *len = (size_t)get_be(l, 4);
-  if (*len == 0 || *len > ENTRY_MAX || fread(buf, 1, *len, e->f) != *len) return -1;
-  return 1;
-}
-
-/* Count the records after the header (skipping their bodies). -1 if the file is damaged. */
-static int64_t efile_count(efile *e) {
-  int64_t n = 0;
-  uint8_t l[4];
-  size_t got;
-  while ((got = fread(l, 1, 4, e->f)) == 4) {
-    uint64_t len = get_be(l, 4);
-    if (len == 0 || len > ENTRY_MAX || fseek(e->f, (long)len, SEEK_CUR) != 0) return -1;
-    n++;
-  }
-  if (got != 0) return -1;
-  /* fseek past the end succeeds: make sure the last record was complete. */
-  long pos = ftell(e->f);
-  struct stat sb;
-  if (pos < 0 || fstat(fileno(e->f), &sb) != 0 || (off_t)pos != sb.st_size) return -1;
-  return n;
-}
-
-/* Create (truncate) an entries file starting at fr->size with frontier fr. */
-static int efile_create(const char *path, const merkle_frontier *fr, char *err, size_t errlen) {
-  FILE *f = fopen(path, "wb");
-  if (f == NULL) {
-    snprintf(err, errlen, "%.400s: %s", path, strerror(errno));
-    return -1;
-  }
-  uint8_t head[ENTRIES_MAGIC_LEN + 9];
-  memcpy(head, ENTRIES_MAGIC, ENTRIES_MAGIC_LEN);
-  put_be(head + ENTRIES_MAGIC_LEN, fr->size, 8);
-  head[ENTRIES_MAGIC_LEN + 8] = (uint8_t)__builtin_popcountll(fr->size);
-  bool ok = fwrite(head, 1, sizeof head, f) == sizeof head;
-  for (int level = 0; ok && level < MERKLE_FRONTIER_LEVELS; level++)
-    if ((fr->size >> level) & 1) ok = fwrite(fr->hash[level], 1, 32, f) == 32;
-  if (fclose(f) != 0) ok = false;
-  if (!ok) snprintf(err, errlen, "%.400s: cannot write", path);
-  return ok ? 0 : -1;
-}
 
 /* ---- small helpers ---- */
 
@@ -226,10 +57,12 @@ static int load_log_key(const cli_ctx *ctx, client_config *cfg, note_verifier *v
   return 0;
 }
 
-/* One call; on failure prints the error and returns -1. */
+/* Send req over s (freeing req) and wait for its result map into resp (destroyed first; the
+ * caller destroys it in the end) and *res. On failure prints the error and returns -1. */
 static int call(session *s, sv_request *req, msgpack_unpacked *resp, const msgpack_object **res) {
   char err[512];
   const char *name = sv_op_name(req->op);
+  msgpack_unpacked_destroy(resp);
   int r = session_call(s, req, resp, err, sizeof err);
   sv_request_free(req);
   if (r != 0) {
@@ -244,25 +77,6 @@ static int call(session *s, sv_request *req, msgpack_unpacked *resp, const msgpa
   return 0;
 }
 
-/* The frontier of the first n leaves from leaf n-1 and its inclusion proof in the tree of size
- * n: the proof is the leaf's left siblings inside the lowest perfect subtree, then the higher
- * perfect subtrees from the lowest up. Unauthenticated by itself: the root check binds it. */
-static int frontier_from_last(uint64_t n, const uint8_t leaf[32], const uint8_t (*proof)[32],
-                              size_t np, merkle_frontier *fr) {
-  int b0 = __builtin_ctzll(n);
-  if (np != (size_t)b0 + (size_t)__builtin_popcountll(n) - 1) return -1;
-  merkle_frontier_init(fr);
-  fr->size = n;
-  uint8_t r[32];
-  memcpy(r, leaf, 32);
-  size_t i = 0;
-  for (; i < (size_t)b0; i++) merkle_node_hash(proof[i], r, r);
-  memcpy(fr->hash[b0], r, 32);
-  for (int level = b0 + 1; level < MERKLE_FRONTIER_LEVELS; level++)
-    if ((n >> level) & 1) memcpy(fr->hash[level], proof[i++], 32);
-  return 0;
-}
-
 static int parse_u64(const char *s, uint64_t *out) {
   char *end = NULL;
   errno = 0;
@@ -274,6 +88,169 @@ static int parse_u64(const char *s, uint64_t *out) {
 }
 
 /* ---- fetch ---- */
+
+/* Where fetch starts: *start is the first entry to ask for, after the entries already in
+ * p->entries, or at since (a new file, when since_s is given, or no file exists yet: *fresh).
+ * size is the server's checkpoint size. Returns 0, or -1 after printing why. */
+static int fetch_start(const audit_paths *p, const char *since_s, uint64_t since, uint64_t size,
+                       uint64_t *start, bool *fresh) {
+  char err[600];
+  *start = since;
+  *fresh = since_s != NULL;
+  if (!*fresh) {
+    audit_file af;
+    if (audit_file_open(p->entries, &af, err, sizeof err) == 0) {
+      int64_t n = audit_file_count(&af);
+      audit_file_close(&af);
+      if (n < 0) {
+        cli_fail("%s is damaged; fetch again with --since 0", p->entries);
+        return -1;
+      }
+      *start = af.start + (uint64_t)n;
+    } else if (errno == ENOENT) {
+      *fresh = true;
+      *start = 0;
+    } else {
+      cli_fail("%s", err);
+      return -1;
+    }
+  }
+  if (*start > size) {
+    if (*fresh) {
+      cli_fail("--since %llu is beyond the server's checkpoint (size %llu)",
+               (unsigned long long)*start, (unsigned long long)size);
+      return -1;
+    }
+    /* We hold more than the server signs now: keep our copy; `verify` reports it. */
+    fprintf(stderr, "samvirke: warning: the server's checkpoint (size %llu) is smaller than the "
+            "%llu entries already fetched\n", (unsigned long long)size, (unsigned long long)*start);
+  }
+  return 0;
+}
+
+/* Create a new entries file at start: its frontier comes from the inclusion proof of entry
+ * start-1 (none for 0), authenticated later when `verify` recomputes the signed root.
+ * Returns 0, or -1 after printing why. */
+static int fetch_create(session *s, const audit_paths *p, uint64_t start,
+                        msgpack_unpacked *resp) {
+  merkle_frontier fr;
+  merkle_frontier_init(&fr);
+  if (start > 0) {
+    const msgpack_object *res = NULL;
+    sv_request req;
+    sv_request_init(&req, 0, SV_OP_AUDIT_INCLUSION);
+    sv_request_set_uint(&req, SV_F_SEQ, start - 1);
+    sv_request_set_uint(&req, SV_F_SIZE, start);
+    if (call(s, &req, resp, &res) != 0) return -1;
+    tlog_proof proof;
+    uint8_t leaf[32];
+    const uint8_t *ep;
+    size_t elen;
+    if (tlog_proof_answer(res, "proof", &proof) != 0 ||
+        sv_map_bin(res, "entry", &ep, &elen) != 0) {
+      cli_fail("audit.inclusion: malformed result");
+      return -1;
+    }
+    merkle_leaf_hash(ep, elen, leaf);
+    if (audit_verify_frontier_from_last(start, leaf, &proof, &fr) != 0) {
+      cli_fail("audit.inclusion: proof of the wrong length");
+      return -1;
+    }
+  }
+  char err[600];
+  if (audit_file_create(p->entries, &fr, err, sizeof err) != 0) {
+    cli_fail("%s", err);
+    return -1;
+  }
+  return 0;
+}
+
+/* Append the entries [start, size) to p->entries, synced. *next is the first entry not
+ * fetched. Returns 0, or -1 after printing why. */
+static int fetch_entries(session *s, const audit_paths *p, uint64_t start, uint64_t size,
+                         msgpack_unpacked *resp, uint64_t *next) {
+  *next = start;
+  FILE *f = fopen(p->entries, "ab");
+  if (f == NULL) {
+    cli_fail("%s: %s", p->entries, strerror(errno));
+    return -1;
+  }
+  progress pg;
+  progress_start(&pg, "fetching", size > start ? size - start : 0);
+  int rc = -1;
+  while (*next < size) {
+    const msgpack_object *res = NULL;
+    sv_request req;
+    sv_request_init(&req, 0, SV_OP_AUDIT_ENTRIES);
+    sv_request_set_uint(&req, SV_F_START, *next);
+    sv_request_set_uint(&req, SV_F_COUNT, FETCH_BATCH);
+    if (call(s, &req, resp, &res) != 0) goto out;
+    const msgpack_object *arr = sv_map_get(res, "entries");
+    uint64_t got_start = 0;
+    if (arr == NULL || arr->type != MSGPACK_OBJECT_ARRAY ||
+        sv_map_uint(res, "start", &got_start) != 0 || got_start != *next) {
+      cli_fail("audit.entries: malformed result");
+      goto out;
+    }
+    if (arr->via.array.size == 0) break;
+    for (uint32_t i = 0; i < arr->via.array.size && *next < size; i++) {
+      const msgpack_object *b = &arr->via.array.ptr[i];
+      if (b->type != MSGPACK_OBJECT_BIN || b->via.bin.size == 0 ||
+          b->via.bin.size > AUDIT_FILE_ENTRY_MAX) {
+        cli_fail("audit.entries: entry %llu is not a binary entry", (unsigned long long)*next);
+        goto out;
+      }
+      if (audit_file_append(f, (const uint8_t *)b->via.bin.ptr, b->via.bin.size) != 0) {
+        cli_fail("%s: cannot write", p->entries);
+        goto out;
+      }
+      (*next)++;
+    }
+    progress_update(&pg, *next - start);
+  }
+  if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+    cli_fail("%s: cannot write", p->entries);
+    goto out;
+  }
+  rc = 0;
+out:
+  progress_end(&pg);
+  if (fclose(f) != 0 && rc == 0) {
+    cli_fail("%s: cannot write", p->entries);
+    rc = -1;
+  }
+  return rc;
+}
+
+/* Store the consistency proof from the trusted checkpoint to size, for `verify` when the
+ * entries file does not reach back to it (an old proof is removed first). Returns 0, or -1
+ * after printing why. */
+static int fetch_consistency(session *s, const audit_paths *p, const client_config *cfg,
+                             uint64_t size, msgpack_unpacked *resp) {
+  char err[600];
+  note_verifier v;
+  checkpoint trusted;
+  bool have_trusted = tlog_key_parse(cfg->log_key, &v, err, sizeof err) == 0 &&
+                      trusted_load(cfg->dir, &v, &trusted, err, sizeof err) == 1;
+  unlink(p->consistency);
+  if (!have_trusted || trusted.size == 0 || trusted.size >= size) return 0;
+  const msgpack_object *res = NULL;
+  sv_request req;
+  sv_request_init(&req, 0, SV_OP_AUDIT_CONSISTENCY);
+  sv_request_set_uint(&req, SV_F_OLD_SIZE, trusted.size);
+  sv_request_set_uint(&req, SV_F_SIZE, size);
+  if (call(s, &req, resp, &res) != 0) return -1;
+  tlog_proof proof;
+  if (tlog_proof_answer(res, "proof", &proof) != 0) {
+    cli_fail("audit.consistency: malformed result");
+    return -1;
+  }
+  if (audit_consistency_write(p->consistency, trusted.size, size, &proof, err, sizeof err) != 0) {
+    cli_fail("%s", err);
+    return -1;
+  }
+  return 0;
+}
 
 int cmd_audit_fetch(int argc, char **argv, const cli_ctx *ctx0) {
   cli_ctx ctx = *ctx0;
@@ -291,7 +268,7 @@ int cmd_audit_fetch(int argc, char **argv, const cli_ctx *ctx0) {
   if (since_s != NULL && parse_u64(since_s, &since) != 0)
     return cli_usage_error(&ctx, "--since takes an entry number");
   audit_paths p;
-  if (paths_init(&ctx, out, &p) != 0) return cli_fail("path too long");
+  if (audit_paths_init(ctx.identity_dir, out, &p) != 0) return cli_fail("path too long");
   char err[512];
   if (client_config_mkdir(p.dir, err, sizeof err) != 0) return cli_fail("%s", err);
 
@@ -303,10 +280,7 @@ int cmd_audit_fetch(int argc, char **argv, const cli_ctx *ctx0) {
   msgpack_unpacked_init(&resp);
   const msgpack_object *res = NULL;
   sv_request req;
-  efile e = {0};
-  FILE *af = NULL;
   char *note = NULL;
-  progress pg = {0};
 
   /* 1. The latest checkpoint (verified by `verify`, offline). */
   sv_request_init(&req, 0, SV_OP_AUDIT_CHECKPOINT);
@@ -323,146 +297,14 @@ int cmd_audit_fetch(int argc, char **argv, const cli_ctx *ctx0) {
   memcpy(note, np, nlen);
   note[nlen] = '\0';
 
-  /* 2. Where to start: continue the file, or a new file at --since (default 0). */
-  uint64_t start = since;
-  bool fresh = since_s != NULL;
-  if (!fresh) {
-    if (efile_open(p.entries, &e, err, sizeof err) == 0) {
-      int64_t n = efile_count(&e);
-      fclose(e.f);
-      e.f = NULL;
-      if (n < 0) {
-        cli_fail("%s is damaged; fetch again with --since 0", p.entries);
-        goto out;
-      }
-      start = e.start + (uint64_t)n;
-    } else if (errno == ENOENT) {
-      fresh = true;
-      start = 0;
-    } else {
-      cli_fail("%s", err);
-      goto out;
-    }
-  }
-  if (start > size) {
-    if (fresh) {
-      cli_fail("--since %llu is beyond the server's checkpoint (size %llu)",
-               (unsigned long long)start, (unsigned long long)size);
-      goto out;
-    }
-    /* We hold more than the server signs now: keep our copy; `verify` reports it. */
-    fprintf(stderr, "samvirke: warning: the server's checkpoint (size %llu) is smaller than the "
-            "%llu entries already fetched\n", (unsigned long long)size, (unsigned long long)start);
-  }
-  if (fresh) {
-    merkle_frontier fr;
-    merkle_frontier_init(&fr);
-    if (start > 0) {
-      sv_request_init(&req, 0, SV_OP_AUDIT_INCLUSION);
-      sv_request_set_uint(&req, SV_F_SEQ, start - 1);
-      sv_request_set_uint(&req, SV_F_SIZE, start);
-      msgpack_unpacked_destroy(&resp);
-      if (call(s, &req, &resp, &res) != 0) goto out;
-      tlog_proof proof;
-      uint8_t leaf[32];
-      const uint8_t *ep;
-      size_t elen;
-      if (tlog_proof_answer(res, "proof", &proof) != 0 ||
-          sv_map_bin(res, "entry", &ep, &elen) != 0) {
-        cli_fail("audit.inclusion: malformed result");
-        goto out;
-      }
-      merkle_leaf_hash(ep, elen, leaf);
-      if (frontier_from_last(start, leaf, (const uint8_t(*)[32])proof.hash, proof.n, &fr) != 0) {
-        cli_fail("audit.inclusion: proof of the wrong length");
-        goto out;
-      }
-    }
-    if (efile_create(p.entries, &fr, err, sizeof err) != 0) {
-      cli_fail("%s", err);
-      goto out;
-    }
-  }
-
-  /* 3. The entries [start, size). */
-  af = fopen(p.entries, "ab");
-  if (af == NULL) {
-    cli_fail("%s: %s", p.entries, strerror(errno));
+  /* 2. Where to start; 3. the entries [start, size); 4. the consistency proof. */
+  uint64_t start = 0, next = 0;
+  bool fresh = false;
+  if (fetch_start(&p, since_s, since, size, &start, &fresh) != 0 ||
+      (fresh && fetch_create(s, &p, start, &resp) != 0) ||
+      fetch_entries(s, &p, start, size, &resp, &next) != 0 ||
+      fetch_consistency(s, &p, &cfg, size, &resp) != 0)
     goto out;
-  }
-  uint64_t next = start;
-  progress_start(&pg, "fetching", size > start ? size - start : 0);
-  while (next < size) {
-    sv_request_init(&req, 0, SV_OP_AUDIT_ENTRIES);
-    sv_request_set_uint(&req, SV_F_START, next);
-    sv_request_set_uint(&req, SV_F_COUNT, FETCH_BATCH);
-    msgpack_unpacked_destroy(&resp);
-    if (call(s, &req, &resp, &res) != 0) goto out;
-    const msgpack_object *arr = sv_map_get(res, "entries");
-    uint64_t got_start = 0;
-    if (arr == NULL || arr->type != MSGPACK_OBJECT_ARRAY ||
-        sv_map_uint(res, "start", &got_start) != 0 || got_start != next) {
-      cli_fail("audit.entries: malformed result");
-      goto out;
-    }
-    if (arr->via.array.size == 0) break;
-    for (uint32_t i = 0; i < arr->via.array.size && next < size; i++) {
-      const msgpack_object *b = &arr->via.array.ptr[i];
-      if (b->type != MSGPACK_OBJECT_BIN || b->via.bin.size == 0 || b->via.bin.size > ENTRY_MAX) {
-        cli_fail("audit.entries: entry %llu is not a binary entry", (unsigned long long)next);
-        goto out;
-      }
-      uint8_t l[4];
-      put_be(l, b->via.bin.size, 4);
-      if (fwrite(l, 1, 4, af) != 4 ||
-          fwrite(b->via.bin.ptr, 1, b->via.bin.size, af) != b->via.bin.size) {
-        cli_fail("%s: cannot write", p.entries);
-        goto out;
-      }
-      next++;
-    }
-    progress_update(&pg, next - start);
-  }
-  progress_end(&pg);
-  if (fflush(af) != 0 || fsync(fileno(af)) != 0 || fclose(af) != 0) {
-    af = NULL;
-    cli_fail("%s: cannot write", p.entries);
-    goto out;
-  }
-  af = NULL;
-
-  /* 4. A consistency proof from the trusted checkpoint, for `verify` when the entries file
-   * does not reach back to it. */
-  note_verifier v;
-  checkpoint trusted;
-  bool have_trusted = tlog_key_parse(cfg.log_key, &v, err, sizeof err) == 0 &&
-                      trusted_load(cfg.dir, &v, &trusted, err, sizeof err) == 1;
-  unlink(p.consistency);
-  if (have_trusted && trusted.size > 0 && trusted.size < size) {
-    sv_request_init(&req, 0, SV_OP_AUDIT_CONSISTENCY);
-    sv_request_set_uint(&req, SV_F_OLD_SIZE, trusted.size);
-    sv_request_set_uint(&req, SV_F_SIZE, size);
-    msgpack_unpacked_destroy(&resp);
-    if (call(s, &req, &resp, &res) != 0) goto out;
-    tlog_proof proof;
-    if (tlog_proof_answer(res, "proof", &proof) != 0) {
-      cli_fail("audit.consistency: malformed result");
-      goto out;
-    }
-    char text[128 + MERKLE_MAX_PROOF * 48];
-    int off = snprintf(text, sizeof text, "%s%llu %llu\n", CONS_MAGIC,
-                       (unsigned long long)trusted.size, (unsigned long long)size);
-    for (size_t i = 0; i < proof.n; i++) {
-      char *b = util_b64(proof.hash[i], 32);
-      if (b == NULL) goto out;
-      off += snprintf(text + off, sizeof text - (size_t)off, "%s\n", b);
-      free(b);
-    }
-    if (util_write_file(p.consistency, text, (size_t)off, 0600) != 0) {
-      cli_fail("%s: %s", p.consistency, strerror(errno));
-      goto out;
-    }
-  }
   if (util_write_file(p.checkpoint, note, strlen(note), 0600) != 0) {
     cli_fail("%s: %s", p.checkpoint, strerror(errno));
     goto out;
@@ -484,7 +326,6 @@ int cmd_audit_fetch(int argc, char **argv, const cli_ctx *ctx0) {
   }
   rc = CLI_OK;
 out:
-  if (af) fclose(af);
   free(note);
   msgpack_unpacked_destroy(&resp);
   session_close(s);
@@ -493,148 +334,43 @@ out:
 
 /* ---- verify ---- */
 
-/* Read FILE.consistency: returns 0 and fills old/new/proof, 1 if absent, -1 if malformed. */
-static int read_consistency(const char *path, uint64_t *old, uint64_t *nsize, tlog_proof *proof) {
-  size_t len = 0;
-  uint8_t *buf = util_read_file(path, 64 * 1024, &len);
-  if (buf == NULL) return errno == ENOENT ? 1 : -1;
-  int rc = -1;
-  char *text = (char *)buf;
-  size_t ml = strlen(CONS_MAGIC);
-  if (len < ml || memcmp(text, CONS_MAGIC, ml) != 0) goto out;
-  char *save = NULL;
-  char *line = strtok_r(text + ml, "\n", &save);
-  unsigned long long a, b;
-  char extra;
-  if (line == NULL || sscanf(line, "%llu %llu%c", &a, &b, &extra) != 2) goto out;
-  *old = a;
-  *nsize = b;
-  proof->n = 0;
-  while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
-    if (proof->n >= MERKLE_MAX_PROOF || util_unb64_exact(proof->hash[proof->n], 32, line) != 0)
-      goto out;
-    proof->n++;
-  }
-  rc = 0;
-out:
-  free(buf);
-  return rc;
-}
-
-/* What one pass of `verify` found. */
-typedef struct verify_result {
-  int problems;
-  uint64_t start, checked;
-  bool have_trusted;
-  checkpoint tr;
-  int outcome; /* trusted_accept's, when problems == 0 */
-} verify_result;
-
-/* One pass of `verify` over the files in p against the checkpoint cp (its text note): the entries
- * must reproduce cp's root; then cp moves the trusted checkpoint (trusted_accept) with the root
- * recomputed at the trusted size, or the stored consistency proof, as the link. Problems are
- * printed as found and counted in r. */
+/* One pass of `verify`: the entries must reproduce cp's root (audit_trail_walk); then cp (its
+ * signed text note) moves the trusted checkpoint of dir, linked by the root recomputed at the
+ * trusted size or by the stored consistency proof. Problems are printed and counted in
+ * r->problems; *outcome is trusted_accept's (TRUSTED_ERR when it was not asked), and *tr,
+ * *have_tr the trusted checkpoint before. */
 static void verify_pass(const audit_paths *p, const char *dir, const note_verifier *v,
-                        const checkpoint *cp, const char *note, verify_result *r) {
+                        const checkpoint *cp, const char *note, audit_trail_result *r,
+                        checkpoint *tr, bool *have_tr, int *outcome) {
   char err[800];
-  memset(r, 0, sizeof *r);
-  r->outcome = TRUSTED_ERR;
-  int tl = trusted_load(dir, v, &r->tr, err, sizeof err);
+  *outcome = TRUSTED_ERR;
+  int tl = trusted_load(dir, v, tr, err, sizeof err);
+  *have_tr = tl == 1;
+  int bad = 0;
   if (tl < 0) {
     cli_fail("the trusted checkpoint does not verify (edited?): %s", err);
-    r->problems++;
+    bad = 1;
   }
-  r->have_trusted = tl == 1;
-  efile e;
-  if (efile_open(p->entries, &e, err, sizeof err) != 0) {
-    cli_fail("%s", err);
-    r->problems++;
-    return;
-  }
-  r->start = e.start;
-  uint8_t buf[ENTRY_MAX], root[32];
-  size_t len;
-  merkle_frontier fr = e.fr;
-  trusted_link link = {0};
-  if (r->have_trusted && fr.size == r->tr.size) {
-    link.has_prefix = true;
-    link.prefix_size = fr.size;
-    merkle_frontier_root(&fr, link.prefix_root);
-  }
-  progress pg;
-  progress_start(&pg, "verifying", cp->size > e.start ? cp->size - e.start : 0);
-  int nr;
-  while ((nr = efile_next(&e, buf, &len)) == 1) {
-    audit_entry ae;
-    if (fr.size >= cp->size) {
-      cli_fail("%s holds entries beyond the checkpoint's size %llu", p->entries,
-               (unsigned long long)cp->size);
-      r->problems++;
-      break;
-    }
-    if (audit_entry_decode(buf, len, &ae) != AUDIT_OK) {
-      cli_fail("entry %llu is not a canonical audit entry", (unsigned long long)fr.size);
-      r->problems++;
-    } else if (ae.seq != fr.size) {
-      cli_fail("entry at position %llu carries sequence number %llu (reordered)",
-               (unsigned long long)fr.size, (unsigned long long)ae.seq);
-      r->problems++;
-    }
-    uint8_t leaf[32];
-    merkle_leaf_hash(buf, len, leaf);
-    merkle_frontier_append(&fr, leaf, NULL, NULL);
-    if (r->have_trusted && fr.size == r->tr.size) {
-      link.has_prefix = true;
-      link.prefix_size = fr.size;
-      merkle_frontier_root(&fr, link.prefix_root);
-    }
-    if (r->problems > 20) {
-      cli_fail("too many problems; stopping");
-      break;
-    }
-    progress_update(&pg, fr.size - e.start);
-  }
-  progress_end(&pg);
-  if (nr < 0) {
-    cli_fail("%s is truncated or damaged after entry %llu", p->entries,
-             (unsigned long long)fr.size);
-    r->problems++;
-  }
-  fclose(e.f);
-  r->checked = fr.size - e.start;
-  if (fr.size != cp->size) {
-    cli_fail("the entries cover %llu..%llu but the checkpoint is for size %llu",
-             (unsigned long long)e.start, (unsigned long long)(fr.size ? fr.size - 1 : 0),
-             (unsigned long long)cp->size);
-    r->problems++;
-  } else {
-    merkle_frontier_root(&fr, root);
-    if (sodium_memcmp(root, cp->root, 32) != 0) {
-      cli_fail("the root recomputed from the entries does not match the signed checkpoint "
-               "(size %llu): an entry was changed, removed, added or reordered",
-               (unsigned long long)cp->size);
-      r->problems++;
-    }
-  }
+  audit_trail_walk(p, cp, *have_tr ? tr : NULL, NULL, NULL, NULL, r);
+  r->problems += bad;
   if (r->problems) return;
   /* The entries are bound to cp's root: cp may now move the trusted checkpoint. */
   tlog_proof cons;
   uint64_t o = 0, nsz = 0;
-  if (r->have_trusted && read_consistency(p->consistency, &o, &nsz, &cons) == 0 &&
-      o == r->tr.size && nsz == cp->size)
+  trusted_link link = r->link;
+  if (*have_tr && audit_consistency_read(p->consistency, &o, &nsz, &cons) == 0 &&
+      o == tr->size && nsz == cp->size)
     link.proof = &cons;
-  r->outcome = trusted_accept(dir, v, r->have_trusted ? &r->tr : NULL, cp, note,
-                              strlen(note), &link, err, sizeof err);
-  if (r->outcome == TRUSTED_ERR_STALE) return;
-  if (r->outcome < 0) {
-    cli_fail("%s%s", err,
-             r->outcome == TRUSTED_ERR_ROLLBACK
-                 ? " (if it was trusted after this fetch, by 'audit prove' or 'member verify', "
-                   "fetch again)"
-             : r->outcome == TRUSTED_ERR_NO_PROOF ? ": run 'samvirke audit fetch' again"
-                                                  : "");
-    r->problems++;
-  }
+  *outcome = trusted_accept(dir, v, *have_tr ? tr : NULL, cp, note, strlen(note), &link, err,
+                            sizeof err);
+  if (*outcome >= 0 || *outcome == TRUSTED_ERR_STALE) return;
+  cli_fail("%s%s", err,
+           *outcome == TRUSTED_ERR_ROLLBACK
+               ? " (if it was trusted after this fetch, by 'audit prove' or 'member verify', "
+                 "fetch again)"
+           : *outcome == TRUSTED_ERR_NO_PROOF ? ": run 'samvirke audit fetch' again"
+                                              : "");
+  r->problems++;
 }
 
 int cmd_audit_verify(int argc, char **argv, const cli_ctx *ctx0) {
@@ -643,24 +379,20 @@ int cmd_audit_verify(int argc, char **argv, const cli_ctx *ctx0) {
   if (cli_parse(argc, argv, &ctx, NULL, "[FILE]", &npos, &status) != 0) return status;
   if (npos > 1) return cli_usage_error(&ctx, "unexpected argument '%s'", argv[2]);
   audit_paths p;
-  if (paths_init(&ctx, npos ? argv[1] : NULL, &p) != 0) return cli_fail("path too long");
+  if (audit_paths_init(ctx.identity_dir, npos ? argv[1] : NULL, &p) != 0)
+    return cli_fail("path too long");
   client_config cfg;
   note_verifier v;
   if (load_log_key(&ctx, &cfg, &v) != 0) return CLI_FAIL;
-
-  char err[800];
-  checkpoint cp;
+  checkpoint cp, tr;
   char *note = NULL;
-  int rd = tlog_checkpoint_read(p.checkpoint, &v, &cp, &note, err, sizeof err);
-  if (rd != 1) {
-    if (rd == 0) return cli_fail("%s: no fetched checkpoint: run 'samvirke audit fetch'",
-                                 p.checkpoint);
-    return cli_fail("checkpoint does not verify with the log key: %s", err);
-  }
-  verify_result r;
+  if (audit_trail_checkpoint(&p, &v, &cp, &note) != 0) return CLI_FAIL;
+  audit_trail_result r;
+  bool have_tr = false;
+  int outcome = TRUSTED_ERR;
   for (int attempt = 0;; attempt++) {
-    verify_pass(&p, cfg.dir, &v, &cp, note, &r);
-    if (r.outcome != TRUSTED_ERR_STALE) break;
+    verify_pass(&p, cfg.dir, &v, &cp, note, &r, &tr, &have_tr, &outcome);
+    if (outcome != TRUSTED_ERR_STALE) break;
     if (attempt + 1 == TRUSTED_RETRIES) {
       cli_fail("the trusted checkpoint keeps changing (another samvirke of this identity); "
                "verify again");
@@ -678,7 +410,7 @@ int cmd_audit_verify(int argc, char **argv, const cli_ctx *ctx0) {
     json_kv_uint(&j, "size", cp.size);
     json_kv_uint(&j, "checked", r.checked);
     json_key(&j, "previous_trusted");
-    if (r.have_trusted) json_uint(&j, r.tr.size); else json_null(&j);
+    if (have_tr) json_uint(&j, tr.size); else json_null(&j);
     json_end_object(&j);
     if (json_finish(&j) != 0) return CLI_FAIL;
   } else {
@@ -687,9 +419,8 @@ int cmd_audit_verify(int argc, char **argv, const cli_ctx *ctx0) {
     printf("verified: %llu entries (%llu..%llu), root %s, signed checkpoint size %llu",
            (unsigned long long)r.checked, (unsigned long long)r.start,
            (unsigned long long)(cp.size ? cp.size - 1 : 0), hex, (unsigned long long)cp.size);
-    if (r.have_trusted)
-      printf(", consistent with the trusted checkpoint (size %llu)\n",
-             (unsigned long long)r.tr.size);
+    if (have_tr)
+      printf(", consistent with the trusted checkpoint (size %llu)\n", (unsigned long long)tr.size);
     else
       printf("; now trusted\n");
   }
@@ -698,56 +429,12 @@ int cmd_audit_verify(int argc, char **argv, const cli_ctx *ctx0) {
 
 /* ---- show ---- */
 
-static void format_time(uint64_t ms, char out[32]) {
-  time_t t = (time_t)(ms / 1000);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(out + n, 32 - n, ".%03uZ", (unsigned)(ms % 1000));
-}
-
-static void json_entry(json_out *j, const audit_entry *e) {
-  char t[32], pol[65];
-  format_time(e->time_ms, t);
-  util_hex(pol, e->policy, 32);
-  json_begin_object(j);
-  json_kv_uint(j, "seq", e->seq);
-  json_kv_uint(j, "time_ms", e->time_ms);
-  json_kv_str(j, "time", t);
-  json_kv_str(j, "actor", e->actor);
-  json_kv_str(j, "role", e->role);
-  json_kv_str(j, "op", e->op);
-  json_kv_str(j, "class", e->data_class);
-  json_kv_str(j, "object", e->object);
-  json_kv_str(j, "decision", e->decision == AUDIT_PERMIT ? "permit" : "deny");
-  json_kv_str(j, "rule", e->rule);
-  json_kv_str(j, "purpose", e->purpose);
-  json_kv_str(j, "policy", pol);
-  json_end_object(j);
-}
-
-static void print_entry(const audit_entry *e) {
-  char t[32];
-  format_time(e->time_ms, t);
-  char line[2048];
-  int n = snprintf(line, sizeof line, "#%llu %s %s %s %s %s %s %s %s%s%s",
-                   (unsigned long long)e->seq, t, e->decision == AUDIT_PERMIT ? "permit" : "DENY",
-                   e->actor, e->role, e->op, e->data_class, e->object[0] ? e->object : "-",
-                   e->rule, e->purpose[0] ? " purpose=" : "", e->purpose);
-  if (n < 0) return;
-  cli_print_text(stdout, line, strlen(line));
-  putchar('\n');
-}
-
 int cmd_audit_show(int argc, char **argv, const cli_ctx *ctx0) {
   cli_ctx ctx = *ctx0;
-  const char *actor = NULL, *op = NULL, *decision = NULL, *since_s = NULL, *file = NULL;
+  audit_filter_args fa = {0};
+  const char *file = NULL;
   const cli_opt opts[] = {
-      {"--actor", "KEYID", "only entries by this key id (or its prefix)", &actor, NULL, false},
-      {"--op", "OP", "only this op (e.g. audit.entries)", &op, NULL, false},
-      {"--decision", "deny|permit", "only denials or only permits", &decision, NULL, false},
-      {"--since", "TIME", "only entries at or after TIME (see Times below)", &since_s, NULL,
-       false},
+      AUDIT_FILTER_OPTS(fa),
       {"--file", "FILE", "entries file (default <identity>/audit/entries.bin)", &file, NULL,
        false},
       {NULL, NULL, NULL, NULL, NULL, false},
@@ -755,25 +442,14 @@ int cmd_audit_show(int argc, char **argv, const cli_ctx *ctx0) {
   int npos = 0, status = CLI_OK;
   if (cli_parse(argc, argv, &ctx, opts, "", &npos, &status) != 0) return status;
   if (npos != 0) return cli_usage_error(&ctx, "unexpected argument '%s'", argv[1]);
-  int want_dec = -1;
-  if (decision != NULL) {
-    if (strcmp(decision, "deny") == 0)
-      want_dec = AUDIT_DENY;
-    else if (strcmp(decision, "permit") == 0)
-      want_dec = AUDIT_PERMIT;
-    else
-      return cli_usage_error(&ctx, "--decision takes deny or permit");
-  }
-  uint64_t since = 0;
-  char terr[200];
-  if (since_s != NULL &&
-      timearg_parse_time(since_s, util_unix_ms(), TIMEARG_BACK, &since, terr, sizeof terr) != 0)
-    return cli_usage_error(&ctx, "--since takes a time: %s", terr);
-  audit_paths p;
-  if (paths_init(&ctx, file, &p) != 0) return cli_fail("path too long");
+  audit_filter f;
   char err[600];
-  efile e;
-  if (efile_open(p.entries, &e, err, sizeof err) != 0) {
+  if (audit_filter_init(&f, &fa, util_unix_ms(), err, sizeof err) != 0)
+    return cli_usage_error(&ctx, "%s", err);
+  audit_paths p;
+  if (audit_paths_init(ctx.identity_dir, file, &p) != 0) return cli_fail("path too long");
+  audit_file af;
+  if (audit_file_open(p.entries, &af, err, sizeof err) != 0) {
     if (errno == ENOENT) return cli_fail("%s: nothing fetched yet: run 'samvirke audit fetch'",
                                          p.entries);
     return cli_fail("%s", err);
@@ -785,30 +461,27 @@ int cmd_audit_show(int argc, char **argv, const cli_ctx *ctx0) {
     json_key(&j, "entries");
     json_begin_array(&j);
   }
-  uint8_t buf[ENTRY_MAX];
+  uint8_t buf[AUDIT_FILE_ENTRY_MAX];
   size_t len;
   int nr, rc = CLI_OK;
-  uint64_t pos = e.start, shown = 0;
-  while ((nr = efile_next(&e, buf, &len)) == 1) {
-    audit_entry ae;
-    if (audit_entry_decode(buf, len, &ae) != AUDIT_OK) {
+  uint64_t pos = af.start, shown = 0;
+  while ((nr = audit_file_next(&af, buf, &len)) == 1) {
+    audit_entry e;
+    if (audit_entry_decode(buf, len, &e) != AUDIT_OK) {
       fprintf(stderr, "samvirke: entry at position %llu is not a canonical entry (skipped)\n",
               (unsigned long long)pos);
       pos++;
       continue;
     }
     pos++;
-    if (actor && strncmp(ae.actor, actor, strlen(actor)) != 0) continue;
-    if (op && strcmp(ae.op, op) != 0) continue;
-    if (want_dec >= 0 && (int)ae.decision != want_dec) continue;
-    if (ae.time_ms < since) continue;
+    if (!audit_filter_match(&f, &e)) continue;
     shown++;
     if (ctx.json)
-      json_entry(&j, &ae);
+      audit_print_json(&j, &e);
     else
-      print_entry(&ae);
+      audit_print_line(stdout, &e);
   }
-  fclose(e.f);
+  audit_file_close(&af);
   if (nr < 0) rc = cli_fail("%s is truncated or damaged after entry %llu", p.entries,
                             (unsigned long long)pos);
   if (ctx.json) {
@@ -897,13 +570,12 @@ static int prove_round(session *s, const char *dir, const note_verifier *v, uint
   trusted_link link = {.proof = cr == 0 ? &cons : NULL};
   r->outcome = trusted_accept(dir, v, have_tr == 1 ? &tr : NULL, &r->cp, np, nlen, &link, err,
                               sizeof err);
-  if (r->outcome == TRUSTED_ERR_STALE) {
+  if (r->outcome == TRUSTED_ERR_STALE)
     rc = TRUSTED_ERR_STALE;
-  } else if (r->outcome < 0) {
+  else if (r->outcome < 0)
     cli_fail("%s", err);
-  } else {
+  else
     rc = 0;
-  }
 out:
   msgpack_unpacked_destroy(&resp);
   return rc;
@@ -945,7 +617,7 @@ int cmd_audit_prove(int argc, char **argv, const cli_ctx *ctx0) {
     json_kv_uint(&j, "size", r.cp.size);
     json_kv_uint(&j, "proof_hashes", r.nproof);
     json_key(&j, "entry");
-    json_entry(&j, &r.entry);
+    audit_print_json(&j, &r.entry);
     json_end_object(&j);
     if (json_finish(&j) != 0) return CLI_FAIL;
   } else {
@@ -954,7 +626,7 @@ int cmd_audit_prove(int argc, char **argv, const cli_ctx *ctx0) {
            r.outcome == TRUSTED_FIRST ? "now trusted (first checkpoint this client has seen)"
            : r.outcome == TRUSTED_SAME ? "the checkpoint this client trusts"
                                        : "consistent with the checkpoint this client trusted");
-    print_entry(&r.entry);
+    audit_print_line(stdout, &r.entry);
   }
   return CLI_OK;
 }

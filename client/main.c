@@ -16,6 +16,7 @@
 #include "cmd_note.h"
 #include "cmd_server.h"
 #include "cmd_status.h"
+#include "cmd_web.h"
 #include "config.h"
 #include "timearg.h"
 #include "cmd_policy.h"
@@ -57,6 +58,8 @@ static const cli_cmd commands[] = {
      NULL},
     {"policy", run_policy, "check, explain and test a disclosure policy file", NULL, NULL},
     {"audit", NULL, "fetch, verify, show and prove the audit trail", cmd_audit_table, NULL},
+    {"web", cmd_web, "serve the browser interface on this machine (map, notes, audit)", NULL,
+     NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

@@ -3,7 +3,14 @@
  *
  * Tables: audit_entries(seq, entry) holds the canonical entries; audit_nodes(level, idx, hash)
  * holds every completed perfect subtree of level >= 1 (level 0, the leaf hash, is recomputed
- * from the entry); checkpoints(size, note) holds every signed checkpoint. */
+ * from the entry); checkpoints(size, note) holds every checkpoint.
+ *
+ * A checkpoint is signed only after the transaction holding its entries has committed, so the
+ * daemon never signs (or serves) a tree its storage may not keep: a batch stores the unsigned
+ * checkpoint text with its entries, and its signed note replaces that text in the next
+ * transaction (or when the store closes). A daemon stopped in between finds the latest row
+ * unsigned at start-up and signs it then, once the log is verified against it; Ed25519
+ * signatures are deterministic, so that is the very note it may have served before. */
 #include "auditlog.h"
 
 #include <assert.h>
@@ -34,7 +41,9 @@ struct auditlog {
   merkle_frontier fr;   /* every appended entry, the current batch's included */
   uint64_t signed_size; /* size of the latest committed checkpoint */
   char *checkpoint;     /* latest committed signed checkpoint note (NULL: none yet) */
-  char *pending;        /* signed in the current batch, not yet committed */
+  bool note_stored;     /* checkpoint's signed note is in its row (not only the text) */
+  bool storing_note;    /* the open transaction writes it there */
+  char *pending;        /* unsigned text stored in the current batch, signed once committed */
   uint64_t pending_size;
 };
 
@@ -43,6 +52,7 @@ static const char sql_get_node[] = "SELECT hash FROM audit_nodes WHERE level = ?
 static const char sql_put_entry[] = "INSERT INTO audit_entries(seq, entry) VALUES(?, ?)";
 static const char sql_put_node[] = "INSERT INTO audit_nodes(level, idx, hash) VALUES(?, ?, ?)";
 static const char sql_put_checkpoint[] = "INSERT INTO checkpoints(size, note) VALUES(?, ?)";
+static const char sql_put_signed[] = "UPDATE checkpoints SET note = ? WHERE size = ?";
 
 uint64_t auditlog_size(const auditlog *al) { return al->fr.size; }
 uint64_t auditlog_signed_size(const auditlog *al) { return al->signed_size; }
@@ -56,17 +66,55 @@ void auditlog_save(const auditlog *al, auditlog_mark *m) {
 
 void auditlog_restore(auditlog *al, const auditlog_mark *m) {
   al->fr = m->frontier;
-  /* The checkpoint signed for the failed batch was never stored: forget it. */
+  /* The failed batch's checkpoint text was rolled back with it, and never signed. */
   free(al->pending);
   al->pending = NULL;
+  al->storing_note = false;
 }
 
-void auditlog_committed(auditlog *al) {
-  if (al->pending == NULL) return;
-  free(al->checkpoint);
-  al->checkpoint = al->pending;
-  al->signed_size = al->pending_size;
+/* Format and sign the checkpoint text (NUL-terminated, len bytes). Returns the signed note
+ * (malloc'd) or NULL. */
+static char *sign_text(auditlog *al, const char *text, size_t len) {
+  const note_signer *signers[1] = {al->signer};
+  char *note = NULL;
+  size_t nlen = 0;
+  return note_sign(text, len, signers, 1, &note, &nlen) == NOTE_OK ? note : NULL;
+}
+
+int auditlog_committed(auditlog *al) {
+  if (al->storing_note) al->note_stored = true;
+  al->storing_note = false;
+  if (al->pending == NULL) return 0;
+  char *note = sign_text(al, al->pending, strlen(al->pending));
+  free(al->pending);
   al->pending = NULL;
+  if (note == NULL) return -1; /* the row stays unsigned; the next batch's checkpoint covers it */
+  free(al->checkpoint);
+  al->checkpoint = note;
+  al->signed_size = al->pending_size;
+  al->note_stored = false;
+  return 0;
+}
+
+bool auditlog_note_unstored(const auditlog *al) { return al->checkpoint != NULL && !al->note_stored; }
+
+int auditlog_store_note(auditlog *al, char *err, size_t errlen) {
+  if (al->checkpoint == NULL || al->note_stored) return 0;
+  sqlite3_stmt *s = store_stmt(al->st, sql_put_signed);
+  int rc = -1;
+  if (s != NULL) {
+    sqlite3_bind_text(s, 1, al->checkpoint, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)al->signed_size);
+    rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+    sqlite3_reset(s);
+  }
+  if (rc != 0) {
+    snprintf(err, errlen, "cannot store checkpoint %llu: %s", (unsigned long long)al->signed_size,
+             sqlite3_errmsg(store_db(al->st)));
+    return -1;
+  }
+  al->storing_note = true;
+  return 0;
 }
 
 /* Copy src into dst (capacity cap) as text an audit entry accepts: valid UTF-8 without
@@ -207,8 +255,8 @@ int auditlog_append_job(auditlog *al, job *j, char *err, size_t errlen) {
   return 0;
 }
 
-/* Format and sign the checkpoint for the frontier's current size. *out malloc'd. */
-static int sign_current(auditlog *al, char **out) {
+/* Format the checkpoint text for the frontier's current size. *out malloc'd. */
+static int format_current(auditlog *al, char **out, size_t *len) {
   uint8_t root[32];
   merkle_frontier_root(&al->fr, root);
   checkpoint cp;
@@ -216,40 +264,36 @@ static int sign_current(auditlog *al, char **out) {
   snprintf(cp.origin, sizeof cp.origin, "%s", al->origin);
   cp.size = al->fr.size;
   memcpy(cp.root, root, 32);
-  char *body = NULL;
-  size_t blen = 0, nlen = 0;
-  if (checkpoint_format(&cp, &body, &blen) != 0) return -1;
-  const note_signer *signers[1] = {al->signer};
-  int rc = note_sign(body, blen, signers, 1, out, &nlen);
-  free(body);
-  return rc == NOTE_OK ? 0 : -1;
+  return checkpoint_format(&cp, out, len);
 }
 
-int auditlog_sign_checkpoint(auditlog *al, char *err, size_t errlen) {
+int auditlog_put_checkpoint(auditlog *al, char *err, size_t errlen) {
   assert(al->pending == NULL);
+  if (auditlog_store_note(al, err, errlen) != 0) return -1;
   if (al->fr.size == al->signed_size && al->checkpoint != NULL) return 0;
-  char *note = NULL;
-  if (sign_current(al, &note) != 0) {
-    snprintf(err, errlen, "cannot sign checkpoint %llu", (unsigned long long)al->fr.size);
+  char *text = NULL;
+  size_t len = 0;
+  if (format_current(al, &text, &len) != 0) {
+    snprintf(err, errlen, "cannot format checkpoint %llu", (unsigned long long)al->fr.size);
     return -1;
   }
   sqlite3_stmt *s = store_stmt(al->st, sql_put_checkpoint);
   int rc = -1;
   if (s != NULL) {
     sqlite3_bind_int64(s, 1, (sqlite3_int64)al->fr.size);
-    sqlite3_bind_text(s, 2, note, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, text, (int)len, SQLITE_STATIC);
     rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
     sqlite3_reset(s);
   }
   if (rc != 0) {
     snprintf(err, errlen, "cannot store checkpoint: %s", sqlite3_errmsg(store_db(al->st)));
-    free(note);
+    free(text);
     return -1;
   }
-  /* It becomes the latest only when the transaction commits (auditlog_committed); if it fails,
-   * auditlog_restore drops it. It was never stored or shown to anyone, so the checkpoint
-   * signed next for the same size cannot contradict a published one. */
-  al->pending = note;
+  /* Signed only when the transaction commits (auditlog_committed); if it fails,
+   * auditlog_restore drops it unsigned, and the checkpoint of the next batch to commit
+   * cannot contradict anything signed. */
+  al->pending = text;
   al->pending_size = al->fr.size;
   return 0;
 }
@@ -443,12 +487,16 @@ static int check_rows(auditlog *al, uint64_t size, char *err, size_t errlen) {
   return -1;
 }
 
-/* Load and check the latest signed checkpoint; fills size and root (size 0 if none). */
-static int load_checkpoint(auditlog *al, uint64_t *size, uint8_t root[32], char *err,
-                           size_t errlen) {
+/* Load and check the latest checkpoint; fills size and root (size 0 if none). A signed one
+ * becomes al->checkpoint; an unsigned text (its batch committed, the daemon stopped before the
+ * signed note was stored) is returned in *unsigned_text (malloc'd) to be signed once the log
+ * has been verified against it. */
+static int load_checkpoint(auditlog *al, uint64_t *size, uint8_t root[32], char **unsigned_text,
+                           char *err, size_t errlen) {
   sqlite3 *db = store_db(al->st);
   sqlite3_stmt *s = NULL;
   *size = 0;
+  *unsigned_text = NULL;
   merkle_empty_root(root);
   if (sqlite3_prepare_v2(db, "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1", -1,
                          &s, NULL) != SQLITE_OK) {
@@ -456,15 +504,17 @@ static int load_checkpoint(auditlog *al, uint64_t *size, uint8_t root[32], char 
     return -1;
   }
   int rc = 0;
-  if (sqlite3_step(s) == SQLITE_ROW) {
+  int step = sqlite3_step(s);
+  if (step == SQLITE_ROW) {
     uint64_t row_size = (uint64_t)sqlite3_column_int64(s, 0);
     const char *note = (const char *)sqlite3_column_text(s, 1);
     size_t nlen = (size_t)sqlite3_column_bytes(s, 1);
-    size_t text_len = 0;
+    bool is_unsigned = note != NULL && strstr(note, "\n\n") == NULL;
+    size_t text_len = nlen;
     bool signed_by = false;
     checkpoint cp;
     if (note == NULL ||
-        note_open(note, nlen, &al->verifier, 1, &text_len, &signed_by) != NOTE_OK) {
+        (!is_unsigned && note_open(note, nlen, &al->verifier, 1, &text_len, &signed_by) != NOTE_OK)) {
       snprintf(err, errlen, "the last checkpoint (size %llu) is not signed by this daemon's log key",
                (unsigned long long)row_size);
       rc = -1;
@@ -477,10 +527,24 @@ static int load_checkpoint(auditlog *al, uint64_t *size, uint8_t root[32], char 
     } else {
       *size = cp.size;
       memcpy(root, cp.root, 32);
-      al->checkpoint = malloc(nlen + 1);
-      if (al->checkpoint) memcpy(al->checkpoint, note, nlen + 1);
-      al->signed_size = cp.size;
+      char *copy = malloc(nlen + 1);
+      if (copy == NULL) {
+        snprintf(err, errlen, "out of memory");
+        rc = -1;
+      } else {
+        memcpy(copy, note, nlen + 1);
+        if (is_unsigned) {
+          *unsigned_text = copy;
+        } else {
+          al->checkpoint = copy;
+          al->signed_size = cp.size;
+          al->note_stored = true;
+        }
+      }
     }
+  } else if (step != SQLITE_DONE) {
+    snprintf(err, errlen, "cannot read the last checkpoint: %s", sqlite3_errmsg(db));
+    rc = -1;
   }
   sqlite3_finalize(s);
   return rc;
@@ -505,7 +569,8 @@ auditlog *auditlog_open(store *st, const char *origin, const uint8_t log_sk[64],
   }
   uint64_t size = 0;
   uint8_t want[32], got[32];
-  if (load_checkpoint(al, &size, want, err, errlen) != 0) goto err;
+  char *unsigned_text = NULL;
+  if (load_checkpoint(al, &size, want, &unsigned_text, err, errlen) != 0) goto err;
   if (check_rows(al, size, err, errlen) != 0) goto err;
   /* Full: re-hash everything. Quick: take the stored subtrees for all but the last
    * 2^QUICK_TAIL_LEVEL..2^(QUICK_TAIL_LEVEL+1) entries and re-hash those. */
@@ -523,12 +588,24 @@ auditlog *auditlog_open(store *st, const char *origin, const uint8_t log_sk[64],
              (unsigned long long)size, a, b);
     goto err;
   }
-  if (al->checkpoint == NULL) {
+  if (unsigned_text != NULL) {
+    /* Its batch committed and the log matches it: sign it now (stored by the first batch). */
+    al->checkpoint = sign_text(al, unsigned_text, strlen(unsigned_text));
+    free(unsigned_text);
+    unsigned_text = NULL;
+    if (al->checkpoint == NULL) {
+      snprintf(err, errlen, "cannot sign the last checkpoint (size %llu)", (unsigned long long)size);
+      goto err;
+    }
+    al->signed_size = size;
+    al->note_stored = false;
+  } else if (al->checkpoint == NULL) {
     /* A new log: sign the empty checkpoint at the first commit. */
     al->signed_size = 0;
   }
   return al;
 err:
+  free(unsigned_text);
   auditlog_close(al);
   return NULL;
 }

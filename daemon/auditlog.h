@@ -27,13 +27,21 @@ void auditlog_close(auditlog *al);
  * the batch's transaction is rolled back. */
 void auditlog_save(const auditlog *al, auditlog_mark *m);
 void auditlog_restore(auditlog *al, const auditlog_mark *m);
-/* The batch's transaction committed: its checkpoint becomes the latest. */
-void auditlog_committed(auditlog *al);
+/* The batch's transaction committed: its checkpoint is signed and becomes the latest served.
+ * Returns 0, or -1 when it could not be signed (the previous one stays the latest; the row
+ * keeps the unsigned text, superseded by the next batch's). */
+int auditlog_committed(auditlog *al);
 /* Append the entry recording job j (inside the batch transaction); sets j->audit_seq/audited. */
 int auditlog_append_job(auditlog *al, job *j, char *err, size_t errlen);
-/* Sign and store a checkpoint for the current size if it grew (inside the transaction). It is
- * not served until auditlog_committed. */
-int auditlog_sign_checkpoint(auditlog *al, char *err, size_t errlen);
+/* Inside the batch's transaction: store the checkpoint text for the current size if it grew
+ * (signed by auditlog_committed once the transaction commits), and the signed note of the
+ * previous checkpoint in place of its text (auditlog_store_note). Returns 0 or -1 (err set). */
+int auditlog_put_checkpoint(auditlog *al, char *err, size_t errlen);
+/* Inside a transaction: write the latest checkpoint's signed note into its row if it is not
+ * there yet (the store does this in every batch, and once more before it closes). */
+int auditlog_store_note(auditlog *al, char *err, size_t errlen);
+/* Whether the latest checkpoint's signed note is not in its row yet. */
+bool auditlog_note_unstored(const auditlog *al);
 /* Entries appended so far, the current batch's uncommitted ones included. */
 uint64_t auditlog_size(const auditlog *al);
 /* Size of the latest committed checkpoint: what readers (audit ops) see. Entries of the batch

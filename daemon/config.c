@@ -50,7 +50,10 @@ static const char template_text[] =
     "# Longest observation or intervention text (bytes).\n"
     "text_max = 4000\n"
     "# Most requests committed in one storage transaction.\n"
-    "batch_max = 512\n";
+    "batch_max = 512\n"
+    "# After a failed disk flush, how long (ms) answers wait for a later commit to prove the\n"
+    "# failed one gone; past it they say the outcome is unknown.\n"
+    "settle_ms = 2000\n";
 
 void config_defaults(config *c, const char *dir) {
   memset(c, 0, sizeof *c);
@@ -73,6 +76,7 @@ void config_defaults(config *c, const char *dir) {
   c->invite_ttl = 72u * 3600;
   c->text_max = 4000;
   c->batch_max = 512;
+  c->settle_ms = 2000;
 }
 
 void config_path(const config *c, const char *name, char *out, size_t outlen) {
@@ -124,6 +128,7 @@ static int apply(config *c, const char *k, const char *v, char *err, size_t errl
   NUM("invite_ttl", invite_ttl, 60, UINT64_C(365) * 86400)
   NUM("text_max", text_max, 16, 1u << 20)
   NUM("batch_max", batch_max, 1, 100000)
+  NUM("settle_ms", settle_ms, 1, 600000)
 #undef NUM
   if (strcmp(k, "listen") == 0) {
     if (*v == '\0') {

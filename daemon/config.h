@@ -31,6 +31,7 @@ typedef struct config {
   uint64_t invite_ttl;       /* default invite lifetime, seconds */
   uint32_t text_max;         /* longest observation/intervention text, bytes */
   uint32_t batch_max;        /* most requests in one storage transaction */
+  uint32_t settle_ms;        /* answers wait this long for a commit after a failed flush */
 } config;
 
 /* Fill c with defaults for directory dir. */

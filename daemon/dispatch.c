@@ -231,13 +231,6 @@ void dispatch_internal(server *srv, const char *op, const char *klass, const cha
     log_error("out of memory: cannot log %s", op);
     return;
   }
-  j->internal = true;
-  snprintf(j->who.keyid, sizeof j->who.keyid, "-");
-  snprintf(j->who.role, sizeof j->who.role, "daemon");
-  snprintf(j->op, sizeof j->op, "%s", op);
-  snprintf(j->klass, sizeof j->klass, "%s", klass);
-  snprintf(j->object, sizeof j->object, "%s", object);
-  snprintf(j->rule, sizeof j->rule, "%s", rule);
-  j->permit = true;
+  job_internal(j, op, klass, object, rule);
   submit(srv, j);
 }

@@ -26,6 +26,18 @@ void job_free(job *j) {
   free(j);
 }
 
+void job_internal(job *j, const char *op, const char *klass, const char *object,
+                  const char *rule) {
+  j->internal = true;
+  snprintf(j->who.keyid, sizeof j->who.keyid, "-");
+  snprintf(j->who.role, sizeof j->who.role, "daemon");
+  snprintf(j->op, sizeof j->op, "%s", op);
+  snprintf(j->klass, sizeof j->klass, "%s", klass);
+  snprintf(j->object, sizeof j->object, "%s", object);
+  snprintf(j->rule, sizeof j->rule, "%s", rule);
+  j->permit = true;
+}
+
 void job_fail(job *j, enum sv_err err, const char *fmt, ...) {
   j->err = err;
   va_list ap;

@@ -87,6 +87,10 @@ typedef struct job {
 job *job_new(void);
 /* Free a job and everything it owns. */
 void job_free(job *j);
+/* Make j an entry the daemon logs on its own (j->internal): actor "-" with role "daemon", the
+ * given op, data class, object id (may be "") and deciding rule, permitted. */
+void job_internal(job *j, const char *op, const char *klass, const char *object,
+                  const char *rule);
 /* Set an error on a job (printf-style message). */
 void job_fail(job *j, enum sv_err err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -1,5 +1,7 @@
-/* main.c -- samvirked entry point: init, info and run, dispatched from one table. */
+/* main.c -- samvirked entry point: every command (init, info, run, backup, restore, admin, and
+ * the signer it starts itself), dispatched from one table. */
 #include <errno.h>
+#include <stdarg.h>
 #include <getopt.h>
 #include <signal.h>
 #include <sodium.h>
@@ -10,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "admin.h"
+#include "backup.h"
 #include "log.h"
 #include "server.h"
 #include "signer_proc.h"
@@ -17,6 +20,9 @@
 static int cmd_init(int argc, char **argv);
 static int cmd_info(int argc, char **argv);
 static int cmd_run(int argc, char **argv);
+static int cmd_admin(int argc, char **argv);
+static int cmd_backup(int argc, char **argv);
+static int cmd_restore(int argc, char **argv);
 static int cmd_signer(int argc, char **argv);
 
 static const struct command {
@@ -30,6 +36,12 @@ static const struct command {
      "create a daemon directory: keys, config, policy, database, first coordinator", false},
     {"info", cmd_info, "DIR [--json]", "print what a client needs to connect", false},
     {"run", cmd_run, "DIR [--verify quick|full]", "serve TCP and the Unix socket until SIGTERM", false},
+    {"backup", cmd_backup, "DIR DEST [--with-keys]",
+     "copy the directory, running or not, into the new directory DEST, verified", false},
+    {"restore", cmd_restore, "DIR BACKUP [--trusted CHECKPOINT] [--force]",
+     "with the daemon stopped: put BACKUP back, unless it would roll the audit log back", false},
+    {"admin", cmd_admin, "add-coordinator DIR CARD",
+     "with the daemon stopped: make CARD a coordinator when none is left", false},
     {"signer", cmd_signer, "DIR", "the audit log's signer process, started by samvirked run", true},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
@@ -38,18 +50,33 @@ static void usage(FILE *f) {
   fprintf(f, "usage: samvirked COMMAND [ARGS]\n\ncommands:\n");
   for (size_t i = 0; i < NCOMMANDS; i++)
     if (!commands[i].hidden)
-      fprintf(f, "  %-5s %-36s %s\n", commands[i].name, commands[i].args, commands[i].help);
+      fprintf(f, "  %-7s %s\n  %-7s   %s\n", commands[i].name, commands[i].args, "",
+              commands[i].help);
   fprintf(f, "\nsamvirked COMMAND --help shows one command's usage.\n");
 }
 
-static int command_usage(const char *name, bool to_stdout) {
-  for (size_t i = 0; i < NCOMMANDS; i++) {
-    if (strcmp(commands[i].name, name) == 0) {
-      fprintf(to_stdout ? stdout : stderr, "usage: samvirked %s %s\n  %s\n", name,
-              commands[i].args, commands[i].help);
-    }
-  }
-  return to_stdout ? 0 : 2;
+/* Print command name's usage on stdout (for --help). Returns 0. */
+static int command_help(const char *name) {
+  for (size_t i = 0; i < NCOMMANDS; i++)
+    if (strcmp(commands[i].name, name) == 0)
+      printf("usage: samvirked %s %s\n  %s\n", name, commands[i].args, commands[i].help);
+  return 0;
+}
+
+/* A usage error of command name: one line on stderr, the reason and the command's usage.
+ * Returns 2, the exit status of a usage error. */
+__attribute__((format(printf, 2, 3))) static int usage_error(const char *name, const char *fmt,
+                                                             ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  const char *args = "";
+  for (size_t i = 0; i < NCOMMANDS; i++)
+    if (strcmp(commands[i].name, name) == 0) args = commands[i].args;
+  fprintf(stderr, "samvirked %s: %s (usage: samvirked %s %s)\n", name, msg, name, args);
+  return 2;
 }
 
 static bool wants_help(int argc, char **argv) {
@@ -72,13 +99,11 @@ static int cmd_init(int argc, char **argv) {
     else if (argv[i][0] != '-' && dir == NULL)
       dir = argv[i];
     else {
-      fprintf(stderr, "samvirked init: unexpected argument '%s'\n", argv[i]);
-      return command_usage("init", false);
+      return usage_error("init", "unexpected argument '%s'", argv[i]);
     }
   }
   if (dir == NULL) {
-    fprintf(stderr, "samvirked init: missing DIR\n");
-    return command_usage("init", false);
+    return usage_error("init", "missing DIR");
   }
   char err[1024];
   if (admin_init(dir, origin, admin, members, nmembers, err, sizeof err) != 0) {
@@ -98,13 +123,11 @@ static int cmd_info(int argc, char **argv) {
     else if (argv[i][0] != '-' && dir == NULL)
       dir = argv[i];
     else {
-      fprintf(stderr, "samvirked info: unexpected argument '%s'\n", argv[i]);
-      return command_usage("info", false);
+      return usage_error("info", "unexpected argument '%s'", argv[i]);
     }
   }
   if (dir == NULL) {
-    fprintf(stderr, "samvirked info: missing DIR\n");
-    return command_usage("info", false);
+    return usage_error("info", "missing DIR");
   }
   char err[1024];
   if (admin_info(dir, json, err, sizeof err) != 0) {
@@ -131,13 +154,11 @@ static int cmd_run(int argc, char **argv) {
     } else if (argv[i][0] != '-' && dir == NULL) {
       dir = argv[i];
     } else {
-      fprintf(stderr, "samvirked run: unexpected argument '%s'\n", argv[i]);
-      return command_usage("run", false);
+      return usage_error("run", "unexpected argument '%s'", argv[i]);
     }
   }
   if (dir == NULL) {
-    fprintf(stderr, "samvirked run: missing DIR\n");
-    return command_usage("run", false);
+    return usage_error("run", "missing DIR");
   }
   char abs[1024];
   if (realpath(dir, abs) == NULL) {
@@ -146,6 +167,74 @@ static int cmd_run(int argc, char **argv) {
   }
   signal(SIGPIPE, SIG_IGN);
   return server_run(abs, verify);
+}
+
+static int cmd_backup(int argc, char **argv) {
+  const char *dir = NULL, *dest = NULL;
+  bool with_keys = false;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--with-keys") == 0)
+      with_keys = true;
+    else if (argv[i][0] != '-' && dir == NULL)
+      dir = argv[i];
+    else if (argv[i][0] != '-' && dest == NULL)
+      dest = argv[i];
+    else
+      return usage_error("backup", "unexpected argument '%s'", argv[i]);
+  }
+  if (dest == NULL) return usage_error("backup", "give DIR and DEST");
+  char err[2048];
+  if (backup_create(dir, dest, with_keys, err, sizeof err) != 0) {
+    fprintf(stderr, "samvirked backup: %s\n", err);
+    return 1;
+  }
+  return 0;
+}
+
+static int cmd_restore(int argc, char **argv) {
+  const char *dir = NULL, *src = NULL, *trusted = NULL;
+  bool force = false;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--force") == 0)
+      force = true;
+    else if (strcmp(argv[i], "--trusted") == 0 && i + 1 < argc)
+      trusted = argv[++i];
+    else if (argv[i][0] != '-' && dir == NULL)
+      dir = argv[i];
+    else if (argv[i][0] != '-' && src == NULL)
+      src = argv[i];
+    else
+      return usage_error("restore", "unexpected argument '%s'", argv[i]);
+  }
+  if (src == NULL) return usage_error("restore", "give DIR and BACKUP");
+  char err[4096];
+  if (backup_restore(dir, src, trusted, force, err, sizeof err) != 0) {
+    fprintf(stderr, "samvirked restore: %s\n", err);
+    return 1;
+  }
+  return 0;
+}
+
+static int cmd_admin(int argc, char **argv) {
+  if (argc < 2 || strcmp(argv[1], "add-coordinator") != 0)
+    return usage_error("admin", "%s",
+                       argc < 2 ? "missing subcommand" : "unknown subcommand (known: add-coordinator)");
+  const char *dir = NULL, *card = NULL;
+  for (int i = 2; i < argc; i++) {
+    if (argv[i][0] != '-' && dir == NULL)
+      dir = argv[i];
+    else if (argv[i][0] != '-' && card == NULL)
+      card = argv[i];
+    else
+      return usage_error("admin", "unexpected argument '%s'", argv[i]);
+  }
+  if (card == NULL) return usage_error("admin", "give DIR and CARD");
+  char err[2048];
+  if (admin_add_coordinator(dir, card, err, sizeof err) != 0) {
+    fprintf(stderr, "samvirked admin add-coordinator: %s\n", err);
+    return 1;
+  }
+  return 0;
 }
 
 /* The log signer (signer_proc.c): only as the child samvirked run starts, with its socket on
@@ -175,7 +264,7 @@ int main(int argc, char **argv) {
   }
   for (size_t i = 0; i < NCOMMANDS; i++) {
     if (strcmp(argv[1], commands[i].name) == 0) {
-      if (wants_help(argc - 1, argv + 1)) return command_usage(commands[i].name, true);
+      if (wants_help(argc - 1, argv + 1)) return command_help(commands[i].name);
       return commands[i].fn(argc - 1, argv + 1);
     }
   }

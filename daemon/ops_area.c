@@ -451,6 +451,7 @@ int ops_area_add_exec(store *st, job *j) {
   sqlite3_bind_text(s, 1, j->req.a.name.ptr, (int)j->req.a.name.len, SQLITE_STATIC);
   int rc = sqlite3_step(s);
   sqlite3_reset(s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return storage_error(st, j);
   if (rc == SQLITE_ROW) {
     job_fail(j, SV_ERR_CONFLICT, "an area named '%s' already exists", j->req.a.name.ptr);
     return -1;

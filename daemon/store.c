@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "auditlog.h"
@@ -16,6 +17,7 @@
 
 #define SCHEMA_VERSION 1
 #define STMT_CACHE 128
+#define SETTLE_RETRY_MS 100 /* how often held answers retry the settling commit */
 
 static const char schema_sql[] =
     "CREATE TABLE schema_version(version INTEGER NOT NULL);"
@@ -72,8 +74,15 @@ struct store {
   pthread_cond_t cv;
   job *in_head, *in_tail;
   job *out_head, *out_tail;
+  /* Finished jobs held back because a batch's COMMIT failed in its disk flush: its commit
+   * record may be on disk, so a crash could still bring it back. They are answered (in order,
+   * with everything finished after them) once a later commit has overwritten that record, or
+   * after cfg.settle_ms without one (then saying the outcome is unknown). Storage thread only. */
+  job *held_head, *held_tail;
+  uint64_t held_since_ms;
   bool stopping;
   bool started;
+  bool committing; /* the storage thread is committing a batch (commit_guard lets it) */
   pthread_t thread;
   uv_async_t async;
   store_done_fn done;
@@ -116,6 +125,23 @@ static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen) {
     return -1;
   }
   return 0;
+}
+
+/* SQLite commit hook of the store's connection: the only commit allowed is a batch's COMMIT.
+ * An I/O error makes SQLite roll the whole transaction back; a statement run after that
+ * would otherwise commit on its own, outside the batch and without its audit entry. Refused
+ * here, it fails instead (and so does its batch). */
+static int commit_guard(void *arg) {
+  const store *st = arg;
+  return st->committing ? 0 : 1;
+}
+
+/* Commit the open transaction as the store's own (commit_guard lets it). */
+static int commit(store *st, char *err, size_t errlen) {
+  st->committing = true;
+  int rc = exec_sql(st->db, "COMMIT", err, errlen);
+  st->committing = false;
+  return rc;
 }
 
 static int db_settings(sqlite3 *db, char *err, size_t errlen) {
@@ -174,6 +200,7 @@ store *store_open(const config *cfg, const sv_daemon_keys *keys, enum store_veri
     goto err;
   }
   if (db_settings(st->db, err, errlen) != 0) goto err;
+  sqlite3_commit_hook(st->db, commit_guard, st);
   sqlite3_stmt *s = NULL;
   int version = -1;
   if (sqlite3_prepare_v2(st->db, "SELECT version FROM schema_version", -1, &s, NULL) == SQLITE_OK &&
@@ -258,18 +285,36 @@ static int run_job(store *st, job *j, char *err, size_t errlen) {
   return auditlog_append_job(st->al, j, err, errlen);
 }
 
-static void fail_job(job *j) {
+static const char msg_not_done[] = "storage failure; the request was not carried out";
+static const char msg_unknown[] =
+    "storage failure: the disk did not confirm the write, so the request may or may not have "
+    "been carried out";
+
+static void fail_job(job *j, const char *msg) {
   j->audited = false;
   j->effect = EFFECT_NONE;
   msgpack_sbuffer_clear(&j->result);
-  job_fail(j, SV_ERR_UNAVAILABLE, "storage failure; the request was not carried out");
+  job_fail(j, SV_ERR_UNAVAILABLE, "%s", msg);
 }
+
+/* Fail every job of the list (and its follow-ups) with msg. */
+static void fail_list(job *head, const char *msg) {
+  for (job *j = head; j != NULL; j = j->next) {
+    fail_job(j, msg);
+    for (job *f = j->follow; f != NULL; f = f->next) fail_job(f, msg);
+  }
+}
+
+enum batch_result { BATCH_COMMITTED, BATCH_FAILED, BATCH_UNCERTAIN };
 
 /* Run one batch of jobs in a single transaction. Every job ends up either audited (and its
  * changes committed) or failed with SV_ERR_UNAVAILABLE and no audit entry; a follow-up runs
- * only after its leader succeeded and is dropped (not audited) otherwise. */
-static void run_batch(store *st, job *head) {
+ * only after its leader succeeded and is dropped (not audited) otherwise. BATCH_UNCERTAIN:
+ * the COMMIT failed in the disk flush after writing its WAL frames, which a crash before the
+ * next commit would bring back (the jobs say the outcome is unknown). */
+static enum batch_result run_batch(store *st, job *head) {
   char err[256];
+  bool uncertain = false;
   auditlog_mark mark;
   auditlog_save(st->al, &mark);
   if (exec_sql(st->db, "BEGIN IMMEDIATE", err, sizeof err) != 0) goto fail;
@@ -284,26 +329,116 @@ static void run_batch(store *st, job *head) {
       if (run_job(st, f, err, sizeof err) != 0) goto fail_tx;
     }
   }
-  if (auditlog_sign_checkpoint(st->al, err, sizeof err) != 0) goto fail_tx;
-  if (exec_sql(st->db, "COMMIT", err, sizeof err) != 0) goto fail_tx;
-  auditlog_committed(st->al);
-  return;
+  if (auditlog_put_checkpoint(st->al, err, sizeof err) != 0) goto fail_tx;
+  if (commit(st, err, sizeof err) != 0) {
+    int code = sqlite3_extended_errcode(st->db);
+    uncertain = code == SQLITE_IOERR_FSYNC || code == SQLITE_IOERR_DIR_FSYNC;
+    goto fail_tx;
+  }
+  if (auditlog_committed(st->al) != 0)
+    log_error("storage: cannot sign the checkpoint of size %llu; the next batch's will cover it",
+              (unsigned long long)auditlog_size(st->al));
+  return BATCH_COMMITTED;
 fail_tx:
   exec_sql(st->db, "ROLLBACK", err + 128, sizeof err - 128);
 fail:
   log_error("storage: batch failed and was rolled back: %s", err);
   auditlog_restore(st->al, &mark);
-  for (job *j = head; j != NULL; j = j->next) {
-    fail_job(j);
-    for (job *f = j->follow; f != NULL; f = f->next) fail_job(f);
+  fail_list(head, uncertain ? msg_unknown : msg_not_done);
+  return uncertain ? BATCH_UNCERTAIN : BATCH_FAILED;
+}
+
+/* Commit a transaction that changes nothing but writes a page, so that the WAL frames of a
+ * batch whose flush failed are overwritten by a committed, synced transaction. Returns 0 when
+ * it committed. */
+static int settle(store *st) {
+  char err[256];
+  if (exec_sql(st->db, "BEGIN IMMEDIATE", err, sizeof err) != 0) return -1;
+  /* Twice: the page must be written, and SQLite skips an update that changes no byte. */
+  if (exec_sql(st->db,
+               "UPDATE schema_version SET version = -version;"
+               "UPDATE schema_version SET version = -version",
+               err, sizeof err) != 0 ||
+      commit(st, err, sizeof err) != 0) {
+    exec_sql(st->db, "ROLLBACK", err + 128, sizeof err - 128);
+    return -1;
   }
+  return 0;
+}
+
+/* Hand the finished jobs head..tail to the loop thread. */
+static void deliver(store *st, job *head, job *tail) {
+  if (head == NULL) return;
+  pthread_mutex_lock(&st->mu);
+  if (st->out_tail)
+    st->out_tail->next = head;
+  else
+    st->out_head = head;
+  st->out_tail = tail;
+  pthread_mutex_unlock(&st->mu);
+  uv_async_send(&st->async);
+}
+
+/* Answer the held jobs: settled (a commit overwrote the failed one: nothing was done), or
+ * not (the outcome stays unknown, as their messages already say). */
+static void release_held(store *st, bool settled) {
+  if (settled) {
+    for (job *j = st->held_head; j != NULL; j = j->next)
+      if (j->err == SV_ERR_UNAVAILABLE) fail_job(j, msg_not_done);
+    log_info("storage: a later commit settled the failed one; held answers are sent");
+  } else {
+    log_error("storage: no commit for %u ms after a failed disk flush; answering that the "
+              "outcome is unknown", st->cfg.settle_ms);
+  }
+  deliver(st, st->held_head, st->held_tail);
+  st->held_head = st->held_tail = NULL;
+}
+
+/* Queue the finished batch head..tail behind the held jobs (answers keep request order). */
+static void hold(store *st, job *head, job *tail) {
+  if (st->held_head == NULL) st->held_since_ms = (uv_hrtime() / 1000000);
+  if (st->held_tail)
+    st->held_tail->next = head;
+  else
+    st->held_head = head;
+  st->held_tail = tail;
+}
+
+/* Storage thread, nothing queued while answers are held: settle them or give up. */
+static void retry_held(store *st) {
+  if (settle(st) == 0)
+    release_held(st, true);
+  else if ((uv_hrtime() / 1000000) - st->held_since_ms >= st->cfg.settle_ms)
+    release_held(st, false);
+}
+
+/* Wait on cv for at most ms (mu held). */
+static void wait_ms(store *st, uint32_t ms) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_sec += ms / 1000;
+  ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+  if (ts.tv_nsec >= 1000000000L) {
+    ts.tv_sec++;
+    ts.tv_nsec -= 1000000000L;
+  }
+  pthread_cond_timedwait(&st->cv, &st->mu, &ts);
 }
 
 static void *thread_main(void *arg) {
   store *st = arg;
   for (;;) {
     pthread_mutex_lock(&st->mu);
-    while (st->in_head == NULL && !st->stopping) pthread_cond_wait(&st->cv, &st->mu);
+    while (st->in_head == NULL && !st->stopping && st->held_head == NULL)
+      pthread_cond_wait(&st->cv, &st->mu);
+    if (st->in_head == NULL && st->held_head != NULL) { /* answers held: try to settle */
+      wait_ms(st, st->cfg.settle_ms < SETTLE_RETRY_MS ? st->cfg.settle_ms : SETTLE_RETRY_MS);
+      if (st->in_head == NULL) {
+        pthread_mutex_unlock(&st->mu);
+        retry_held(st);
+        continue;
+      }
+    }
     job *head = st->in_head, *tail = head;
     if (head == NULL) { /* stopping, and nothing left to do */
       pthread_mutex_unlock(&st->mu);
@@ -319,16 +454,16 @@ static void *thread_main(void *arg) {
     tail->next = NULL;
     pthread_mutex_unlock(&st->mu);
 
-    run_batch(st, head);
-
-    pthread_mutex_lock(&st->mu);
-    if (st->out_tail)
-      st->out_tail->next = head;
-    else
-      st->out_head = head;
-    st->out_tail = tail;
-    pthread_mutex_unlock(&st->mu);
-    uv_async_send(&st->async);
+    enum batch_result r = run_batch(st, head);
+    if (r == BATCH_COMMITTED) {
+      if (st->held_head != NULL) release_held(st, true); /* this commit settled them */
+      deliver(st, head, tail);
+    } else if (r == BATCH_UNCERTAIN || st->held_head != NULL) {
+      hold(st, head, tail);
+      if (r == BATCH_UNCERTAIN) retry_held(st);
+    } else {
+      deliver(st, head, tail);
+    }
   }
   return NULL;
 }
@@ -392,8 +527,26 @@ void store_stop(store *st) {
   uv_close((uv_handle_t *)&st->async, NULL);
 }
 
+/* Write the latest checkpoint's signed note into its row if no batch has yet (before the
+ * store closes; a failure leaves the text, which the next start-up signs again). */
+static void store_note(store *st) {
+  char err[256];
+  if (st->al == NULL || st->db == NULL || !auditlog_note_unstored(st->al)) return;
+  if (exec_sql(st->db, "BEGIN IMMEDIATE", err, sizeof err) != 0) goto fail;
+  if (auditlog_store_note(st->al, err, sizeof err) != 0 || commit(st, err, sizeof err) != 0) {
+    exec_sql(st->db, "ROLLBACK", err + 128, sizeof err - 128);
+    goto fail;
+  }
+  auditlog_committed(st->al);
+  return;
+fail:
+  log_warn("storage: the last checkpoint's signature was not stored (%s); it is signed again at "
+           "the next start", err);
+}
+
 void store_close(store *st) {
   if (st == NULL) return;
+  store_note(st);
   auditlog_close(st->al);
   for (int i = 0; i < st->nstmts; i++) sqlite3_finalize(st->stmts[i].stmt);
   if (st->db) sqlite3_close(st->db);

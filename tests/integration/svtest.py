@@ -70,11 +70,27 @@ class Daemon:
         self.socket = info["socket"]
         self.proc = None
         self.log_path = os.path.join(self.tmp, "daemon.log")
+        self.binary = SAMVIRKED  # the program `start` runs (a test build may substitute its own)
+        self.env = None          # its environment (None: this process's)
+
+    def clone(self):
+        """A new Daemon in a fresh temporary directory holding a copy of this one's directory
+        (keys, configuration, database), on the same port. Copy only a stopped daemon."""
+        d = Daemon.__new__(Daemon)
+        d.__dict__.update({k: v for k, v in self.__dict__.items() if k not in ("proc", "log")})
+        d.tmp = tempfile.mkdtemp(prefix="svtest.")
+        d.dir = os.path.join(d.tmp, "daemon")
+        shutil.copytree(self.dir, d.dir)
+        d.log_path = os.path.join(d.tmp, "daemon.log")
+        d.proc = None
+        return d
 
     def start(self, extra=(), expect_fail=False):
+        """Start and wait until it listens (returns 0); with expect_fail, wait for it to
+        refuse (returns its exit code); with expect_fail=None, either (None: it serves)."""
         self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([SAMVIRKED, "run", self.dir] + list(extra),
-                                     stdout=self.log, stderr=self.log)
+        self.proc = subprocess.Popen([self.binary, "run", self.dir] + list(extra),
+                                     stdout=self.log, stderr=self.log, env=self.env)
         if expect_fail:
             try:
                 rc = self.proc.wait(timeout=30)
@@ -88,10 +104,14 @@ class Daemon:
         deadline = time.time() + 20
         while time.time() < deadline:
             if self.proc.poll() is not None:
+                if expect_fail is None:  # either outcome: report the refusal's exit code
+                    rc, self.proc = self.proc.returncode, None
+                    self.log.close()
+                    return rc
                 fail("samvirked exited early:\n" + self.read_log())
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return 0
+                return None if expect_fail is None else 0
             except OSError:
                 time.sleep(0.05)
         fail("samvirked did not start listening:\n" + self.read_log())

@@ -1,0 +1,24 @@
+/* audit_print.h -- one audit entry for people and programs: a terminal-safe text line or a JSON
+ * object, the same in every audit command. */
+#ifndef SAMVIRKE_CLIENT_AUDIT_PRINT_H
+#define SAMVIRKE_CLIENT_AUDIT_PRINT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "audit_entry.h"
+#include "json.h"
+
+#define AUDIT_TIME_LEN 32
+
+/* Unix milliseconds ms as "YYYY-MM-DDTHH:MM:SS.mmmZ" (UTC) into out. */
+void audit_print_time(uint64_t ms, char out[AUDIT_TIME_LEN]);
+
+/* Write e as one JSON object (every field; time both in milliseconds and as text) to j. */
+void audit_print_json(json_out *j, const audit_entry *e);
+
+/* Print e to f as one line: "#SEQ TIME permit|DENY ACTOR ROLE OP CLASS OBJECT RULE
+ * [purpose=P]", control characters made harmless, then a newline. */
+void audit_print_line(FILE *f, const audit_entry *e);
+
+#endif

@@ -1,0 +1,29 @@
+/* web_app.h -- what every handler of `samvirke web` shares: the daemon session, the words, the
+ * interface's files, the security guard and the member's settings. Built by cmd_web.c. */
+#ifndef SAMVIRKE_WEB_APP_H
+#define SAMVIRKE_WEB_APP_H
+
+#include "config.h"
+#include "web_backend.h"
+#include "web_guard.h"
+#include "web_i18n.h"
+#include "web_static.h"
+
+#define WEB_ATTRIBUTION_MAX 256
+#define WEB_CSP_MAX 1024
+
+struct web_audit;
+
+typedef struct web_app {
+  web_backend backend;          /* the member's identity and session with samvirked */
+  web_i18n *i18n;               /* the words, Danish and English */
+  web_static *files;            /* embedded assets and Debian's Leaflet */
+  web_guard *guard;             /* token, logins, accepted Host/Origin (set by the server) */
+  char tile_url[WEB_TILE_URL_MAX + 1];      /* "" when no base map is configured */
+  char tile_attribution[WEB_ATTRIBUTION_MAX];
+  char csp[WEB_CSP_MAX];        /* Content-Security-Policy of every answer */
+  struct web_audit *audit;      /* the auditor's verification (web_audit.c) */
+  char open_file[CLIENT_PATH_MAX]; /* --open's page holding the token: removed at first login */
+} web_app;
+
+#endif
