@@ -15,6 +15,7 @@
 #include "auditlog.h"
 #include "config.h"
 #include "keys.h"
+#include "logkey.h"
 #include "ops_member.h"
 #include "policy.h"
 #include "signed_note.h"
@@ -28,8 +29,10 @@ int admin_claim(sqlite3 *db, const char *dir, char *err, size_t errlen) {
   assert(db != NULL && dir != NULL);
   sqlite3_busy_timeout(db, 0);
   char *msg = NULL;
-  int rc = sqlite3_exec(db, "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; COMMIT;", NULL, NULL,
-                        &msg);
+  /* The lock is taken by BEGIN EXCLUSIVE and, in exclusive locking mode, kept when the empty
+   * transaction ends; ROLLBACK ends it (the store allows no commit but its batches'). */
+  int rc = sqlite3_exec(db, "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; ROLLBACK;", NULL,
+                        NULL, &msg);
   sqlite3_busy_timeout(db, 5000);
   bool busy = rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
   if (busy) {
@@ -43,14 +46,27 @@ int admin_claim(sqlite3 *db, const char *dir, char *err, size_t errlen) {
   return rc == SQLITE_OK ? 0 : busy ? -1 : -2;
 }
 
+/* Fail at once, with admin_claim's reason, when the database at path is in use; opening a store
+ * while the daemon runs would wait on its locks. */
+static int probe_unused(const char *path, const char *dir, char *err, size_t errlen) {
+  sqlite3 *db = NULL;
+  int rc = 0;
+  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK)
+    rc = admin_claim(db, dir, err, errlen) == -1 ? -1 : 0;
+  sqlite3_close(db);
+  return rc;
+}
+
 int admin_open(admin_dir *ad, const char *dir, char *err, size_t errlen) {
   memset(ad, 0, sizeof *ad);
   if (config_load(&ad->cfg, dir, err, errlen) != 0) return -1;
   char path[1100];
+  config_path(&ad->cfg, CONFIG_DB_FILE, path, sizeof path);
+  if (probe_unused(path, dir, err, errlen) != 0) return -1;
   config_path(&ad->cfg, CONFIG_KEYS_FILE, path, sizeof path);
   ad->keys = daemon_keys_load(path, err, errlen);
   if (ad->keys == NULL) return -1;
-  ad->st = store_open(&ad->cfg, ad->keys, STORE_VERIFY_FULL, err, errlen);
+  ad->st = logkey_store_open(&ad->cfg, ad->keys, AUDITLOG_VERIFY_FULL, err, errlen);
   if (ad->st == NULL) goto err;
   sqlite3 *db = store_db(ad->st);
   if (admin_claim(db, dir, err, errlen) != 0) goto err;
@@ -104,8 +120,8 @@ static int register_card(const char *dir, const char *card_path, const char *rol
   admin_dir ad;
   if (admin_open(&ad, dir, err, errlen) != 0) return -1;
   int rc = -1;
-  job *j = job_new();
-  if (j == NULL || ops_member_register_job(j, &card, role, rule) != 0) {
+  job *j = ops_member_register_job(&card, role, rule);
+  if (j == NULL) {
     snprintf(err, errlen, "out of memory");
     goto out;
   }
@@ -261,16 +277,19 @@ static int check_coordinator_policy(const config *cfg, char *err, size_t errlen)
   return 0;
 }
 
-/* Fill j as a daemon-internal role change of the member with key id keyid (audit op
- * member.role, decided by rule). Returns 0 or -1 (out of memory). */
-static int role_job(job *j, const char *keyid, const char *role, const char *rule) {
+/* A daemon-internal role change of the member with key id keyid (audit op member.role,
+ * decided by rule). NULL on allocation failure. */
+static job *role_job(const char *keyid, const char *role, const char *rule) {
+  job *j = job_internal(NULL, "member.role", "directory", "", rule);
+  if (j == NULL) return NULL;
   sv_request_init(&j->req, 0, SV_OP_MEMBER_ROLE);
   if ((sv_request_set_str(&j->req, SV_F_WHO, keyid) |
-       sv_request_set_str(&j->req, SV_F_ROLE, role)) != 0)
-    return -1;
-  job_internal(j, "member.role", "directory", "", rule);
+       sv_request_set_str(&j->req, SV_F_ROLE, role)) != 0) {
+    job_free(j);
+    return NULL;
+  }
   j->exec = ops_member_role_exec;
-  return 0;
+  return j;
 }
 
 static const char sql_member_by_keyid[] =
@@ -323,16 +342,14 @@ int admin_add_coordinator(const char *dir, const char *card_path, char *err, siz
     goto out;
   }
   char done[CARD_NAME_MAX + 96];
-  j = job_new();
-  if (j == NULL) goto oom;
   if (found) {
-    if (role_job(j, keyid, ADMIN_COORDINATOR_ROLE, ADMIN_ADD_COORDINATOR_RULE) != 0) goto oom;
+    j = role_job(keyid, ADMIN_COORDINATOR_ROLE, ADMIN_ADD_COORDINATOR_RULE);
+    if (j == NULL) goto oom;
     snprintf(done, sizeof done, "%s is now a coordinator (was %s)", card.name, role);
     rc = run_directory_job(&ad, j, "make a coordinator of", done, &card, err, errlen);
   } else {
-    if (ops_member_register_job(j, &card, ADMIN_COORDINATOR_ROLE, ADMIN_ADD_COORDINATOR_RULE) !=
-        0)
-      goto oom;
+    j = ops_member_register_job(&card, ADMIN_COORDINATOR_ROLE, ADMIN_ADD_COORDINATOR_RULE);
+    if (j == NULL) goto oom;
     snprintf(done, sizeof done, "registered %s as %s", card.name, ADMIN_COORDINATOR_ROLE);
     rc = run_directory_job(&ad, j, "register", done, &card, err, errlen);
   }

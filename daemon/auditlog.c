@@ -19,9 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "audit_entry.h"
 #include "checkpoint.h"
-#include "log.h"
 #include "signed_note.h"
 #include "util.h"
 
@@ -32,29 +30,45 @@
  * rows would show. */
 #define QUICK_TAIL_LEVEL 13
 
+/* The statements the log runs, prepared once at open. */
+enum { Q_GET_ENTRY, Q_GET_NODE, Q_PUT_ENTRY, Q_PUT_NODE, Q_PUT_CHECKPOINT, Q_PUT_SIGNED, Q__COUNT };
+static const char *const sql_text[Q__COUNT] = {
+    [Q_GET_ENTRY] = "SELECT entry FROM audit_entries WHERE seq = ?",
+    [Q_GET_NODE] = "SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?",
+    [Q_PUT_ENTRY] = "INSERT INTO audit_entries(seq, entry) VALUES(?, ?)",
+    [Q_PUT_NODE] = "INSERT INTO audit_nodes(level, idx, hash) VALUES(?, ?, ?)",
+    [Q_PUT_CHECKPOINT] = "INSERT INTO checkpoints(size, note) VALUES(?, ?)",
+    [Q_PUT_SIGNED] = "UPDATE checkpoints SET note = ? WHERE size = ?",
+};
+
 struct auditlog {
-  store *st;
+  sqlite3 *db;
+  sqlite3_stmt *q[Q__COUNT];
   char origin[256];
-  note_signer *signer;
+  auditlog_signer signer;
+  uint8_t (*leaves)[32]; /* leaf hashes appended since the latest signed checkpoint */
+  size_t nleaves, capleaves;
   note_verifier verifier;
   char *vkey;
   merkle_frontier fr;   /* every appended entry, the current batch's included */
-  uint64_t signed_size; /* size of the latest committed checkpoint */
-  char *checkpoint;     /* latest committed signed checkpoint note (NULL: none yet) */
+  uint64_t signed_size; /* size of the latest signed checkpoint */
+  char *checkpoint;     /* latest signed checkpoint note (NULL: none yet) */
   bool note_stored;     /* checkpoint's signed note is in its row (not only the text) */
   bool storing_note;    /* the open transaction writes it there */
-  char *pending;        /* unsigned text stored in the current batch, signed once committed */
+  bool pending;         /* the current batch stored an unsigned checkpoint, signed once committed */
   uint64_t pending_size;
 };
 
-static const char sql_get_entry[] = "SELECT entry FROM audit_entries WHERE seq = ?";
-static const char sql_get_node[] = "SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?";
-static const char sql_put_entry[] = "INSERT INTO audit_entries(seq, entry) VALUES(?, ?)";
-static const char sql_put_node[] = "INSERT INTO audit_nodes(level, idx, hash) VALUES(?, ?, ?)";
-static const char sql_put_checkpoint[] = "INSERT INTO checkpoints(size, note) VALUES(?, ?)";
-static const char sql_put_signed[] = "UPDATE checkpoints SET note = ? WHERE size = ?";
+/* Statement k, reset and ready to bind. */
+static sqlite3_stmt *stmt(auditlog *al, int k) {
+  sqlite3_stmt *s = al->q[k];
+  sqlite3_reset(s);
+  sqlite3_clear_bindings(s);
+  return s;
+}
 
 uint64_t auditlog_size(const auditlog *al) { return al->fr.size; }
+const merkle_frontier *auditlog_frontier(const auditlog *al) { return &al->fr; }
 uint64_t auditlog_signed_size(const auditlog *al) { return al->signed_size; }
 const char *auditlog_checkpoint(const auditlog *al) { return al->checkpoint; }
 const char *auditlog_verifier_key(const auditlog *al) { return al->vkey; }
@@ -66,91 +80,62 @@ void auditlog_save(const auditlog *al, auditlog_mark *m) {
 
 void auditlog_restore(auditlog *al, const auditlog_mark *m) {
   al->fr = m->frontier;
+  assert(m->size >= al->signed_size && m->size - al->signed_size <= al->nleaves);
+  al->nleaves = (size_t)(m->size - al->signed_size);
   /* The failed batch's checkpoint text was rolled back with it, and never signed. */
-  free(al->pending);
-  al->pending = NULL;
+  al->pending = false;
   al->storing_note = false;
 }
 
-/* Format and sign the checkpoint text (NUL-terminated, len bytes). Returns the signed note
- * (malloc'd) or NULL. */
-static char *sign_text(auditlog *al, const char *text, size_t len) {
-  const note_signer *signers[1] = {al->signer};
+/* Have the signer sign the tree of the current frontier: base is the signed size, the leaves
+ * those appended since. On success the note becomes the latest checkpoint (not yet in its
+ * row). Returns 0 or -1 with the signer's reason in err. */
+static int sign_current(auditlog *al, char *err, size_t errlen) {
+  uint8_t root[32];
+  merkle_frontier_root(&al->fr, root);
+  assert(al->fr.size - al->signed_size == al->nleaves);
   char *note = NULL;
-  size_t nlen = 0;
-  return note_sign(text, len, signers, 1, &note, &nlen) == NOTE_OK ? note : NULL;
-}
-
-int auditlog_committed(auditlog *al) {
-  if (al->storing_note) al->note_stored = true;
-  al->storing_note = false;
-  if (al->pending == NULL) return 0;
-  char *note = sign_text(al, al->pending, strlen(al->pending));
-  free(al->pending);
-  al->pending = NULL;
-  if (note == NULL) return -1; /* the row stays unsigned; the next batch's checkpoint covers it */
+  if (al->signer.sign(al->signer.ctx, al->signed_size, (const uint8_t(*)[32])al->leaves,
+                      al->nleaves, root, &note, err, errlen) != 0)
+    return -1;
   free(al->checkpoint);
   al->checkpoint = note;
-  al->signed_size = al->pending_size;
+  al->signed_size = al->fr.size;
+  al->nleaves = 0;
   al->note_stored = false;
   return 0;
+}
+
+int auditlog_committed(auditlog *al, char *err, size_t errlen) {
+  if (al->storing_note) al->note_stored = true;
+  al->storing_note = false;
+  if (!al->pending) return 0;
+  al->pending = false;
+  assert(al->fr.size == al->pending_size);
+  /* On failure the row keeps the unsigned text; the next batch's checkpoint covers it. */
+  return sign_current(al, err, errlen);
 }
 
 bool auditlog_note_unstored(const auditlog *al) { return al->checkpoint != NULL && !al->note_stored; }
 
 int auditlog_store_note(auditlog *al, char *err, size_t errlen) {
   if (al->checkpoint == NULL || al->note_stored) return 0;
-  sqlite3_stmt *s = store_stmt(al->st, sql_put_signed);
-  int rc = -1;
-  if (s != NULL) {
-    sqlite3_bind_text(s, 1, al->checkpoint, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, (sqlite3_int64)al->signed_size);
-    rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
-    sqlite3_reset(s);
-  }
+  sqlite3_stmt *s = stmt(al, Q_PUT_SIGNED);
+  sqlite3_bind_text(s, 1, al->checkpoint, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 2, (sqlite3_int64)al->signed_size);
+  int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+  sqlite3_reset(s);
   if (rc != 0) {
     snprintf(err, errlen, "cannot store checkpoint %llu: %s", (unsigned long long)al->signed_size,
-             sqlite3_errmsg(store_db(al->st)));
+             sqlite3_errmsg(al->db));
     return -1;
   }
   al->storing_note = true;
   return 0;
 }
 
-/* Copy src into dst (capacity cap) as text an audit entry accepts: valid UTF-8 without
- * control characters, truncated on a character boundary. Anything else becomes '?'. An empty
- * result becomes dflt (when non-NULL). */
-static void clean_copy(char *dst, size_t cap, const char *src, const char *dflt) {
-  assert(cap > 1);
-  size_t o = 0, len = strlen(src);
-  for (size_t i = 0; i < len;) {
-    unsigned c = (unsigned char)src[i];
-    if (c >= 0x20 && c < 0x7f) { /* printable ASCII, the common case: copied as is */
-      if (o + 1 > cap - 1) break;
-      dst[o++] = (char)c;
-      i++;
-      continue;
-    }
-    size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 1;
-    bool ok = i + n <= len && c != '\t' && util_utf8_valid(src + i, n, false) &&
-              !(c == 0xc2 && (unsigned char)src[i + 1] < 0xa0); /* C1 controls */
-    if (!ok) n = 1;
-    size_t w = ok ? n : 1;
-    if (o + w > cap - 1) break;
-    if (ok)
-      memcpy(dst + o, src + i, n);
-    else
-      dst[o] = '?';
-    o += w;
-    i += n;
-  }
-  dst[o] = '\0';
-  if (o == 0 && dflt != NULL) snprintf(dst, cap, "%s", dflt);
-}
-
 int auditlog_entry(auditlog *al, uint64_t seq, uint8_t **entry, size_t *len) {
-  sqlite3_stmt *s = store_stmt(al->st, sql_get_entry);
-  if (s == NULL) return -1;
+  sqlite3_stmt *s = stmt(al, Q_GET_ENTRY);
   sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
   int rc = -1;
   if (sqlite3_step(s) == SQLITE_ROW) {
@@ -172,12 +157,10 @@ static int node_fn(void *ctx, uint64_t level, uint64_t index, uint8_t out[32]) {
   auditlog *al = ctx;
   sqlite3_stmt *s;
   if (level == 0) {
-    s = store_stmt(al->st, sql_get_entry);
-    if (s == NULL) return -1;
+    s = stmt(al, Q_GET_ENTRY);
     sqlite3_bind_int64(s, 1, (sqlite3_int64)index);
   } else {
-    s = store_stmt(al->st, sql_get_node);
-    if (s == NULL) return -1;
+    s = stmt(al, Q_GET_NODE);
     sqlite3_bind_int64(s, 1, (sqlite3_int64)level);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)index);
   }
@@ -197,11 +180,10 @@ static int node_fn(void *ctx, uint64_t level, uint64_t index, uint8_t out[32]) {
   return rc;
 }
 
-static int store_node_fn(void *ctx, uint64_t level, uint64_t index, const uint8_t hash[32]) {
+static int put_node_fn(void *ctx, uint64_t level, uint64_t index, const uint8_t hash[32]) {
   auditlog *al = ctx;
   if (level == 0) return 0; /* the entry row is the leaf */
-  sqlite3_stmt *s = store_stmt(al->st, sql_put_node);
-  if (s == NULL) return -1;
+  sqlite3_stmt *s = stmt(al, Q_PUT_NODE);
   sqlite3_bind_int64(s, 1, (sqlite3_int64)level);
   sqlite3_bind_int64(s, 2, (sqlite3_int64)index);
   sqlite3_bind_blob(s, 3, hash, 32, SQLITE_STATIC);
@@ -210,90 +192,70 @@ static int store_node_fn(void *ctx, uint64_t level, uint64_t index, const uint8_
   return rc == SQLITE_DONE ? 0 : -1;
 }
 
-int auditlog_append_job(auditlog *al, job *j, char *err, size_t errlen) {
+int auditlog_append(auditlog *al, audit_entry *e, char *err, size_t errlen) {
   uint64_t seq = al->fr.size;
-  audit_entry e;
-  memset(&e, 0, sizeof e);
-  e.version = AUDIT_ENTRY_V1;
-  e.seq = seq;
-  e.time_ms = util_unix_ms();
-  /* Everything that may come from a client is cleaned: one odd byte must not make the
-   * entry unencodable, which would fail the whole batch. */
-  clean_copy(e.actor, sizeof e.actor, j->who.keyid, "-");
-  clean_copy(e.role, sizeof e.role, j->who.role, "-");
-  clean_copy(e.op, sizeof e.op, j->op, "?");
-  clean_copy(e.data_class, sizeof e.data_class, j->klass, "-");
-  clean_copy(e.object, sizeof e.object, j->object, NULL);
-  e.decision = j->permit ? AUDIT_PERMIT : AUDIT_DENY;
-  clean_copy(e.rule, sizeof e.rule, j->rule, "-");
-  clean_copy(e.purpose, sizeof e.purpose, j->purpose, NULL);
-  memcpy(e.policy, j->policy_hash, 32);
+  e->seq = seq;
   uint8_t *buf = NULL;
   size_t len = 0;
-  if (audit_entry_encode(&e, &buf, &len) != 0) {
+  if (audit_entry_encode(e, &buf, &len) != 0) {
     snprintf(err, errlen, "cannot encode audit entry %llu", (unsigned long long)seq);
     return -1;
   }
-  sqlite3_stmt *s = store_stmt(al->st, sql_put_entry);
-  int rc = -1;
-  if (s != NULL) {
-    sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
-    sqlite3_bind_blob(s, 2, buf, (int)len, SQLITE_STATIC);
-    rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
-    sqlite3_reset(s);
-  }
+  sqlite3_stmt *s = stmt(al, Q_PUT_ENTRY);
+  sqlite3_bind_int64(s, 1, (sqlite3_int64)seq);
+  sqlite3_bind_blob(s, 2, buf, (int)len, SQLITE_STATIC);
+  int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+  sqlite3_reset(s);
   uint8_t leaf[32];
   merkle_leaf_hash(buf, len, leaf);
   free(buf);
-  if (rc != 0 || merkle_frontier_append(&al->fr, leaf, store_node_fn, al) != MERKLE_OK) {
+  if (rc == 0 && al->nleaves == al->capleaves) {
+    size_t cap = al->capleaves ? 2 * al->capleaves : 64;
+    void *p = realloc(al->leaves, cap * sizeof *al->leaves);
+    if (p == NULL) rc = -1;
+    else {
+      al->leaves = p;
+      al->capleaves = cap;
+    }
+  }
+  if (rc != 0 || merkle_frontier_append(&al->fr, leaf, put_node_fn, al) != MERKLE_OK) {
     snprintf(err, errlen, "cannot store audit entry %llu: %s", (unsigned long long)seq,
-             sqlite3_errmsg(store_db(al->st)));
+             sqlite3_errmsg(al->db));
     return -1;
   }
-  j->audit_seq = seq;
-  j->audited = true;
+  memcpy(al->leaves[al->nleaves++], leaf, 32);
   return 0;
 }
 
-/* Format the checkpoint text for the frontier's current size. *out malloc'd. */
-static int format_current(auditlog *al, char **out, size_t *len) {
-  uint8_t root[32];
-  merkle_frontier_root(&al->fr, root);
+int auditlog_put_checkpoint(auditlog *al, char *err, size_t errlen) {
+  assert(!al->pending);
+  if (auditlog_store_note(al, err, errlen) != 0) return -1;
+  if (al->fr.size == al->signed_size && al->checkpoint != NULL) return 0;
   checkpoint cp;
   memset(&cp, 0, sizeof cp);
   snprintf(cp.origin, sizeof cp.origin, "%s", al->origin);
   cp.size = al->fr.size;
-  memcpy(cp.root, root, 32);
-  return checkpoint_format(&cp, out, len);
-}
-
-int auditlog_put_checkpoint(auditlog *al, char *err, size_t errlen) {
-  assert(al->pending == NULL);
-  if (auditlog_store_note(al, err, errlen) != 0) return -1;
-  if (al->fr.size == al->signed_size && al->checkpoint != NULL) return 0;
+  merkle_frontier_root(&al->fr, cp.root);
   char *text = NULL;
   size_t len = 0;
-  if (format_current(al, &text, &len) != 0) {
+  if (checkpoint_format(&cp, &text, &len) != CHECKPOINT_OK) {
     snprintf(err, errlen, "cannot format checkpoint %llu", (unsigned long long)al->fr.size);
     return -1;
   }
-  sqlite3_stmt *s = store_stmt(al->st, sql_put_checkpoint);
-  int rc = -1;
-  if (s != NULL) {
-    sqlite3_bind_int64(s, 1, (sqlite3_int64)al->fr.size);
-    sqlite3_bind_text(s, 2, text, (int)len, SQLITE_STATIC);
-    rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
-    sqlite3_reset(s);
-  }
+  sqlite3_stmt *s = stmt(al, Q_PUT_CHECKPOINT);
+  sqlite3_bind_int64(s, 1, (sqlite3_int64)al->fr.size);
+  sqlite3_bind_text(s, 2, text, (int)len, SQLITE_STATIC);
+  int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+  sqlite3_reset(s);
+  free(text);
   if (rc != 0) {
-    snprintf(err, errlen, "cannot store checkpoint: %s", sqlite3_errmsg(store_db(al->st)));
-    free(text);
+    snprintf(err, errlen, "cannot store checkpoint: %s", sqlite3_errmsg(al->db));
     return -1;
   }
   /* Signed only when the transaction commits (auditlog_committed); if it fails,
    * auditlog_restore drops it unsigned, and the checkpoint of the next batch to commit
    * cannot contradict anything signed. */
-  al->pending = text;
+  al->pending = true;
   al->pending_size = al->fr.size;
   return 0;
 }
@@ -355,7 +317,7 @@ static int compare_node_fn(void *ctx, uint64_t level, uint64_t index, const uint
  * err. */
 static int verify_range(auditlog *al, uint64_t start, uint64_t size, uint8_t root[32], char *err,
                         size_t errlen) {
-  sqlite3 *db = store_db(al->st);
+  sqlite3 *db = al->db;
   sqlite3_stmt *s = NULL;
   merkle_frontier fr;
   merkle_frontier_init(&fr);
@@ -435,7 +397,7 @@ out:
 /* Describe how the rows of audit_entries differ from 0..size-1 (the cheap checks done before
  * any hashing). Returns 0 when count and highest seq fit, else -1 with the reason in err. */
 static int check_rows(auditlog *al, uint64_t size, char *err, size_t errlen) {
-  sqlite3 *db = store_db(al->st);
+  sqlite3 *db = al->db;
   sqlite3_stmt *s = NULL;
   int64_t count = 0, minseq = -1, maxseq = -1;
   if (sqlite3_prepare_v2(db,
@@ -489,14 +451,14 @@ static int check_rows(auditlog *al, uint64_t size, char *err, size_t errlen) {
 
 /* Load and check the latest checkpoint; fills size and root (size 0 if none). A signed one
  * becomes al->checkpoint; an unsigned text (its batch committed, the daemon stopped before the
- * signed note was stored) is returned in *unsigned_text (malloc'd) to be signed once the log
- * has been verified against it. */
-static int load_checkpoint(auditlog *al, uint64_t *size, uint8_t root[32], char **unsigned_text,
+ * signed note was stored) sets *is_unsigned, to be signed once the log has been verified
+ * against it. */
+static int load_checkpoint(auditlog *al, uint64_t *size, uint8_t root[32], bool *is_unsigned,
                            char *err, size_t errlen) {
-  sqlite3 *db = store_db(al->st);
+  sqlite3 *db = al->db;
   sqlite3_stmt *s = NULL;
   *size = 0;
-  *unsigned_text = NULL;
+  *is_unsigned = false;
   merkle_empty_root(root);
   if (sqlite3_prepare_v2(db, "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1", -1,
                          &s, NULL) != SQLITE_OK) {
@@ -509,12 +471,12 @@ static int load_checkpoint(auditlog *al, uint64_t *size, uint8_t root[32], char 
     uint64_t row_size = (uint64_t)sqlite3_column_int64(s, 0);
     const char *note = (const char *)sqlite3_column_text(s, 1);
     size_t nlen = (size_t)sqlite3_column_bytes(s, 1);
-    bool is_unsigned = note != NULL && strstr(note, "\n\n") == NULL;
+    bool text_only = note != NULL && strstr(note, "\n\n") == NULL;
     size_t text_len = nlen;
     bool signed_by = false;
     checkpoint cp;
     if (note == NULL ||
-        (!is_unsigned && note_open(note, nlen, &al->verifier, 1, &text_len, &signed_by) != NOTE_OK)) {
+        (!text_only && note_open(note, nlen, &al->verifier, 1, &text_len, &signed_by) != NOTE_OK)) {
       snprintf(err, errlen, "the last checkpoint (size %llu) is not signed by this daemon's log key",
                (unsigned long long)row_size);
       rc = -1;
@@ -527,19 +489,15 @@ static int load_checkpoint(auditlog *al, uint64_t *size, uint8_t root[32], char 
     } else {
       *size = cp.size;
       memcpy(root, cp.root, 32);
-      char *copy = malloc(nlen + 1);
-      if (copy == NULL) {
+      if (text_only) {
+        *is_unsigned = true;
+      } else if ((al->checkpoint = malloc(nlen + 1)) == NULL) {
         snprintf(err, errlen, "out of memory");
         rc = -1;
       } else {
-        memcpy(copy, note, nlen + 1);
-        if (is_unsigned) {
-          *unsigned_text = copy;
-        } else {
-          al->checkpoint = copy;
-          al->signed_size = cp.size;
-          al->note_stored = true;
-        }
+        memcpy(al->checkpoint, note, nlen + 1);
+        al->signed_size = cp.size;
+        al->note_stored = true;
       }
     }
   } else if (step != SQLITE_DONE) {
@@ -550,32 +508,39 @@ static int load_checkpoint(auditlog *al, uint64_t *size, uint8_t root[32], char 
   return rc;
 }
 
-auditlog *auditlog_open(store *st, const char *origin, const uint8_t log_sk[64],
-                        const uint8_t log_pk[32], enum store_verify mode, char *err,
+auditlog *auditlog_open(sqlite3 *db, const char *origin, const uint8_t log_pk[32],
+                        const auditlog_signer *sg, enum auditlog_verify mode, char *err,
                         size_t errlen) {
+  assert(db != NULL && sg != NULL && sg->sign != NULL);
   auditlog *al = calloc(1, sizeof *al);
   if (al == NULL) {
     snprintf(err, errlen, "out of memory");
     return NULL;
   }
-  al->st = st;
+  al->db = db;
+  al->signer = *sg;
   snprintf(al->origin, sizeof al->origin, "%s", origin);
-  int status = 0;
-  al->signer = note_signer_from_seed(origin, log_sk, &status);
-  if (al->signer == NULL || note_verifier_init(&al->verifier, origin, log_pk) != NOTE_OK ||
+  for (int k = 0; k < Q__COUNT; k++) {
+    if (sqlite3_prepare_v3(db, sql_text[k], -1, SQLITE_PREPARE_PERSISTENT, &al->q[k], NULL) !=
+        SQLITE_OK) {
+      snprintf(err, errlen, "the audit tables cannot be read: %s", sqlite3_errmsg(db));
+      goto err;
+    }
+  }
+  if (note_verifier_init(&al->verifier, origin, log_pk) != NOTE_OK ||
       note_verifier_format(&al->verifier, &al->vkey) != NOTE_OK) {
     snprintf(err, errlen, "cannot set up the log key for origin '%s'", origin);
     goto err;
   }
   uint64_t size = 0;
   uint8_t want[32], got[32];
-  char *unsigned_text = NULL;
-  if (load_checkpoint(al, &size, want, &unsigned_text, err, errlen) != 0) goto err;
+  bool is_unsigned = false;
+  if (load_checkpoint(al, &size, want, &is_unsigned, err, errlen) != 0) goto err;
   if (check_rows(al, size, err, errlen) != 0) goto err;
   /* Full: re-hash everything. Quick: take the stored subtrees for all but the last
    * 2^QUICK_TAIL_LEVEL..2^(QUICK_TAIL_LEVEL+1) entries and re-hash those. */
   uint64_t start = 0;
-  bool full = mode == STORE_VERIFY_FULL || (mode == STORE_VERIFY_AUTO && size <= AUTO_FULL_LIMIT);
+  bool full = mode == AUDITLOG_VERIFY_FULL || (mode == AUDITLOG_VERIFY_AUTO && size <= AUTO_FULL_LIMIT);
   if (!full && size > (UINT64_C(1) << QUICK_TAIL_LEVEL))
     start = ((size >> QUICK_TAIL_LEVEL) - 1) << QUICK_TAIL_LEVEL;
   if (verify_range(al, start, size, got, err, errlen) != 0) goto err;
@@ -588,33 +553,33 @@ auditlog *auditlog_open(store *st, const char *origin, const uint8_t log_sk[64],
              (unsigned long long)size, a, b);
     goto err;
   }
-  if (unsigned_text != NULL) {
-    /* Its batch committed and the log matches it: sign it now (stored by the first batch). */
-    al->checkpoint = sign_text(al, unsigned_text, strlen(unsigned_text));
-    free(unsigned_text);
-    unsigned_text = NULL;
-    if (al->checkpoint == NULL) {
-      snprintf(err, errlen, "cannot sign the last checkpoint (size %llu)", (unsigned long long)size);
+  if (is_unsigned) {
+    /* Its batch committed and the log matches it: sign it now (stored by the first batch).
+     * The signer is asked for the tree of that size again (no new leaves). */
+    al->signed_size = size;
+    char serr[256];
+    if (sign_current(al, serr, sizeof serr) != 0) {
+      snprintf(err, errlen, "cannot sign the last checkpoint (size %llu): %s",
+               (unsigned long long)size, serr);
       goto err;
     }
-    al->signed_size = size;
-    al->note_stored = false;
   } else if (al->checkpoint == NULL) {
     /* A new log: sign the empty checkpoint at the first commit. */
     al->signed_size = 0;
   }
   return al;
 err:
-  free(unsigned_text);
+  al->signer.release = NULL; /* ctx stays the caller's when the log does not open */
   auditlog_close(al);
   return NULL;
 }
 
 void auditlog_close(auditlog *al) {
   if (al == NULL) return;
-  note_signer_free(al->signer);
+  for (int k = 0; k < Q__COUNT; k++) sqlite3_finalize(al->q[k]);
+  if (al->signer.release) al->signer.release(al->signer.ctx);
   free(al->vkey);
+  free(al->leaves);
   free(al->checkpoint);
-  free(al->pending);
   free(al);
 }

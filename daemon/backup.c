@@ -28,6 +28,7 @@
 #include "checkpoint.h"
 #include "config.h"
 #include "keys.h"
+#include "logkey.h"
 #include "merkle.h"
 #include "signed_note.h"
 #include "store.h"
@@ -267,7 +268,7 @@ static int verified_open(verified_log *vl, const char *dir, const sv_daemon_keys
                          size_t errlen) {
   memset(vl, 0, sizeof *vl);
   if (config_load(&vl->cfg, dir, err, errlen) != 0) return -1;
-  vl->st = store_open(&vl->cfg, keys, STORE_VERIFY_FULL, err, errlen);
+  vl->st = logkey_store_open(&vl->cfg, keys, AUDITLOG_VERIFY_FULL, err, errlen);
   if (vl->st == NULL) return -1;
   if (admin_claim(store_db(vl->st), dir, err, errlen) != 0) goto err;
   auditlog *al = store_auditlog(vl->st);
@@ -473,16 +474,15 @@ static int check_extends(verified_log *vl, const trusted_cp *t, char *err, size_
 /* Append the entry that records the restore (op daemon.restore, class audit) to vl's log. */
 static int log_restore(verified_log *vl, const manifest *m, bool forced, uint64_t *seq, char *err,
                        size_t errlen) {
-  job *j = job_new();
+  char hex[65], object[80];
+  util_hex(hex, m->db_sha256, 32);
+  snprintf(object, sizeof object, "backup:%" PRIu64 ":%.16s", vl->size, hex);
+  job *j = job_internal(NULL, "daemon.restore", "audit", object,
+                        forced ? "samvirked restore --force" : "samvirked restore");
   if (j == NULL) {
     snprintf(err, errlen, "out of memory");
     return -1;
   }
-  char hex[65], object[80];
-  util_hex(hex, m->db_sha256, 32);
-  snprintf(object, sizeof object, "backup:%" PRIu64 ":%.16s", vl->size, hex);
-  job_internal(j, "daemon.restore", "audit", object,
-               forced ? "samvirked restore --force" : "samvirked restore");
   int rc = store_run_sync(vl->st, j);
   *seq = j->audit_seq;
   job_free(j);

@@ -1,4 +1,6 @@
-/* conn.c -- one client connection: Noise IK handshake, framed transport, responses, lifetime. */
+/* conn.c -- client connections: Noise IK handshake, framed transport, limits, timers, lifetime. */
+#include "conn.h"
+
 #include <assert.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -6,12 +8,41 @@
 #include <string.h>
 
 #include "codec.h"
+#include "frame.h"
 #include "log.h"
-#include "ops.h"
-#include "server.h"
-#include "util.h"
+#include "noise.h"
 
 #define READ_CHUNK 65536
+
+enum conn_state { CONN_HANDSHAKE, CONN_OPEN, CONN_CLOSING };
+
+/* One client connection. Heap-allocated; freed only when its handles are closed and no job
+ * refers to its session any more. */
+struct conn {
+  conn_env *env;
+  rq_session sess;       /* what the request module knows of it (sess.inflight: jobs out) */
+  uint64_t id;
+  union {
+    uv_stream_t stream;
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+  } h;
+  uv_timer_t timer;
+  enum conn_state state;
+  int handles_open;      /* stream + timer not yet closed */
+  uint64_t write_queued; /* bytes handed to libuv and not yet written */
+  bool reading;
+  bool refused;          /* handshake answered with a refusal; closing after the write */
+  noise_handshake *hs;
+  frame_msgsplit *split; /* handshake message reassembly */
+  frame_reader *rd;
+  frame_writer *wr;
+  conn *prev, *next;     /* env's list */
+};
+
+static conn *conn_of(rq_session *s) {
+  return (conn *)((char *)s - offsetof(conn, sess));
+}
 
 /* A write request that owns its buffer; uv_write_t first so the callback can cast back. */
 typedef struct wreq {
@@ -22,14 +53,12 @@ typedef struct wreq {
 } wreq;
 
 static void conn_maybe_free(conn *c) {
-  if (c->handles_open > 0 || c->inflight > 0) return;
+  if (c->handles_open > 0 || c->sess.inflight > 0) return;
   noise_handshake_free(c->hs);
   free(c->split);
   frame_reader_free(c->rd);
   frame_writer_free(c->wr);
-  server *srv = c->srv;
   free(c);
-  server_maybe_finish(srv);
 }
 
 static void on_handle_closed(uv_handle_t *h) {
@@ -38,17 +67,19 @@ static void on_handle_closed(uv_handle_t *h) {
   conn_maybe_free(c);
 }
 
-void conn_close(conn *c, const char *why) {
+/* Close c: no more reads or writes; freed once its handles are closed and its jobs are back. */
+static void conn_close(conn *c, const char *why) {
   if (c->state == CONN_CLOSING) return;
-  server *srv = c->srv;
+  conn_env *env = c->env;
   c->state = CONN_CLOSING;
+  request_session_close(env->rq, &c->sess);
   if (c->prev)
     c->prev->next = c->next;
   else
-    srv->conns = c->next;
+    env->list = c->next;
   if (c->next) c->next->prev = c->prev;
   c->prev = c->next = NULL;
-  srv->nconns--;
+  env->n--;
   if (why) log_debug("conn %llu: closed: %s", (unsigned long long)c->id, why);
   uv_timer_stop(&c->timer);
   uv_close((uv_handle_t *)&c->timer, on_handle_closed);
@@ -89,14 +120,15 @@ static void conn_write(conn *c, uint8_t *buf, size_t len) {
     conn_close(c, uv_strerror(rc));
     return;
   }
-  if (c->write_queued > c->srv->cfg.max_write_queue) {
+  if (c->write_queued > c->env->cfg->max_write_queue) {
     log_warn("conn %llu: %llu bytes queued for a client that does not read; dropping it",
              (unsigned long long)c->id, (unsigned long long)c->write_queued);
     conn_close(c, "write queue over limit");
   }
 }
 
-void conn_send_frame(conn *c, const char *body, size_t len) {
+/* Seal and queue one frame (msgpack body) to c; drops c if its write queue is over the limit. */
+static void conn_send_frame(conn *c, const char *body, size_t len) {
   if (c->state != CONN_OPEN) return;
   uint8_t *out = NULL;
   size_t outlen = 0;
@@ -113,9 +145,6 @@ static void on_timer(uv_timer_t *t) {
   conn_close(c, c->state == CONN_HANDSHAKE ? "handshake deadline passed" : "idle timeout");
 }
 
-void conn_deadline(conn *c, uint64_t ms) {
-  if (c->state != CONN_CLOSING) uv_timer_start(&c->timer, on_timer, ms, 0);
-}
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   (void)h;
@@ -162,13 +191,13 @@ static int conn_refuse(conn *c) {
     free(req);
     return -1;
   }
-  uv_timer_start(&c->timer, on_timer, c->srv->cfg.handshake_timeout_ms, 0);
+  uv_timer_start(&c->timer, on_timer, c->env->cfg->handshake_timeout_ms, 0);
   return 0;
 }
 
 /* Process handshake message 1 and answer with message 2. Returns 0 or -1 (close). */
 static int conn_handshake(conn *c, const uint8_t *msg, size_t len) {
-  server *srv = c->srv;
+  conn_env *env = c->env;
   uint8_t payload[NOISE_MAX_MSG];
   size_t plen = 0;
   int rc = noise_handshake_read(c->hs, msg, len, payload, sizeof payload, &plen);
@@ -180,45 +209,11 @@ static int conn_handshake(conn *c, const uint8_t *msg, size_t len) {
     log_info("conn %llu: handshake payload is not {v: 1, client: ...}", (unsigned long long)c->id);
     return -1;
   }
-  noise_handshake_remote_static(c->hs, c->who.noise_pk);
-  const dir_member *m = directory_by_noise(&srv->dir, c->who.noise_pk);
-  const dir_member *revoked = m ? NULL : directory_revoked_by_noise(&srv->dir, c->who.noise_pk);
-  if (m != NULL) {
-    c->who.member_id = m->id;
-    snprintf(c->who.keyid, sizeof c->who.keyid, "%s", m->keyid);
-    snprintf(c->who.name, sizeof c->who.name, "%s", m->name);
-    snprintf(c->who.role, sizeof c->who.role, "%s", m->role);
-  } else {
-    uint8_t h[32];
-    crypto_hash_sha256(h, c->who.noise_pk, 32);
-    util_hex(c->who.keyid, h, 8);
-  }
+  uint8_t remote[32];
+  noise_handshake_remote_static(c->hs, remote);
   msgpack_sbuffer sb;
   msgpack_sbuffer_init(&sb);
-  msgpack_packer pk;
-  msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-  msgpack_pack_map(&pk, revoked ? 4 : 3);
-  sv_pack_str(&pk, "v");
-  msgpack_pack_uint8(&pk, 1);
-  sv_pack_str(&pk, "ok");
-  if (revoked)
-    msgpack_pack_false(&pk);
-  else
-    msgpack_pack_true(&pk);
-  sv_pack_str(&pk, "member");
-  if (m)
-    dispatch_pack_member(&pk, m);
-  else
-    msgpack_pack_nil(&pk);
-  if (revoked) {
-    /* A revoked key completes the handshake only to hear why it is refused. */
-    sv_pack_str(&pk, "error");
-    msgpack_pack_map(&pk, 2);
-    sv_pack_str(&pk, "code");
-    sv_pack_str(&pk, sv_err_code(SV_ERR_NOT_ENROLLED));
-    sv_pack_str(&pk, "message");
-    sv_pack_str(&pk, "this key was revoked from the directory; the daemon refuses it");
-  }
+  bool accepted = request_session_open(env->rq, &c->sess, remote, &sb);
   uint8_t *out = malloc(2 + NOISE_MAX_MSG);
   size_t outlen = 0;
   rc = out ? noise_handshake_write(c->hs, (const uint8_t *)sb.data, sb.size, out + 2,
@@ -235,7 +230,7 @@ static int conn_handshake(conn *c, const uint8_t *msg, size_t len) {
   }
   out[0] = (uint8_t)(outlen >> 8);
   out[1] = (uint8_t)outlen;
-  c->rd = frame_reader_new(recv, srv->cfg.max_frame);
+  c->rd = frame_reader_new(recv, env->cfg->max_frame);
   if (c->rd == NULL) noise_cipher_free(recv); /* not taken on failure */
   c->wr = frame_writer_new(send);
   if (c->wr == NULL) noise_cipher_free(send);
@@ -249,27 +244,21 @@ static int conn_handshake(conn *c, const uint8_t *msg, size_t len) {
   }
   c->state = CONN_OPEN;
   conn_write(c, out, outlen + 2);
-  if (revoked) {
-    log_info("conn %llu: refused the revoked key of %s", (unsigned long long)c->id,
-             revoked->name);
-    return conn_refuse(c);
-  }
-  uv_timer_start(&c->timer, on_timer, srv->cfg.idle_timeout_ms, 0);
-  log_debug("conn %llu: handshake done (%s)", (unsigned long long)c->id,
-            m ? m->name : "not enrolled");
+  if (!accepted) return conn_refuse(c);
+  uv_timer_start(&c->timer, on_timer, env->cfg->idle_timeout_ms, 0);
   return 0;
 }
 
-/* Feed transport bytes and dispatch every complete frame. */
 /* Dispatch buffered frames while c may take more requests (max_inflight). Frames beyond that
  * stay in the reader until answers come back. Returns 0, or -1 when c has been closed. */
 static int conn_drain(conn *c) {
-  while (c->state == CONN_OPEN && !c->srv->stopping && c->inflight < c->srv->cfg.max_inflight) {
+  conn_env *env = c->env;
+  while (c->state == CONN_OPEN && !env->stopping && c->sess.inflight < env->cfg->max_inflight) {
     const uint8_t *body;
     size_t blen;
     int got = frame_reader_next(c->rd, &body, &blen);
     if (got == 1) {
-      dispatch_frame(c, body, blen);
+      request_frame(env->rq, &c->sess, body, blen);
       continue;
     }
     if (got < 0) {
@@ -315,7 +304,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     if (n == 0) return;
   }
   if (c->state == CONN_OPEN) {
-    uv_timer_start(&c->timer, on_timer, c->srv->cfg.idle_timeout_ms, 0);
+    uv_timer_start(&c->timer, on_timer, c->env->cfg->idle_timeout_ms, 0);
     conn_transport(c, p, n);
   }
 }
@@ -325,36 +314,71 @@ static void conn_pause(conn *c, bool pause) {
   if (pause && c->reading) {
     uv_read_stop(&c->h.stream);
     c->reading = false;
-  } else if (!pause && !c->reading && !c->srv->stopping) {
+  } else if (!pause && !c->reading && !c->env->stopping) {
     if (uv_read_start(&c->h.stream, on_alloc, on_read) == 0) c->reading = true;
   }
 }
 
-void conn_accept(server *srv, uv_stream_t *listener, bool is_pipe) {
+/* ---- the session's transport (called by the request module) ---- */
+
+static void t_send(rq_session *s, const char *body, size_t len) {
+  conn_send_frame(conn_of(s), body, len);
+}
+
+static void t_close(rq_session *s, const char *why) { conn_close(conn_of(s), why); }
+
+static void t_submitted(rq_session *s) {
+  conn *c = conn_of(s);
+  if (s->inflight >= c->env->cfg->max_inflight) conn_pause(c, true);
+}
+
+static void t_returned(rq_session *s) {
+  conn *c = conn_of(s);
+  uint32_t max = c->env->cfg->max_inflight;
+  /* Deliveries to c count too: resume once enough have come back. */
+  if (c->state == CONN_OPEN && s->inflight <= max / 2 && conn_drain(c) == 0 && s->inflight < max)
+    conn_pause(c, false);
+  conn_maybe_free(c);
+}
+
+static const rq_transport conn_transport_fns = {t_send, t_close, t_submitted, t_returned};
+
+void conn_env_init(conn_env *env, uv_loop_t *loop, const config *cfg, const sv_daemon_keys *keys,
+                   requests *rq) {
+  memset(env, 0, sizeof *env);
+  env->loop = loop;
+  env->cfg = cfg;
+  env->keys = keys;
+  env->rq = rq;
+}
+
+void conn_accept(conn_env *env, uv_stream_t *listener, bool is_pipe) {
   conn *c = calloc(1, sizeof *c);
   if (c == NULL) return;
-  c->srv = srv;
-  c->id = ++srv->next_conn_id;
-  int rc = is_pipe ? uv_pipe_init(srv->loop, &c->h.pipe, 0) : uv_tcp_init(srv->loop, &c->h.tcp);
+  c->env = env;
+  c->id = ++env->next_id;
+  c->sess.t = &conn_transport_fns;
+  c->sess.id = c->id;
+  int rc = is_pipe ? uv_pipe_init(env->loop, &c->h.pipe, 0) : uv_tcp_init(env->loop, &c->h.tcp);
   if (rc != 0) {
     free(c);
     return;
   }
   c->h.stream.data = c;
-  uv_timer_init(srv->loop, &c->timer);
+  uv_timer_init(env->loop, &c->timer);
   c->timer.data = c;
   c->handles_open = 2;
   c->state = CONN_HANDSHAKE;
-  c->next = srv->conns;
-  if (srv->conns) srv->conns->prev = c;
-  srv->conns = c;
-  srv->nconns++;
+  c->next = env->list;
+  if (env->list) env->list->prev = c;
+  env->list = c;
+  env->n++;
   if (uv_accept(listener, &c->h.stream) != 0) {
     conn_close(c, "accept failed");
     return;
   }
-  if (srv->nconns > srv->cfg.max_connections) {
-    log_warn("connection limit (%u) reached; refusing a connection", srv->cfg.max_connections);
+  if (env->n > env->cfg->max_connections) {
+    log_warn("connection limit (%u) reached; refusing a connection", env->cfg->max_connections);
     conn_close(c, "too many connections");
     return;
   }
@@ -362,103 +386,46 @@ void conn_accept(server *srv, uv_stream_t *listener, bool is_pipe) {
   c->split = malloc(sizeof *c->split); /* 64 KiB: only split->have needs initialising */
   if (c->split) c->split->have = 0;
   c->hs = noise_handshake_new_with_pk(false, (const uint8_t *)SAMVIRKE_PROLOGUE,
-                                      strlen(SAMVIRKE_PROLOGUE), srv->keys->noise_sk,
-                                      srv->keys->noise_pk, NULL);
+                                      strlen(SAMVIRKE_PROLOGUE), env->keys->noise_sk,
+                                      env->keys->noise_pk, NULL);
   if (c->split == NULL || c->hs == NULL) {
     conn_close(c, "out of memory");
     return;
   }
-  uv_timer_start(&c->timer, on_timer, srv->cfg.handshake_timeout_ms, 0);
+  uv_timer_start(&c->timer, on_timer, env->cfg->handshake_timeout_ms, 0);
   conn_pause(c, false);
 }
 
-/* Apply what a committed job changed to the loop thread's state. */
-static void apply_effect(server *srv, job *j) {
-  switch (j->effect) {
-  case EFFECT_NONE:
-    break;
-  case EFFECT_MEMBER_ADDED:
-  case EFFECT_MEMBER_CHANGED:
-  case EFFECT_MEMBER_REVOKED:
-    if (j->effect_data) directory_put(&srv->dir, j->effect_data);
-    if (j->effect == EFFECT_MEMBER_ADDED && j->effect_data) {
-      /* A connection made with the new member's key (the enrolling one) now acts as it. */
-      const dir_member *m = j->effect_data;
-      for (conn *c = srv->conns; c != NULL; c = c->next) {
-        if (c->who.member_id != 0 || sodium_memcmp(c->who.noise_pk, m->noise_pk, 32) != 0)
-          continue;
-        c->who.member_id = m->id;
-        snprintf(c->who.keyid, sizeof c->who.keyid, "%s", m->keyid);
-        snprintf(c->who.name, sizeof c->who.name, "%s", m->name);
-        snprintf(c->who.role, sizeof c->who.role, "%s", m->role);
-      }
+void conn_stop_reading(conn_env *env) {
+  env->stopping = true;
+  for (conn *c = env->list; c != NULL; c = c->next) {
+    if (c->reading) {
+      uv_read_stop(&c->h.stream);
+      c->reading = false;
     }
-    if (j->effect == EFFECT_MEMBER_REVOKED || j->effect == EFFECT_MEMBER_CHANGED) {
-      /* Cut off (revoked) or re-authorise (role change) the member's open connections. */
-      for (conn *c = srv->conns, *next; c != NULL; c = next) {
-        next = c->next;
-        if (c->who.member_id != j->effect_member) continue;
-        if (j->effect == EFFECT_MEMBER_REVOKED) {
-          log_info("closing connection %llu of revoked member %s", (unsigned long long)c->id,
-                   c->who.name);
-          conn_close(c, "member revoked");
-        } else {
-          const dir_member *m = directory_by_id(&srv->dir, j->effect_member);
-          if (m) snprintf(c->who.role, sizeof c->who.role, "%s", m->role);
-        }
-      }
-    }
-    break;
-  case EFFECT_NOTE_STORED:
-  case EFFECT_NOTE_PUSH:
-  case EFFECT_NOTE_SWEPT:
-    ops_note_effect(srv, j);
-    break;
   }
 }
 
-void conn_job_done(job *j, void *ctx) {
-  server *srv = ctx;
-  conn *c = j->conn;
-  job *follow = j->follow;
-  j->follow = NULL;
-  apply_effect(srv, j);
-  srv->jobs_inflight--;
-  if (c != NULL) {
-    c->inflight--;
-    if (c->state == CONN_OPEN && !j->internal) {
-      msgpack_sbuffer sb;
-      msgpack_sbuffer_init(&sb);
-      msgpack_packer pk;
-      msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-      if (j->err == SV_OK)
-        sv_response_pack_ok(&pk, j->req.id, j->audit_seq, j->result.data, j->result.size);
-      else
-        sv_response_pack_error(&pk, j->req.id, j->audited, j->audit_seq, j->err, j->errmsg);
-      conn_send_frame(c, sb.data, sb.size);
-      if (j->secret_result && sb.data != NULL) sodium_memzero(sb.data, sb.alloc);
-      msgpack_sbuffer_destroy(&sb);
-    }
-    /* Internal jobs (note deliveries) count too: resume once enough have come back. */
-    if (c->state == CONN_OPEN && c->inflight <= srv->cfg.max_inflight / 2 && conn_drain(c) == 0 &&
-        c->inflight < srv->cfg.max_inflight)
-      conn_pause(c, false);
-    conn_maybe_free(c);
-  }
-  /* Follow-ups (note deliveries) may borrow from j: finish them before freeing it. */
-  while (follow != NULL) {
-    job *next = follow->next;
-    follow->next = NULL;
-    conn_job_done(follow, ctx);
-    follow = next;
-  }
-  job_free(j);
-  server_maybe_finish(srv);
+static void on_shutdown_done(uv_shutdown_t *req, int status) {
+  (void)status;
+  conn *c = req->data;
+  free(req);
+  conn_close(c, "daemon shutting down");
 }
 
-/* Called by dispatch after submitting a job for c. */
-void conn_job_submitted(conn *c) {
-  c->inflight++;
-  c->srv->jobs_inflight++;
-  if (c->inflight >= c->srv->cfg.max_inflight) conn_pause(c, true);
+void conn_shutdown_all(conn_env *env) {
+  for (conn *c = env->list, *next; c != NULL; c = next) {
+    next = c->next;
+    uv_shutdown_t *req = malloc(sizeof *req);
+    if (c->state == CONN_OPEN && req != NULL) {
+      req->data = c;
+      if (uv_shutdown(req, &c->h.stream, on_shutdown_done) == 0) {
+        /* A client that does not read would hold the shutdown until its idle timeout. */
+        uv_timer_start(&c->timer, on_timer, env->cfg->handshake_timeout_ms, 0);
+        continue;
+      }
+    }
+    free(req);
+    conn_close(c, "daemon shutting down");
+  }
 }

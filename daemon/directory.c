@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
+
 void directory_init(directory *d) { memset(d, 0, sizeof *d); }
 
 void directory_free(directory *d) {
@@ -116,4 +118,16 @@ int directory_load(directory *d, sqlite3 *db, char *err, size_t errlen) {
     return -1;
   }
   return 0;
+}
+
+void directory_pack_member(msgpack_packer *pk, const dir_member *m) {
+  msgpack_pack_map(pk, 4);
+  sv_pack_str(pk, "name");
+  sv_pack_str(pk, m->name);
+  sv_pack_str(pk, "role");
+  sv_pack_str(pk, m->role);
+  sv_pack_str(pk, "keyid");
+  sv_pack_str(pk, m->keyid);
+  sv_pack_str(pk, "fingerprint");
+  sv_pack_str(pk, m->fingerprint);
 }

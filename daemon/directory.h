@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <msgpack.h>
 #include <sqlite3.h>
 #include <stddef.h>
 
@@ -44,5 +45,8 @@ int directory_load(directory *d, sqlite3 *db, char *err, size_t errlen);
  * column named "card", its signing key from the card). */
 #define DIRECTORY_COLUMNS "id, name, role, keyid, fingerprint, noise_pk, enc_pk, revoked"
 void directory_row(sqlite3_stmt *s, dir_member *m);
+/* Pack the member map of the handshake payload, whoami and enroll: {name, role, keyid,
+ * fingerprint}. */
+void directory_pack_member(msgpack_packer *pk, const dir_member *m);
 
 #endif

@@ -1,15 +1,38 @@
-/* job.c -- allocation and error helpers for request jobs. */
+/* job.c -- request jobs: allocation, internal entries, errors, and the audit entry of a job. */
 #include "job.h"
 
+#include <assert.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
 
 job *job_new(void) {
   job *j = calloc(1, sizeof *j);
   if (j == NULL) return NULL;
   msgpack_sbuffer_init(&j->result);
+  return j;
+}
+
+job *job_internal(const actor *who, const char *op, const char *klass, const char *object,
+                  const char *rule) {
+  job *j = job_new();
+  if (j == NULL) return NULL;
+  j->internal = true;
+  if (who != NULL) {
+    j->who = *who;
+  } else {
+    snprintf(j->who.keyid, sizeof j->who.keyid, "-");
+    snprintf(j->who.role, sizeof j->who.role, "daemon");
+  }
+  snprintf(j->op, sizeof j->op, "%s", op);
+  snprintf(j->klass, sizeof j->klass, "%s", klass);
+  snprintf(j->object, sizeof j->object, "%s", object);
+  snprintf(j->dec.rule, sizeof j->dec.rule, "%s", rule);
+  j->dec.permit = true;
   return j;
 }
 
@@ -22,20 +45,9 @@ void job_free(job *j) {
   if (j->decoded || j->req.zone) sv_request_free(&j->req); /* wipes an invite argument */
   if (j->secret_result && j->result.data != NULL) sodium_memzero(j->result.data, j->result.alloc);
   msgpack_sbuffer_destroy(&j->result);
-  free(j->effect_data);
+  free(j->op_data);
+  free(j->member);
   free(j);
-}
-
-void job_internal(job *j, const char *op, const char *klass, const char *object,
-                  const char *rule) {
-  j->internal = true;
-  snprintf(j->who.keyid, sizeof j->who.keyid, "-");
-  snprintf(j->who.role, sizeof j->who.role, "daemon");
-  snprintf(j->op, sizeof j->op, "%s", op);
-  snprintf(j->klass, sizeof j->klass, "%s", klass);
-  snprintf(j->object, sizeof j->object, "%s", object);
-  snprintf(j->rule, sizeof j->rule, "%s", rule);
-  j->permit = true;
 }
 
 void job_fail(job *j, enum sv_err err, const char *fmt, ...) {
@@ -44,4 +56,63 @@ void job_fail(job *j, enum sv_err err, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(j->errmsg, sizeof j->errmsg, fmt, ap);
   va_end(ap);
+}
+
+void job_deny(job *j, enum sv_err err, const char *rule, const char *fmt, ...) {
+  j->dec.permit = false;
+  snprintf(j->dec.rule, sizeof j->dec.rule, "%s", rule);
+  j->dec.rule_name[0] = '\0';
+  j->err = err;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(j->errmsg, sizeof j->errmsg, fmt, ap);
+  va_end(ap);
+}
+
+/* Copy src into dst (capacity cap) as text an audit entry accepts: valid UTF-8 without
+ * control characters, truncated on a character boundary. Anything else becomes '?'. An empty
+ * result becomes dflt (when non-NULL). */
+static void clean_copy(char *dst, size_t cap, const char *src, const char *dflt) {
+  assert(cap > 1);
+  size_t o = 0, len = strlen(src);
+  for (size_t i = 0; i < len;) {
+    unsigned c = (unsigned char)src[i];
+    if (c >= 0x20 && c < 0x7f) { /* printable ASCII, the common case: copied as is */
+      if (o + 1 > cap - 1) break;
+      dst[o++] = (char)c;
+      i++;
+      continue;
+    }
+    size_t n = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 1;
+    bool ok = i + n <= len && c != '\t' && util_utf8_valid(src + i, n, false) &&
+              !(c == 0xc2 && (unsigned char)src[i + 1] < 0xa0); /* C1 controls */
+    if (!ok) n = 1;
+    size_t w = ok ? n : 1;
+    if (o + w > cap - 1) break;
+    if (ok)
+      memcpy(dst + o, src + i, n);
+    else
+      dst[o] = '?';
+    o += w;
+    i += n;
+  }
+  dst[o] = '\0';
+  if (o == 0 && dflt != NULL) snprintf(dst, cap, "%s", dflt);
+}
+
+void job_audit_entry(const job *j, audit_entry *e) {
+  memset(e, 0, sizeof *e);
+  e->version = AUDIT_ENTRY_V1;
+  e->time_ms = util_unix_ms();
+  /* Everything that may come from a client is cleaned: one odd byte must not make the
+   * entry unencodable, which would fail the whole batch. */
+  clean_copy(e->actor, sizeof e->actor, j->who.keyid, "-");
+  clean_copy(e->role, sizeof e->role, j->who.role, "-");
+  clean_copy(e->op, sizeof e->op, j->op, "?");
+  clean_copy(e->data_class, sizeof e->data_class, j->klass, "-");
+  clean_copy(e->object, sizeof e->object, j->object, NULL);
+  e->decision = j->dec.permit ? AUDIT_PERMIT : AUDIT_DENY;
+  clean_copy(e->rule, sizeof e->rule, j->dec.rule, "-");
+  clean_copy(e->purpose, sizeof e->purpose, j->purpose, NULL);
+  memcpy(e->policy, j->policy_hash, 32);
 }

@@ -139,14 +139,14 @@ static int cmd_info(int argc, char **argv) {
 
 static int cmd_run(int argc, char **argv) {
   const char *dir = NULL;
-  enum store_verify verify = STORE_VERIFY_AUTO;
+  enum auditlog_verify verify = AUDITLOG_VERIFY_AUTO;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--verify") == 0 && i + 1 < argc) {
       i++;
       if (strcmp(argv[i], "quick") == 0)
-        verify = STORE_VERIFY_QUICK;
+        verify = AUDITLOG_VERIFY_QUICK;
       else if (strcmp(argv[i], "full") == 0)
-        verify = STORE_VERIFY_FULL;
+        verify = AUDITLOG_VERIFY_FULL;
       else {
         fprintf(stderr, "samvirked run: --verify takes quick or full\n");
         return 2;

@@ -1,40 +1,43 @@
-/* ops.h -- request handlers: loop-thread prepare functions and storage-thread exec functions,
- * one file per group of ops (ops_core.c, ops_audit.c, ops_member.c, ops_area.c, ops_note.c). */
+/* ops.h -- what the request handlers (ops_*.c) share: result packing, storage errors, running
+ * statements, packing columns and lists of rows. Storage thread, except ops_result_packer. */
 #ifndef SAMVIRKED_OPS_H
 #define SAMVIRKED_OPS_H
 
-#include "server.h"
+#include <msgpack.h>
+#include <sqlite3.h>
 
-/* ops_core.c: ping, whoami */
-int ops_ping_prepare(server *srv, job *j, int *level);
-int ops_whoami_prepare(server *srv, job *j, int *level);
+#include "job.h"
+#include "store.h"
 
-/* ops_audit.c: audit.checkpoint, audit.entries, audit.inclusion, audit.consistency (read audit).
- * They answer as of the latest committed checkpoint (see ops_audit.c). */
-int ops_audit_checkpoint_prepare(server *srv, job *j, int *level);
-int ops_audit_checkpoint_exec(store *st, job *j);
-int ops_audit_entries_prepare(server *srv, job *j, int *level);
-int ops_audit_entries_exec(store *st, job *j);
-int ops_audit_inclusion_prepare(server *srv, job *j, int *level);
-int ops_audit_inclusion_exec(store *st, job *j);
-int ops_audit_consistency_prepare(server *srv, job *j, int *level);
-int ops_audit_consistency_exec(store *st, job *j);
+/* True when the request carried argument f (enum sv_field, without the SV_F_ prefix). */
+#define OPS_HAS(j, f) (((j)->req.present & SV_BIT(SV_F_##f)) != 0)
 
-/* Pack a result map header into j->result and return the packer (helper for handlers). */
+/* Clear j->result and point pk at it: the handler packs exactly one object, its result. */
 void ops_result_packer(job *j, msgpack_packer *pk);
-
-/* ops_note.c: restricted notes (relay of end-to-end encrypted envelopes) */
-int ops_note_send_prepare(server *srv, job *j, int *level);
-int ops_note_send_exec(struct store *st, job *j);
-int ops_note_id_prepare(server *srv, job *j, int *level);
-int ops_note_list_exec(struct store *st, job *j);
-int ops_note_fetch_exec(struct store *st, job *j);
-int ops_note_ack_exec(struct store *st, job *j);
-/* Loop thread: apply EFFECT_NOTE_STORED / _PUSH / _SWEPT of a finished job. */
-void ops_note_effect(server *srv, job *j);
-/* Start-up (before the storage thread runs): learn the earliest pending expiry. 0 or -1. */
-int ops_note_init(server *srv, char *err, size_t errlen);
-/* Periodic: submit an expiry job if a stored note has passed its time-to-live. */
-void ops_note_sweep(server *srv);
+/* Report a storage failure (SQLite's last message) on j as internal. Returns -1. */
+int ops_storage_error(store *st, job *j);
+/* Run the bound statement s to completion (an INSERT, UPDATE or DELETE) and reset it.
+ * Returns 0, or -1 with the storage error set on j. */
+int ops_step_done(store *st, job *j, sqlite3_stmt *s);
+/* Pack column col of s's current row as a string ("" for NULL). */
+void ops_pack_col_str(msgpack_packer *pk, sqlite3_stmt *s, int col);
+/* Pack key, then column col as a string or as an integer. */
+void ops_pack_kv_str(msgpack_packer *pk, const char *key, sqlite3_stmt *s, int col);
+void ops_pack_kv_int(msgpack_packer *pk, const char *key, sqlite3_stmt *s, int col);
+/* A function packing the current row of s as one msgpack object. */
+typedef void (*ops_row_fn)(msgpack_packer *pk, sqlite3_stmt *s);
+/* Run s (bound) and pack each row with fn into an array; the result map is
+ * {key: [..], "truncated": bool} plus, when area is not NULL, "area": area first. Stops before
+ * the packed rows would exceed the frame limit (truncated is then true). Returns 0 or -1
+ * (storage error set). */
+int ops_pack_list(store *st, job *j, sqlite3_stmt *s, const char *key, const char *area,
+                  ops_row_fn fn);
+/* Pack the row sql_get (a static string: store_stmt) selects for id, its one parameter, as the
+ * result, with fn. Returns 0 or -1 (storage error set; also when there is no such row). */
+int ops_pack_by_id(store *st, job *j, const char *sql_get, int64_t id, ops_row_fn fn);
+/* Run the bound INSERT s; the new row becomes the audit object "<kind>:<id>" and, selected by
+ * sql_get and packed with fn, the result. Returns 0 or -1 (storage error set). */
+int ops_insert_and_pack(store *st, job *j, sqlite3_stmt *s, const char *kind,
+                        const char *sql_get, ops_row_fn fn);
 
 #endif

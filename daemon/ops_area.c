@@ -10,7 +10,7 @@
 #include "ops.h"
 #include "util.h"
 
-#define HAS(j, f) (((j)->req.present & SV_BIT(SV_F_##f)) != 0)
+#define HAS OPS_HAS
 
 static const char INDIVIDUAL_MESSAGE[] =
     "area data is about areas and groups; information about individuals belongs in a "
@@ -20,15 +20,15 @@ static const char INDIVIDUAL_MESSAGE[] =
 
 /* Free text (observation, intervention, description): UTF-8, newlines allowed, 1..text_max
  * bytes (0 allowed when may_be_empty), no CPR-shaped number. Returns 0 or -1 with j->err. */
-static int check_text(const server *srv, job *j, const char *what, const sv_str *s,
+static int check_text(const rq_ctx *ctx, job *j, const char *what, const sv_str *s,
                       bool may_be_empty) {
   if (s->len == 0 && !may_be_empty) {
     job_fail(j, SV_ERR_INVALID, "%s is empty", what);
     return -1;
   }
-  if (s->len > srv->cfg.text_max) {
+  if (s->len > ctx->cfg->text_max) {
     job_fail(j, SV_ERR_INVALID, "%s is %zu bytes; the limit is %u", what, s->len,
-             srv->cfg.text_max);
+             ctx->cfg->text_max);
     return -1;
   }
   if (!util_utf8_valid(s->ptr, s->len, true)) {
@@ -59,8 +59,8 @@ static int check_label(job *j, const char *what, const sv_str *s) {
 }
 
 /* Group size: required for group level; any size given must reach the policy's minimum. */
-static int check_size(const server *srv, job *j, bool required) {
-  int min = policy_min_group_size(srv->pol);
+static int check_size(const rq_ctx *ctx, job *j, bool required) {
+  int min = policy_min_group_size(ctx->pol);
   if (!HAS(j, SIZE)) {
     if (!required) return 0;
     job_fail(j, SV_ERR_PERSONAL_DATA,
@@ -124,50 +124,25 @@ static int parse_level(job *j, int *level, const char *klass_fixed) {
   return 0;
 }
 
-/* Ask the policy what it would decide for j as class klass at level (loop thread). */
-static void ask(server *srv, const job *j, const char *klass, enum policy_level level,
+/* Ask the policy what it would decide for j as class klass at level, into *out (loop thread). */
+static void ask(const rq_ctx *ctx, const job *j, const char *klass, enum policy_level level,
                 struct job_alt *out) {
   memset(out, 0, sizeof *out);
   out->asked = true;
   out->level = (int)level;
   snprintf(out->klass, sizeof out->klass, "%s", klass);
-  int role = policy_role(srv->pol, j->who.role);
-  int action = srv->op_action[j->req.op];
-  int cls = policy_class(srv->pol, klass);
-  if (role < 0 || action < 0 || cls < 0) {
-    snprintf(out->rule, sizeof out->rule, "default deny (%s not declared by the policy)",
-             role < 0 ? "role" : action < 0 ? "action" : "class");
-    return;
-  }
-  policy_request pr = {
-      .role = role,
-      .action = action,
-      .klass = cls,
-      .level = level,
-      .area = HAS(j, AREA) ? j->req.a.area.ptr : NULL,
-      .purpose = j->purpose[0] ? j->purpose : NULL,
-  };
-  policy_decision d;
-  policy_decide(srv->pol, &pr, &d);
-  out->permit = d.permit;
-  if (d.rule_index < 0) {
-    snprintf(out->rule, sizeof out->rule, "default deny");
-  } else {
-    snprintf(out->rule, sizeof out->rule, "%s%s(%s:%d)", d.rule_name ? d.rule_name : "",
-             d.rule_name ? " " : "", d.file ? d.file : "?", d.line);
-    snprintf(out->rule_name, sizeof out->rule_name, "%s", d.rule_name ? d.rule_name : "");
-  }
+  request_ask(ctx, j, klass, level, &out->dec);
 }
 
 /* For an op on a stored object whose level only storage knows: ask both the area-level and
  * the group-level question; the permitted one (area first) becomes the job's class and level,
  * the other goes to j->alt for exec to switch to (settle_level). */
-static void prepare_by_level(server *srv, job *j, int *level, const char *area_class,
+static void prepare_by_level(const rq_ctx *ctx, job *j, int *level, const char *area_class,
                              const char *group_class) {
   struct job_alt a, g;
-  ask(srv, j, area_class, POLICY_LEVEL_AREA, &a);
-  ask(srv, j, group_class, POLICY_LEVEL_GROUP, &g);
-  bool group_first = !a.permit && g.permit;
+  ask(ctx, j, area_class, POLICY_LEVEL_AREA, &a);
+  ask(ctx, j, group_class, POLICY_LEVEL_GROUP, &g);
+  bool group_first = !a.dec.permit && g.dec.permit;
   const struct job_alt *primary = group_first ? &g : &a;
   snprintf(j->klass, sizeof j->klass, "%s", primary->klass);
   *level = primary->level;
@@ -192,76 +167,76 @@ static int check_kind(job *j) {
   return -1;
 }
 
-int ops_area_add_prepare(server *srv, job *j, int *level) {
+int ops_area_add_prepare(rq_ctx *ctx, job *j, int *level) {
   *level = POLICY_LEVEL_AREA;
   if (check_label(j, "area name", &j->req.a.name) != 0) return -1;
-  if (HAS(j, DESCRIPTION) && check_text(srv, j, "description", &j->req.a.description, true) != 0)
+  if (HAS(j, DESCRIPTION) && check_text(ctx, j, "description", &j->req.a.description, true) != 0)
     return -1;
   return 0;
 }
 
-int ops_area_list_prepare(server *srv, job *j, int *level) {
-  (void)srv;
+int ops_area_list_prepare(rq_ctx *ctx, job *j, int *level) {
+  (void)ctx;
   (void)j;
   *level = POLICY_LEVEL_AREA;
   return 0;
 }
 
-int ops_obs_add_prepare(server *srv, job *j, int *level) {
+int ops_obs_add_prepare(rq_ctx *ctx, job *j, int *level) {
   if (prepare_add(j, level, NULL) != 0) return -1;
   if (check_kind(j) != 0) return -1;
   if (check_label(j, "category", &j->req.a.category) != 0) return -1;
-  if (check_text(srv, j, "text", &j->req.a.text, false) != 0) return -1;
-  if (check_size(srv, j, *level == POLICY_LEVEL_GROUP) != 0) return -1;
+  if (check_text(ctx, j, "text", &j->req.a.text, false) != 0) return -1;
+  if (check_size(ctx, j, *level == POLICY_LEVEL_GROUP) != 0) return -1;
   return check_coords(j);
 }
 
-int ops_obs_list_prepare(server *srv, job *j, int *level) {
+int ops_obs_list_prepare(rq_ctx *ctx, job *j, int *level) {
   *level = POLICY_LEVEL_AREA;
   /* Group-level observations are listed only to callers who may read group data. */
-  ask(srv, j, "group", POLICY_LEVEL_GROUP, &j->alt);
+  ask(ctx, j, "group", POLICY_LEVEL_GROUP, &j->alt);
   if (check_label(j, "area", &j->req.a.area) != 0) return -1;
   if (HAS(j, KIND) && check_kind(j) != 0) return -1;
   if (HAS(j, CATEGORY) && check_label(j, "category", &j->req.a.category) != 0) return -1;
   return 0;
 }
 
-int ops_obs_update_prepare(server *srv, job *j, int *level) {
-  prepare_by_level(srv, j, level, "area", "group");
+int ops_obs_update_prepare(rq_ctx *ctx, job *j, int *level) {
+  prepare_by_level(ctx, j, level, "area", "group");
   if (!HAS(j, TEXT) && !HAS(j, CATEGORY) && !HAS(j, SIZE) && !HAS(j, LAT) && !HAS(j, LON)) {
     job_fail(j, SV_ERR_INVALID, "nothing to change: give text, category, size or lat and lon");
     return -1;
   }
-  if (HAS(j, TEXT) && check_text(srv, j, "text", &j->req.a.text, false) != 0) return -1;
+  if (HAS(j, TEXT) && check_text(ctx, j, "text", &j->req.a.text, false) != 0) return -1;
   if (HAS(j, CATEGORY) && check_label(j, "category", &j->req.a.category) != 0) return -1;
-  if (check_size(srv, j, false) != 0) return -1;
+  if (check_size(ctx, j, false) != 0) return -1;
   return check_coords(j);
 }
 
-int ops_obs_withdraw_prepare(server *srv, job *j, int *level) {
-  prepare_by_level(srv, j, level, "area", "group");
+int ops_obs_withdraw_prepare(rq_ctx *ctx, job *j, int *level) {
+  prepare_by_level(ctx, j, level, "area", "group");
   return 0;
 }
 
-int ops_iv_add_prepare(server *srv, job *j, int *level) {
+int ops_iv_add_prepare(rq_ctx *ctx, job *j, int *level) {
   if (prepare_add(j, level, "intervention") != 0) return -1;
   if (!one_of(&j->req.a.step, STEPS)) {
     job_fail(j, SV_ERR_INVALID, "step must be one of establish, map, analyse, act");
     return -1;
   }
-  return check_text(srv, j, "text", &j->req.a.text, false);
+  return check_text(ctx, j, "text", &j->req.a.text, false);
 }
 
-int ops_iv_list_prepare(server *srv, job *j, int *level) {
-  (void)srv;
+int ops_iv_list_prepare(rq_ctx *ctx, job *j, int *level) {
+  (void)ctx;
   *level = POLICY_LEVEL_NONE;
   if (HAS(j, AREA) && check_label(j, "area", &j->req.a.area) != 0) return -1;
   return 0;
 }
 
-int ops_iv_update_prepare(server *srv, job *j, int *level) {
-  prepare_by_level(srv, j, level, "intervention", "intervention");
-  if (!HAS(j, STATUS) || !one_of(&j->req.a.status, STATUSES)) {
+int ops_iv_update_prepare(rq_ctx *ctx, job *j, int *level) {
+  prepare_by_level(ctx, j, level, "intervention", "intervention");
+  if (!one_of(&j->req.a.status, STATUSES)) {
     job_fail(j, SV_ERR_INVALID, "status must be one of planned, running, done");
     return -1;
   }
@@ -270,56 +245,16 @@ int ops_iv_update_prepare(server *srv, job *j, int *level) {
 
 /* ---- storage thread ---------------------------------------------------------------------- */
 
-static int storage_error(store *st, job *j) {
-  job_fail(j, SV_ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(store_db(st)));
-  return -1;
-}
-
-/* Make the job's decision the one for the stored object's level: if that is the alternative
- * asked in prepare, switch class, decision and rule to it (the audit entry records them).
- * Returns 0, or -1 with denied. */
-static int settle_level(job *j, int stored_level) {
-  if (!j->alt.asked || j->alt.level != stored_level) return 0;
-  snprintf(j->klass, sizeof j->klass, "%s", j->alt.klass);
-  j->permit = j->alt.permit;
-  memcpy(j->rule, j->alt.rule, sizeof j->rule);
-  memcpy(j->rule_name, j->alt.rule_name, sizeof j->rule_name);
-  if (j->permit) return 0;
-  if (j->rule_name[0])
-    job_fail(j, SV_ERR_DENIED, "denied by policy rule '%s'", j->rule_name);
-  else
-    job_fail(j, SV_ERR_DENIED, "denied by policy (no rule permits this)");
-  return -1;
-}
-
-static void pack_col_str(msgpack_packer *pk, sqlite3_stmt *s, int col) {
-  const unsigned char *t = sqlite3_column_text(s, col);
-  if (t == NULL)
-    sv_pack_str(pk, "");
-  else
-    sv_pack_strn(pk, (const char *)t, (size_t)sqlite3_column_bytes(s, col));
-}
-
-static void pack_kv_str(msgpack_packer *pk, const char *key, sqlite3_stmt *s, int col) {
-  sv_pack_str(pk, key);
-  pack_col_str(pk, s, col);
-}
-
-static void pack_kv_int(msgpack_packer *pk, const char *key, sqlite3_stmt *s, int col) {
-  sv_pack_str(pk, key);
-  msgpack_pack_int64(pk, sqlite3_column_int64(s, col));
-}
-
 /* Look up an area by name: its id, or 0 (not_found set) / -1 (storage error set). */
 static int64_t area_id(store *st, job *j, const sv_str *name) {
   static const char sql[] = "SELECT id FROM areas WHERE name = ?";
   sqlite3_stmt *s = store_stmt(st, sql);
-  if (s == NULL) return storage_error(st, j);
+  if (s == NULL) return ops_storage_error(st, j);
   sqlite3_bind_text(s, 1, name->ptr, (int)name->len, SQLITE_STATIC);
   int rc = sqlite3_step(s);
   int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
   sqlite3_reset(s);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return storage_error(st, j);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return ops_storage_error(st, j);
   if (id == 0) job_fail(j, SV_ERR_NOT_FOUND, "no area named '%s'", name->ptr);
   else snprintf(j->object, sizeof j->object, "area:%lld", (long long)id);
   return id;
@@ -332,98 +267,11 @@ static sqlite3_stmt *area_stmt(store *st, job *j, const char *sql) {
   if (area <= 0) return NULL;
   sqlite3_stmt *s = store_stmt(st, sql);
   if (s == NULL) {
-    storage_error(st, j);
+    ops_storage_error(st, j);
     return NULL;
   }
   sqlite3_bind_int64(s, 1, area);
   return s;
-}
-
-/* Run s (bound) and pack each row with fn into an array; the result map is
- * {key: [..], "truncated": bool} plus, when area is not NULL, "area": area. Stops before the
- * packed rows would exceed the frame limit. Returns 0 or -1 (storage error set). */
-static int pack_list(store *st, job *j, sqlite3_stmt *s, const char *key, const char *area,
-                     void (*fn)(msgpack_packer *, sqlite3_stmt *)) {
-  uint64_t limit = store_config(st)->max_frame > 8192 ? store_config(st)->max_frame - 4096 : 4096;
-  msgpack_sbuffer items;
-  msgpack_sbuffer_init(&items);
-  msgpack_packer ipk;
-  msgpack_packer_init(&ipk, &items, msgpack_sbuffer_write);
-  uint32_t n = 0;
-  bool truncated = false;
-  int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    size_t before = items.size;
-    fn(&ipk, s);
-    if (items.size > limit) {
-      items.size = before;
-      truncated = true;
-      break;
-    }
-    n++;
-  }
-  sqlite3_reset(s);
-  if (!truncated && rc != SQLITE_DONE) {
-    msgpack_sbuffer_destroy(&items);
-    return storage_error(st, j);
-  }
-  msgpack_packer pk;
-  ops_result_packer(j, &pk);
-  msgpack_pack_map(&pk, area ? 3 : 2);
-  if (area) {
-    sv_pack_str(&pk, "area");
-    sv_pack_str(&pk, area);
-  }
-  sv_pack_str(&pk, key);
-  msgpack_pack_array(&pk, n);
-  if (items.size) msgpack_sbuffer_write(&j->result, items.data, items.size);
-  sv_pack_str(&pk, "truncated");
-  if (truncated)
-    msgpack_pack_true(&pk);
-  else
-    msgpack_pack_false(&pk);
-  msgpack_sbuffer_destroy(&items);
-  return 0;
-}
-
-/* Pack the single row s selects (by id) as the result, with fn. */
-static int pack_one(store *st, job *j, sqlite3_stmt *s, void (*fn)(msgpack_packer *, sqlite3_stmt *)) {
-  int rc = sqlite3_step(s);
-  if (rc == SQLITE_ROW) {
-    msgpack_packer pk;
-    ops_result_packer(j, &pk);
-    fn(&pk, s);
-  }
-  sqlite3_reset(s);
-  return rc == SQLITE_ROW ? 0 : storage_error(st, j);
-}
-
-/* Run the bound statement s to completion (an INSERT or UPDATE) and reset it. Returns 0 or -1
- * (storage error set). */
-static int run_done(store *st, job *j, sqlite3_stmt *s) {
-  int rc = sqlite3_step(s);
-  sqlite3_reset(s);
-  return rc == SQLITE_DONE ? 0 : storage_error(st, j);
-}
-
-/* Pack the row sql_get selects for id (its one parameter) as the result, with fn. Returns 0 or
- * -1 (storage error set). */
-static int pack_by_id(store *st, job *j, const char *sql_get, int64_t id,
-                      void (*fn)(msgpack_packer *, sqlite3_stmt *)) {
-  sqlite3_stmt *s = store_stmt(st, sql_get);
-  if (s == NULL) return storage_error(st, j);
-  sqlite3_bind_int64(s, 1, id);
-  return pack_one(st, j, s, fn);
-}
-
-/* Run the bound INSERT s; the new row becomes the audit object "<kind>:<id>" and, selected by
- * sql_get and packed with fn, the result. Returns 0 or -1 (storage error set). */
-static int insert_and_pack(store *st, job *j, sqlite3_stmt *s, const char *kind,
-                           const char *sql_get, void (*fn)(msgpack_packer *, sqlite3_stmt *)) {
-  if (run_done(st, j, s) != 0) return -1;
-  int64_t id = sqlite3_last_insert_rowid(store_db(st));
-  snprintf(j->object, sizeof j->object, "%s:%lld", kind, (long long)id);
-  return pack_by_id(st, j, sql_get, id, fn);
 }
 
 /* ---- areas ---- */
@@ -434,11 +282,11 @@ static int insert_and_pack(store *st, job *j, sqlite3_stmt *s, const char *kind,
 
 static void pack_area(msgpack_packer *pk, sqlite3_stmt *s) {
   msgpack_pack_map(pk, 5);
-  pack_kv_int(pk, "id", s, 0);
-  pack_kv_str(pk, "name", s, 1);
-  pack_kv_str(pk, "description", s, 2);
-  pack_kv_str(pk, "author", s, 3);
-  pack_kv_int(pk, "time", s, 4);
+  ops_pack_kv_int(pk, "id", s, 0);
+  ops_pack_kv_str(pk, "name", s, 1);
+  ops_pack_kv_str(pk, "description", s, 2);
+  ops_pack_kv_str(pk, "author", s, 3);
+  ops_pack_kv_int(pk, "time", s, 4);
 }
 
 int ops_area_add_exec(store *st, job *j) {
@@ -447,17 +295,17 @@ int ops_area_add_exec(store *st, job *j) {
   static const char sql_get[] = AREA_COLUMNS "WHERE a.id = ?";
   static const char sql_taken[] = "SELECT 1 FROM areas WHERE name = ?";
   sqlite3_stmt *s = store_stmt(st, sql_taken);
-  if (s == NULL) return storage_error(st, j);
+  if (s == NULL) return ops_storage_error(st, j);
   sqlite3_bind_text(s, 1, j->req.a.name.ptr, (int)j->req.a.name.len, SQLITE_STATIC);
   int rc = sqlite3_step(s);
   sqlite3_reset(s);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return storage_error(st, j);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return ops_storage_error(st, j);
   if (rc == SQLITE_ROW) {
     job_fail(j, SV_ERR_CONFLICT, "an area named '%s' already exists", j->req.a.name.ptr);
     return -1;
   }
   s = store_stmt(st, sql_insert);
-  if (s == NULL) return storage_error(st, j);
+  if (s == NULL) return ops_storage_error(st, j);
   sqlite3_bind_text(s, 1, j->req.a.name.ptr, (int)j->req.a.name.len, SQLITE_STATIC);
   if (HAS(j, DESCRIPTION))
     sqlite3_bind_text(s, 2, j->req.a.description.ptr, (int)j->req.a.description.len,
@@ -466,14 +314,14 @@ int ops_area_add_exec(store *st, job *j) {
     sqlite3_bind_text(s, 2, "", 0, SQLITE_STATIC);
   sqlite3_bind_int64(s, 3, (sqlite3_int64)util_unix_time());
   sqlite3_bind_int64(s, 4, j->who.member_id);
-  return insert_and_pack(st, j, s, "area", sql_get, pack_area);
+  return ops_insert_and_pack(st, j, s, "area", sql_get, pack_area);
 }
 
 int ops_area_list_exec(store *st, job *j) {
   static const char sql[] = AREA_COLUMNS "ORDER BY a.name";
   sqlite3_stmt *s = store_stmt(st, sql);
-  if (s == NULL) return storage_error(st, j);
-  return pack_list(st, j, s, "areas", NULL, pack_area);
+  if (s == NULL) return ops_storage_error(st, j);
+  return ops_pack_list(st, j, s, "areas", NULL, pack_area);
 }
 
 /* ---- observations ---- */
@@ -487,16 +335,16 @@ static void pack_obs(msgpack_packer *pk, sqlite3_stmt *s) {
   bool has_size = sqlite3_column_type(s, 5) != SQLITE_NULL;
   bool located = sqlite3_column_type(s, 6) != SQLITE_NULL && sqlite3_column_type(s, 7) != SQLITE_NULL;
   msgpack_pack_map(pk, 9 + (has_size ? 1 : 0) + (located ? 2 : 0));
-  pack_kv_int(pk, "id", s, 0);
-  pack_kv_str(pk, "area", s, 1);
-  pack_kv_str(pk, "kind", s, 2);
-  pack_kv_str(pk, "category", s, 3);
-  pack_kv_str(pk, "level", s, 4);
-  pack_kv_str(pk, "text", s, 8);
-  pack_kv_str(pk, "author", s, 9);
-  pack_kv_int(pk, "time", s, 10);
-  pack_kv_int(pk, "updated", s, 11);
-  if (has_size) pack_kv_int(pk, "size", s, 5);
+  ops_pack_kv_int(pk, "id", s, 0);
+  ops_pack_kv_str(pk, "area", s, 1);
+  ops_pack_kv_str(pk, "kind", s, 2);
+  ops_pack_kv_str(pk, "category", s, 3);
+  ops_pack_kv_str(pk, "level", s, 4);
+  ops_pack_kv_str(pk, "text", s, 8);
+  ops_pack_kv_str(pk, "author", s, 9);
+  ops_pack_kv_int(pk, "time", s, 10);
+  ops_pack_kv_int(pk, "updated", s, 11);
+  if (has_size) ops_pack_kv_int(pk, "size", s, 5);
   if (located) {
     sv_pack_str(pk, "lat");
     msgpack_pack_double(pk, sqlite3_column_double(s, 6));
@@ -526,7 +374,7 @@ int ops_obs_add_exec(store *st, job *j) {
   sqlite3_bind_int64(s, 9, j->who.member_id);
   sqlite3_bind_int64(s, 10, (sqlite3_int64)now);
   sqlite3_bind_int64(s, 11, (sqlite3_int64)now);
-  return insert_and_pack(st, j, s, "observation", sql_obs_get, pack_obs);
+  return ops_insert_and_pack(st, j, s, "observation", sql_obs_get, pack_obs);
 }
 
 int ops_obs_list_exec(store *st, job *j) {
@@ -541,8 +389,8 @@ int ops_obs_list_exec(store *st, job *j) {
     sqlite3_bind_text(s, 3, j->req.a.category.ptr, (int)j->req.a.category.len, SQLITE_STATIC);
   uint64_t since = HAS(j, SINCE) ? j->req.a.since : 0;
   sqlite3_bind_int64(s, 4, since > INT64_MAX ? INT64_MAX : (sqlite3_int64)since);
-  sqlite3_bind_int(s, 5, j->alt.asked && j->alt.permit);
-  return pack_list(st, j, s, "observations", j->req.a.area.ptr, pack_obs);
+  sqlite3_bind_int(s, 5, j->alt.asked && j->alt.dec.permit);
+  return ops_pack_list(st, j, s, "observations", j->req.a.area.ptr, pack_obs);
 }
 
 /* Load observation j->req.a.observation for a change by its author: sets the audit object,
@@ -553,7 +401,7 @@ static int obs_for_change(store *st, job *j) {
   uint64_t id = j->req.a.observation;
   snprintf(j->object, sizeof j->object, "observation:%llu", (unsigned long long)id);
   sqlite3_stmt *s = store_stmt(st, sql);
-  if (s == NULL) return storage_error(st, j);
+  if (s == NULL) return ops_storage_error(st, j);
   sqlite3_bind_int64(s, 1, id > INT64_MAX ? -1 : (sqlite3_int64)id);
   int rc = sqlite3_step(s);
   int level = -1;
@@ -564,17 +412,15 @@ static int obs_for_change(store *st, job *j) {
     withdrawn = sqlite3_column_int64(s, 2);
   }
   sqlite3_reset(s);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return storage_error(st, j);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return ops_storage_error(st, j);
   if (rc != SQLITE_ROW || withdrawn) {
     job_fail(j, SV_ERR_NOT_FOUND, "no observation %llu", (unsigned long long)id);
     return -1;
   }
-  if (settle_level(j, level) != 0) return -1;
+  if (request_settle(j, level) != 0) return -1;
   if (author != j->who.member_id) {
-    j->permit = false;
-    snprintf(j->rule, sizeof j->rule, "builtin: only the author changes an observation");
-    j->rule_name[0] = '\0';
-    job_fail(j, SV_ERR_DENIED, "only the author of observation %llu may correct or withdraw it",
+    job_deny(j, SV_ERR_DENIED, "builtin: only the author changes an observation",
+             "only the author of observation %llu may correct or withdraw it",
              (unsigned long long)id);
     return -1;
   }
@@ -588,7 +434,7 @@ int ops_obs_update_exec(store *st, job *j) {
       " updated = ?6 WHERE id = ?7";
   if (obs_for_change(st, j) != 0) return -1;
   sqlite3_stmt *s = store_stmt(st, sql);
-  if (s == NULL) return storage_error(st, j);
+  if (s == NULL) return ops_storage_error(st, j);
   if (HAS(j, TEXT)) sqlite3_bind_text(s, 1, j->req.a.text.ptr, (int)j->req.a.text.len, SQLITE_STATIC);
   if (HAS(j, CATEGORY))
     sqlite3_bind_text(s, 2, j->req.a.category.ptr, (int)j->req.a.category.len, SQLITE_STATIC);
@@ -599,19 +445,19 @@ int ops_obs_update_exec(store *st, job *j) {
   }
   sqlite3_bind_int64(s, 6, (sqlite3_int64)util_unix_time());
   sqlite3_bind_int64(s, 7, (sqlite3_int64)j->req.a.observation);
-  if (run_done(st, j, s) != 0) return -1;
-  return pack_by_id(st, j, sql_obs_get, (sqlite3_int64)j->req.a.observation, pack_obs);
+  if (ops_step_done(st, j, s) != 0) return -1;
+  return ops_pack_by_id(st, j, sql_obs_get, (sqlite3_int64)j->req.a.observation, pack_obs);
 }
 
 int ops_obs_withdraw_exec(store *st, job *j) {
   static const char sql[] = "UPDATE observations SET withdrawn = ?1, updated = ?1 WHERE id = ?2";
   if (obs_for_change(st, j) != 0) return -1;
   sqlite3_stmt *s = store_stmt(st, sql);
-  if (s == NULL) return storage_error(st, j);
+  if (s == NULL) return ops_storage_error(st, j);
   uint64_t now = util_unix_time();
   sqlite3_bind_int64(s, 1, (sqlite3_int64)(now ? now : 1));
   sqlite3_bind_int64(s, 2, (sqlite3_int64)j->req.a.observation);
-  if (run_done(st, j, s) != 0) return -1;
+  if (ops_step_done(st, j, s) != 0) return -1;
   msgpack_packer pk;
   ops_result_packer(j, &pk);
   msgpack_pack_map(&pk, 3);
@@ -632,15 +478,15 @@ int ops_obs_withdraw_exec(store *st, job *j) {
 
 static void pack_iv(msgpack_packer *pk, sqlite3_stmt *s) {
   msgpack_pack_map(pk, 9);
-  pack_kv_int(pk, "id", s, 0);
-  pack_kv_str(pk, "area", s, 1);
-  pack_kv_str(pk, "level", s, 2);
-  pack_kv_str(pk, "step", s, 3);
-  pack_kv_str(pk, "status", s, 4);
-  pack_kv_str(pk, "text", s, 5);
-  pack_kv_str(pk, "author", s, 6);
-  pack_kv_int(pk, "time", s, 7);
-  pack_kv_int(pk, "updated", s, 8);
+  ops_pack_kv_int(pk, "id", s, 0);
+  ops_pack_kv_str(pk, "area", s, 1);
+  ops_pack_kv_str(pk, "level", s, 2);
+  ops_pack_kv_str(pk, "step", s, 3);
+  ops_pack_kv_str(pk, "status", s, 4);
+  ops_pack_kv_str(pk, "text", s, 5);
+  ops_pack_kv_str(pk, "author", s, 6);
+  ops_pack_kv_int(pk, "time", s, 7);
+  ops_pack_kv_int(pk, "updated", s, 8);
 }
 
 static const char sql_iv_get[] = IV_COLUMNS "WHERE i.id = ?";
@@ -658,7 +504,7 @@ int ops_iv_add_exec(store *st, job *j) {
   sqlite3_bind_int64(s, 5, j->who.member_id);
   sqlite3_bind_int64(s, 6, (sqlite3_int64)now);
   sqlite3_bind_int64(s, 7, (sqlite3_int64)now);
-  return insert_and_pack(st, j, s, "intervention", sql_iv_get, pack_iv);
+  return ops_insert_and_pack(st, j, s, "intervention", sql_iv_get, pack_iv);
 }
 
 int ops_iv_list_exec(store *st, job *j) {
@@ -670,9 +516,9 @@ int ops_iv_list_exec(store *st, job *j) {
     if (s == NULL) return -1;
   } else {
     s = store_stmt(st, sql_all);
-    if (s == NULL) return storage_error(st, j);
+    if (s == NULL) return ops_storage_error(st, j);
   }
-  return pack_list(st, j, s, "interventions", HAS(j, AREA) ? j->req.a.area.ptr : NULL, pack_iv);
+  return ops_pack_list(st, j, s, "interventions", HAS(j, AREA) ? j->req.a.area.ptr : NULL, pack_iv);
 }
 
 int ops_iv_update_exec(store *st, job *j) {
@@ -681,22 +527,22 @@ int ops_iv_update_exec(store *st, job *j) {
   uint64_t id = j->req.a.intervention;
   snprintf(j->object, sizeof j->object, "intervention:%llu", (unsigned long long)id);
   sqlite3_stmt *s = store_stmt(st, sql_level);
-  if (s == NULL) return storage_error(st, j);
+  if (s == NULL) return ops_storage_error(st, j);
   sqlite3_bind_int64(s, 1, id > INT64_MAX ? -1 : (sqlite3_int64)id);
   int rc = sqlite3_step(s);
   int level = rc == SQLITE_ROW ? policy_level_parse((const char *)sqlite3_column_text(s, 0)) : -1;
   sqlite3_reset(s);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return storage_error(st, j);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return ops_storage_error(st, j);
   if (rc != SQLITE_ROW) {
     job_fail(j, SV_ERR_NOT_FOUND, "no intervention %llu", (unsigned long long)id);
     return -1;
   }
-  if (settle_level(j, level) != 0) return -1;
+  if (request_settle(j, level) != 0) return -1;
   s = store_stmt(st, sql_update);
-  if (s == NULL) return storage_error(st, j);
+  if (s == NULL) return ops_storage_error(st, j);
   sqlite3_bind_text(s, 1, j->req.a.status.ptr, (int)j->req.a.status.len, SQLITE_STATIC);
   sqlite3_bind_int64(s, 2, (sqlite3_int64)util_unix_time());
   sqlite3_bind_int64(s, 3, (sqlite3_int64)id);
-  if (run_done(st, j, s) != 0) return -1;
-  return pack_by_id(st, j, sql_iv_get, (sqlite3_int64)id, pack_iv);
+  if (ops_step_done(st, j, s) != 0) return -1;
+  return ops_pack_by_id(st, j, sql_iv_get, (sqlite3_int64)id, pack_iv);
 }

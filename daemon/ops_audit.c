@@ -6,6 +6,8 @@
  * latest COMMITTED checkpoint (auditlog_signed_size): audit.checkpoint returns it, and entries
  * and proofs are bounded by its size. The reading request's own entry appears in the next
  * checkpoint. */
+#include "ops_audit.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,8 +43,8 @@ static int proof_size(store *st, job *j, uint64_t *size) {
   return 0;
 }
 
-int ops_audit_checkpoint_prepare(server *srv, job *j, int *level) {
-  (void)srv;
+int ops_audit_checkpoint_prepare(rq_ctx *ctx, job *j, int *level) {
+  (void)ctx;
   (void)level;
   snprintf(j->object, sizeof j->object, "checkpoint");
   return 0;
@@ -67,8 +69,8 @@ int ops_audit_checkpoint_exec(store *st, job *j) {
   return 0;
 }
 
-int ops_audit_entries_prepare(server *srv, job *j, int *level) {
-  (void)srv;
+int ops_audit_entries_prepare(rq_ctx *ctx, job *j, int *level) {
+  (void)ctx;
   (void)level;
   snprintf(j->object, sizeof j->object, "entries:%llu", (unsigned long long)j->req.a.start);
   if ((j->req.present & SV_BIT(SV_F_COUNT)) && j->req.a.count == 0) {
@@ -138,17 +140,11 @@ out:
 /* Who may prove which entry is a policy decision: a caller the policy lets `read audit` may
  * prove any entry (class "audit"); anyone else is asked as `read session`, the record of their
  * own session (class "session"), and exec then refuses entries whose actor is not the caller. */
-int ops_audit_inclusion_prepare(server *srv, job *j, int *level) {
+int ops_audit_inclusion_prepare(rq_ctx *ctx, job *j, int *level) {
   (void)level;
   snprintf(j->object, sizeof j->object, "inclusion:%llu", (unsigned long long)j->req.a.seq);
-  int role = policy_role(srv->pol, j->who.role);
-  int read = srv->op_action[SV_OP_AUDIT_INCLUSION];
-  int audit = policy_class(srv->pol, "audit");
-  policy_decision d = {.permit = false, .rule_index = -1};
-  if (role >= 0 && read >= 0 && audit >= 0) {
-    policy_request pr = {.role = role, .action = read, .klass = audit, .level = POLICY_LEVEL_NONE};
-    policy_decide(srv->pol, &pr, &d);
-  }
+  decision d;
+  request_ask(ctx, j, "audit", POLICY_LEVEL_NONE, &d);
   snprintf(j->klass, sizeof j->klass, "%s", d.permit ? "audit" : "session");
   return 0;
 }
@@ -175,9 +171,7 @@ int ops_audit_inclusion_exec(store *st, job *j) {
     if (audit_entry_decode(entry, elen, &ae) != AUDIT_OK) goto internal;
     if (strcmp(ae.actor, j->who.keyid) != 0) {
       free(entry);
-      j->permit = false;
-      snprintf(j->rule, sizeof j->rule, "%s", OWN_ONLY_RULE);
-      job_fail(j, SV_ERR_DENIED,
+      job_deny(j, SV_ERR_DENIED, OWN_ONLY_RULE,
                "entry %llu records another actor's request: only your own entries can be proven "
                "without the right to read the audit trail",
                (unsigned long long)seq);
@@ -226,8 +220,8 @@ internal:
   return -1;
 }
 
-int ops_audit_consistency_prepare(server *srv, job *j, int *level) {
-  (void)srv;
+int ops_audit_consistency_prepare(rq_ctx *ctx, job *j, int *level) {
+  (void)ctx;
   (void)level;
   snprintf(j->object, sizeof j->object, "consistency:%llu", (unsigned long long)j->req.a.old_size);
   return 0;

@@ -1,14 +1,11 @@
 /* ops_core.c -- the session ops every connected key may call: ping and whoami. */
+#include "ops_core.h"
+
 #include "ops.h"
 #include "util.h"
 
-void ops_result_packer(job *j, msgpack_packer *pk) {
-  msgpack_sbuffer_clear(&j->result);
-  msgpack_packer_init(pk, &j->result, msgpack_sbuffer_write);
-}
-
-int ops_ping_prepare(server *srv, job *j, int *level) {
-  (void)srv;
+int ops_ping_prepare(rq_ctx *ctx, job *j, int *level) {
+  (void)ctx;
   (void)level;
   msgpack_packer pk;
   ops_result_packer(j, &pk);
@@ -20,13 +17,13 @@ int ops_ping_prepare(server *srv, job *j, int *level) {
   return 0;
 }
 
-int ops_whoami_prepare(server *srv, job *j, int *level) {
+int ops_whoami_prepare(rq_ctx *ctx, job *j, int *level) {
   (void)level;
   msgpack_packer pk;
   ops_result_packer(j, &pk);
-  const dir_member *m = j->who.member_id ? directory_by_id(&srv->dir, j->who.member_id) : NULL;
+  const dir_member *m = j->who.member_id ? directory_by_id(ctx->dir, j->who.member_id) : NULL;
   if (m != NULL && !m->revoked)
-    dispatch_pack_member(&pk, m);
+    directory_pack_member(&pk, m);
   else
     msgpack_pack_nil(&pk);
   return 0;

@@ -15,19 +15,6 @@
 #include "ops.h"
 #include "util.h"
 
-/* Report a storage failure (SQLite's last message) on j. Returns -1. */
-static int storage_error(store *st, job *j) {
-  job_fail(j, SV_ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(store_db(st)));
-  return -1;
-}
-
-/* Run the bound INSERT/UPDATE s to completion and reset it. True when it succeeded. */
-static bool run_done(sqlite3_stmt *s) {
-  int rc = sqlite3_step(s);
-  sqlite3_reset(s);
-  return rc == SQLITE_DONE;
-}
-
 /* Name the invite with code hash hash as the audit object: "invite:" and its first 8 bytes in
  * hex. */
 static void invite_object(job *j, const uint8_t hash[32]) {
@@ -87,10 +74,10 @@ int ops_member_insert(store *st, job *j, const sv_card *card, const char *role) 
   sqlite3_bind_text(s, 8, fp, -1, SQLITE_STATIC);
   sqlite3_bind_int64(s, 9, (sqlite3_int64)util_unix_time());
   sqlite3_bind_int64(s, 10, (sqlite3_int64)seq);
-  bool done = run_done(s);
+  int done = ops_step_done(st, j, s);
   free(enc);
   enc = NULL;
-  if (!done) goto internal;
+  if (done != 0) return -1;
   dir_member *m = calloc(1, sizeof *m);
   if (m == NULL) goto internal;
   m->id = sqlite3_last_insert_rowid(store_db(st));
@@ -101,15 +88,14 @@ int ops_member_insert(store *st, job *j, const sv_card *card, const char *role) 
   memcpy(m->noise_pk, card->noise_pk, 32);
   memcpy(m->enc_pk, card->enc_pk, 32);
   memcpy(m->sign_pk, card->sign_pk, 32);
-  free(j->effect_data);
-  j->effect_data = m;
+  free(j->member);
+  j->member = m;
   j->effect = EFFECT_MEMBER_ADDED;
-  j->effect_member = m->id;
   snprintf(j->object, sizeof j->object, "card:%s", hashhex);
   return 0;
 internal:
   free(enc);
-  return storage_error(st, j);
+  return ops_storage_error(st, j);
 }
 
 #define KEYID_HEX_DIGITS (CARD_KEYID_HEX - 1) /* 16 */
@@ -145,24 +131,25 @@ static int register_exec(store *st, job *j) {
   return ops_member_insert(st, j, &card, j->req.a.role.ptr);
 }
 
-int ops_member_register_job(job *j, const sv_card *card, const char *role, const char *rule) {
+job *ops_member_register_job(const sv_card *card, const char *role, const char *rule) {
   uint8_t *enc = NULL;
   size_t enclen = 0;
-  if (card_encode(card, &enc, &enclen) != KEYS_OK) return -1;
+  if (card_encode(card, &enc, &enclen) != KEYS_OK) return NULL;
+  job *j = job_internal(NULL, "member.register", "directory", "", rule);
+  if (j == NULL) {
+    free(enc);
+    return NULL;
+  }
   sv_request_init(&j->req, 0, SV_OP_ENROLL);
   int rc = sv_request_set_bin(&j->req, SV_F_CARD, enc, enclen) |
            sv_request_set_str(&j->req, SV_F_ROLE, role);
   free(enc);
-  if (rc != 0) return -1;
-  j->internal = true;
-  snprintf(j->who.keyid, sizeof j->who.keyid, "-");
-  snprintf(j->who.role, sizeof j->who.role, "daemon");
-  snprintf(j->op, sizeof j->op, "member.register");
-  snprintf(j->klass, sizeof j->klass, "directory");
-  snprintf(j->rule, sizeof j->rule, "%s", rule);
-  j->permit = true;
+  if (rc != 0) {
+    job_free(j);
+    return NULL;
+  }
   j->exec = register_exec;
-  return 0;
+  return j;
 }
 
 /* Format a Unix time as "YYYY-MM-DD HH:MM UTC" for messages. */
@@ -248,10 +235,10 @@ static int member_find(store *st, job *j, const char *who, member_row *r) {
   job_fail(j, SV_ERR_NOT_FOUND, "no member is named '%s' or has that key id or fingerprint", who);
   return 0;
 internal:
-  return storage_error(st, j);
+  return ops_storage_error(st, j);
 }
 
-/* Re-read member id into a fresh dir_member for the loop thread (j->effect_data). */
+/* Re-read member id into a fresh dir_member for the loop thread (j->member). */
 static int member_effect(store *st, job *j, int64_t id, enum job_effect effect) {
   sqlite3_stmt *s = store_stmt(st, sql_member_by_id);
   if (s == NULL) goto internal;
@@ -267,13 +254,12 @@ static int member_effect(store *st, job *j, int64_t id, enum job_effect effect) 
   }
   directory_row(s, m);
   sqlite3_reset(s);
-  free(j->effect_data);
-  j->effect_data = m;
+  free(j->member);
+  j->member = m;
   j->effect = effect;
-  j->effect_member = id;
   return 0;
 internal:
-  return storage_error(st, j);
+  return ops_storage_error(st, j);
 }
 
 /* Pack the full member map of list/show. */
@@ -306,14 +292,14 @@ static void pack_member_row(msgpack_packer *pk, const member_row *r) {
 }
 
 /* The role argument must be one of the policy's roles (loop thread). */
-static int check_role(server *srv, job *j) {
+static int check_role(const rq_ctx *ctx, job *j) {
   const char *role = j->req.a.role.ptr;
-  if (policy_role(srv->pol, role) >= 0) return 0;
+  if (policy_role(ctx->pol, role) >= 0) return 0;
   char list[256] = "";
   size_t off = 0;
-  for (int i = 0; i < policy_role_count(srv->pol) && off < sizeof list; i++) {
+  for (int i = 0; i < policy_role_count(ctx->pol) && off < sizeof list; i++) {
     int n = snprintf(list + off, sizeof list - off, "%s%s", i ? ", " : "",
-                     policy_role_name(srv->pol, i));
+                     policy_role_name(ctx->pol, i));
     if (n < 0) break;
     off += (size_t)n;
   }
@@ -325,9 +311,9 @@ static int check_role(server *srv, job *j) {
 
 #define INVITE_TTL_MAX (UINT64_C(365) * 86400)
 
-int ops_member_invite_prepare(server *srv, job *j, int *level) {
+int ops_member_invite_prepare(rq_ctx *ctx, job *j, int *level) {
   (void)level;
-  if (check_role(srv, j) != 0) return -1;
+  if (check_role(ctx, j) != 0) return -1;
   if (!card_name_valid(j->req.a.name.ptr, j->req.a.name.len)) {
     job_fail(j, SV_ERR_INVALID,
              "a member name is 1 to %d bytes of UTF-8 without control characters",
@@ -379,7 +365,7 @@ int ops_member_invite_exec(store *st, job *j) {
   sqlite3_bind_int64(s, 4, (sqlite3_int64)now);
   sqlite3_bind_int64(s, 5, (sqlite3_int64)expires);
   sqlite3_bind_int64(s, 6, j->who.member_id);
-  if (!run_done(s)) goto internal;
+  if (ops_step_done(st, j, s) != 0) return -1;
   invite_object(j, hash);
   msgpack_packer pk;
   ops_result_packer(j, &pk);
@@ -396,15 +382,15 @@ int ops_member_invite_exec(store *st, job *j) {
   sodium_memzero(code, sizeof code);
   return 0;
 internal:
-  return storage_error(st, j);
+  return ops_storage_error(st, j);
 }
 
 /* ---- enroll ---- */
 
-int ops_enroll_prepare(server *srv, job *j, int *level) {
+int ops_enroll_prepare(rq_ctx *ctx, job *j, int *level) {
   (void)level;
   if (j->who.member_id != 0) {
-    const dir_member *m = directory_by_id(&srv->dir, j->who.member_id);
+    const dir_member *m = directory_by_id(ctx->dir, j->who.member_id);
     snprintf(j->klass, sizeof j->klass, "session");
     job_fail(j, SV_ERR_CONFLICT, "this key is already enrolled as '%s'", m ? m->name : "?");
     return -1;
@@ -495,18 +481,18 @@ int ops_enroll_exec(store *st, job *j) {
   if (s == NULL) goto internal;
   sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
   sqlite3_bind_blob(s, 2, hash, 32, SQLITE_STATIC);
-  if (!run_done(s)) goto internal;
+  if (ops_step_done(st, j, s) != 0) return -1;
   if (ops_member_insert(st, j, &card, role) != 0) return -1;
   /* From here the request's author is the new member: its entry names that key and role. */
-  const dir_member *m = j->effect_data;
+  const dir_member *m = j->member;
   snprintf(j->who.keyid, sizeof j->who.keyid, "%s", m->keyid);
   snprintf(j->who.role, sizeof j->who.role, "%s", m->role);
   msgpack_packer pk;
   ops_result_packer(j, &pk);
-  dispatch_pack_member(&pk, m);
+  directory_pack_member(&pk, m);
   return 0;
 internal:
-  return storage_error(st, j);
+  return ops_storage_error(st, j);
 }
 
 /* ---- member.list, member.show ---- */
@@ -544,7 +530,7 @@ int ops_member_list_exec(store *st, job *j) {
   msgpack_sbuffer_destroy(&items);
   return 0;
 internal:
-  return storage_error(st, j);
+  return ops_storage_error(st, j);
 }
 
 int ops_member_show_exec(store *st, job *j) {
@@ -560,9 +546,9 @@ int ops_member_show_exec(store *st, job *j) {
 
 /* ---- member.role, member.revoke ---- */
 
-int ops_member_role_prepare(server *srv, job *j, int *level) {
+int ops_member_role_prepare(rq_ctx *ctx, job *j, int *level) {
   (void)level;
-  return check_role(srv, j);
+  return check_role(ctx, j);
 }
 
 static const char sql_member_set_role[] = "UPDATE members SET role = ? WHERE id = ?";
@@ -590,7 +576,7 @@ int ops_member_role_exec(store *st, job *j) {
   if (s == NULL) goto internal;
   sqlite3_bind_text(s, 1, j->req.a.role.ptr, -1, SQLITE_STATIC);
   sqlite3_bind_int64(s, 2, r.d.id);
-  if (!run_done(s)) goto internal;
+  if (ops_step_done(st, j, s) != 0) goto fail;
   if (member_effect(st, j, r.d.id, EFFECT_MEMBER_CHANGED) != 0) goto fail;
   msgpack_packer pk;
   ops_result_packer(j, &pk);
@@ -604,7 +590,7 @@ int ops_member_role_exec(store *st, job *j) {
   member_row_free(&r);
   return 0;
 internal:
-  storage_error(st, j);
+  ops_storage_error(st, j);
 fail:
   member_row_free(&r);
   return -1;
@@ -623,7 +609,7 @@ int ops_member_revoke_exec(store *st, job *j) {
   if (s == NULL) goto internal;
   sqlite3_bind_int64(s, 1, (sqlite3_int64)(now ? now : 1));
   sqlite3_bind_int64(s, 2, r.d.id);
-  if (!run_done(s)) goto internal;
+  if (ops_step_done(st, j, s) != 0) goto fail;
   s = store_stmt(st, sql_drop_deliveries);
   if (s == NULL) goto internal;
   sqlite3_bind_int64(s, 1, r.d.id);
@@ -646,7 +632,7 @@ int ops_member_revoke_exec(store *st, job *j) {
   member_row_free(&r);
   return 0;
 internal:
-  storage_error(st, j);
+  ops_storage_error(st, j);
 fail:
   member_row_free(&r);
   return -1;

@@ -1,5 +1,7 @@
 /* ops_note.c -- restricted notes: relay end-to-end encrypted envelopes (send, list, fetch, ack),
  * push deliveries to connected recipients after they are audited, expire undelivered notes. */
+#include "ops_note.h"
+
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,8 +15,8 @@
 
 #define NOTE_LIST_MAX 1000 /* most entries one note.list returns (oldest first) */
 
-/* What note.send's prepare decided, carried to exec and back to the loop thread as the
- * EFFECT_NOTE_STORED payload (j->effect_data). */
+/* What note.send's prepare decided, carried to exec, to the deliveries (their lead) and back
+ * to the loop thread (j->op_data). */
 typedef struct note_plan {
   envelope_header h;
   char sender_keyid[CARD_KEYID_HEX];
@@ -24,20 +26,13 @@ typedef struct note_plan {
   char role[ENVELOPE_MAX_RECIPIENTS][32];
 } note_plan;
 
-/* EFFECT_NOTE_PUSH payload: the pushed frame's fields. The envelope is borrowed from the
- * note.send job the delivery follows (job.follow): that job is freed only after its follow-ups
- * are finished (conn_job_done). */
-typedef struct note_push {
-  uint8_t id[ENVELOPE_ID_LEN];
-  char from[CARD_KEYID_HEX];
-  char klass[ENVELOPE_CLASS_MAX + 1];
-  const uint8_t *env;
-  size_t len;
-} note_push;
+/* Loop-thread state of the expiry sweep: the earliest expiry of a stored note (Unix s),
+ * UINT64_MAX when none is known. */
+static uint64_t note_next_expiry = UINT64_MAX;
 
-static void push_follow(server *srv, job *j, const note_plan *p);
+static void push_follow(rq_ctx *ctx, job *j, const note_plan *p);
 
-/* EFFECT_NOTE_SWEPT payload. */
+/* The sweep job's state (j->op_data). */
 typedef struct note_sweep {
   uint64_t now;
   uint64_t next;      /* earliest remaining expiry, UINT64_MAX when none */
@@ -53,18 +48,27 @@ static void note_object(char *out, size_t n, const uint8_t id[ENVELOPE_ID_LEN]) 
 
 /* ---- note.send ---------------------------------------------------------------------------- */
 
+/* A stored note's expiry may be the next one (loop thread, job_done_fn). */
+static void send_done(job *j) {
+  const note_plan *p = j->op_data;
+  if (p == NULL || !j->audited || j->err != SV_OK) return;
+  if (p->expires < note_next_expiry) note_next_expiry = p->expires;
+}
+
 /* Guards of note.send (loop thread): envelope shape, sender, size, signature, and that the
  * policy lets every recipient's role receive the header's class with its purpose. The sender's
- * own `send` decision is made by dispatch with the class, level and purpose set here. */
-int ops_note_send_prepare(server *srv, job *j, int *level) {
+ * own `send` decision is made by the request module with the class, level and purpose set
+ * here. */
+int ops_note_send_prepare(rq_ctx *ctx, job *j, int *level) {
   const sv_bin *e = &j->req.a.envelope;
   note_plan *p = calloc(1, sizeof *p);
   if (p == NULL) {
     job_fail(j, SV_ERR_INTERNAL, "out of memory");
     return -1;
   }
-  free(j->effect_data);
-  j->effect_data = p;
+  free(j->op_data);
+  j->op_data = p;
+  j->done = send_done;
   if (envelope_parse(e->ptr, e->len, &p->h) != ENVELOPE_OK) {
     job_fail(j, SV_ERR_BAD_REQUEST, "the envelope is malformed (see PROTOCOL.md, note envelopes)");
     return -1;
@@ -81,28 +85,25 @@ int ops_note_send_prepare(server *srv, job *j, int *level) {
   }
   util_hex(p->sender_keyid, h->sender, ENVELOPE_KEYID_LEN);
   if (strcmp(p->sender_keyid, j->who.keyid) != 0) {
-    snprintf(j->rule, sizeof j->rule, "envelope sender is not the caller");
-    job_fail(j, SV_ERR_DENIED, "the envelope's sender %s is not you (%s)", p->sender_keyid,
-             j->who.keyid);
+    job_deny(j, SV_ERR_DENIED, "envelope sender is not the caller",
+             "the envelope's sender %s is not you (%s)", p->sender_keyid, j->who.keyid);
     return -1;
   }
-  if (e->len > srv->cfg.note_max) {
+  if (e->len > ctx->cfg->note_max) {
     job_fail(j, SV_ERR_TOO_LARGE, "the envelope is %zu bytes; this daemon accepts at most %llu",
-             e->len, (unsigned long long)srv->cfg.note_max);
+             e->len, (unsigned long long)ctx->cfg->note_max);
     return -1;
   }
-  const dir_member *me = directory_by_id(&srv->dir, j->who.member_id);
+  const dir_member *me = directory_by_id(ctx->dir, j->who.member_id);
   if (me == NULL || envelope_verify(e->ptr, e->len, me->sign_pk) != ENVELOPE_OK) {
     job_fail(j, SV_ERR_BAD_SIGNATURE, "the envelope's signature does not verify against your card");
     log_info("note.send from %s refused: bad signature", j->who.name);
     return -1;
   }
-  int cls = policy_class(srv->pol, h->klass);
-  int receive = policy_action(srv->pol, "receive");
   for (size_t i = 0; i < h->nrecipients; i++) {
     char kid[CARD_KEYID_HEX];
     util_hex(kid, h->recipients[i], ENVELOPE_KEYID_LEN);
-    const dir_member *m = directory_by_keyid(&srv->dir, kid);
+    const dir_member *m = directory_by_keyid(ctx->dir, kid);
     if (m == NULL) {
       job_fail(j, SV_ERR_UNKNOWN_RECIPIENT, "recipient %s is not a member", kid);
       return -1;
@@ -113,33 +114,22 @@ int ops_note_send_prepare(server *srv, job *j, int *level) {
     }
     p->member[i] = m->id;
     snprintf(p->role[i], sizeof p->role[i], "%s", m->role);
-    if (cls < 0) continue; /* the sender's own decision denies an undeclared class */
-    int role = policy_role(srv->pol, m->role);
-    policy_request pr = {.role = role, .action = receive, .klass = cls,
-                         .level = (enum policy_level)*level,
-                         .area = h->area[0] ? h->area : NULL,
-                         .purpose = h->purpose[0] ? h->purpose : NULL};
-    policy_decision d = {.permit = false, .rule_index = -1};
-    if (role >= 0 && receive >= 0) policy_decide(srv->pol, &pr, &d);
-    bool ok = d.permit && role >= 0 && policy_role_may_receive(srv->pol, role, cls);
-    if (!ok) {
-      if (d.rule_index >= 0 && !d.permit)
-        dispatch_format_rule(j->rule, sizeof j->rule, "receive: ", &d);
-      else if (d.permit)
-        snprintf(j->rule, sizeof j->rule, "receive: outside regime %s",
-                 policy_class_regime(srv->pol, cls) ? policy_class_regime(srv->pol, cls) : "?");
-      else
-        snprintf(j->rule, sizeof j->rule, "receive: default deny");
-      job_fail(j, SV_ERR_DENIED, "recipient %s (role %s) may not receive %s notes", kid, m->role,
-               h->klass);
+    rq_question q = {.role = m->role, .action = "receive", .klass = h->klass,
+                     .level = (enum policy_level)*level, .area = h->area[0] ? h->area : NULL,
+                     .purpose = h->purpose, .recipient = true};
+    decision d;
+    request_authorize(ctx, &q, &d);
+    if (!d.permit) {
+      job_deny(j, SV_ERR_DENIED, d.rule, "recipient %s (role %s) may not receive %s notes", kid,
+               m->role, h->klass);
       log_info("note.send from %s refused: recipient %s (role %s) may not receive %s (%s)",
-               j->who.name, m->name, m->role, h->klass, j->rule);
+               j->who.name, m->name, m->role, h->klass, j->dec.rule);
       return -1;
     }
   }
   p->n = h->nrecipients;
-  p->expires = util_unix_time() + srv->cfg.note_ttl;
-  push_follow(srv, j, p);
+  p->expires = util_unix_time() + ctx->cfg->note_ttl;
+  push_follow(ctx, j, p);
   return 0;
 }
 
@@ -155,7 +145,7 @@ static const char sql_member_revoked[] = "SELECT revoked FROM members WHERE id =
 /* Store the ciphertext and one pending delivery per recipient (storage thread). The recipients'
  * state is checked again: a revocation or role change committed since prepare refuses. */
 int ops_note_send_exec(store *st, job *j) {
-  note_plan *p = j->effect_data;
+  note_plan *p = j->op_data;
   const sv_bin *e = &j->req.a.envelope;
   sqlite3 *db = store_db(st);
   sqlite3_stmt *s = store_stmt(st, sql_note_exists);
@@ -215,11 +205,9 @@ int ops_note_send_exec(store *st, job *j) {
   msgpack_pack_uint64(&pk, p->n);
   sv_pack_str(&pk, "expires");
   msgpack_pack_uint64(&pk, p->expires);
-  j->effect = EFFECT_NOTE_STORED;
   return 0;
 internal:
-  job_fail(j, SV_ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(db));
-  return -1;
+  return ops_storage_error(st, j);
 }
 
 /* ---- deliveries ---------------------------------------------------------------------------- */
@@ -227,108 +215,43 @@ internal:
 /* A delivery's audit rule names the send's entry, known once storage has appended it. */
 static int deliver_exec(store *st, job *d) {
   (void)st;
-  snprintf(d->rule, sizeof d->rule, "recipient of note sent at #%llu",
+  snprintf(d->dec.rule, sizeof d->dec.rule, "recipient of note sent at #%llu",
            (unsigned long long)d->lead_seq);
   return 0;
 }
 
-/* Attach to the note.send job j one delivery per open connection of each recipient: storage
- * audits them in the send's own transaction right after it (only if the send succeeds), and
- * their completion sends the pushes. A recipient that connects later finds the note with
- * note.list (its request is queued after the send). */
-static void push_follow(server *srv, job *j, const note_plan *p) {
-  job **tail = &j->follow;
-  while (*tail != NULL) tail = &(*tail)->next;
-  for (size_t i = 0; i < p->n; i++) {
-    for (conn *c = srv->conns; c != NULL; c = c->next) {
-      if (c->state != CONN_OPEN || c->who.member_id != p->member[i]) continue;
-      job *d = job_new();
-      note_push *np = d ? malloc(sizeof *np) : NULL;
-      if (np == NULL) {
-        log_error("out of memory: note not pushed to %s (it stays waiting)", c->who.name);
-        job_free(d);
-        continue;
-      }
-      memcpy(np->id, p->h.id, ENVELOPE_ID_LEN);
-      memcpy(np->from, p->sender_keyid, sizeof np->from);
-      snprintf(np->klass, sizeof np->klass, "%s", p->h.klass);
-      np->env = j->req.a.envelope.ptr;
-      np->len = j->req.a.envelope.len;
-      d->internal = true;
-      d->conn = c;
-      d->who = c->who;
-      snprintf(d->op, sizeof d->op, "note.deliver");
-      snprintf(d->klass, sizeof d->klass, "%s", p->h.klass);
-      snprintf(d->purpose, sizeof d->purpose, "%s", p->h.purpose);
-      note_object(d->object, sizeof d->object, p->h.id);
-      d->permit = true;
-      d->exec = deliver_exec;
-      d->effect = EFFECT_NOTE_PUSH;
-      d->effect_data = np;
-      memcpy(d->policy_hash, srv->policy_hash, 32);
-      conn_job_submitted(c);
-      *tail = d;
-      tail = &d->next;
-    }
-  }
+/* The frame pushed to a recipient once its delivery is audited (job_push_fn). The envelope
+ * is the note.send's, which is freed only after its deliveries are finished. */
+static void push_pack(msgpack_packer *pk, const job *d) {
+  const job *send = d->lead;
+  const note_plan *p = send->op_data;
+  msgpack_pack_map(pk, 6);
+  sv_pack_str(pk, "event");
+  sv_pack_str(pk, "note");
+  sv_pack_str(pk, "note");
+  sv_pack_bin(pk, p->h.id, ENVELOPE_ID_LEN);
+  sv_pack_str(pk, "from");
+  sv_pack_str(pk, p->sender_keyid);
+  sv_pack_str(pk, "class");
+  sv_pack_str(pk, p->h.klass);
+  sv_pack_str(pk, "audit");
+  msgpack_pack_uint64(pk, d->audit_seq);
+  sv_pack_str(pk, "envelope");
+  sv_pack_bin(pk, send->req.a.envelope.ptr, send->req.a.envelope.len);
 }
 
-/* Send the pushed frame of an audited delivery. */
-static void push_send(job *j) {
-  const note_push *np = j->effect_data;
-  conn *c = j->conn;
-  if (c == NULL || c->state != CONN_OPEN || !j->audited || j->err != SV_OK || np == NULL) return;
-  msgpack_sbuffer sb;
-  msgpack_sbuffer_init(&sb);
-  msgpack_packer pk;
-  msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-  msgpack_pack_map(&pk, 6);
-  sv_pack_str(&pk, "event");
-  sv_pack_str(&pk, "note");
-  sv_pack_str(&pk, "note");
-  sv_pack_bin(&pk, np->id, ENVELOPE_ID_LEN);
-  sv_pack_str(&pk, "from");
-  sv_pack_str(&pk, np->from);
-  sv_pack_str(&pk, "class");
-  sv_pack_str(&pk, np->klass);
-  sv_pack_str(&pk, "audit");
-  msgpack_pack_uint64(&pk, j->audit_seq);
-  sv_pack_str(&pk, "envelope");
-  sv_pack_bin(&pk, np->env, np->len);
-  conn_send_frame(c, sb.data, sb.size);
-  msgpack_sbuffer_destroy(&sb);
-}
-
-void ops_note_effect(server *srv, job *j) {
-  switch (j->effect) {
-  case EFFECT_NOTE_STORED: {
-    const note_plan *p = j->effect_data;
-    if (p == NULL) return;
-    if (p->expires < srv->note_next_expiry) srv->note_next_expiry = p->expires;
-    break; /* the deliveries to connected recipients follow the send (push_follow) */
-  }
-  case EFFECT_NOTE_PUSH:
-    push_send(j);
-    break;
-  case EFFECT_NOTE_SWEPT: {
-    const note_sweep *w = j->effect_data;
-    if (w == NULL) return;
-    if (w->next < srv->note_next_expiry) srv->note_next_expiry = w->next;
-    if (w->expired || w->orphaned)
-      log_info("notes: deleted %lld expired and %lld without recipients (audit #%llu)",
-               (long long)w->expired, (long long)w->orphaned,
-               (unsigned long long)j->audit_seq);
-    break;
-  }
-  default:
-    break;
-  }
+/* Push the note to every connected recipient: each delivery is audited in the send's own
+ * transaction right after it (only if the send succeeds), and then pushed. A recipient that
+ * connects later finds the note with note.list (its request is queued after the send). */
+static void push_follow(rq_ctx *ctx, job *j, const note_plan *p) {
+  for (size_t i = 0; i < p->n; i++)
+    request_push(ctx, j, p->member[i], "note.deliver", deliver_exec, push_pack);
 }
 
 /* ---- note.list / note.fetch / note.ack ------------------------------------------------------ */
 
-int ops_note_id_prepare(server *srv, job *j, int *level) {
-  (void)srv;
+int ops_note_id_prepare(rq_ctx *ctx, job *j, int *level) {
+  (void)ctx;
   (void)level;
   if (j->req.a.note.len != ENVELOPE_ID_LEN) {
     job_fail(j, SV_ERR_BAD_REQUEST, "note must be a 16-byte note id");
@@ -342,11 +265,6 @@ static const char sql_note_list[] =
     "SELECT n.id, n.sender_keyid, n.class, n.area, n.purpose, n.size, n.created, n.expires"
     " FROM note_recipients r JOIN notes n ON n.id = r.note"
     " WHERE r.member = ? AND r.acked = 0 ORDER BY n.created, n.id LIMIT ?";
-
-static void pack_col_str(msgpack_packer *pk, sqlite3_stmt *s, int col) {
-  const unsigned char *t = sqlite3_column_text(s, col);
-  sv_pack_str(pk, t ? (const char *)t : "");
-}
 
 /* What is waiting for the caller: oldest first, at most NOTE_LIST_MAX entries. */
 int ops_note_list_exec(store *st, job *j) {
@@ -365,13 +283,13 @@ int ops_note_list_exec(store *st, job *j) {
     sv_pack_str(&pk, "note");
     sv_pack_bin(&pk, sqlite3_column_blob(s, 0), (size_t)sqlite3_column_bytes(s, 0));
     sv_pack_str(&pk, "from");
-    pack_col_str(&pk, s, 1);
+    ops_pack_col_str(&pk, s, 1);
     sv_pack_str(&pk, "class");
-    pack_col_str(&pk, s, 2);
+    ops_pack_col_str(&pk, s, 2);
     sv_pack_str(&pk, "area");
-    pack_col_str(&pk, s, 3);
+    ops_pack_col_str(&pk, s, 3);
     sv_pack_str(&pk, "purpose");
-    pack_col_str(&pk, s, 4);
+    ops_pack_col_str(&pk, s, 4);
     sv_pack_str(&pk, "size");
     msgpack_pack_uint64(&pk, (uint64_t)sqlite3_column_int64(s, 5));
     sv_pack_str(&pk, "created");
@@ -393,8 +311,7 @@ int ops_note_list_exec(store *st, job *j) {
   snprintf(j->object, sizeof j->object, "notes:%u", n);
   return 0;
 internal:
-  job_fail(j, SV_ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(store_db(st)));
-  return -1;
+  return ops_storage_error(st, j);
 }
 
 static const char sql_note_mine[] =
@@ -409,7 +326,7 @@ static const char sql_note_mine[] =
 static sqlite3_stmt *mine(store *st, job *j) {
   sqlite3_stmt *s = store_stmt(st, sql_note_mine);
   if (s == NULL) {
-    job_fail(j, SV_ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(store_db(st)));
+    ops_storage_error(st, j);
     return NULL;
   }
   sqlite3_bind_blob(s, 1, j->req.a.note.ptr, ENVELOPE_ID_LEN, SQLITE_STATIC);
@@ -423,12 +340,10 @@ static sqlite3_stmt *mine(store *st, job *j) {
                       *role = sqlite3_column_text(s, 3);
   snprintf(j->klass, sizeof j->klass, "%s", klass ? (const char *)klass : "");
   snprintf(j->purpose, sizeof j->purpose, "%s", purpose ? (const char *)purpose : "");
-  snprintf(j->rule, sizeof j->rule, "recipient of note sent at #%lld",
+  snprintf(j->dec.rule, sizeof j->dec.rule, "recipient of note sent at #%lld",
            (long long)sqlite3_column_int64(s, 4));
   if (role == NULL || strcmp((const char *)role, j->who.role) != 0) {
-    j->permit = false;
-    snprintf(j->rule, sizeof j->rule, "recipient role changed since the note was sent");
-    job_fail(j, SV_ERR_DENIED,
+    job_deny(j, SV_ERR_DENIED, "recipient role changed since the note was sent",
              "your role changed since this note was sent to you; ask the sender to send it again");
     sqlite3_reset(s);
     return NULL;
@@ -445,7 +360,7 @@ int ops_note_fetch_exec(store *st, job *j) {
   sv_pack_str(&pk, "note");
   sv_pack_bin(&pk, j->req.a.note.ptr, ENVELOPE_ID_LEN);
   sv_pack_str(&pk, "from");
-  pack_col_str(&pk, s, 5);
+  ops_pack_col_str(&pk, s, 5);
   sv_pack_str(&pk, "created");
   msgpack_pack_uint64(&pk, (uint64_t)sqlite3_column_int64(s, 6));
   sv_pack_str(&pk, "envelope");
@@ -467,7 +382,6 @@ int ops_note_ack_exec(store *st, job *j) {
   if (s == NULL) return 0;
   sqlite3_reset(s);
   const uint8_t *id = j->req.a.note.ptr;
-  sqlite3 *db = store_db(st);
   s = store_stmt(st, sql_note_ack);
   if (s == NULL) goto internal;
   sqlite3_bind_blob(s, 1, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
@@ -507,8 +421,7 @@ int ops_note_ack_exec(store *st, job *j) {
     msgpack_pack_false(&pk);
   return 0;
 internal:
-  job_fail(j, SV_ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(db));
-  return -1;
+  return ops_storage_error(st, j);
 }
 
 /* ---- expiry --------------------------------------------------------------------------------- */
@@ -523,72 +436,80 @@ static const char sql_orphans[] =
 static const char sql_orphan_rcpt[] =
     "DELETE FROM note_recipients WHERE note NOT IN (SELECT id FROM notes)";
 
-static int step_done(store *st, const char *sql, int64_t bind, int64_t *changes) {
+/* Run sql with its one parameter bound to bind (none when bind < 0) to completion; *changes
+ * (when not NULL) gets the rows it changed. Returns 0 or -1 (storage error set on j). */
+static int sweep_step(store *st, job *j, const char *sql, int64_t bind, int64_t *changes) {
   sqlite3_stmt *s = store_stmt(st, sql);
-  if (s == NULL) return -1;
+  if (s == NULL) return ops_storage_error(st, j);
   if (bind >= 0) sqlite3_bind_int64(s, 1, bind);
-  int rc = sqlite3_step(s);
-  sqlite3_reset(s);
+  if (ops_step_done(st, j, s) != 0) return -1;
   if (changes) *changes = sqlite3_changes(store_db(st));
-  return rc == SQLITE_DONE ? 0 : -1;
+  return 0;
 }
 
 static int sweep_exec(store *st, job *j) {
-  note_sweep *w = j->effect_data;
-  if (step_done(st, sql_expire_rcpt, (int64_t)w->now, NULL) != 0 ||
-      step_done(st, sql_expire, (int64_t)w->now, &w->expired) != 0 ||
-      step_done(st, sql_orphans, -1, &w->orphaned) != 0 ||
-      step_done(st, sql_orphan_rcpt, -1, NULL) != 0)
-    goto internal;
+  note_sweep *w = j->op_data;
+  if (sweep_step(st, j, sql_expire_rcpt, (int64_t)w->now, NULL) != 0 ||
+      sweep_step(st, j, sql_expire, (int64_t)w->now, &w->expired) != 0 ||
+      sweep_step(st, j, sql_orphans, -1, &w->orphaned) != 0 ||
+      sweep_step(st, j, sql_orphan_rcpt, -1, NULL) != 0)
+    return -1;
   sqlite3_stmt *s = store_stmt(st, sql_min_expiry);
-  if (s == NULL) goto internal;
+  if (s == NULL) return ops_storage_error(st, j);
   w->next = UINT64_MAX;
   if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
     w->next = (uint64_t)sqlite3_column_int64(s, 0);
   sqlite3_reset(s);
   snprintf(j->object, sizeof j->object, "expired:%lld orphaned:%lld", (long long)w->expired,
            (long long)w->orphaned);
-  j->effect = EFFECT_NOTE_SWEPT;
   return 0;
-internal:
-  job_fail(j, SV_ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(store_db(st)));
-  return -1;
 }
 
-int ops_note_init(server *srv, char *err, size_t errlen) {
-  srv->note_next_expiry = UINT64_MAX;
+/* The sweep came back (loop thread, job_done_fn): the next expiry, or a retry at the next
+ * tick when it failed. */
+static void sweep_done(job *j) {
+  const note_sweep *w = j->op_data;
+  if (!j->audited || j->err != SV_OK) {
+    if (w->now < note_next_expiry) note_next_expiry = w->now;
+    return;
+  }
+  if (w->next < note_next_expiry) note_next_expiry = w->next;
+  if (w->expired || w->orphaned)
+    log_info("notes: deleted %lld expired and %lld without recipients (audit #%llu)",
+             (long long)w->expired, (long long)w->orphaned, (unsigned long long)j->audit_seq);
+}
+
+int ops_note_init(store *st, char *err, size_t errlen) {
+  note_next_expiry = UINT64_MAX;
   sqlite3_stmt *s = NULL;
-  sqlite3 *db = store_db(srv->st);
+  sqlite3 *db = store_db(st);
   if (sqlite3_prepare_v2(db, sql_min_expiry, -1, &s, NULL) != SQLITE_OK) {
     snprintf(err, errlen, "%s", sqlite3_errmsg(db));
     return -1;
   }
   if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
-    srv->note_next_expiry = (uint64_t)sqlite3_column_int64(s, 0);
+    note_next_expiry = (uint64_t)sqlite3_column_int64(s, 0);
   sqlite3_finalize(s);
   return 0;
 }
 
-void ops_note_sweep(server *srv) {
+void ops_note_sweep(rq_ctx *ctx) {
   uint64_t now = util_unix_time();
-  if (now < srv->note_next_expiry) return;
-  job *j = job_new();
+  if (now < note_next_expiry) return;
+  char rule[AUDIT_NAME_MAX + 1];
+  snprintf(rule, sizeof rule, "note time-to-live (note_ttl %llu s)",
+           (unsigned long long)ctx->cfg->note_ttl);
+  job *j = job_internal(NULL, "note.expire", "", "", rule);
   note_sweep *w = j ? calloc(1, sizeof *w) : NULL;
   if (w == NULL) {
     job_free(j);
     return;
   }
   w->now = now;
-  j->internal = true;
-  snprintf(j->who.keyid, sizeof j->who.keyid, "-");
-  snprintf(j->who.role, sizeof j->who.role, "daemon");
-  snprintf(j->op, sizeof j->op, "note.expire");
-  snprintf(j->rule, sizeof j->rule, "note time-to-live (note_ttl %llu s)",
-           (unsigned long long)srv->cfg.note_ttl);
-  j->permit = true;
   j->exec = sweep_exec;
-  j->effect_data = w;
+  j->done = sweep_done;
+  j->op_data = w;
   /* Until this job reports the next expiry, there is nothing more to sweep. */
-  srv->note_next_expiry = UINT64_MAX;
-  dispatch_submit(srv, j);
+  note_next_expiry = UINT64_MAX;
+  request_submit_internal(ctx, j);
 }

@@ -1,4 +1,4 @@
-/* server.c -- the daemon's libuv side: listeners, signals, policy (re)load, orderly shutdown. */
+/* server.c -- the daemon process: start-up, listeners, signals, policy (re)load, shutdown. */
 #include "server.h"
 
 #include <errno.h>
@@ -9,30 +9,45 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <uv.h>
 
-#include "auditlog.h"
+#include "config.h"
+#include "conn.h"
+#include "directory.h"
+#include "keys.h"
 #include "log.h"
-#include "ops.h"
-#include "util.h"
+#include "ops_note.h"
+#include "ops_table.h"
+#include "policy.h"
+#include "request.h"
+#include "logkey.h"
+#include "store.h"
 
-/* Load and check the policy file; on success replaces srv->pol. Returns 0 or -1 with the
- * loader's diagnostics in err. */
-static int load_policy(server *srv, char *err, size_t errlen) {
+typedef struct server {
+  uv_loop_t *loop;
+  config cfg;
+  sv_daemon_keys *keys;
+  logkey *logkey;   /* the log key, held in this process */
+  store *st;
+  requests *rq;
+  conn_env conns;
+  uv_tcp_t tcp;
+  uv_pipe_t pipe;
+  bool tcp_on, pipe_on;
+  uv_signal_t sigterm, sigint, sighup;
+  uv_timer_t sweep; /* periodic: note TTL expiry */
+  bool stopping;
+  bool finished;    /* shutdown's last step has run */
+  int exit_code;
+} server;
+
+/* Load and check the policy file. Returns it, or NULL with the loader's diagnostics in err. */
+static policy *load_policy(const server *srv, char *err, size_t errlen) {
   policy_diag diag;
   memset(&diag, 0, sizeof diag);
   policy *p = policy_load_file(srv->cfg.policy_path, &diag);
-  if (p == NULL) {
-    policy_diag_format(&diag, err, errlen);
-    return -1;
-  }
-  size_t len = 0;
-  const char *text = policy_source(p, &len);
-  policy_free(srv->pol);
-  srv->pol = p;
-  crypto_hash_sha256(srv->policy_hash, (const unsigned char *)text, len);
-  util_hex(srv->policy_hash_hex, srv->policy_hash, 32);
-  dispatch_bind_policy(srv);
-  return 0;
+  if (p == NULL) policy_diag_format(&diag, err, errlen);
+  return p;
 }
 
 static void on_conn(uv_stream_t *listener, int status) {
@@ -42,35 +57,14 @@ static void on_conn(uv_stream_t *listener, int status) {
     return;
   }
   if (srv->stopping) return;
-  conn_accept(srv, listener, listener == (uv_stream_t *)&srv->pipe);
-}
-
-static void on_shutdown_done(uv_shutdown_t *req, int status) {
-  (void)status;
-  conn *c = req->data;
-  free(req);
-  conn_close(c, "daemon shutting down");
+  conn_accept(&srv->conns, listener, listener == (uv_stream_t *)&srv->pipe);
 }
 
 /* Close every handle once shutdown is requested and nothing is in flight. */
-void server_maybe_finish(server *srv) {
-  static bool finished;
-  if (!srv->stopping || srv->jobs_inflight > 0 || finished) return;
-  finished = true;
-  for (conn *c = srv->conns, *next; c != NULL; c = next) {
-    next = c->next;
-    uv_shutdown_t *req = malloc(sizeof *req);
-    if (c->state == CONN_OPEN && req != NULL) {
-      req->data = c;
-      if (uv_shutdown(req, &c->h.stream, on_shutdown_done) == 0) {
-        /* A client that does not read would hold the shutdown until its idle timeout. */
-        conn_deadline(c, srv->cfg.handshake_timeout_ms);
-        continue;
-      }
-    }
-    free(req);
-    conn_close(c, "daemon shutting down");
-  }
+static void server_maybe_finish(server *srv) {
+  if (!srv->stopping || request_inflight(srv->rq) > 0 || srv->finished) return;
+  srv->finished = true;
+  conn_shutdown_all(&srv->conns);
   store_stop(srv->st);
   uv_close((uv_handle_t *)&srv->sweep, NULL);
   uv_close((uv_handle_t *)&srv->sigterm, NULL);
@@ -83,45 +77,58 @@ void server_maybe_finish(server *srv) {
   signal(SIGHUP, SIG_IGN);
 }
 
+/* The request module has nothing in flight. */
+static void on_drained(void *ctx) { server_maybe_finish(ctx); }
+
 static void begin_shutdown(server *srv, const char *why) {
   if (srv->stopping) return;
   srv->stopping = true;
-  log_info("%s: stopping (finishing %u requests in flight)", why, srv->jobs_inflight);
+  log_info("%s: stopping (finishing %u requests in flight)", why, request_inflight(srv->rq));
   if (srv->tcp_on) uv_close((uv_handle_t *)&srv->tcp, NULL);
   if (srv->pipe_on) {
     uv_close((uv_handle_t *)&srv->pipe, NULL);
     unlink(srv->cfg.socket_path);
   }
   srv->tcp_on = srv->pipe_on = false;
-  for (conn *c = srv->conns; c != NULL; c = c->next) {
-    if (c->reading) {
-      uv_read_stop(&c->h.stream);
-      c->reading = false;
-    }
-  }
+  conn_stop_reading(&srv->conns);
   server_maybe_finish(srv);
+}
+
+/* SIGHUP: reload the policy, and log the reload with the new policy's hash. */
+static void reload_policy(server *srv) {
+  char err[4096];
+  policy *p = load_policy(srv, err, sizeof err);
+  if (p == NULL) {
+    log_error("policy reload failed; keeping the last good policy (sha256 %s):\n%s",
+              request_policy_hash_hex(srv->rq), err);
+    return;
+  }
+  request_set_policy(srv->rq, p);
+  const char *hash = request_policy_hash_hex(srv->rq);
+  log_info("policy reloaded from %s: sha256 %s", srv->cfg.policy_path, hash);
+  job *j = job_internal(NULL, "policy.reload", "policy", hash, "policy reload");
+  if (j == NULL) {
+    log_error("out of memory: cannot log policy.reload");
+    return;
+  }
+  request_submit_internal(request_ctx(srv->rq), j);
 }
 
 static void on_signal(uv_signal_t *h, int signum) {
   server *srv = h->data;
-  if (signum == SIGHUP) {
-    char err[4096];
-    if (load_policy(srv, err, sizeof err) != 0) {
-      log_error("policy reload failed; keeping the last good policy (sha256 %s):\n%s",
-                srv->policy_hash_hex, err);
-      return;
-    }
-    log_info("policy reloaded from %s: sha256 %s", srv->cfg.policy_path, srv->policy_hash_hex);
-    dispatch_internal(srv, "policy.reload", "policy", srv->policy_hash_hex, "policy reload");
-    return;
-  }
-  begin_shutdown(srv, signum == SIGTERM ? "SIGTERM" : "SIGINT");
+  if (signum == SIGHUP)
+    reload_policy(srv);
+  else
+    begin_shutdown(srv, signum == SIGTERM ? "SIGTERM" : "SIGINT");
 }
 
 static void on_sweep(uv_timer_t *t) {
   server *srv = t->data;
-  if (!srv->stopping) ops_note_sweep(srv);
+  if (!srv->stopping) ops_note_sweep(request_ctx(srv->rq));
 }
+
+/* The request module hands jobs to the storage thread. */
+static void submit_to_store(void *ctx, job *j) { store_submit(ctx, j); }
 
 static int listen_tcp(server *srv) {
   struct sockaddr_storage addr;
@@ -160,13 +167,16 @@ static int listen_pipe(server *srv) {
   return 0;
 }
 
-int server_run(const char *dir, enum store_verify verify) {
+int server_run(const char *dir, enum auditlog_verify verify) {
   server *srv = calloc(1, sizeof *srv);
   if (srv == NULL) return 1;
   static char err[8192];
   int code = 1;
   uv_loop_t loop;
   bool loop_ok = false;
+  policy *pol = NULL;
+  directory dir_cache;
+  directory_init(&dir_cache);
   if (config_load(&srv->cfg, dir, err, sizeof err) != 0) {
     log_error("%s", err);
     goto out;
@@ -179,24 +189,40 @@ int server_run(const char *dir, enum store_verify verify) {
     log_error("%s", err);
     goto out;
   }
-  if (load_policy(srv, err, sizeof err) != 0) {
+  pol = load_policy(srv, err, sizeof err);
+  if (pol == NULL) {
     log_error("refusing to start: the policy %s is invalid:\n%s", srv->cfg.policy_path, err);
     goto out;
   }
-  log_info("policy %s loaded: sha256 %s", srv->cfg.policy_path, srv->policy_hash_hex);
-  srv->st = store_open(&srv->cfg, srv->keys, verify, err, sizeof err);
+  srv->logkey = logkey_new(srv->cfg.origin, srv->keys->log_sk, err, sizeof err);
+  if (srv->logkey == NULL) {
+    log_error("refusing to serve: %s", err);
+    goto out;
+  }
+  auditlog_signer sg = logkey_signer(srv->logkey);
+  srv->st = store_open(&srv->cfg, srv->keys->log_pk, &sg, verify, err, sizeof err);
   if (srv->st == NULL) {
     log_error("refusing to serve: %s", err);
     goto out;
   }
-  directory_init(&srv->dir);
-  if (directory_load(&srv->dir, store_db(srv->st), err, sizeof err) != 0) {
+  if (directory_load(&dir_cache, store_db(srv->st), err, sizeof err) != 0) {
     log_error("cannot load the member directory: %s", err);
     goto out;
   }
+  size_t nmembers = dir_cache.n;
+  srv->rq = request_new(&srv->cfg, ops_table, &dir_cache, submit_to_store, srv->st, on_drained,
+                        srv);
+  if (srv->rq == NULL) {
+    log_error("out of memory");
+    goto out;
+  }
+  request_set_policy(srv->rq, pol);
+  pol = NULL;
+  log_info("policy %s loaded: sha256 %s", srv->cfg.policy_path, request_policy_hash_hex(srv->rq));
   if (uv_loop_init(&loop) != 0) goto out;
   loop_ok = true;
   srv->loop = &loop;
+  conn_env_init(&srv->conns, &loop, &srv->cfg, srv->keys, srv->rq);
   uv_signal_init(&loop, &srv->sigterm);
   uv_signal_init(&loop, &srv->sigint);
   uv_signal_init(&loop, &srv->sighup);
@@ -206,13 +232,13 @@ int server_run(const char *dir, enum store_verify verify) {
   uv_signal_start(&srv->sighup, on_signal, SIGHUP);
   uv_timer_init(&loop, &srv->sweep);
   srv->sweep.data = srv;
-  if (ops_note_init(srv, err, sizeof err) != 0) {
+  if (ops_note_init(srv->st, err, sizeof err) != 0) {
     log_error("cannot read pending notes: %s", err);
     goto fail_loop;
   }
   uv_timer_start(&srv->sweep, on_sweep, srv->cfg.note_sweep_ms, srv->cfg.note_sweep_ms);
   uint64_t log_size = auditlog_size(store_auditlog(srv->st));
-  if (store_start(srv->st, &loop, conn_job_done, srv) != 0) {
+  if (store_start(srv->st, &loop, request_run, request_done, srv->rq) != 0) {
     log_error("cannot start the storage thread");
     goto fail_loop;
   }
@@ -220,7 +246,7 @@ int server_run(const char *dir, enum store_verify verify) {
       (srv->cfg.socket_path[0] && listen_pipe(srv) != 0)) {
     goto fail_loop;
   }
-  log_info("samvirked serving %s (%zu members, audit log size %llu)", dir, srv->dir.n,
+  log_info("samvirked serving %s (%zu members, audit log size %llu)", dir, nmembers,
            (unsigned long long)log_size);
   uv_run(&loop, UV_RUN_DEFAULT);
   code = srv->exit_code;
@@ -240,8 +266,10 @@ close_loop:
 out:
   if (loop_ok) uv_loop_close(&loop);
   store_close(srv->st);
-  directory_free(&srv->dir);
-  policy_free(srv->pol);
+  request_free(srv->rq);
+  directory_free(&dir_cache);
+  policy_free(pol);
+  logkey_free(srv->logkey);
   daemon_keys_free(srv->keys);
   free(srv);
   return code;

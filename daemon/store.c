@@ -1,5 +1,5 @@
-/* store.c -- the storage thread: owns the SQLite connection, runs request jobs in group-commit
- * batches with their audit entries, and hands finished jobs back to the loop thread. */
+/* store.c -- the storage thread: owns the SQLite connection, runs jobs in group-commit batches,
+ * appends each job's audit entry to the log, and hands finished jobs back to the loop thread. */
 #include "store.h"
 
 #include <assert.h>
@@ -12,7 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "auditlog.h"
 #include "log.h"
 
 #define SCHEMA_VERSION 1
@@ -63,7 +62,7 @@ struct store {
   config cfg;
   sqlite3 *db;
   auditlog *al;
-  const sv_daemon_keys *keys;
+  job_exec_fn run;
   struct {
     const char *sql;
     sqlite3_stmt *stmt;
@@ -83,6 +82,8 @@ struct store {
   bool stopping;
   bool started;
   bool committing; /* the storage thread is committing a batch (commit_guard lets it) */
+  bool wrote;      /* a batch committed: this store writes (not a reader that never claimed
+                    * the database) */
   pthread_t thread;
   uv_async_t async;
   store_done_fn done;
@@ -181,15 +182,14 @@ out:
   return rc;
 }
 
-store *store_open(const config *cfg, const sv_daemon_keys *keys, enum store_verify mode, char *err,
-                  size_t errlen) {
+store *store_open(const config *cfg, const uint8_t log_pk[32], const auditlog_signer *sg,
+                  enum auditlog_verify mode, char *err, size_t errlen) {
   store *st = calloc(1, sizeof *st);
   if (st == NULL) {
     snprintf(err, errlen, "out of memory");
     return NULL;
   }
   st->cfg = *cfg;
-  st->keys = keys;
   pthread_mutex_init(&st->mu, NULL);
   pthread_cond_init(&st->cv, NULL);
   char path[1100];
@@ -212,46 +212,12 @@ store *store_open(const config *cfg, const sv_daemon_keys *keys, enum store_veri
              SCHEMA_VERSION);
     goto err;
   }
-  st->al = auditlog_open(st, cfg->origin, keys->log_sk, keys->log_pk, mode, err, errlen);
+  st->al = auditlog_open(st->db, cfg->origin, log_pk, sg, mode, err, errlen);
   if (st->al == NULL) goto err;
   return st;
 err:
   store_close(st);
   return NULL;
-}
-
-static const char sql_member_state[] = "SELECT role, revoked FROM members WHERE id = ?";
-
-/* The loop thread decided on j with the member's role as it knew it; a revocation or role
- * change queued ahead of j (committed earlier in this or a previous batch) voids that decision.
- * Returns 0 when j's member is still active with the same role, else -1 with j denied. */
-static int job_member_current(store *st, job *j) {
-  if (j->internal || j->who.member_id == 0) return 0;
-  sqlite3_stmt *s = store_stmt(st, sql_member_state);
-  if (s == NULL) {
-    job_fail(j, SV_ERR_INTERNAL, "internal error");
-    return -1;
-  }
-  sqlite3_bind_int64(s, 1, j->who.member_id);
-  int rc = sqlite3_step(s);
-  bool active = rc == SQLITE_ROW && sqlite3_column_int64(s, 1) == 0;
-  const unsigned char *role = rc == SQLITE_ROW ? sqlite3_column_text(s, 0) : NULL;
-  bool same_role = role != NULL && strcmp((const char *)role, j->who.role) == 0;
-  sqlite3_reset(s);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-    job_fail(j, SV_ERR_INTERNAL, "storage error");
-    return -1;
-  }
-  if (active && same_role) return 0;
-  j->permit = false;
-  if (!active) {
-    snprintf(j->rule, sizeof j->rule, "member revoked before the request was carried out");
-    job_fail(j, SV_ERR_NOT_ENROLLED, "this key was revoked from the directory");
-  } else {
-    snprintf(j->rule, sizeof j->rule, "role changed before the request was carried out");
-    job_fail(j, SV_ERR_DENIED, "your role changed while this request was queued; send it again");
-  }
-  return -1;
 }
 
 /* Run one step of the open transaction through the statement cache (no re-parsing per job). */
@@ -273,7 +239,7 @@ static const char sql_release[] = "RELEASE job";
 static int run_job(store *st, job *j, char *err, size_t errlen) {
   if (j->err == SV_OK && j->exec != NULL) {
     if (step_sql(st, sql_savepoint, err, errlen) != 0) return -1;
-    int rc = job_member_current(st, j) != 0 ? -1 : j->exec(st, j);
+    int rc = st->run ? st->run(st, j) : j->exec(st, j);
     if (rc != 0) {
       if (j->err == SV_OK) job_fail(j, SV_ERR_INTERNAL, "internal error");
       if (step_sql(st, sql_rollback_to, err, errlen) != 0) return -1;
@@ -282,7 +248,12 @@ static int run_job(store *st, job *j, char *err, size_t errlen) {
     }
     if (step_sql(st, sql_release, err, errlen) != 0) return -1;
   }
-  return auditlog_append_job(st->al, j, err, errlen);
+  audit_entry e;
+  job_audit_entry(j, &e);
+  if (auditlog_append(st->al, &e, err, errlen) != 0) return -1;
+  j->audit_seq = e.seq;
+  j->audited = true;
+  return 0;
 }
 
 static const char msg_not_done[] = "storage failure; the request was not carried out";
@@ -335,9 +306,10 @@ static enum batch_result run_batch(store *st, job *head) {
     uncertain = code == SQLITE_IOERR_FSYNC || code == SQLITE_IOERR_DIR_FSYNC;
     goto fail_tx;
   }
-  if (auditlog_committed(st->al) != 0)
-    log_error("storage: cannot sign the checkpoint of size %llu; the next batch's will cover it",
-              (unsigned long long)auditlog_size(st->al));
+  if (auditlog_committed(st->al, err, sizeof err) != 0)
+    log_error("storage: cannot sign the checkpoint of size %llu (%s); the next batch's will "
+              "cover it", (unsigned long long)auditlog_size(st->al), err);
+  st->wrote = true;
   return BATCH_COMMITTED;
 fail_tx:
   exec_sql(st->db, "ROLLBACK", err + 128, sizeof err - 128);
@@ -482,7 +454,8 @@ static void on_async(uv_async_t *h) {
   }
 }
 
-int store_start(store *st, uv_loop_t *loop, store_done_fn done, void *ctx) {
+int store_start(store *st, uv_loop_t *loop, job_exec_fn run, store_done_fn done, void *ctx) {
+  st->run = run;
   st->done = done;
   st->done_ctx = ctx;
   if (uv_async_init(loop, &st->async, on_async) != 0) return -1;
@@ -528,16 +501,18 @@ void store_stop(store *st) {
 }
 
 /* Write the latest checkpoint's signed note into its row if no batch has yet (before the
- * store closes; a failure leaves the text, which the next start-up signs again). */
+ * store closes; a failure leaves the text, which the next start-up signs again). Only a store
+ * that committed batches does: one that only read (an offline tool refused because the daemon
+ * runs) leaves the row to its writer. */
 static void store_note(store *st) {
   char err[256];
-  if (st->al == NULL || st->db == NULL || !auditlog_note_unstored(st->al)) return;
+  if (st->al == NULL || st->db == NULL || !st->wrote || !auditlog_note_unstored(st->al)) return;
   if (exec_sql(st->db, "BEGIN IMMEDIATE", err, sizeof err) != 0) goto fail;
   if (auditlog_store_note(st->al, err, sizeof err) != 0 || commit(st, err, sizeof err) != 0) {
     exec_sql(st->db, "ROLLBACK", err + 128, sizeof err - 128);
     goto fail;
   }
-  auditlog_committed(st->al);
+  auditlog_committed(st->al, err, sizeof err);
   return;
 fail:
   log_warn("storage: the last checkpoint's signature was not stored (%s); it is signed again at "

@@ -14,7 +14,7 @@ from svtest import SAMVIRKE, check, fail
 
 
 def noise_keypair(identity_dir):
-    """The X25519 Noise key pair of a CLI identity (key file layout in protocol/keys.c: an
+    """The X25519 Noise key pair of a CLI identity (key file layout in protocol/keyfile.h: an
     8-byte header, the Ed25519 entry of 3+64 bytes, then tag, length and the X25519 secret)."""
     raw = open(os.path.join(identity_dir, "identity.key"), "rb").read()
     check(raw[:5] == b"SVKEY" and raw[6] == 1, "identity.key has the expected header")

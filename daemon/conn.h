@@ -1,0 +1,42 @@
+/* conn.h -- client connections, transport only: the Noise IK handshake, framed encrypted
+ * transport, limits (connections, frame size, write queue, requests in flight) and timers.
+ * Each complete frame goes to the request module; answers come back through the session's
+ * transport functions. */
+#ifndef SAMVIRKED_CONN_H
+#define SAMVIRKED_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "config.h"
+#include "keys.h"
+#include "request.h"
+
+typedef struct conn conn;
+
+/* What every connection shares: the loop, limits, the daemon's Noise key, the request module,
+ * and the list of connections (for the connection limit and shutdown). */
+typedef struct conn_env {
+  uv_loop_t *loop;
+  const config *cfg;
+  const sv_daemon_keys *keys;
+  requests *rq;
+  conn *list;        /* every connection not yet closing */
+  uint32_t n;
+  uint64_t next_id;
+  bool stopping;     /* no more requests are read */
+} conn_env;
+
+/* Set up env (all borrowed). */
+void conn_env_init(conn_env *env, uv_loop_t *loop, const config *cfg, const sv_daemon_keys *keys,
+                   requests *rq);
+/* Accept a client from listener (a TCP or Unix socket server) and start its handshake. */
+void conn_accept(conn_env *env, uv_stream_t *listener, bool is_pipe);
+/* Shutdown begins: stop reading requests on every connection; answers still go out. */
+void conn_stop_reading(conn_env *env);
+/* Shutdown ends (nothing in flight): flush and close every connection; a client that does
+ * not read is closed after the handshake timeout. */
+void conn_shutdown_all(conn_env *env);
+
+#endif

@@ -1,0 +1,509 @@
+/* request.c -- a request's whole life: sessions, decode, prepare, authorization, submission,
+ * completion (see request.h). */
+#include "request.h"
+
+#include <assert.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+struct requests {
+  rq_ctx ctx; /* first: handlers' context pointers convert back (from_ctx) */
+  const config *cfg;
+  const op_entry *ops;
+  directory dir;
+  policy *pol;
+  uint8_t policy_hash[32];
+  char policy_hash_hex[65];
+  rq_session *sessions; /* open sessions */
+  uint32_t inflight;
+  rq_submit_fn submit;
+  void *submit_ctx;
+  rq_drained_fn drained;
+  void *drained_ctx;
+};
+
+static requests *from_ctx(rq_ctx *ctx) { return (requests *)ctx; }
+static const requests *from_cctx(const rq_ctx *ctx) { return (const requests *)ctx; }
+
+requests *request_new(const config *cfg, const op_entry *ops, directory *dir, rq_submit_fn submit,
+                      void *submit_ctx, rq_drained_fn drained, void *drained_ctx) {
+  assert(cfg != NULL && ops != NULL && dir != NULL && submit != NULL);
+  requests *rq = calloc(1, sizeof *rq);
+  if (rq == NULL) return NULL;
+  rq->cfg = cfg;
+  rq->ops = ops;
+  rq->dir = *dir;
+  directory_init(dir);
+  rq->submit = submit;
+  rq->submit_ctx = submit_ctx;
+  rq->drained = drained;
+  rq->drained_ctx = drained_ctx;
+  rq->ctx.cfg = cfg;
+  rq->ctx.dir = &rq->dir;
+  rq->ctx.policy_hash = rq->policy_hash;
+  return rq;
+}
+
+void request_free(requests *rq) {
+  if (rq == NULL) return;
+  assert(rq->inflight == 0);
+  directory_free(&rq->dir);
+  policy_free(rq->pol);
+  free(rq);
+}
+
+void request_set_policy(requests *rq, policy *pol) {
+  assert(pol != NULL);
+  size_t len = 0;
+  const char *text = policy_source(pol, &len);
+  policy_free(rq->pol);
+  rq->pol = pol;
+  rq->ctx.pol = pol;
+  crypto_hash_sha256(rq->policy_hash, (const unsigned char *)text, len);
+  util_hex(rq->policy_hash_hex, rq->policy_hash, 32);
+}
+
+const char *request_policy_hash_hex(const requests *rq) { return rq->policy_hash_hex; }
+rq_ctx *request_ctx(requests *rq) { return &rq->ctx; }
+uint32_t request_inflight(const requests *rq) { return rq->inflight; }
+
+/* ---- authorization ------------------------------------------------------------------------ */
+
+/* The audit entry's rule field for a policy decision: prefix, then "name (file:line)" with the
+ * policy file's base name, or "default deny". Always fits cap (> 16): a long name is cut at a
+ * UTF-8 character boundary and marked "...", the location is kept whole. */
+static void format_rule(char *out, size_t cap, const char *prefix, const policy_decision *d) {
+  assert(cap > 16);
+  if (d->rule_index < 0) {
+    snprintf(out, cap, "%sdefault deny", prefix);
+    return;
+  }
+  const char *file = d->file ? d->file : "?";
+  const char *slash = strrchr(file, '/');
+  if (slash != NULL && slash[1] != '\0') file = slash + 1;
+  char where[48]; /* " (file:line)", the file name cut to fit */
+  int wn = snprintf(where, sizeof where, " (%.*s:%d)", 24, file, d->line);
+  if (wn < 0) wn = 0;
+  const char *name = d->rule_name ? d->rule_name : "";
+  size_t plen = strlen(prefix), room = cap - 1;
+  size_t keep = strlen(name);
+  size_t fixed = plen + (size_t)wn;
+  if (fixed >= room) {
+    snprintf(out, cap, "%s%s", prefix, where + 1);
+    return;
+  }
+  if (keep > room - fixed) {
+    /* Cut the name at a character boundary and mark the cut; the location stays whole. */
+    keep = room - fixed >= 3 ? room - fixed - 3 : 0;
+    while (keep > 0 && ((unsigned char)name[keep] & 0xc0) == 0x80) keep--;
+    snprintf(out, cap, "%s%.*s...%s", prefix, (int)keep, name, where);
+    return;
+  }
+  snprintf(out, cap, "%s%s%s", prefix, name, name[0] ? where : where + 1);
+}
+
+void request_authorize(const rq_ctx *ctx, const rq_question *q, decision *out) {
+  memset(out, 0, sizeof *out);
+  const policy *pol = ctx->pol;
+  char prefix[24] = ""; /* "<action>: ", the action cut to fit */
+  if (q->recipient) snprintf(prefix, sizeof prefix, "%.20s: ", q->action ? q->action : "?");
+  int role = q->role ? policy_role(pol, q->role) : -1;
+  int action = q->action ? policy_action(pol, q->action) : -1;
+  int cls = q->klass ? policy_class(pol, q->klass) : -1;
+  if (role < 0 || action < 0 || cls < 0) {
+    /* Fits but for the longest prefixes; a cut one is still logged (clean_copy mends a cut
+     * character). */
+    if (snprintf(out->rule, sizeof out->rule, "%sdefault deny (%s not declared by the policy)",
+                 prefix, role < 0 ? "role" : action < 0 ? "action" : "class") >=
+        (int)sizeof out->rule)
+      log_debug("audit rule cut to %zu bytes", sizeof out->rule - 1);
+    return;
+  }
+  policy_request pr = {
+      .role = role,
+      .action = action,
+      .klass = cls,
+      .level = q->level,
+      .area = q->area,
+      .purpose = q->purpose && q->purpose[0] ? q->purpose : NULL,
+  };
+  policy_decision d;
+  policy_decide(pol, &pr, &d);
+  out->permit = d.permit;
+  format_rule(out->rule, sizeof out->rule, prefix, &d);
+  if (d.rule_index >= 0)
+    snprintf(out->rule_name, sizeof out->rule_name, "%s", d.rule_name ? d.rule_name : "");
+  if (out->permit && q->recipient && !policy_role_may_receive(pol, role, cls)) {
+    /* The loader proves this cannot happen; the daemon checks it again at every delivery. */
+    const char *regime = policy_class_regime(pol, cls);
+    out->permit = false;
+    if (snprintf(out->rule, sizeof out->rule, "%soutside regime %s", prefix,
+                 regime ? regime : "?") >= (int)sizeof out->rule)
+      log_debug("audit rule cut to %zu bytes", sizeof out->rule - 1);
+    out->rule_name[0] = '\0';
+  }
+}
+
+void request_ask(const rq_ctx *ctx, const job *j, const char *klass, enum policy_level level,
+                 decision *out) {
+  const requests *rq = from_cctx(ctx);
+  bool decoded = j->decoded && (unsigned)j->req.op < SV_OP__COUNT;
+  rq_question q = {
+      .role = j->who.role,
+      .action = decoded ? rq->ops[j->req.op].action : NULL,
+      .klass = klass,
+      .level = level,
+      .area = (decoded && (j->req.present & SV_BIT(SV_F_AREA))) ? j->req.a.area.ptr : NULL,
+      .purpose = j->purpose,
+  };
+  request_authorize(ctx, &q, out);
+}
+
+void request_apply(job *j, const decision *d) {
+  j->dec = *d;
+  if (d->permit) return;
+  if (d->rule_name[0])
+    job_fail(j, SV_ERR_DENIED, "denied by policy rule '%s'", d->rule_name);
+  else
+    job_fail(j, SV_ERR_DENIED, "denied by policy (no rule permits this)");
+}
+
+int request_settle(job *j, int stored_level) {
+  if (!j->alt.asked || j->alt.level != stored_level) return 0;
+  snprintf(j->klass, sizeof j->klass, "%s", j->alt.klass);
+  request_apply(j, &j->alt.dec);
+  return j->dec.permit ? 0 : -1;
+}
+
+/* ---- submission ---------------------------------------------------------------------------- */
+
+/* Count j in flight (and on its session) and hand it to storage. */
+static void submit(requests *rq, job *j) {
+  memcpy(j->policy_hash, rq->policy_hash, 32);
+  rq->inflight++;
+  rq_session *s = j->session;
+  if (s != NULL) {
+    s->inflight++;
+    s->t->submitted(s);
+  }
+  rq->submit(rq->submit_ctx, j);
+}
+
+void request_submit_internal(rq_ctx *ctx, job *j) {
+  assert(j->internal && j->session == NULL);
+  submit(from_ctx(ctx), j);
+}
+
+int request_push(rq_ctx *ctx, job *j, int64_t member, const char *op, job_exec_fn exec,
+                 job_push_fn push) {
+  requests *rq = from_ctx(ctx);
+  job **tail = &j->follow;
+  while (*tail != NULL) tail = &(*tail)->next;
+  int n = 0;
+  for (rq_session *s = rq->sessions; s != NULL; s = s->next) {
+    if (s->who.member_id != member) continue;
+    job *d = job_internal(&s->who, op, j->klass, j->object, "");
+    if (d == NULL) {
+      log_error("out of memory: %s not pushed to %s (it stays waiting)", op, s->who.name);
+      continue;
+    }
+    snprintf(d->purpose, sizeof d->purpose, "%s", j->purpose);
+    d->session = s;
+    d->lead = j;
+    d->exec = exec;
+    d->push = push;
+    memcpy(d->policy_hash, rq->policy_hash, 32);
+    /* Counted now: it comes back with j, after it. */
+    rq->inflight++;
+    s->inflight++;
+    s->t->submitted(s);
+    *tail = d;
+    tail = &d->next;
+    n++;
+  }
+  return n;
+}
+
+/* Decide j's own question (enrolled caller) with klass at level and apply the answer. */
+static void decide(requests *rq, job *j, const char *klass, int level) {
+  decision d;
+  request_ask(&rq->ctx, j, klass, (enum policy_level)level, &d);
+  request_apply(j, &d);
+}
+
+void request_frame(requests *rq, rq_session *s, const uint8_t *frame, size_t len) {
+  job *j = job_new();
+  if (j == NULL) {
+    s->t->close(s, "out of memory");
+    return;
+  }
+  j->session = s;
+  j->who = s->who;
+  char err[256];
+  enum sv_err e = sv_request_decode(frame, len, &j->req, err, sizeof err);
+  j->decoded = (e == SV_OK);
+  if (e != SV_OK) {
+    snprintf(j->op, sizeof j->op, "%s", j->req.op_name[0] ? j->req.op_name : "?");
+    job_deny(j, e, e == SV_ERR_UNKNOWN_OP ? "unknown op" : "malformed request", "%s", err);
+    submit(rq, j);
+    return;
+  }
+  snprintf(j->op, sizeof j->op, "%s", sv_op_name(j->req.op));
+  const op_entry *oe = (unsigned)j->req.op < SV_OP__COUNT && rq->ops[j->req.op].action != NULL
+                           ? &rq->ops[j->req.op]
+                           : NULL;
+  if (j->who.member_id == 0 && (oe == NULL || !oe->unenrolled_ok)) {
+    job_deny(j, SV_ERR_NOT_ENROLLED, "not enrolled",
+             "this key is not enrolled; ask a coordinator for an invite");
+    submit(rq, j);
+    return;
+  }
+  if (oe == NULL) {
+    job_deny(j, SV_ERR_UNKNOWN_OP, "unknown op", "op \"%s\" is not served by this daemon", j->op);
+    submit(rq, j);
+    return;
+  }
+  if (oe->klass) snprintf(j->klass, sizeof j->klass, "%s", oe->klass);
+  j->exec = oe->exec;
+  if (j->who.member_id == 0) {
+    /* Ops any key may call (ping, enroll): no policy question; prepare's error is the answer. */
+    int level = POLICY_LEVEL_NONE;
+    if (oe->prepare) oe->prepare(&rq->ctx, j, &level);
+    j->dec.permit = true;
+    snprintf(j->dec.rule, sizeof j->dec.rule, "builtin: any key may %s", j->op);
+    submit(rq, j);
+    return;
+  }
+  int level = POLICY_LEVEL_NONE;
+  if (oe->prepare && oe->prepare(&rq->ctx, j, &level) != 0 && j->err == SV_ERR_BAD_REQUEST) {
+    /* Malformed arguments: no policy question can be asked. */
+    j->dec.permit = false;
+    snprintf(j->dec.rule, sizeof j->dec.rule, "malformed request");
+    submit(rq, j);
+    return;
+  }
+  /* prepare's refusal (a guard) is the answer only if the policy permits the request. */
+  enum sv_err guard = j->err;
+  char guard_msg[sizeof j->errmsg];
+  memcpy(guard_msg, j->errmsg, sizeof guard_msg);
+  char guard_rule[sizeof j->dec.rule]; /* set by prepare (job_deny) when a further question
+                                        * was denied (a note's recipients) */
+  memcpy(guard_rule, j->dec.rule, sizeof guard_rule);
+  j->err = SV_OK;
+  decide(rq, j, j->klass[0] ? j->klass : NULL, level);
+  if (j->dec.permit && guard != SV_OK) {
+    job_fail(j, guard, "%s", guard_msg);
+    if (guard == SV_ERR_DENIED && guard_rule[0]) {
+      j->dec.permit = false;
+      memcpy(j->dec.rule, guard_rule, sizeof j->dec.rule);
+    }
+  }
+  if (j->err != SV_OK) {
+    j->exec = NULL;
+    msgpack_sbuffer_clear(&j->result);
+  }
+  submit(rq, j);
+}
+
+/* ---- sessions ------------------------------------------------------------------------------ */
+
+/* Act as member m from now on. */
+static void session_become(rq_session *s, const dir_member *m) {
+  s->who.member_id = m->id;
+  snprintf(s->who.keyid, sizeof s->who.keyid, "%s", m->keyid);
+  snprintf(s->who.name, sizeof s->who.name, "%s", m->name);
+  snprintf(s->who.role, sizeof s->who.role, "%s", m->role);
+}
+
+bool request_session_open(requests *rq, rq_session *s, const uint8_t noise_pk[32],
+                          msgpack_sbuffer *payload) {
+  assert(!s->linked && s->t != NULL);
+  memset(&s->who, 0, sizeof s->who);
+  memcpy(s->who.noise_pk, noise_pk, 32);
+  const dir_member *m = directory_by_noise(&rq->dir, noise_pk);
+  const dir_member *revoked = m ? NULL : directory_revoked_by_noise(&rq->dir, noise_pk);
+  if (m != NULL) {
+    session_become(s, m);
+  } else {
+    uint8_t h[32];
+    crypto_hash_sha256(h, noise_pk, 32);
+    util_hex(s->who.keyid, h, 8);
+  }
+  msgpack_packer pk;
+  msgpack_packer_init(&pk, payload, msgpack_sbuffer_write);
+  msgpack_pack_map(&pk, revoked ? 4 : 3);
+  sv_pack_str(&pk, "v");
+  msgpack_pack_uint8(&pk, 1);
+  sv_pack_str(&pk, "ok");
+  if (revoked)
+    msgpack_pack_false(&pk);
+  else
+    msgpack_pack_true(&pk);
+  sv_pack_str(&pk, "member");
+  if (m)
+    directory_pack_member(&pk, m);
+  else
+    msgpack_pack_nil(&pk);
+  if (revoked) {
+    /* A revoked key completes the handshake only to hear why it is refused. */
+    sv_pack_str(&pk, "error");
+    msgpack_pack_map(&pk, 2);
+    sv_pack_str(&pk, "code");
+    sv_pack_str(&pk, sv_err_code(SV_ERR_NOT_ENROLLED));
+    sv_pack_str(&pk, "message");
+    sv_pack_str(&pk, "this key was revoked from the directory; the daemon refuses it");
+    log_info("conn %llu: refused the revoked key of %s", (unsigned long long)s->id,
+             revoked->name);
+    return false;
+  }
+  s->prev = NULL;
+  s->next = rq->sessions;
+  if (rq->sessions) rq->sessions->prev = s;
+  rq->sessions = s;
+  s->linked = true;
+  log_debug("conn %llu: handshake done (%s)", (unsigned long long)s->id,
+            m ? m->name : "not enrolled");
+  return true;
+}
+
+void request_session_close(requests *rq, rq_session *s) {
+  if (!s->linked) return;
+  if (s->prev)
+    s->prev->next = s->next;
+  else
+    rq->sessions = s->next;
+  if (s->next) s->next->prev = s->prev;
+  s->prev = s->next = NULL;
+  s->linked = false;
+}
+
+/* ---- completion ---------------------------------------------------------------------------- */
+
+/* Apply a committed directory change: the cache, and the sessions it concerns. */
+static void apply_effect(requests *rq, job *j) {
+  if (j->effect == EFFECT_NONE || j->member == NULL) return;
+  const dir_member *m = j->member;
+  if (directory_put(&rq->dir, m) != 0)
+    log_error("out of memory: the directory cache misses %s until a restart", m->name);
+  for (rq_session *s = rq->sessions, *next; s != NULL; s = next) {
+    next = s->next;
+    switch (j->effect) {
+    case EFFECT_MEMBER_ADDED:
+      /* A session made with the new member's key (the enrolling one) now acts as it. */
+      if (s->who.member_id == 0 && sodium_memcmp(s->who.noise_pk, m->noise_pk, 32) == 0)
+        session_become(s, m);
+      break;
+    case EFFECT_MEMBER_CHANGED: /* re-authorise: later requests are asked with the new role */
+      if (s->who.member_id == m->id) snprintf(s->who.role, sizeof s->who.role, "%s", m->role);
+      break;
+    case EFFECT_MEMBER_REVOKED:
+      if (s->who.member_id == m->id) {
+        log_info("closing connection %llu of revoked member %s", (unsigned long long)s->id,
+                 s->who.name);
+        s->t->close(s, "member revoked");
+      }
+      break;
+    case EFFECT_NONE:
+      break;
+    }
+  }
+}
+
+/* Pack and send j's response to its session. */
+static void send_response(rq_session *s, const job *j) {
+  msgpack_sbuffer sb;
+  msgpack_sbuffer_init(&sb);
+  msgpack_packer pk;
+  msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+  if (j->err == SV_OK)
+    sv_response_pack_ok(&pk, j->req.id, j->audit_seq, j->result.data, j->result.size);
+  else
+    sv_response_pack_error(&pk, j->req.id, j->audited, j->audit_seq, j->err, j->errmsg);
+  s->t->send(s, sb.data, sb.size);
+  if (j->secret_result && sb.data != NULL) sodium_memzero(sb.data, sb.alloc);
+  msgpack_sbuffer_destroy(&sb);
+}
+
+/* Pack and send an audited delivery's pushed frame to its session. */
+static void send_push(rq_session *s, const job *d) {
+  msgpack_sbuffer sb;
+  msgpack_sbuffer_init(&sb);
+  msgpack_packer pk;
+  msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+  d->push(&pk, d);
+  s->t->send(s, sb.data, sb.size);
+  msgpack_sbuffer_destroy(&sb);
+}
+
+void request_done(job *j, void *ctx) {
+  requests *rq = ctx;
+  rq_session *s = j->session;
+  job *follow = j->follow;
+  j->follow = NULL;
+  apply_effect(rq, j);
+  if (j->done) j->done(j);
+  assert(rq->inflight > 0);
+  rq->inflight--;
+  if (s != NULL) {
+    assert(s->inflight > 0);
+    s->inflight--;
+    if (s->linked && !j->internal) send_response(s, j);
+    if (s->linked && j->push && j->audited && j->err == SV_OK) send_push(s, j);
+    s->t->returned(s); /* may free s */
+  }
+  /* Follow-ups (note deliveries) may borrow from j: finish them before freeing it. */
+  while (follow != NULL) {
+    job *next = follow->next;
+    follow->next = NULL;
+    request_done(follow, rq);
+    follow = next;
+  }
+  job_free(j);
+  if (rq->inflight == 0 && rq->drained) rq->drained(rq->drained_ctx);
+}
+
+/* ---- storage thread ------------------------------------------------------------------------ */
+
+static const char sql_member_state[] = "SELECT role, revoked FROM members WHERE id = ?";
+
+/* The loop thread decided on j with the member's role as it knew it; a revocation or role
+ * change queued ahead of j (committed earlier in this or a previous batch) voids that decision.
+ * Returns 0 when j's member is still active with the same role, else -1 with j denied. */
+static int member_current(store *st, job *j) {
+  if (j->internal || j->who.member_id == 0) return 0;
+  sqlite3_stmt *s = store_stmt(st, sql_member_state);
+  if (s == NULL) {
+    job_fail(j, SV_ERR_INTERNAL, "internal error");
+    return -1;
+  }
+  sqlite3_bind_int64(s, 1, j->who.member_id);
+  int rc = sqlite3_step(s);
+  bool active = rc == SQLITE_ROW && sqlite3_column_int64(s, 1) == 0;
+  const unsigned char *role = rc == SQLITE_ROW ? sqlite3_column_text(s, 0) : NULL;
+  bool same_role = role != NULL && strcmp((const char *)role, j->who.role) == 0;
+  sqlite3_reset(s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    job_fail(j, SV_ERR_INTERNAL, "storage error");
+    return -1;
+  }
+  if (active && same_role) return 0;
+  if (!active)
+    job_deny(j, SV_ERR_NOT_ENROLLED, "member revoked before the request was carried out",
+             "this key was revoked from the directory");
+  else
+    job_deny(j, SV_ERR_DENIED, "role changed before the request was carried out",
+             "your role changed while this request was queued; send it again");
+  return -1;
+}
+
+int request_run(store *st, job *j) {
+  assert(j->exec != NULL);
+  if (member_current(st, j) != 0) return -1;
+  return j->exec(st, j);
+}

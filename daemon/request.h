@@ -1,0 +1,151 @@
+/* request.h -- a request's whole life: the sessions requests come from, decode, prepare, the
+ * one authorization function every policy question goes through, submission to storage, and
+ * completion (the response and its effects: the directory cache, re-authorised sessions,
+ * pushes). It knows no socket and no store: a transport gives it sessions, and the caller of
+ * request_new says how a job reaches storage. Loop thread, except where marked. */
+#ifndef SAMVIRKED_REQUEST_H
+#define SAMVIRKED_REQUEST_H
+
+#include <msgpack.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec.h"
+#include "config.h"
+#include "directory.h"
+#include "job.h"
+#include "policy.h"
+
+struct store;
+typedef struct requests requests;
+typedef struct rq_session rq_session;
+
+/* What the request module needs of the transport a session lives on (conn.c, or a test's). */
+typedef struct rq_transport {
+  /* Queue one frame (body: one msgpack map) to the session's peer. */
+  void (*send)(rq_session *s, const char *body, size_t len);
+  /* Drop the connection (why is for the log). The transport calls request_session_close. */
+  void (*close)(rq_session *s, const char *why);
+  /* s->inflight grew: the transport may stop reading at its limit. */
+  void (*submitted)(rq_session *s);
+  /* A job of s came back and s->inflight shrank: the transport may read more requests, or
+   * free a closed connection. The request module does not touch s after this call. */
+  void (*returned)(rq_session *s);
+} rq_transport;
+
+/* One authenticated peer as the request module knows it. The transport owns the memory (it
+ * embeds it) and keeps it while inflight > 0, also after request_session_close. */
+struct rq_session {
+  const rq_transport *t;
+  uint64_t id;       /* the connection's number, for logs */
+  actor who;         /* filled by request_session_open; re-authorised by directory changes */
+  uint32_t inflight; /* its requests, and deliveries to it, not yet back from storage */
+  bool linked;       /* open: pushes and directory changes reach it */
+  rq_session *prev, *next;
+};
+
+/* What a handler sees on the loop thread: read-only state for its checks. Handlers see no
+ * session, server or store; they ask questions (request_ask, request_authorize) and address
+ * members (request_push) through this context. */
+typedef struct rq_ctx {
+  const config *cfg;
+  const policy *pol;
+  const directory *dir;
+  const uint8_t *policy_hash; /* SHA-256 of the text of the policy in force */
+} rq_ctx;
+
+/* Loop-thread validation and preparation of an op: argument guards, the data class (j->klass)
+ * and the level (*level, an enum policy_level, preset to POLICY_LEVEL_NONE) that the caller's
+ * own decision is asked with, further questions and pushes. Returns 0, or -1 with j->err set:
+ * bad_request means no policy question can be asked; any other error is the answer when the
+ * policy permits (a denied refusal keeps the rule it set with job_deny). */
+typedef int (*op_prepare_fn)(rq_ctx *ctx, job *j, int *level);
+
+/* One op: the policy action and class it is asked as, and its handlers. */
+typedef struct op_entry {
+  const char *action;     /* policy action name; NULL: the op is not served */
+  const char *klass;      /* policy class name, or NULL when prepare decides it */
+  bool unenrolled_ok;     /* a key that is not enrolled may call it (no policy question) */
+  op_prepare_fn prepare;  /* may be NULL */
+  job_exec_fn exec;       /* storage-thread work, or NULL (nothing to do but log) */
+} op_entry;
+
+/* How a job reaches storage (store_submit), and what to call when none is left in flight. */
+typedef void (*rq_submit_fn)(void *ctx, job *j);
+typedef void (*rq_drained_fn)(void *ctx);
+
+/* A request module serving ops (SV_OP__COUNT entries, indexed by enum sv_op; borrowed) under
+ * cfg (borrowed), with the member directory *dir (moved in: *dir is left empty). There is no
+ * policy until request_set_policy. NULL on allocation failure. */
+requests *request_new(const config *cfg, const op_entry *ops, directory *dir, rq_submit_fn submit,
+                      void *submit_ctx, rq_drained_fn drained, void *drained_ctx);
+/* Free the module, its directory and policy. Sessions and jobs must be gone. NULL is a no-op. */
+void request_free(requests *rq);
+/* Put pol (taken; the previous one is freed) in force for requests that arrive from now on. */
+void request_set_policy(requests *rq, policy *pol);
+/* Hex SHA-256 of the policy in force. */
+const char *request_policy_hash_hex(const requests *rq);
+/* The handler context (for daemon-internal work such as the note sweep). */
+rq_ctx *request_ctx(requests *rq);
+/* Jobs submitted and not yet back. */
+uint32_t request_inflight(const requests *rq);
+
+/* A handshake with static key noise_pk finished on s (whose t and id are set): fill s->who from
+ * the directory and append the responder's payload ({"v":1,"ok":..,"member":..}) to payload.
+ * Returns true when s is open for requests (now linked), false when the key is refused
+ * (revoked): the transport sends the payload and closes. */
+bool request_session_open(requests *rq, rq_session *s, const uint8_t noise_pk[32],
+                          msgpack_sbuffer *payload);
+/* The transport closed s: nothing more is sent to it. Its jobs still come back (returned). */
+void request_session_close(requests *rq, rq_session *s);
+/* One request frame from s: decode, prepare, authorize, submit. Every frame gets a response
+ * and an audit entry; the frame is not referenced after the call. */
+void request_frame(requests *rq, rq_session *s, const uint8_t *frame, size_t len);
+/* Submit a daemon-internal entry (job_internal), counted in flight. Takes ownership. */
+void request_submit_internal(rq_ctx *ctx, job *j);
+/* A finished job comes back from storage (store_done_fn; ctx is the requests): apply its
+ * effects, send its response or push, then finish its follow-ups. Frees j. */
+void request_done(job *j, void *ctx);
+/* Storage thread, inside the batch (store's run function): check that the decision made on the
+ * loop thread still holds (the member is not revoked and has the same role), then run
+ * j->exec. Returns as job_exec_fn. */
+int request_run(struct store *st, job *j);
+
+/* ---- authorization: every policy question goes through request_authorize ---------------- */
+
+/* One question: may role do action on klass at level (in area, for purpose)? */
+typedef struct rq_question {
+  const char *role;        /* role name as the directory holds it */
+  const char *action;      /* action name */
+  const char *klass;       /* class name; NULL is undeclared */
+  enum policy_level level;
+  const char *area;        /* NULL: none */
+  const char *purpose;     /* NULL or "": none */
+  bool recipient;          /* asked for a recipient, not the caller: the regime must admit the
+                            * role too, and the rule is logged as "<action>: <rule>" */
+} rq_question;
+
+/* Answer q under the policy in force into *out: permit, and the rule formatted for the audit
+ * log -- "name (file:line)" with the policy file's base name, "default deny", or "default deny
+ * (role|action|class not declared by the policy)"; a long name is cut at a UTF-8 character
+ * boundary and marked "...", the location kept whole -- and the rule's name for messages. */
+void request_authorize(const rq_ctx *ctx, const rq_question *q, decision *out);
+/* The caller's own question for j: its role, its op's action, klass at level, and j's area and
+ * purpose. The answer goes to *out, not to j. */
+void request_ask(const rq_ctx *ctx, const job *j, const char *klass, enum policy_level level,
+                 decision *out);
+/* Make d j's decision; a denial sets j's error (denied, naming the rule when it has a name). */
+void request_apply(job *j, const decision *d);
+/* Storage thread: the stored object's level is known. When it is the level of the alternative
+ * asked in prepare (j->alt), switch j's class and decision to it. Returns 0, or -1 when the
+ * decision now denies (j's error set). */
+int request_settle(job *j, int stored_level);
+/* Push to every open session of member: for each, a delivery (job_internal with op, j's class,
+ * object and purpose, the recipient as actor) follows j -- audited in j's transaction right
+ * after it, only if j succeeds -- and once durable, push packs the frame sent to that session.
+ * exec runs for each delivery in storage (may be NULL). Returns the number of deliveries. */
+int request_push(rq_ctx *ctx, job *j, int64_t member, const char *op, job_exec_fn exec,
+                 job_push_fn push);
+
+#endif
