@@ -54,6 +54,9 @@ static const struct word {
     /* the network map */
     {"network.title", "Netværkskort", "Network map"},
     {"team", "Kerneteamet", "The core team"},
+    {"network.legend",
+     "stiplet: udvekslingsfællesskab \xc2\xb7 tynd: partnerskab \xc2\xb7 tyk: reel samskabelse",
+     "dashed: exchange \xc2\xb7 thin: partnership \xc2\xb7 thick: co-creation"},
     {"form", "Samarbejdsform", "Form of collaboration"},
     /* meeting packs */
     {"meeting", "Møde", "Meeting"},

@@ -59,10 +59,11 @@ static const struct form_style *style_of(const char *form) {
 
 int netdot_write(FILE *f, const area_data *ad, enum doc_lang lang) {
   char title[400];
-  snprintf(title, sizeof title, "%s \xe2\x80\x94 %s", ad->name ? ad->name : "",
-           docwords(lang, "network.title"));
-  fputs("graph network {\n  graph [layout=twopi, root=team, ranksep=2.2, overlap=false, "
-        "splines=true, labelloc=t, fontsize=22, fontname=\"" FONT "\", label=", f);
+  snprintf(title, sizeof title, "%s \xe2\x80\x94 %s\n%s", ad->name ? ad->name : "",
+           docwords(lang, "network.title"), docwords(lang, "network.legend"));
+  /* neato with long edges keeps the edge labels clear of the nodes (the team at the centre). */
+  fputs("graph network {\n  graph [layout=neato, mode=major, overlap=false, sep=\"+20\", "
+        "splines=true, labelloc=t, fontsize=18, fontname=\"" FONT "\", label=", f);
   netdot_quote(f, title);
   fputs("];\n  node [fontname=\"" FONT "\", fontsize=12, shape=box, style=\"rounded,filled\"];\n"
         "  edge [fontname=\"" FONT "\", fontsize=10];\n", f);
@@ -81,7 +82,7 @@ int netdot_write(FILE *f, const area_data *ad, enum doc_lang lang) {
     fputs(", tooltip=", f);
     netdot_quote(f, a->description);
     fputs("];\n", f);
-    fprintf(f, "  team -- a%llu [color=\"%s\", style=%s, penwidth=%s, label=",
+    fprintf(f, "  team -- a%llu [len=2.4, color=\"%s\", style=%s, penwidth=%s, label=",
             (unsigned long long)a->id, st->colour, st->style, st->width);
     netdot_quote(f, docwords_value(lang, "form", a->form));
     fputs("];\n", f);
@@ -90,7 +91,7 @@ int netdot_write(FILE *f, const area_data *ad, enum doc_lang lang) {
     const ad_tie *t = &ad->ties[i];
     if (areadata_find_actor(ad, t->actor) == NULL || areadata_find_actor(ad, t->peer) == NULL)
       continue;
-    fprintf(f, "  a%llu -- a%llu [color=\"#7f8c8d\", style=dotted, penwidth=2, label=",
+    fprintf(f, "  a%llu -- a%llu [len=2, color=\"#7f8c8d\", style=dotted, penwidth=2, label=",
             (unsigned long long)t->actor, (unsigned long long)t->peer);
     netdot_quote(f, t->text);
     fputs("];\n", f);

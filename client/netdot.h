@@ -8,8 +8,8 @@
 #include "areadata.h"
 #include "docwords.h"
 
-/* Write ad's actors and ties as an undirected DOT graph laid out radially (layout=twopi, rooted
- * at the core team). Actor nodes are "a<id>", the team "team"; the edge from the team to an
+/* Write ad's actors and ties as an undirected DOT graph laid out by neato around the core team
+ * (long edges, so their labels stay clear of the nodes); the title says how to read the edges. Actor nodes are "a<id>", the team "team"; the edge from the team to an
  * actor is styled by its form (exchange: dashed; partnership: solid; co-creation: bold) and
  * labelled with it in lang; ties between actors are grey, labelled with their text. Every text
  * is escaped for DOT's quoted strings. Returns 0 or -1 on a write error. */

@@ -220,8 +220,14 @@ try:
     links = team.run_json("anna", "link", "list", "Gellerup")["links"]
     check([x["id"] for x in links] == [l2["id"]], "links to a withdrawn resource are gone: %r" %
           links)
-    team.run_fail("pia", 1, "denied", "link", "remove", str(l2["id"]))  # anna is not the author
-    team.run_ok("anna", "link", "remove", str(l2["id"]))  # the core team may
+    l4 = team.run_json("anna", "link", "add", "--intervention", str(iv2["id"]), "--challenge",
+                       str(ch))
+    team.run_fail("pia", 1, "denied", "link", "remove", str(l4["id"]))  # anna's link
+    team.run_ok("pia", "link", "remove", str(l2["id"]))  # her own
+    team.run_ok("anna", "link", "remove", str(l4["id"]))
+    l5 = team.run_json("pia", "link", "add", "--intervention", str(iv2["id"]), "--challenge",
+                       str(ch))
+    team.run_ok("sune", "link", "remove", str(l5["id"]))  # the core team removes anyone's
     team.run_fail("anna", 1, "not_found", "link", "remove", str(l2["id"]))
 
     # --- every step is in the audit log, with identifiers only -------------------------------
@@ -233,7 +239,8 @@ try:
                "meeting.decide", "meeting.draft", "link.add", "link.remove", "link.list",
                "area.status", "intervention.update"):
         check(op in ops, "no audit entry for %s" % op)
-    core_denials = [e for e in ops["meeting.show"] if e["role"] == "partner"]
+    core_denials = [e for e in ops["meeting.show"] if e["role"] == "partner" and
+                    e["object"].startswith("core-meeting:")]
     check(core_denials and all(e["decision"] == "deny" and e["class"] == "core-meeting"
                                for e in core_denials), repr(core_denials))
     minutes_e = [e for e in ops["meeting.minutes"] if e["object"] == "core-meeting:1" and
