@@ -123,13 +123,11 @@ int ops_concern_assign_prepare(rq_ctx *ctx, job *j, int *level) {
 }
 
 int ops_concern_answer_prepare(rq_ctx *ctx, job *j, int *level) {
-  /* The answer is a restricted note: note.send's guards, deliveries and the caller's own
-   * question (send <class>). */
+  /* The answer is a restricted note of class individual: note.send's guards, deliveries and
+   * the caller's own question (send individual). */
+  note_vetted v;
+  if (ops_note_parse(j, &j->req.a.envelope, "individual", &v) != 0) return -1;
   if (ops_note_send_prepare(ctx, j, level) != 0) return -1;
-  if (strcmp(j->klass, "individual") != 0) {
-    job_fail(j, SV_ERR_BAD_REQUEST, "an answer to a concern is a note of class individual");
-    return -1;
-  }
   /* And it changes the concern. */
   rq_question q = {.role = j->who.role, .action = "update", .klass = "concern",
                    .level = POLICY_LEVEL_NONE};
