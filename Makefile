@@ -7,7 +7,7 @@
 #   make faults build with ASan+UBSan and inject storage faults at every call of the workload
 
 DEB_PACKAGES := build-essential cmake pkg-config libsodium-dev libuv1-dev libsqlite3-dev \
-                libmsgpack-dev python3 python3-msgpack python3-dissononce \
+                libmsgpack-dev libutf8proc-dev libicu-dev python3 python3-msgpack python3-dissononce \
                 man-db systemd procps \
                 libmicrohttpd-dev libjs-leaflet chromium chromium-driver python3-selenium \
                 graphviz librsvg2-bin

@@ -26,9 +26,9 @@ int areaprint_check_text(const char *what, const char *text) {
 }
 
 int areaprint_check_label(const char *what, const char *s) {
-  if (!guard_label_valid(s, strlen(s), GUARD_LABEL_MAX))
-    return cli_fail("%s must be 1 to %d bytes of printable text without surrounding spaces",
-                    what, GUARD_LABEL_MAX);
+  enum guard_label_status st = guard_label_check(s, strlen(s), GUARD_LABEL_MAX);
+  if (st != GUARD_LABEL_OK)
+    return cli_fail("%s %s", what, guard_label_message(st));
   if (guard_find_cpr(s, strlen(s), NULL, NULL))
     return cli_fail("personal_data: %s: %s (nothing was sent)", what, GUARD_CPR_MESSAGE);
   return CLI_OK;

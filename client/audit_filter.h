@@ -13,7 +13,7 @@
 
 /* The filter options as given on the command line (NULL: not given). */
 typedef struct audit_filter_args {
-  const char *actor, *op, *decision, *since;
+  const char *actor, *op, *decision, *outcome, *since;
 } audit_filter_args;
 
 /* The cli_opt rows of the filter options, storing into the audit_filter_args args. */
@@ -23,6 +23,9 @@ typedef struct audit_filter_args {
       {"--op", "OP", "only this op (e.g. audit.entries)", &(args).op, NULL, false},           \
       {"--decision", "deny|permit", "only denials or only permits", &(args).decision, NULL,   \
        false},                                                                                \
+      {"--outcome", "CODE|error",                                                             \
+       "only requests that got this error code (or ok); error: every request that failed",    \
+       &(args).outcome, NULL, false},                                                         \
       {"--since", "TIME", "only entries at or after TIME (see Times below)", &(args).since,   \
        NULL, false}
 
@@ -31,8 +34,13 @@ typedef struct audit_filter {
   const char *actor; /* key id prefix, or NULL */
   const char *op;    /* exact op, or NULL */
   int decision;      /* AUDIT_DENY, AUDIT_PERMIT, or -1 for either */
+  /* Exact outcome ("ok" or an error code), AUDIT_FILTER_ANY_ERROR for every outcome but "ok",
+   * or NULL. Entries of version 1, which recorded no outcome, never pass an outcome filter. */
+  const char *outcome;
   uint64_t since_ms; /* entries at or after this Unix time in milliseconds (0: all) */
 } audit_filter;
+
+#define AUDIT_FILTER_ANY_ERROR "error"
 
 /* Parse args into *f, relative times counting from now_ms. Returns 0, or -1 with a usage
  * message in err naming the option. f borrows args' strings. */

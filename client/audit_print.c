@@ -32,7 +32,9 @@ void audit_print_json(json_out *j, const audit_entry *e) {
   json_kv_str(j, "object", e->object);
   json_kv_str(j, "decision", e->decision == AUDIT_PERMIT ? "permit" : "deny");
   json_kv_str(j, "rule", e->rule);
+  json_kv_str(j, "outcome", e->version >= AUDIT_ENTRY_V2 ? e->outcome : NULL); /* v1: null */
   json_kv_str(j, "purpose", e->purpose);
+  json_kv_uint(j, "version", e->version);
   json_kv_str(j, "policy", pol);
   json_end_object(j);
 }
@@ -42,10 +44,12 @@ void audit_print_line(FILE *f, const audit_entry *e) {
   char t[AUDIT_TIME_LEN];
   audit_print_time(e->time_ms, t);
   char line[2048];
-  int n = snprintf(line, sizeof line, "#%llu %s %s %s %s %s %s %s %s%s%s",
+  bool failed = e->version >= AUDIT_ENTRY_V2 && strcmp(e->outcome, AUDIT_OUTCOME_OK) != 0;
+  int n = snprintf(line, sizeof line, "#%llu %s %s %s %s %s %s %s %s%s%s%s%s",
                    (unsigned long long)e->seq, t, e->decision == AUDIT_PERMIT ? "permit" : "DENY",
                    e->actor, e->role, e->op, e->data_class, e->object[0] ? e->object : "-",
-                   e->rule, e->purpose[0] ? " purpose=" : "", e->purpose);
+                   e->rule, failed ? " outcome=" : "", failed ? e->outcome : "",
+                   e->purpose[0] ? " purpose=" : "", e->purpose);
   if (n < 0) return;
   cli_print_text(f, line, strlen(line));
   fputc('\n', f);

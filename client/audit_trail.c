@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "audit_verify.h"
+#include "audit_file.h"
 #include "cli.h"
 #include "progress.h"
 #include "tlog.h"
@@ -62,4 +63,40 @@ int audit_trail_walk(const audit_paths *p, const checkpoint *cp, const checkpoin
   r->problems = audit_verify_end(&av);
   r->link = av.link;
   return r->problems;
+}
+
+int audit_trail_verify(const audit_paths *p, const char *dir, const note_verifier *v,
+                       const checkpoint *cp, const char *note, const audit_filter *f,
+                       audit_trail_fn each, void *ctx, audit_trail_result *r, checkpoint *tr,
+                       bool *have_tr, int *outcome) {
+  assert(p != NULL && dir != NULL && v != NULL && cp != NULL && note != NULL && r != NULL);
+  char err[800];
+  *outcome = TRUSTED_ERR;
+  int tl = trusted_load(dir, v, tr, err, sizeof err);
+  *have_tr = tl == 1;
+  int bad = 0;
+  if (tl < 0) {
+    cli_fail("the trusted checkpoint does not verify (edited?): %s", err);
+    bad = 1;
+  }
+  audit_trail_walk(p, cp, *have_tr ? tr : NULL, f, each, ctx, r);
+  r->problems += bad;
+  if (r->problems) return r->problems;
+  /* The entries are bound to cp's root: cp may now move the trusted checkpoint. */
+  tlog_proof cons;
+  uint64_t o = 0, nsz = 0;
+  trusted_link link = r->link;
+  if (*have_tr && audit_consistency_read(p->consistency, &o, &nsz, &cons) == 0 &&
+      o == tr->size && nsz == cp->size)
+    link.proof = &cons;
+  *outcome = trusted_accept(dir, v, *have_tr ? tr : NULL, cp, note, strlen(note), &link, err,
+                            sizeof err);
+  if (*outcome >= 0 || *outcome == TRUSTED_ERR_STALE) return r->problems;
+  cli_fail("%s%s", err,
+           *outcome == TRUSTED_ERR_ROLLBACK
+               ? " (if it was trusted after this fetch, by 'audit prove' or 'member verify', "
+                 "fetch again)"
+           : *outcome == TRUSTED_ERR_NO_PROOF ? ": run 'samvirke audit fetch' again"
+                                              : "");
+  return ++r->problems;
 }

@@ -5,6 +5,7 @@
 #ifndef SAMVIRKE_CLIENT_AUDIT_TRAIL_H
 #define SAMVIRKE_CLIENT_AUDIT_TRAIL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "audit_entry.h"
@@ -40,5 +41,17 @@ int audit_trail_checkpoint(const audit_paths *p, const note_verifier *v, checkpo
 int audit_trail_walk(const audit_paths *p, const checkpoint *cp, const checkpoint *trusted,
                      const audit_filter *f, audit_trail_fn each, void *ctx,
                      audit_trail_result *r);
+
+/* One pass of `audit verify`: the entries must reproduce cp's root (audit_trail_walk, handing
+ * each entry that passes f to each(ctx, entry) as above); then cp (its signed text note) moves
+ * the trusted checkpoint of identity directory dir, linked by the root recomputed at the trusted
+ * size or by the stored consistency proof. Problems are printed and counted in r->problems;
+ * *outcome is trusted_accept's (TRUSTED_ERR when it was not asked; TRUSTED_ERR_STALE: run the
+ * pass again), and *tr, *have_tr the trusted checkpoint before. Returns r->problems: what each
+ * saw is authenticated only when it is 0 and *outcome is not TRUSTED_ERR_STALE. */
+int audit_trail_verify(const audit_paths *p, const char *dir, const note_verifier *v,
+                       const checkpoint *cp, const char *note, const audit_filter *f,
+                       audit_trail_fn each, void *ctx, audit_trail_result *r, checkpoint *tr,
+                       bool *have_tr, int *outcome);
 
 #endif

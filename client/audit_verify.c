@@ -57,7 +57,14 @@ int audit_verify_entry(audit_verify *av, const uint8_t *entry, size_t len, audit
     problem(av, "entry at position %llu carries sequence number %llu (reordered)",
             (unsigned long long)av->fr.size, (unsigned long long)e->seq);
     step = AUDIT_VERIFY_BAD;
+  } else if (!audit_entry_version_follows(av->version, e->version)) {
+    problem(av,
+            "entry %llu is in entry format version %u after an entry of version %u: a log never "
+            "goes back to an older format (it would hide outcomes and salts)",
+            (unsigned long long)e->seq, e->version, av->version);
+    step = AUDIT_VERIFY_BAD;
   }
+  if (step == AUDIT_VERIFY_NEXT) av->version = e->version;
   uint8_t leaf[32];
   merkle_leaf_hash(entry, len, leaf);
   merkle_frontier_append(&av->fr, leaf, NULL, NULL);

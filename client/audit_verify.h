@@ -37,6 +37,7 @@ typedef struct audit_verify {
   uint64_t start;          /* the sequence number of the first entry fed */
   uint64_t watch;          /* the trusted size whose root is recorded (UINT64_MAX: none) */
   trusted_link link;       /* link.has_prefix once the root at watch is recorded */
+  unsigned version;        /* format version of the last entry decoded (0: none yet) */
   int problems;
   audit_problem_fn problem;
   void *ctx;
@@ -51,8 +52,8 @@ void audit_verify_begin(audit_verify *av, const merkle_frontier *start, const ch
                         void *ctx);
 
 /* Feed the next entry (len bytes). Returns AUDIT_VERIFY_NEXT with *e decoded, AUDIT_VERIFY_BAD
- * when it is not a canonical entry or carries another sequence number than its place
- * (reordered), or AUDIT_VERIFY_STOP when it lies beyond the checkpoint's size or problems
+ * when it is not a canonical entry, carries another sequence number than its place
+ * (reordered) or goes back to an older format version than the entry before it, or AUDIT_VERIFY_STOP when it lies beyond the checkpoint's size or problems
  * passed AUDIT_VERIFY_MAX_PROBLEMS (nothing more should be fed). */
 int audit_verify_entry(audit_verify *av, const uint8_t *entry, size_t len, audit_entry *e);
 

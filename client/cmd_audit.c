@@ -8,6 +8,7 @@
  * entry's inclusion proof and moves the trusted checkpoint along the server's consistency
  * proof, as `member verify` does. */
 #include "cmd_audit.h"
+#include "cmd_audit_report.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -41,6 +42,8 @@ const cli_cmd cmd_audit_table[] = {
      NULL},
     {"show", cmd_audit_show, "list fetched audit entries, with filters", NULL, TIMEARG_HELP_BACK},
     {"prove", cmd_audit_prove, "fetch and verify the inclusion proof of one entry", NULL, NULL},
+    {"report", cmd_audit_report, "who did what over a period, by name, from the verified trail",
+     NULL, TIMEARG_HELP_BACK},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -334,45 +337,6 @@ out:
 
 /* ---- verify ---- */
 
-/* One pass of `verify`: the entries must reproduce cp's root (audit_trail_walk); then cp (its
- * signed text note) moves the trusted checkpoint of dir, linked by the root recomputed at the
- * trusted size or by the stored consistency proof. Problems are printed and counted in
- * r->problems; *outcome is trusted_accept's (TRUSTED_ERR when it was not asked), and *tr,
- * *have_tr the trusted checkpoint before. */
-static void verify_pass(const audit_paths *p, const char *dir, const note_verifier *v,
-                        const checkpoint *cp, const char *note, audit_trail_result *r,
-                        checkpoint *tr, bool *have_tr, int *outcome) {
-  char err[800];
-  *outcome = TRUSTED_ERR;
-  int tl = trusted_load(dir, v, tr, err, sizeof err);
-  *have_tr = tl == 1;
-  int bad = 0;
-  if (tl < 0) {
-    cli_fail("the trusted checkpoint does not verify (edited?): %s", err);
-    bad = 1;
-  }
-  audit_trail_walk(p, cp, *have_tr ? tr : NULL, NULL, NULL, NULL, r);
-  r->problems += bad;
-  if (r->problems) return;
-  /* The entries are bound to cp's root: cp may now move the trusted checkpoint. */
-  tlog_proof cons;
-  uint64_t o = 0, nsz = 0;
-  trusted_link link = r->link;
-  if (*have_tr && audit_consistency_read(p->consistency, &o, &nsz, &cons) == 0 &&
-      o == tr->size && nsz == cp->size)
-    link.proof = &cons;
-  *outcome = trusted_accept(dir, v, *have_tr ? tr : NULL, cp, note, strlen(note), &link, err,
-                            sizeof err);
-  if (*outcome >= 0 || *outcome == TRUSTED_ERR_STALE) return;
-  cli_fail("%s%s", err,
-           *outcome == TRUSTED_ERR_ROLLBACK
-               ? " (if it was trusted after this fetch, by 'audit prove' or 'member verify', "
-                 "fetch again)"
-           : *outcome == TRUSTED_ERR_NO_PROOF ? ": run 'samvirke audit fetch' again"
-                                              : "");
-  r->problems++;
-}
-
 int cmd_audit_verify(int argc, char **argv, const cli_ctx *ctx0) {
   cli_ctx ctx = *ctx0;
   int npos = 0, status = CLI_OK;
@@ -391,7 +355,7 @@ int cmd_audit_verify(int argc, char **argv, const cli_ctx *ctx0) {
   bool have_tr = false;
   int outcome = TRUSTED_ERR;
   for (int attempt = 0;; attempt++) {
-    verify_pass(&p, cfg.dir, &v, &cp, note, &r, &tr, &have_tr, &outcome);
+    audit_trail_verify(&p, cfg.dir, &v, &cp, note, NULL, NULL, NULL, &r, &tr, &have_tr, &outcome);
     if (outcome != TRUSTED_ERR_STALE) break;
     if (attempt + 1 == TRUSTED_RETRIES) {
       cli_fail("the trusted checkpoint keeps changing (another samvirke of this identity); "

@@ -101,7 +101,15 @@ static const char *member_name(const member_row *rows, long n, const char *keyid
   return NULL;
 }
 
-/* Read FILE or stdin: see cmd_note.h. */
+/* True when the body holds nothing but spaces, tabs and line breaks. */
+static bool body_blank(const uint8_t *b, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (b[i] != ' ' && b[i] != '\t' && b[i] != '\n' && b[i] != '\r') return false;
+  return true;
+}
+
+/* Read FILE or stdin: see cmd_note.h. Growing copies into a new block and frees (wipes) the
+ * old one. */
 uint8_t *cmd_note_read_body(const char *path, size_t *len) {
   bool from_stdin = path == NULL || strcmp(path, "-") == 0;
   const char *what = from_stdin ? "stdin" : path;
@@ -109,6 +117,12 @@ uint8_t *cmd_note_read_body(const char *path, size_t *len) {
   if (fd < 0) {
     cli_fail("%s: %s", what, strerror(errno));
     return NULL;
+  }
+  if (from_stdin && isatty(fd)) {
+    fputs("samvirke: type the note, then press Ctrl-D at the start of a line (Ctrl-C cancels; "
+          "nothing is sent before Ctrl-D)\n",
+          stderr);
+    fflush(stderr);
   }
   size_t cap = 65536, n = 0;
   uint8_t *b = sodium_malloc(cap);
@@ -133,6 +147,10 @@ uint8_t *cmd_note_read_body(const char *path, size_t *len) {
     n += (size_t)got;
   }
   if (n > NOTE_BODY_MAX) goto too_big;
+  if (body_blank(b, n)) {
+    cli_fail("note send: the note from %s is empty; nothing was sent", what);
+    goto err;
+  }
   if (!from_stdin) close(fd);
   *len = n;
   return b;

@@ -24,8 +24,9 @@ int cmd_note_watch(int argc, char **argv, const cli_ctx *ctx);
 
 /* Read a note's body from FILE or stdin ("-" or NULL), at most 4 MiB, into sodium_malloc
  * memory (the caller releases it with sodium_free, which wipes it). The plaintext is read with
- * read(2), not stdio, so no copy stays behind in a stdio buffer. Returns NULL (printed) on
- * failure. */
+ * read(2), not stdio, so no copy stays behind in a stdio buffer. When stdin is a terminal, says
+ * so on stderr before waiting for the text. An empty (or blank) body is refused. Returns NULL
+ * (printed) on failure. */
 uint8_t *cmd_note_read_body(const char *path, size_t *len);
 
 /* Verify and decrypt envelope env as identity id: the sender's card is first proven against

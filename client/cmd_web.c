@@ -19,8 +19,10 @@
 #include "cmdutil.h"
 #include "web_app.h"
 #include "web_area.h"
+#include "web_audit.h"
 #include "web_assets.h"
 #include "web_conf.h"
+#include "web_notes.h"
 #include "web_pages.h"
 #include "web_server.h"
 
@@ -144,6 +146,11 @@ int cmd_web(int argc, char **argv, const cli_ctx *ctx0) {
     cli_fail("%s", err);
     goto out;
   }
+  app->audit = web_audit_new(app);
+  if (app->audit == NULL) {
+    cli_fail("out of memory");
+    goto out;
+  }
 
   /* Signals are taken by sigwait below; the HTTP thread inherits the blocked set. */
   sigset_t set;
@@ -152,7 +159,8 @@ int cmd_web(int argc, char **argv, const cli_ctx *ctx0) {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, NULL);
-  static const web_route *const tables[] = {web_pages_routes, web_area_routes, NULL};
+  static const web_route *const tables[] = {web_pages_routes, web_area_routes,
+                                                web_notes_routes, web_audit_routes, NULL};
   uint16_t port = 0;
   ws = web_server_start(app, &l, tables, &port, err, sizeof err);
   if (ws == NULL) {
@@ -175,6 +183,7 @@ int cmd_web(int argc, char **argv, const cli_ctx *ctx0) {
   rc = CLI_OK;
 out:
   web_server_stop(ws);
+  web_audit_free(app->audit);
   if (app->open_file[0]) unlink(app->open_file);
   web_backend_close(&app->backend);
   web_static_free(app->files);

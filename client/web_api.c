@@ -38,14 +38,11 @@ void web_api_forward(web_req *r, sv_request *req, bool retry, web_field_fn field
   uint64_t audit = 0;
   if (web_api_call(r, req, retry, field_of, &resp, &audit) != 0) return;
   web_json w;
-  json_out *j = web_json_open(&w);
+  json_out *j = web_reply_ok_begin(r, &w, 0);
   if (j == NULL) {
     msgpack_unpacked_destroy(&resp);
-    web_reply_error(r, 500, "web_internal", NULL, "out of memory");
     return;
   }
-  json_begin_object(j);
-  json_kv_bool(j, "ok", true);
   json_kv_uint(j, "audit", audit);
   const msgpack_object *res = session_result(&resp);
   if (res)

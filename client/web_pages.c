@@ -16,6 +16,8 @@
 
 static void page_home(web_req *r) { web_reply_page(r, "home", false); }
 static void page_area(web_req *r) { web_reply_page(r, "area", true); }
+static void page_notes(web_req *r) { web_reply_page(r, "notes", false); }
+static void page_audit(web_req *r) { web_reply_page(r, "audit", false); }
 
 /* /login?token=T: the launch token becomes a browser session. */
 static void page_login(web_req *r) {
@@ -98,14 +100,9 @@ static void api_session(web_req *r) {
   }
   msgpack_unpacked_destroy(&resp);
   web_json w;
-  json_out *j = web_json_open(&w);
-  if (j == NULL) {
-    web_reply_error(r, 500, "web_internal", NULL, "out of memory");
-    return;
-  }
+  json_out *j = web_reply_ok_begin(r, &w, 0);
+  if (j == NULL) return;
   bool core = web_backend_regime_role(me.role), auditor = strcmp(me.role, "auditor") == 0;
-  json_begin_object(j);
-  json_kv_bool(j, "ok", true);
   json_key(j, "member");
   json_begin_object(j);
   json_kv_str(j, "name", me.name);
@@ -137,6 +134,8 @@ static void api_session(web_req *r) {
 const web_route web_pages_routes[] = {
     {"/", WEB_PAGE, 0, page_home},
     {"/area", WEB_PAGE, 0, page_area},
+    {"/notes", WEB_PAGE, 0, page_notes},
+    {"/audit", WEB_PAGE, 0, page_audit},
     {"/login", WEB_PAGE, WEB_R_PUBLIC | WEB_R_ANYSITE, page_login},
     {"/static/", WEB_ASSET, WEB_R_PUBLIC | WEB_R_PREFIX, file_static},
     {"/leaflet/", WEB_ASSET, WEB_R_PUBLIC | WEB_R_PREFIX, file_leaflet},

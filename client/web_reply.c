@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "html.h"
 #include "web_app.h"
 #include "web_req.h"
 
@@ -55,6 +56,17 @@ void web_reply_json(web_req *r, unsigned status, web_json *w) {
     return;
   }
   queue_owned(r, status, "application/json; charset=utf-8", buf, len, secret);
+}
+
+json_out *web_reply_ok_begin(web_req *r, web_json *w, size_t secret_cap) {
+  json_out *j = secret_cap ? web_json_open_secret(w, secret_cap) : web_json_open(w);
+  if (j == NULL) {
+    web_reply_error(r, 500, "web_internal", NULL, "out of memory");
+    return NULL;
+  }
+  json_begin_object(j);
+  json_kv_bool(j, "ok", true);
+  return j;
 }
 
 void web_reply_error(web_req *r, unsigned status, const char *code, const char *field,
@@ -126,20 +138,6 @@ void web_reply_file(web_req *r, const char *type, const unsigned char *data, siz
 
 /* ---- HTML ---- */
 
-/* Append s HTML-escaped to f. */
-static void put_escaped(FILE *f, const char *s) {
-  for (; *s; s++) {
-    switch (*s) {
-    case '&': fputs("&amp;", f); break;
-    case '<': fputs("&lt;", f); break;
-    case '>': fputs("&gt;", f); break;
-    case '"': fputs("&quot;", f); break;
-    case '\'': fputs("&#39;", f); break;
-    default: fputc(*s, f);
-    }
-  }
-}
-
 /* One @NAME@ of a template: its value, and whether it is markup of our own (raw) or text. */
 typedef struct tpl_var {
   const char *name;
@@ -165,7 +163,7 @@ static int render(const char *tpl, size_t n, const tpl_var *vars, size_t nvars, 
         if (v->raw)
           fputs(v->value, f);
         else
-          put_escaped(f, v->value);
+          html_escape(f, v->value);
         i += nl + 1;
         continue;
       }

@@ -16,6 +16,11 @@
  * document that cannot be finished becomes a 500 error answer. */
 void web_reply_json(web_req *r, unsigned status, web_json *w);
 
+/* Start a success answer in w: the document's object is open and holds "ok": true. secret_cap
+ * 0 for an ordinary answer, else the size of a secret one (web_json_open_secret). Returns the
+ * writer, or NULL after answering 500 when memory runs out. */
+json_out *web_reply_ok_begin(web_req *r, web_json *w, size_t secret_cap);
+
 /* Send {"ok": false, "error": {"code": code, "message": MESSAGE, "field": field}} (field left
  * out when NULL). code is a daemon error code ("personal_data") or one of the interface's own
  * ("web_..."); the page scripts translate it and show message beside it. */

@@ -34,10 +34,9 @@ int ops_guard_text(const rq_ctx *ctx, job *j, const char *what, const sv_str *s,
 }
 
 int ops_guard_label(job *j, const char *what, const sv_str *s) {
-  if (!guard_label_valid(s->ptr, s->len, GUARD_LABEL_MAX)) {
-    job_fail(j, SV_ERR_INVALID,
-             "%s must be 1 to %d bytes of printable UTF-8 without surrounding spaces", what,
-             GUARD_LABEL_MAX);
+  enum guard_label_status st = guard_label_check(s->ptr, s->len, GUARD_LABEL_MAX);
+  if (st != GUARD_LABEL_OK) {
+    job_fail(j, SV_ERR_INVALID, "%s %s", what, guard_label_message(st));
     return -1;
   }
   if (guard_find_cpr(s->ptr, s->len, NULL, NULL)) {

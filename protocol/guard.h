@@ -19,18 +19,62 @@
  * Leap years are Gregorian (2000 is one, 1900 and 1800 are not). */
 bool guard_cpr_date_valid(int dd, int mm, int yy, int digit7);
 
-/* Look for a CPR-shaped number in text (len bytes, need not be NUL-terminated): six digits
- * DDMMYY with a valid date (see guard_cpr_date_valid), then either four digits directly, or one
- * separator and four digits. Separators: '-', ' ', and the Unicode hyphens U+2010, U+2011,
- * U+2012, U+2013 and minus U+2212 (UTF-8). The whole must not be part of a longer run of ASCII
- * digits (no digit right before or right after it). Returns true at the first match, with its
- * byte offset and length in *off and *mlen (either may be NULL). No modulus-11 check: numbers
- * issued since 2007 need not pass it. */
+/* Look for a CPR-shaped number in text (len bytes of UTF-8, need not be NUL-terminated).
+ *
+ * The text is first normalised character by character (Unicode data from utf8proc): each
+ * character is replaced by its compatibility decomposition (NFKC and NFKD agree on the digits,
+ * spaces, dashes and dots matched here: fullwidth digits become ASCII, U+00A0 a space, U+FE63
+ * a hyphen), and format characters (category Cf: zero-width spaces and joiners, soft hyphen,
+ * bidi controls, ...), other default-ignorable characters and combining marks are dropped.
+ * Every decimal digit (category Nd, any script) counts as its digit; every space separator
+ * (category Zs) as a space; every dash (category Pd) and U+2212 minus as a dash.
+ *
+ * A match is DDMMYY (or DD.MM.YY) forming a valid date (see guard_cpr_date_valid), then four
+ * digits NNNN, where between YY and NNNN stands:
+ *   - nothing, or one space (only after DDMMYY without dots),
+ *   - one dash, optionally with one space on either side or both ("010190 - 1234").
+ * The whole must not be part of a longer run of digits (no digit right before or right after
+ * it, after normalisation). Returns true at the first match, with the byte offset and length
+ * of the original text it covers in *off and *mlen (either may be NULL). Bytes that are not
+ * valid UTF-8 count as other characters. No modulus-11 check: numbers issued since 2007 need
+ * not pass it. */
 bool guard_find_cpr(const char *text, size_t len, size_t *off, size_t *mlen);
 
-/* True when s (len bytes) is a short label (area name, category): 1..max bytes of valid UTF-8,
- * no control characters (C0, DEL, C1), no tab or newline, not starting or ending with a space. */
+/* Why a label is refused (GUARD_LABEL_OK when it is not). */
+enum guard_label_status {
+  GUARD_LABEL_OK = 0,
+  GUARD_LABEL_LENGTH,      /* empty or longer than max bytes */
+  GUARD_LABEL_ENCODING,    /* not valid UTF-8 */
+  GUARD_LABEL_CONTROL,     /* control characters, tab, newline, line or paragraph separators */
+  GUARD_LABEL_INVISIBLE,   /* format, bidi control or other default-ignorable characters */
+  GUARD_LABEL_UNASSIGNED,  /* unassigned or private-use code points */
+  GUARD_LABEL_SPACING,     /* space at the start or end, two spaces in a row, leading mark */
+  GUARD_LABEL_NORMALISED,  /* not in Unicode normalisation form C */
+  GUARD_LABEL_MIXED_SCRIPT /* letters from scripts that are not used together */
+};
+
+/* Check a short label (area name, category): 1..max bytes of valid UTF-8 in NFC, no control
+ * characters (C0, DEL, C1, U+2028, U+2029), no tab or newline, no format, bidi control or other
+ * default-ignorable characters (so "Vollsmose" and "Vollsmose" + U+200B cannot both exist), no
+ * unassigned or private-use code points, no space separator at either end or two in a row, no
+ * combining mark first, and its letters from one script -- or from Latin and one other script
+ * that is neither Cyrillic nor Greek (UTS #39's "moderately restrictive" level, with Script
+ * Extensions from ICU), so a Cyrillic "о" cannot hide inside a Latin name. Returns the first
+ * rule broken, or GUARD_LABEL_OK. */
+enum guard_label_status guard_label_check(const char *s, size_t len, size_t max);
+
+/* True when guard_label_check finds nothing wrong. */
 bool guard_label_valid(const char *s, size_t len, size_t max);
+
+/* What is wrong with a label, for status, in words for people; it reads after the label's name
+ * ("area name" + " " + message). */
+const char *guard_label_message(enum guard_label_status status);
+
+/* The form under which two labels count as the same: NFKC, case folded, default-ignorable
+ * characters dropped, spaces and dashes lumped (utf8proc's LUMP: U+00A0 is a space, an en
+ * dash a hyphen). s must be a valid label. Returns a malloc'd NUL-terminated string (caller
+ * frees), or NULL when out of memory or s is not valid UTF-8. */
+char *guard_label_key(const char *s, size_t len);
 
 /* True when lat is in [-90, 90] and lon in [-180, 180] (finite). */
 bool guard_coords_valid(double lat, double lon);

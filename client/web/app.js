@@ -127,9 +127,11 @@ SV.status = function (box, text) {
 SV.fmtTime = function (unix) {
   if (!unix) return '';
   const d = new Date(unix * 1000);
-  return d.toLocaleString(SV.session && SV.session.lang === 'en' ? 'en-GB' : 'da-DK',
-    { dateStyle: 'short', timeStyle: 'short' });
+  return d.toLocaleString(SV.locale(), { dateStyle: 'short', timeStyle: 'short' });
 };
+
+SV.locale = () => (SV.session && SV.session.lang === 'en' ? 'en-GB' : 'da-DK');
+SV.num = (n) => Number(n).toLocaleString(SV.locale());
 
 SV.query = function (key) { return new URLSearchParams(location.search).get(key); };
 

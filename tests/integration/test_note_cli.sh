@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_note_cli.sh -- restricted notes through the real CLI: send to a name and a role, list,
 # read (verify + decrypt), --out, ack, watch (a note pushed while connected, and one waiting from
-# before), the client's refusal to send an individual note to a partner, and usage errors.
+# before), the client's refusal to send an individual note to a partner, the refusal of an empty
+# note, the prompt when the note is typed at a terminal, and usage errors.
 . "$(dirname "$0")/lib.sh"
 
 sv() { "$SAMVIRKE" --identity "$TMP/$1" "${@:2}"; }
@@ -74,5 +75,56 @@ expect_fail 2 "missing --purpose" sv anna note send --to ssp "$TMP/note.txt"
 expect_fail 1 "no active member or role named 'Nobody'" sv anna note send --to Nobody --purpose x "$TMP/note.txt"
 expect_fail 2 "32 hex digits" sv anna note read abc
 expect_fail 1 "denied" sv anna note send --to "Sara SSP" --purpose efterforskning "$TMP/note.txt"
+
+# --- an empty note is refused; at a terminal the client asks for the note -----------------------
+notes() { sv sara --json note list | json 'print(len(d["notes"]))'; }
+n0=$(notes)
+: >"$TMP/empty.txt"
+expect_fail 1 "is empty; nothing was sent" \
+  sv anna note send --to "Sara SSP" --purpose forebyggelse "$TMP/empty.txt"
+printf ' \n\t\r\n' >"$TMP/blank.txt"
+expect_fail 1 "is empty" sv anna note send --to "Sara SSP" --purpose forebyggelse "$TMP/blank.txt"
+expect_fail 1 "from stdin is empty" sv anna note send --to "Sara SSP" --purpose forebyggelse - </dev/null
+[ "$(notes)" = "$n0" ] || fail "an empty note reached Sara"
+printf 'x' | sv anna note send --to "Sara SSP" --purpose forebyggelse >/dev/null || fail "a one-byte note"
+# On a terminal: the prompt comes before the client waits; the typed text is the note; Ctrl-D
+# at once sends nothing.
+typed() {
+  /usr/bin/python3 - "$1" "$SAMVIRKE" --identity "$TMP/anna" note send --to "Sara SSP" \
+    --purpose forebyggelse <<'PY'
+import os, pty, select, sys
+text = sys.argv[1].encode()
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+out, sent = b"", False
+while True:
+    r, _, _ = select.select([fd], [], [], 20)
+    if not r:
+        sys.stdout.write("TIMEOUT waiting for the prompt: %r" % out)
+        os.kill(pid, 9)
+        break
+    try:
+        chunk = os.read(fd, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+    if not sent and b"type the note" in out:
+        os.write(fd, text + (b"\n" if text else b"") + b"\x04")
+        sent = True
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace"))
+sys.exit(os.waitstatus_to_exitcode(st))
+PY
+}
+out=$(typed "skrevet i terminalen MARK3-$$") || fail "note typed at a terminal: $out"
+tid=$(echo "$out" | sed -nE 's/.*sent note ([0-9a-f]{32}).*/\1/p')
+[ -n "$tid" ] || fail "typed note not sent: $out"
+sv sara note read "$tid" | grep -q "skrevet i terminalen MARK3-$$" || fail "typed note's body"
+out=$(typed "") && fail "an empty note typed at a terminal was sent: $out"
+echo "$out" | grep -q "is empty; nothing was sent" || fail "empty typed note: $out"
+[ "$(notes)" = $((n0 + 2)) ] || fail "Sara has $(notes) notes, expected $((n0 + 2))"
 daemon_stop || fail "daemon exit status"
 echo "ok: note CLI"

@@ -139,6 +139,15 @@ try:
     st, _, body = post("/api/area/add", big, Origin=origin, **{"X-CSRF-Token": csrf})
     check(st == 413, "a body over the limit is refused: %d" % st)
     ok = dict(Origin=origin, **{"X-CSRF-Token": csrf})
+    # the field limit (1 MiB) at both sides: at the limit the field is read (and then found too
+    # long for a description), one byte more and the request is refused as too large
+    st, _, rb = post("/api/area/add", "name=x&description=" + "a" * (1 << 20), **ok)
+    check(st == 422 and json.loads(rb)["error"]["field"] == "description", "a 1 MiB field is read: %d" % st)
+    st, _, rb = post("/api/area/add", "name=x&description=" + "a" * ((1 << 20) + 1), **ok)
+    check(st == 413, "a field of 1 MiB + 1 byte is refused: %d" % st)
+    # the label limit at both sides
+    st, _, rb = post("/api/area/add", "name=" + "x" * 64, **ok)
+    check(st == 200, "a 64-byte area name is accepted: %d %r" % (st, rb))
     for body, code in (("name=a%00b", 400), ("name=%FF%FE", 422), ("&".join("f%d=1" % i for i in range(100)), 400),
                        ("name=" + "x" * 65, 422), ("name=", 422), ("name=%20lead", 422),
                        ("name=Fri%20010203-1234", 422), ("=x&&&=", 400), ("%%%%", 422)):

@@ -31,24 +31,30 @@ static bool said(const char *s) {
   return false;
 }
 
-static void make_entries(void) {
-  for (int i = 0; i < N + 5; i++) {
-    audit_entry e;
-    memset(&e, 0, sizeof e);
-    e.version = AUDIT_ENTRY_V2;
-    e.seq = (uint64_t)i;
-    e.time_ms = 1767225600000ull + (uint64_t)i * 1000;
-    snprintf(e.actor, sizeof e.actor, "0123456789abcdef");
-    snprintf(e.role, sizeof e.role, "coordinator");
-    snprintf(e.op, sizeof e.op, "ping");
-    snprintf(e.data_class, sizeof e.data_class, "session");
-    e.decision = AUDIT_PERMIT;
-    snprintf(e.rule, sizeof e.rule, "sessions");
+/* Entry i (re)made in format version v (entries are version 2 unless a test changes them). */
+static void make_entry(int i, unsigned v) {
+  audit_entry e;
+  memset(&e, 0, sizeof e);
+  e.version = v;
+  e.seq = (uint64_t)i;
+  e.time_ms = 1767225600000ull + (uint64_t)i * 1000;
+  snprintf(e.actor, sizeof e.actor, "0123456789abcdef");
+  snprintf(e.role, sizeof e.role, "coordinator");
+  snprintf(e.op, sizeof e.op, "ping");
+  snprintf(e.data_class, sizeof e.data_class, "session");
+  e.decision = AUDIT_PERMIT;
+  snprintf(e.rule, sizeof e.rule, "sessions");
+  if (v == AUDIT_ENTRY_V2) {
     snprintf(e.outcome, sizeof e.outcome, AUDIT_OUTCOME_OK);
     memset(e.salt, i + 1, sizeof e.salt);
-    ASSERT_INT_EQ(audit_entry_encode(&e, &entries[i], &lens[i]), AUDIT_OK);
-    merkle_leaf_hash(entries[i], lens[i], leaves[i]);
   }
+  free(entries[i]);
+  ASSERT_INT_EQ(audit_entry_encode(&e, &entries[i], &lens[i]), AUDIT_OK);
+  merkle_leaf_hash(entries[i], lens[i], leaves[i]);
+}
+
+static void make_entries(void) {
+  for (int i = 0; i < N + 5; i++) make_entry(i, AUDIT_ENTRY_V2);
 }
 
 static checkpoint cp_of(uint64_t size) {
@@ -167,6 +173,31 @@ static void test_tampering(void) {
   ASSERT(said("FILE is truncated or damaged after entry 1"));
 }
 
+/* A log that began in version 1 verifies across the switch to version 2; a version 1 entry
+ * after a version 2 one is reported, even though the signed root covers it. */
+static void test_versions(void) {
+  int order[N], steps[N];
+  audit_verify av;
+  seq_order(order, 0, N);
+  for (int i = 0; i < 8; i++) make_entry(i, AUDIT_ENTRY_V1);
+  checkpoint cp = cp_of(N);
+  ASSERT_INT_EQ(run(0, order, N, &cp, NULL, &av, steps), 0);
+  ASSERT_UINT_EQ(av.version, AUDIT_ENTRY_V2);
+  /* from a frontier inside the version 1 part, and from one after the switch */
+  seq_order(order, 5, N - 5);
+  ASSERT_INT_EQ(run(5, order, N - 5, &cp, NULL, &av, NULL), 0);
+  seq_order(order, 0, N);
+  /* back to version 1 at entry 12: that one entry is reported, and nothing else */
+  make_entry(12, AUDIT_ENTRY_V1);
+  cp = cp_of(N);
+  ASSERT_INT_EQ(run(0, order, N, &cp, NULL, &av, steps), 1);
+  ASSERT_INT_EQ(steps[11], AUDIT_VERIFY_NEXT);
+  ASSERT_INT_EQ(steps[12], AUDIT_VERIFY_BAD);
+  ASSERT_INT_EQ(steps[13], AUDIT_VERIFY_NEXT);
+  ASSERT(said("entry 12 is in entry format version 1 after an entry of version 2"));
+  make_entries();
+}
+
 static void test_problem_limit(void) {
   int order[30], steps[30];
   audit_verify av;
@@ -245,6 +276,7 @@ int main(void) {
   make_entries();
   RUN_TEST(test_clean);
   RUN_TEST(test_tampering);
+  RUN_TEST(test_versions);
   RUN_TEST(test_problem_limit);
   RUN_TEST(test_watch);
   RUN_TEST(test_frontier_from_last);
