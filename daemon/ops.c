@@ -3,9 +3,21 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "codec.h"
+
+void *ops_op_data(job *j, size_t size) {
+  void *p = calloc(1, size);
+  if (p == NULL) {
+    job_fail(j, SV_ERR_INTERNAL, "out of memory");
+    return NULL;
+  }
+  free(j->op_data);
+  j->op_data = p;
+  return p;
+}
 
 void ops_result_packer(job *j, msgpack_packer *pk) {
   msgpack_sbuffer_clear(&j->result);

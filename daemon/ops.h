@@ -14,6 +14,9 @@
 /* True when the request carried argument f (enum sv_field, without the SV_F_ prefix). */
 #define OPS_HAS(j, f) (((j)->req.present & SV_BIT(SV_F_##f)) != 0)
 
+/* Loop thread: a zeroed op state of size bytes, made j->op_data (any earlier one freed). NULL
+ * with internal set on j when memory runs out. */
+void *ops_op_data(job *j, size_t size);
 /* Clear j->result and point pk at it: the handler packs exactly one object, its result. */
 void ops_result_packer(job *j, msgpack_packer *pk);
 /* Report a storage failure (SQLite's last message) on j as internal. Returns -1. */

@@ -158,13 +158,8 @@ typedef struct iv_plan {
 
 /* Allocate j's plan with what the policy says of the caller. NULL with j's error set. */
 static iv_plan *iv_plan_new(rq_ctx *ctx, job *j) {
-  iv_plan *p = calloc(1, sizeof *p);
-  if (p == NULL) {
-    job_fail(j, SV_ERR_INTERNAL, "out of memory");
-    return NULL;
-  }
-  free(j->op_data);
-  j->op_data = p;
+  iv_plan *p = ops_op_data(j, sizeof *p);
+  if (p == NULL) return NULL;
   p->core_team = ops_guard_core_team(ctx, j->who.role);
   p->see_core = ops_guard_may(ctx, j, "read", "core-meeting", POLICY_LEVEL_NONE);
   return p;
@@ -178,12 +173,11 @@ int ops_iv_check(const rq_ctx *ctx, job *j, const sv_str *step) {
   return ops_guard_text(ctx, j, "text", &j->req.a.text, false);
 }
 
-/* The owner and due date arguments, when given. Returns 0 or -1 with j's error set. */
-static int iv_owner_due(rq_ctx *ctx, job *j, iv_plan *p) {
+int ops_iv_owner_due(const rq_ctx *ctx, job *j, int64_t *owner) {
   if (HAS(j, OWNER)) {
     const dir_member *m = ops_guard_member(ctx, j, "owner", &j->req.a.owner);
     if (m == NULL) return -1;
-    p->owner = m->id;
+    *owner = m->id;
   }
   return HAS(j, DUE) ? ops_guard_time(j, "due", j->req.a.due) : 0;
 }
@@ -193,7 +187,7 @@ int ops_iv_add_prepare(rq_ctx *ctx, job *j, int *level) {
   if (p == NULL) return -1;
   if (prepare_add(j, level, "intervention") != 0) return -1;
   if (ops_iv_check(ctx, j, &j->req.a.step) != 0) return -1;
-  return iv_owner_due(ctx, j, p);
+  return ops_iv_owner_due(ctx, j, &p->owner);
 }
 
 int ops_iv_list_prepare(rq_ctx *ctx, job *j, int *level) {
@@ -221,7 +215,7 @@ int ops_iv_update_prepare(rq_ctx *ctx, job *j, int *level) {
   }
   if (HAS(j, OUTCOME) && ops_guard_text(ctx, j, "outcome", &j->req.a.outcome, true) != 0)
     return -1;
-  return iv_owner_due(ctx, j, p);
+  return ops_iv_owner_due(ctx, j, &p->owner);
 }
 
 /* ---- storage thread ---------------------------------------------------------------------- */

@@ -37,6 +37,9 @@ int ops_iv_update_exec(store *st, job *j);
 /* Loop thread: an intervention's step (when step is not NULL: one of the four) and its text
  * (j->req.a.text, guarded as area data). Returns 0 or -1 with j's error set. */
 int ops_iv_check(const rq_ctx *ctx, job *j, const sv_str *step);
+/* Loop thread: the owner argument (an active member: *owner becomes its id) and the due date,
+ * when given. Returns 0 or -1 with invalid set. */
+int ops_iv_owner_due(const rq_ctx *ctx, job *j, int64_t *owner);
 
 /* Storage thread. The id of the area named name, with j->object set to "area:<id>": > 0, or 0
  * with not_found set, or -1 with a storage error set. */

@@ -27,17 +27,6 @@ typedef struct concern_plan {
   int64_t assignee; /* concern.assign */
 } concern_plan;
 
-static concern_plan *plan_new(job *j) {
-  concern_plan *p = calloc(1, sizeof *p);
-  if (p == NULL) {
-    job_fail(j, SV_ERR_INTERNAL, "out of memory");
-    return NULL;
-  }
-  free(j->op_data);
-  j->op_data = p;
-  return p;
-}
-
 /* True when a member of role may have concerns sealed to it: its role may read the class
  * under the policy and its regimes. */
 static bool intake_role(const rq_ctx *ctx, const char *role) {
@@ -78,7 +67,7 @@ int ops_concern_intake_prepare(rq_ctx *ctx, job *j, int *level) {
 
 int ops_concern_submit_prepare(rq_ctx *ctx, job *j, int *level) {
   (void)level;
-  concern_plan *p = plan_new(j);
+  concern_plan *p = ops_op_data(j, sizeof *p);
   if (p == NULL) return -1;
   /* Sealed to members whose role may read concerns: the regime (the recipients' question). */
   if (ops_note_vet(ctx, j, &j->req.a.envelope, "concern", "read", POLICY_LEVEL_NONE, &p->env) != 0)
@@ -114,7 +103,7 @@ int ops_concern_list_prepare(rq_ctx *ctx, job *j, int *level) {
 
 int ops_concern_assign_prepare(rq_ctx *ctx, job *j, int *level) {
   (void)level;
-  concern_plan *p = plan_new(j);
+  concern_plan *p = ops_op_data(j, sizeof *p);
   if (p == NULL) return -1;
   const dir_member *m = ops_guard_member(ctx, j, "assignee", &j->req.a.who);
   if (m == NULL) return -1;

@@ -33,14 +33,9 @@ int ops_link_add_prepare(rq_ctx *ctx, job *j, int *level) {
 
 int ops_link_remove_prepare(rq_ctx *ctx, job *j, int *level) {
   ops_guard_by_level(ctx, j, level, "area", "group");
-  link_plan *p = calloc(1, sizeof *p);
-  if (p == NULL) {
-    job_fail(j, SV_ERR_INTERNAL, "out of memory");
-    return -1;
-  }
+  link_plan *p = ops_op_data(j, sizeof *p);
+  if (p == NULL) return -1;
   p->core_team = ops_guard_core_team(ctx, j->who.role);
-  free(j->op_data);
-  j->op_data = p;
   return 0;
 }
 

@@ -38,13 +38,8 @@ static const char *track_name(bool core) { return core ? "core" : "area"; }
 /* Allocate j's plan and read the track (see ops_guard_track). Returns it, or NULL with j's
  * error set. */
 static meeting_plan *plan_new(rq_ctx *ctx, job *j, int *level) {
-  meeting_plan *p = calloc(1, sizeof *p);
-  if (p == NULL) {
-    job_fail(j, SV_ERR_INTERNAL, "out of memory");
-    return NULL;
-  }
-  free(j->op_data);
-  j->op_data = p;
+  meeting_plan *p = ops_op_data(j, sizeof *p);
+  if (p == NULL) return NULL;
   if (ops_guard_track(j, &p->core, level) != 0) return NULL;
   p->see_core = ops_guard_may(ctx, j, "read", "core-meeting", POLICY_LEVEL_NONE);
   return p;
@@ -189,12 +184,7 @@ int ops_meeting_decide_prepare(rq_ctx *ctx, job *j, int *level) {
   }
   if (ops_iv_check(ctx, j, HAS(j, STEP) ? &j->req.a.step : NULL) != 0) return -1;
   p->owner = j->who.member_id;
-  if (HAS(j, OWNER)) {
-    const dir_member *m = ops_guard_member(ctx, j, "owner", &j->req.a.owner);
-    if (m == NULL) return -1;
-    p->owner = m->id;
-  }
-  return HAS(j, DUE) ? ops_guard_time(j, "due", j->req.a.due) : 0;
+  return ops_iv_owner_due(ctx, j, &p->owner);
 }
 
 int ops_meeting_draft_prepare(rq_ctx *ctx, job *j, int *level) {

@@ -132,13 +132,8 @@ static void send_done(job *j) {
  * here. */
 int ops_note_send_prepare(rq_ctx *ctx, job *j, int *level) {
   const sv_bin *e = &j->req.a.envelope;
-  note_plan *p = calloc(1, sizeof *p);
-  if (p == NULL) {
-    job_fail(j, SV_ERR_INTERNAL, "out of memory");
-    return -1;
-  }
-  free(j->op_data);
-  j->op_data = p;
+  note_plan *p = ops_op_data(j, sizeof *p);
+  if (p == NULL) return -1;
   j->done = send_done;
   if (ops_note_parse(j, e, NULL, &p->v) != 0) return -1;
   envelope_header *h = &p->v.h;

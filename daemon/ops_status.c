@@ -25,20 +25,9 @@ typedef struct status_plan {
   bool see_concerns;  /* ... open concerns are counted */
 } status_plan;
 
-static status_plan *plan_new(job *j) {
-  status_plan *p = calloc(1, sizeof *p);
-  if (p == NULL) {
-    job_fail(j, SV_ERR_INTERNAL, "out of memory");
-    return NULL;
-  }
-  free(j->op_data);
-  j->op_data = p;
-  return p;
-}
-
 int ops_area_update_prepare(rq_ctx *ctx, job *j, int *level) {
   *level = POLICY_LEVEL_AREA;
-  status_plan *p = plan_new(j);
+  status_plan *p = ops_op_data(j, sizeof *p);
   if (p == NULL) return -1;
   p->core_team = ops_guard_core_team(ctx, j->who.role);
   if (ops_guard_label(j, "area", &j->req.a.area) != 0) return -1;
@@ -68,7 +57,7 @@ int ops_area_update_prepare(rq_ctx *ctx, job *j, int *level) {
 
 int ops_area_status_prepare(rq_ctx *ctx, job *j, int *level) {
   *level = POLICY_LEVEL_AREA;
-  status_plan *p = plan_new(j);
+  status_plan *p = ops_op_data(j, sizeof *p);
   if (p == NULL) return -1;
   p->see_group = ops_guard_may(ctx, j, "read", "group", POLICY_LEVEL_GROUP);
   p->see_core = ops_guard_may(ctx, j, "read", "core-meeting", POLICY_LEVEL_NONE);

@@ -11,62 +11,24 @@ import io
 import json
 import os
 import shutil
-import struct
 import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
-import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from areatest import Team  # noqa: E402
 from svtest import check  # noqa: E402
+from webtest import png_pixels, region_colors  # noqa: E402
 
 NS = "{http://www.w3.org/2000/svg}"
 
 
 def png_colours(path):
-    """The set of distinct RGB(A) pixel values of an 8-bit PNG (non-interlaced, as rsvg-convert
-    writes it), read with zlib: enough to tell a blank picture from a drawn one."""
-    data = open(path, "rb").read()
-    check(data[:8] == b"\x89PNG\r\n\x1a\n", "a PNG file")
-    pos, idat, w = 8, b"", 0
-    while pos < len(data):
-        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + n]
-        if kind == b"IHDR":
-            w, h, depth, ctype = struct.unpack(">IIBB", body[:10])
-            check(depth == 8 and ctype in (2, 6), "8-bit RGB(A) PNG")
-            bpp = 3 if ctype == 2 else 4
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + n
-    raw = zlib.decompress(idat)
-    stride = w * bpp
-    prev = bytearray(stride)
-    colours = set()
-    for row in range(h):
-        f = raw[row * (stride + 1)]
-        line = bytearray(raw[row * (stride + 1) + 1:(row + 1) * (stride + 1)])
-        for i in range(stride):
-            a = line[i - bpp] if i >= bpp else 0
-            b = prev[i]
-            c = prev[i - bpp] if i >= bpp else 0
-            if f == 1:
-                line[i] = (line[i] + a) & 255
-            elif f == 2:
-                line[i] = (line[i] + b) & 255
-            elif f == 3:
-                line[i] = (line[i] + (a + b) // 2) & 255
-            elif f == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        if row % 4 == 0:
-            for x in range(0, w, 4):
-                colours.add(bytes(line[x * bpp:x * bpp + 3]))
-        prev = line
-    return colours
+    """The set of distinct RGB colours of a PNG, sampled every 4 pixels: enough to tell a blank
+    picture from a drawn one."""
+    png = png_pixels(open(path, "rb").read())
+    return {bytes(c) for c in region_colors(png, 0, 0, png[0], png[1], step=4)}
 
 
 def render(svg_path):
