@@ -508,6 +508,127 @@ static int load_checkpoint(auditlog *al, uint64_t *size, uint8_t root[32], bool 
   return rc;
 }
 
+/* Put the leaf hashes of entries [from, to) into al->leaves (start-up: the entries the signer
+ * has not signed yet). Returns 0 or -1 with err. */
+static int load_leaves(auditlog *al, uint64_t from, uint64_t to, char *err, size_t errlen) {
+  size_t n = (size_t)(to - from);
+  if (n > al->capleaves) {
+    void *p = realloc(al->leaves, n * sizeof *al->leaves);
+    if (p == NULL) {
+      snprintf(err, errlen, "out of memory");
+      return -1;
+    }
+    al->leaves = p;
+    al->capleaves = n;
+  }
+  for (uint64_t seq = from; seq < to; seq++) {
+    if (node_fn(al, 0, seq, al->leaves[seq - from]) != 0) {
+      snprintf(err, errlen, "cannot read audit entry %llu", (unsigned long long)seq);
+      return -1;
+    }
+  }
+  al->nleaves = n;
+  return 0;
+}
+
+/* The newest checkpoint row below limit whose note is signed (verified with the log key): its
+ * size into *size and a malloc'd copy into *note (NULL and size 0 when there is none). Returns 0
+ * or -1 with err. */
+static int newest_signed_below(auditlog *al, uint64_t limit, uint64_t *size, char **note,
+                               size_t *nlen, char *err, size_t errlen) {
+  *size = 0;
+  *note = NULL;
+  *nlen = 0;
+  sqlite3_stmt *s = NULL;
+  if (sqlite3_prepare_v2(al->db, "SELECT size, note FROM checkpoints WHERE size < ? ORDER BY size DESC",
+                         -1, &s, NULL) != SQLITE_OK) {
+    snprintf(err, errlen, "%s", sqlite3_errmsg(al->db));
+    return -1;
+  }
+  sqlite3_bind_int64(s, 1, (sqlite3_int64)limit);
+  int rc = 0;
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    const char *t = (const char *)sqlite3_column_text(s, 1);
+    size_t n = (size_t)sqlite3_column_bytes(s, 1);
+    checkpoint cp;
+    if (t == NULL || checkpoint_open(t, n, &al->verifier, al->origin, &cp, NULL) != CHECKPOINT_OK)
+      continue; /* a text whose signature was never stored */
+    if ((*note = malloc(n + 1)) == NULL) {
+      snprintf(err, errlen, "out of memory");
+      rc = -1;
+      break;
+    }
+    memcpy(*note, t, n + 1);
+    *nlen = n;
+    *size = cp.size;
+    break;
+  }
+  sqlite3_finalize(s);
+  return rc;
+}
+
+/* A signer with a record of its own (the log signer process): hold the verified log of size
+ * entries against that record. A signer without one adopts the newest checkpoint its key signed
+ * (a log that ran with the key in this process before). *base receives the size the signer has
+ * signed. Returns 0, or -1 with the reason in err. */
+static int reconcile_signer(auditlog *al, uint64_t size, bool is_unsigned, uint64_t *base,
+                            char *err, size_t errlen) {
+  bool has = false;
+  uint64_t ssize = 0;
+  uint8_t sroot[32];
+  char serr[256];
+  if (al->signer.state(al->signer.ctx, &has, &ssize, sroot, serr, sizeof serr) != 0) {
+    snprintf(err, errlen, "cannot ask the log signer what it signed: %s", serr);
+    return -1;
+  }
+  if (has) {
+    if (ssize > size) {
+      snprintf(err, errlen,
+               "the log signer has signed %llu audit entries but the database holds only %llu: "
+               "this database is older than checkpoints already signed (a restored backup?); "
+               "auditors would see the log rolled back (see samvirked restore)",
+               (unsigned long long)ssize, (unsigned long long)size);
+      return -1;
+    }
+    uint8_t root[32];
+    if (merkle_root(node_fn, al, ssize, root) != MERKLE_OK ||
+        sodium_memcmp(root, sroot, 32) != 0) {
+      snprintf(err, errlen,
+               "the database's first %llu audit entries are not the ones the log signer signed: "
+               "the log was changed",
+               (unsigned long long)ssize);
+      return -1;
+    }
+    *base = ssize;
+    return 0;
+  }
+  uint64_t p = 0;
+  char *note = NULL;
+  size_t nlen = 0;
+  merkle_frontier f;
+  merkle_frontier_init(&f);
+  if (!is_unsigned && al->checkpoint != NULL) {
+    p = size;
+    f = al->fr;
+  } else if (newest_signed_below(al, size, &p, &note, &nlen, err, errlen) != 0) {
+    return -1;
+  } else if (p > 0 && merkle_frontier_load(&f, p, node_fn, al) != MERKLE_OK) {
+    snprintf(err, errlen, "the stored subtree hashes of the first %llu entries are missing",
+             (unsigned long long)p);
+    free(note);
+    return -1;
+  }
+  const char *n = note ? note : (p == size ? al->checkpoint : NULL);
+  int rc = al->signer.adopt(al->signer.ctx, &f, n, n ? strlen(n) : 0, serr, sizeof serr);
+  free(note);
+  if (rc != 0) {
+    snprintf(err, errlen, "the log signer cannot start its record: %s", serr);
+    return -1;
+  }
+  *base = p;
+  return 0;
+}
+
 auditlog *auditlog_open(sqlite3 *db, const char *origin, const uint8_t log_pk[32],
                         const auditlog_signer *sg, enum auditlog_verify mode, char *err,
                         size_t errlen) {
@@ -553,10 +674,16 @@ auditlog *auditlog_open(sqlite3 *db, const char *origin, const uint8_t log_pk[32
              (unsigned long long)size, a, b);
     goto err;
   }
-  if (is_unsigned) {
-    /* Its batch committed and the log matches it: sign it now (stored by the first batch).
-     * The signer is asked for the tree of that size again (no new leaves). */
-    al->signed_size = size;
+  /* What the signer has signed: the log's size for a signer without a record of its own. */
+  uint64_t base = size;
+  if (al->signer.state != NULL && reconcile_signer(al, size, is_unsigned, &base, err, errlen) != 0)
+    goto err;
+  if (is_unsigned || base < size) {
+    /* Committed entries (and, when is_unsigned, their checkpoint's text) the signer has not
+     * signed: sign them now (the note is stored by the first batch). A signer without a record
+     * is asked for the tree of that size again (no new leaves). */
+    al->signed_size = base;
+    if (load_leaves(al, base, size, err, errlen) != 0) goto err;
     char serr[256];
     if (sign_current(al, serr, sizeof serr) != 0) {
       snprintf(err, errlen, "cannot sign the last checkpoint (size %llu): %s",

@@ -23,11 +23,25 @@ typedef struct auditlog auditlog;
  * reason in err. */
 typedef int (*auditlog_sign_fn)(void *ctx, uint64_t base, const uint8_t (*leaves)[32], size_t n,
                                 const uint8_t root[32], char **note, char *err, size_t errlen);
+/* A signer that keeps its own durable record of the tree it signed (the log signer process)
+ * says what that record holds: *has false when it has none yet, else its size and root. */
+typedef int (*auditlog_state_fn)(void *ctx, bool *has, uint64_t *size, uint8_t root[32],
+                                 char *err, size_t errlen);
+/* Such a signer adopts its first record: the frontier fr of the log, and the checkpoint it
+ * signed for that size (nlen bytes; none for the empty tree). Returns 0 or -1 with the reason. */
+typedef int (*auditlog_adopt_fn)(void *ctx, const merkle_frontier *fr, const char *note,
+                                 size_t nlen, char *err, size_t errlen);
 typedef struct auditlog_signer {
   auditlog_sign_fn sign;
   void *ctx;
   void (*release)(void *ctx); /* when not NULL: once auditlog_open succeeds, the log owns ctx
                                * and releases it when it closes */
+  /* Both NULL for a signer without a record of its own (the log key in this process); both
+   * set for one with a record: auditlog_open then checks the log against that record, refuses
+   * a log that lost or changed entries the signer signed, and has the signer catch up with
+   * entries committed after its last signature. */
+  auditlog_state_fn state;
+  auditlog_adopt_fn adopt;
 } auditlog_signer;
 
 /* How much of the log auditlog_open re-hashes: quick = the stored subtree hashes plus the

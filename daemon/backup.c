@@ -29,6 +29,7 @@
 #include "config.h"
 #include "keys.h"
 #include "logkey.h"
+#include "signer_state.h"
 #include "merkle.h"
 #include "signed_note.h"
 #include "store.h"
@@ -420,6 +421,23 @@ static void live_checkpoint(sqlite3 *db, const char *dir, const note_verifier *v
   sqlite3_finalize(s);
 }
 
+/* The log signer's record in dir (signer.state): the size and root of the tree it has signed,
+ * as a checkpoint auditors may trust. None leaves t->have false. Returns 0, or -1 with err
+ * (a damaged record). */
+static int signer_checkpoint(const char *dir, trusted_cp *t, char *err, size_t errlen) {
+  char path[FILE_CAP];
+  snprintf(path, sizeof path, "%s/%s", dir, SIGNER_STATE_FILE);
+  merkle_frontier fr;
+  bool found = false;
+  if (signer_state_peek(path, &fr, &found, err, errlen) != 0) return -1;
+  if (!found) return 0;
+  t->have = true;
+  t->cp.size = fr.size;
+  merkle_frontier_root(&fr, t->cp.root);
+  snprintf(t->from, sizeof t->from, "the log signer's record (%s/%s)", dir, SIGNER_STATE_FILE);
+  return 0;
+}
+
 /* Read the checkpoint file path (an auditor's trusted checkpoint) into *t; it must verify with
  * v. Returns 0, or -1 with the reason in err. */
 static int file_checkpoint(const char *path, const note_verifier *v, const char *origin,
@@ -564,7 +582,7 @@ int backup_restore(const char *dir, const char *src, const char *trusted_path, b
     bkeys = NULL;
   }
   /* The live database, if any: claimed (no daemon may run), and its newest checkpoint. */
-  trusted_cp live = {0}, file = {0};
+  trusted_cp live = {0}, file = {0}, rec = {0};
   char live_note[256] = "";
   snprintf(p, sizeof p, "%s/%s", dir, CONFIG_DB_FILE);
   bool live_db = access(p, F_OK) == 0;
@@ -604,8 +622,9 @@ int backup_restore(const char *dir, const char *src, const char *trusted_path, b
     goto out;
   if (guard != NULL && live_note[0] == '\0')
     live_checkpoint(guard, dir, &vl.verifier, vl.cfg.origin, &live, live_note, sizeof live_note);
+  if (signer_checkpoint(dir, &rec, err, errlen) != 0) goto out;
   bool forced = false;
-  if (!live.have && !file.have) {
+  if (!live.have && !file.have && !rec.have) {
     if (!force) {
       snprintf(err, errlen,
                "nothing shows which checkpoint auditors already trust (%s%s%s): give --trusted "
@@ -617,8 +636,9 @@ int backup_restore(const char *dir, const char *src, const char *trusted_path, b
     }
     forced = true;
   }
-  const trusted_cp *cps[2] = {&live, &file};
-  for (int i = 0; i < 2; i++) {
+  const trusted_cp *cps[3] = {&live, &file, &rec};
+  bool rec_extended = true; /* the restored log extends the signer's record */
+  for (int i = 0; i < 3; i++) {
     if (!cps[i]->have || check_extends(&vl, cps[i], why, sizeof why) == 0) continue;
     if (!force) {
       snprintf(err, errlen, "%s; use a newer backup, or --force once the auditors know why", why);
@@ -626,6 +646,7 @@ int backup_restore(const char *dir, const char *src, const char *trusted_path, b
     }
     fprintf(stderr, "samvirked restore: warning (--force): %s\n", why);
     forced = true;
+    if (cps[i] == &rec) rec_extended = false;
   }
   uint64_t seq = 0;
   if (log_restore(&vl, &m, forced, &seq, err, errlen) != 0) goto out;
@@ -641,6 +662,18 @@ int backup_restore(const char *dir, const char *src, const char *trusted_path, b
   char aside[FILE_CAP];
   snprintf(aside, sizeof aside, "%s/%s.replaced-%" PRIu64, dir, CONFIG_DB_FILE, util_unix_time());
   if (live_db && move_aside(dir, aside, err, errlen) != 0) goto out;
+  /* A forced restore the signer's record does not lead to: the record is moved aside too, and
+   * the signer starts a new one from the restored log's newest checkpoint. */
+  char rec_aside[FILE_CAP + 32] = "";
+  if (rec.have && !rec_extended) {
+    char from[FILE_CAP];
+    snprintf(from, sizeof from, "%s/%s", dir, SIGNER_STATE_FILE);
+    snprintf(rec_aside, sizeof rec_aside, "%s.replaced-%" PRIu64, from, util_unix_time());
+    if (rename(from, rec_aside) != 0) {
+      snprintf(err, errlen, "cannot move %s aside: %s", from, strerror(errno));
+      goto out;
+    }
+  }
   /* Closing the guard now finds no database under the live name to touch. */
   sqlite3_close(guard);
   guard = NULL;
@@ -656,6 +689,7 @@ int backup_restore(const char *dir, const char *src, const char *trusted_path, b
   if (file.have) printf("; extends %s (%" PRIu64 " entries)", file.from, file.cp.size);
   printf("%s; the restore is audit entry #%" PRIu64 "\n", forced ? " (forced)" : "", seq);
   if (live_db) printf("the replaced database is kept as %s\n", aside);
+  if (rec_aside[0]) printf("the log signer's replaced record is kept as %s\n", rec_aside);
   rc = 0;
 out:
   if (vl.st != NULL) store_close(vl.st);

@@ -13,6 +13,8 @@
 #include "noise.h"
 
 #define READ_CHUNK 65536
+/* Sealed frames gathered on a connection before one write (a response burst, pushes). */
+#define CONN_GATHER_MAX 64
 
 enum conn_state { CONN_HANDSHAKE, CONN_OPEN, CONN_CLOSING };
 
@@ -30,13 +32,17 @@ struct conn {
   uv_timer_t timer;
   enum conn_state state;
   int handles_open;      /* stream + timer not yet closed */
-  uint64_t write_queued; /* bytes handed to libuv and not yet written */
+  uint64_t write_queued; /* bytes gathered or handed to libuv and not yet written */
   bool reading;
   bool refused;          /* handshake answered with a refusal; closing after the write */
   noise_handshake *hs;
   frame_msgsplit *split; /* handshake message reassembly */
   frame_reader *rd;
   frame_writer *wr;
+  uv_buf_t gather[CONN_GATHER_MAX]; /* sealed frames not yet handed to libuv (owned) */
+  unsigned ngather;
+  bool dirty;            /* in env's list of connections with gathered frames */
+  conn *dprev, *dnext;   /* that list */
   conn *prev, *next;     /* env's list */
 };
 
@@ -44,13 +50,34 @@ static conn *conn_of(rq_session *s) {
   return (conn *)((char *)s - offsetof(conn, sess));
 }
 
-/* A write request that owns its buffer; uv_write_t first so the callback can cast back. */
+/* A write request that owns its buffers; uv_write_t first so the callback can cast back. */
 typedef struct wreq {
   uv_write_t req;
   conn *c;
-  size_t len;
-  uint8_t *buf;
+  size_t len;        /* bytes in all buffers */
+  unsigned n;
+  uv_buf_t bufs[CONN_GATHER_MAX];
 } wreq;
+
+/* Take c off env's list of connections with gathered frames. */
+static void conn_undirty(conn *c) {
+  if (!c->dirty) return;
+  if (c->dprev)
+    c->dprev->dnext = c->dnext;
+  else
+    c->env->dirty = c->dnext;
+  if (c->dnext) c->dnext->dprev = c->dprev;
+  c->dprev = c->dnext = NULL;
+  c->dirty = false;
+}
+
+/* Drop c's gathered frames unwritten (it is closing). */
+static void conn_drop_gathered(conn *c) {
+  for (unsigned i = 0; i < c->ngather; i++) free(c->gather[i].base);
+  c->write_queued = 0;
+  c->ngather = 0;
+  conn_undirty(c);
+}
 
 static void conn_maybe_free(conn *c) {
   if (c->handles_open > 0 || c->sess.inflight > 0) return;
@@ -68,8 +95,14 @@ static void on_handle_closed(uv_handle_t *h) {
 }
 
 /* Close c: no more reads or writes; freed once its handles are closed and its jobs are back. */
+static void conn_flush(conn *c);
+
 static void conn_close(conn *c, const char *why) {
   if (c->state == CONN_CLOSING) return;
+  if (c->ngather > 0) {
+    conn_flush(c); /* what was answered before the close still goes out */
+    if (c->state == CONN_CLOSING) return; /* the write failed and closed c */
+  }
   conn_env *env = c->env;
   c->state = CONN_CLOSING;
   request_session_close(env->rq, &c->sess);
@@ -80,6 +113,7 @@ static void conn_close(conn *c, const char *why) {
   if (c->next) c->next->prev = c->prev;
   c->prev = c->next = NULL;
   env->n--;
+  conn_drop_gathered(c);
   if (why) log_debug("conn %llu: closed: %s", (unsigned long long)c->id, why);
   uv_timer_stop(&c->timer);
   uv_close((uv_handle_t *)&c->timer, on_handle_closed);
@@ -89,36 +123,60 @@ static void conn_close(conn *c, const char *why) {
 static void on_written(uv_write_t *req, int status) {
   wreq *w = (wreq *)req;
   conn *c = w->c;
-  c->write_queued -= w->len;
-  free(w->buf);
+  if (c->state != CONN_CLOSING) c->write_queued -= w->len; /* closing: nothing counts */
+  for (unsigned i = 0; i < w->n; i++) free(w->bufs[i].base);
   free(w);
   if (status < 0 && status != UV_ECANCELED) conn_close(c, uv_strerror(status));
 }
 
-/* Queue len bytes of buf (takes ownership) on c's stream. */
-static void conn_write(conn *c, uint8_t *buf, size_t len) {
-  if (c->state == CONN_CLOSING) {
-    free(buf);
-    return;
-  }
+/* Hand c's gathered frames to libuv as one write (one writev). */
+static void conn_flush(conn *c) {
+  conn_undirty(c);
+  if (c->ngather == 0 || c->state == CONN_CLOSING) return;
   wreq *w = malloc(sizeof *w);
   if (w == NULL) {
-    free(buf);
     conn_close(c, "out of memory");
     return;
   }
   w->c = c;
-  w->buf = buf;
-  w->len = len;
-  uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
-  c->write_queued += len;
-  int rc = uv_write(&w->req, &c->h.stream, &b, 1, on_written);
+  w->n = c->ngather;
+  w->len = 0;
+  for (unsigned i = 0; i < w->n; i++) {
+    w->bufs[i] = c->gather[i];
+    w->len += c->gather[i].len;
+  }
+  c->ngather = 0;
+  int rc = uv_write(&w->req, &c->h.stream, w->bufs, w->n, on_written);
   if (rc != 0) {
-    c->write_queued -= len;
-    free(buf);
+    c->ngather = w->n; /* still owned here: freed by the close */
+    memcpy(c->gather, w->bufs, w->n * sizeof *w->bufs);
     free(w);
     conn_close(c, uv_strerror(rc));
+  }
+}
+
+/* Gather len bytes of buf (takes ownership) for c's next write, counted in its write queue;
+ * drops c if that queue is over the limit. The write goes out at the end of this loop
+ * iteration (conn_env's check handle), or at once when the gather is full. */
+static void conn_gather(conn *c, uint8_t *buf, size_t len) {
+  if (c->state == CONN_CLOSING) {
+    free(buf);
     return;
+  }
+  if (c->ngather == CONN_GATHER_MAX) conn_flush(c);
+  if (c->state == CONN_CLOSING) {
+    free(buf);
+    return;
+  }
+  c->gather[c->ngather++] = uv_buf_init((char *)buf, (unsigned)len);
+  c->write_queued += len;
+  if (!c->dirty) {
+    conn_env *env = c->env;
+    c->dirty = true;
+    c->dprev = NULL;
+    c->dnext = env->dirty;
+    if (env->dirty) env->dirty->dprev = c;
+    env->dirty = c;
   }
   if (c->write_queued > c->env->cfg->max_write_queue) {
     log_warn("conn %llu: %llu bytes queued for a client that does not read; dropping it",
@@ -127,7 +185,20 @@ static void conn_write(conn *c, uint8_t *buf, size_t len) {
   }
 }
 
-/* Seal and queue one frame (msgpack body) to c; drops c if its write queue is over the limit. */
+/* Queue len bytes of buf (takes ownership) on c's stream after what is gathered. */
+static void conn_write(conn *c, uint8_t *buf, size_t len) {
+  conn_gather(c, buf, len);
+  if (c->state != CONN_CLOSING) conn_flush(c);
+}
+
+/* End of a loop iteration: write what every connection gathered. */
+static void on_flush_check(uv_check_t *h) {
+  conn_env *env = h->data;
+  while (env->dirty != NULL) conn_flush(env->dirty);
+}
+
+/* Seal and gather one frame (msgpack body) for c; drops c if its write queue is over the
+ * limit. */
 static void conn_send_frame(conn *c, const char *body, size_t len) {
   if (c->state != CONN_OPEN) return;
   uint8_t *out = NULL;
@@ -137,7 +208,7 @@ static void conn_send_frame(conn *c, const char *body, size_t len) {
     conn_close(c, frame_strerror(rc));
     return;
   }
-  conn_write(c, out, outlen);
+  conn_gather(c, out, outlen);
 }
 
 static void on_timer(uv_timer_t *t) {
@@ -343,13 +414,19 @@ static void t_returned(rq_session *s) {
 
 static const rq_transport conn_transport_fns = {t_send, t_close, t_submitted, t_returned};
 
-void conn_env_init(conn_env *env, uv_loop_t *loop, const config *cfg, const sv_daemon_keys *keys,
-                   requests *rq) {
+int conn_env_init(conn_env *env, uv_loop_t *loop, const config *cfg, const sv_daemon_keys *keys,
+                  requests *rq) {
   memset(env, 0, sizeof *env);
   env->loop = loop;
   env->cfg = cfg;
   env->keys = keys;
   env->rq = rq;
+  if (uv_check_init(loop, &env->flush) != 0) return -1;
+  env->flush.data = env;
+  uv_check_start(&env->flush, on_flush_check);
+  uv_unref((uv_handle_t *)&env->flush);
+  env->flush_on = true;
+  return 0;
 }
 
 void conn_accept(conn_env *env, uv_stream_t *listener, bool is_pipe) {
@@ -416,6 +493,7 @@ static void on_shutdown_done(uv_shutdown_t *req, int status) {
 void conn_shutdown_all(conn_env *env) {
   for (conn *c = env->list, *next; c != NULL; c = next) {
     next = c->next;
+    conn_flush(c); /* the last answers before the shutdown */
     uv_shutdown_t *req = malloc(sizeof *req);
     if (c->state == CONN_OPEN && req != NULL) {
       req->data = c;
@@ -428,4 +506,10 @@ void conn_shutdown_all(conn_env *env) {
     free(req);
     conn_close(c, "daemon shutting down");
   }
+}
+
+void conn_env_close(conn_env *env) {
+  while (env->dirty != NULL) conn_flush(env->dirty);
+  if (env->flush_on) uv_close((uv_handle_t *)&env->flush, NULL);
+  env->flush_on = false;
 }

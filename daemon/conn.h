@@ -26,11 +26,16 @@ typedef struct conn_env {
   uint32_t n;
   uint64_t next_id;
   bool stopping;     /* no more requests are read */
+  conn *dirty;       /* connections with frames gathered for their next write */
+  uv_check_t flush;  /* writes them at the end of every loop iteration */
+  bool flush_on;
 } conn_env;
 
-/* Set up env (all borrowed). */
-void conn_env_init(conn_env *env, uv_loop_t *loop, const config *cfg, const sv_daemon_keys *keys,
-                   requests *rq);
+/* Set up env (all borrowed) and its flush handle on loop. 0, or -1 when libuv refuses. */
+int conn_env_init(conn_env *env, uv_loop_t *loop, const config *cfg, const sv_daemon_keys *keys,
+                  requests *rq);
+/* Close env's flush handle (after conn_shutdown_all, before the loop ends). */
+void conn_env_close(conn_env *env);
 /* Accept a client from listener (a TCP or Unix socket server) and start its handshake. */
 void conn_accept(conn_env *env, uv_stream_t *listener, bool is_pipe);
 /* Shutdown begins: stop reading requests on every connection; answers still go out. */

@@ -56,7 +56,7 @@ static int logkey_sign(void *ctx, uint64_t base, const uint8_t (*leaves)[32], si
 }
 
 auditlog_signer logkey_signer(logkey *k) {
-  auditlog_signer s = {logkey_sign, k, NULL};
+  auditlog_signer s = {logkey_sign, k, NULL, NULL, NULL};
   return s;
 }
 
@@ -66,7 +66,7 @@ store *logkey_store_open(const config *cfg, const sv_daemon_keys *keys, enum aud
                          char *err, size_t errlen) {
   logkey *k = logkey_new(cfg->origin, keys->log_sk, err, errlen);
   if (k == NULL) return NULL;
-  auditlog_signer sg = {logkey_sign, k, logkey_release};
+  auditlog_signer sg = {logkey_sign, k, logkey_release, NULL, NULL};
   store *st = store_open(cfg, keys->log_pk, &sg, mode, err, errlen);
   if (st == NULL) logkey_free(k); /* not taken when the store does not open */
   return st;

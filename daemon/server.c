@@ -20,14 +20,16 @@
 #include "ops_table.h"
 #include "policy.h"
 #include "request.h"
-#include "logkey.h"
+#include "signer.h"
 #include "store.h"
 
 typedef struct server {
   uv_loop_t *loop;
   config cfg;
-  sv_daemon_keys *keys;
-  logkey *logkey;   /* the log key, held in this process */
+  sv_daemon_keys *keys; /* the Noise keys and the log's public key; never the log's secret */
+  signer *signer;       /* the log signer process, the only holder of the log key */
+  uv_async_t lost;      /* the signer stopped answering (sent from the storage thread) */
+  bool lost_ready;      /* lost is initialised */
   store *st;
   requests *rq;
   conn_env conns;
@@ -66,10 +68,12 @@ static void server_maybe_finish(server *srv) {
   srv->finished = true;
   conn_shutdown_all(&srv->conns);
   store_stop(srv->st);
+  conn_env_close(&srv->conns);
   uv_close((uv_handle_t *)&srv->sweep, NULL);
   uv_close((uv_handle_t *)&srv->sigterm, NULL);
   uv_close((uv_handle_t *)&srv->sigint, NULL);
   uv_close((uv_handle_t *)&srv->sighup, NULL);
+  if (srv->lost_ready) uv_close((uv_handle_t *)&srv->lost, NULL);
   /* Closing the watchers restored the default actions (terminate): a repeated signal while
    * the last answers are flushed must not kill the orderly exit. */
   signal(SIGTERM, SIG_IGN);
@@ -127,6 +131,21 @@ static void on_sweep(uv_timer_t *t) {
   if (!srv->stopping) ops_note_sweep(request_ctx(srv->rq));
 }
 
+/* The log signer stopped answering (storage thread, or start-up): nothing more can be signed,
+ * so the daemon stops (exit status 1: a service manager restarts it, and start-up holds the
+ * log against the signer's record again). */
+static void on_signer_lost(void *ctx) {
+  server *srv = ctx;
+  log_error("the log signer process has stopped; samvirked cannot sign checkpoints and stops");
+  if (srv->lost_ready) uv_async_send(&srv->lost);
+}
+
+static void on_lost(uv_async_t *h) {
+  server *srv = h->data;
+  srv->exit_code = 1;
+  begin_shutdown(srv, "log signer lost");
+}
+
 /* The request module hands jobs to the storage thread. */
 static void submit_to_store(void *ctx, job *j) { store_submit(ctx, j); }
 
@@ -182,11 +201,10 @@ int server_run(const char *dir, enum auditlog_verify verify) {
     goto out;
   }
   log_set_level(srv->cfg.log_level);
-  char path[1100];
-  config_path(&srv->cfg, CONFIG_KEYS_FILE, path, sizeof path);
-  srv->keys = daemon_keys_load(path, err, sizeof err);
-  if (srv->keys == NULL) {
-    log_error("%s", err);
+  /* The signer reads the key file and keeps the log key; this process gets the rest. */
+  srv->signer = signer_spawn("/proc/self/exe", srv->cfg.dir, &srv->keys, err, sizeof err);
+  if (srv->signer == NULL) {
+    log_error("refusing to serve: %s", err);
     goto out;
   }
   pol = load_policy(srv, err, sizeof err);
@@ -194,12 +212,7 @@ int server_run(const char *dir, enum auditlog_verify verify) {
     log_error("refusing to start: the policy %s is invalid:\n%s", srv->cfg.policy_path, err);
     goto out;
   }
-  srv->logkey = logkey_new(srv->cfg.origin, srv->keys->log_sk, err, sizeof err);
-  if (srv->logkey == NULL) {
-    log_error("refusing to serve: %s", err);
-    goto out;
-  }
-  auditlog_signer sg = logkey_signer(srv->logkey);
+  auditlog_signer sg = signer_auditlog(srv->signer, srv->cfg.origin, on_signer_lost, srv);
   srv->st = store_open(&srv->cfg, srv->keys->log_pk, &sg, verify, err, sizeof err);
   if (srv->st == NULL) {
     log_error("refusing to serve: %s", err);
@@ -222,7 +235,6 @@ int server_run(const char *dir, enum auditlog_verify verify) {
   if (uv_loop_init(&loop) != 0) goto out;
   loop_ok = true;
   srv->loop = &loop;
-  conn_env_init(&srv->conns, &loop, &srv->cfg, srv->keys, srv->rq);
   uv_signal_init(&loop, &srv->sigterm);
   uv_signal_init(&loop, &srv->sigint);
   uv_signal_init(&loop, &srv->sighup);
@@ -232,12 +244,19 @@ int server_run(const char *dir, enum auditlog_verify verify) {
   uv_signal_start(&srv->sighup, on_signal, SIGHUP);
   uv_timer_init(&loop, &srv->sweep);
   srv->sweep.data = srv;
+  if (conn_env_init(&srv->conns, &loop, &srv->cfg, srv->keys, srv->rq) != 0) {
+    log_error("cannot set up the connection handles");
+    goto fail_loop;
+  }
   if (ops_note_init(srv->st, err, sizeof err) != 0) {
     log_error("cannot read pending notes: %s", err);
     goto fail_loop;
   }
   uv_timer_start(&srv->sweep, on_sweep, srv->cfg.note_sweep_ms, srv->cfg.note_sweep_ms);
   uint64_t log_size = auditlog_size(store_auditlog(srv->st));
+  uv_async_init(&loop, &srv->lost, on_lost);
+  srv->lost.data = srv;
+  srv->lost_ready = true;
   if (store_start(srv->st, &loop, request_run, request_done, srv->rq) != 0) {
     log_error("cannot start the storage thread");
     goto fail_loop;
@@ -269,7 +288,7 @@ out:
   request_free(srv->rq);
   directory_free(&dir_cache);
   policy_free(pol);
-  logkey_free(srv->logkey);
+  signer_close(srv->signer);
   daemon_keys_free(srv->keys);
   free(srv);
   return code;

@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "checkpoint.h"
+#include "signed_note.h"
 #include "signer_wire.h"
 
 #define REPLY_MAX 8192 /* a checkpoint note or a reason; far more than either needs */
@@ -24,6 +26,12 @@ struct signer {
   bool has_state;
   uint64_t size;
   uint8_t root[32];
+  uint8_t log_pk[32];
+  /* for signer_auditlog */
+  char origin[CHECKPOINT_ORIGIN_MAX + 1];
+  bool lost; /* the process stopped answering: every later request fails at once */
+  void (*on_lost)(void *ctx);
+  void *lost_ctx;
 };
 
 bool signer_has_state(const signer *s) { return s->has_state; }
@@ -106,6 +114,7 @@ signer *signer_spawn(const char *exe, const char *dir, sv_daemon_keys **keys, ch
   memcpy(k->noise_sk, buf, 32);
   memcpy(k->noise_pk, buf + 32, 32);
   memcpy(k->log_pk, buf + 64, 32);
+  memcpy(s->log_pk, buf + 64, 32);
   sodium_memzero(k->log_sk, sizeof k->log_sk);
   s->has_state = buf[96] != 0;
   s->size = signer_wire_get64(buf + 97);
@@ -129,10 +138,22 @@ err:
 /* Send one request (two payload parts) and read its answer into buf (REPLY_MAX bytes).
  * Returns 0 when the answer has type want, else -1 with err set (the signer's own reason when
  * it refused). */
+/* The process stopped answering: say so once, and refuse from now on. */
+static void mark_lost(signer *s) {
+  if (s->lost) return;
+  s->lost = true;
+  if (s->on_lost) s->on_lost(s->lost_ctx);
+}
+
 static int call(signer *s, uint8_t type, const void *a, size_t alen, const void *b, size_t blen,
                 uint8_t want, uint8_t *buf, size_t *len, char *err, size_t errlen) {
+  if (s->lost) {
+    snprintf(err, errlen, "the log signer process has stopped");
+    return -1;
+  }
   if (signer_wire_send(s->fd, type, a, alen, b, blen, NULL, 0) != 0) {
     snprintf(err, errlen, "cannot reach the log signer: %s", strerror(errno));
+    mark_lost(s);
     return -1;
   }
   uint8_t got_type = 0;
@@ -140,6 +161,7 @@ static int call(signer *s, uint8_t type, const void *a, size_t alen, const void 
   if (got != 1) {
     snprintf(err, errlen, "the log signer process has stopped answering (%s)",
              got == 0 ? "it exited" : strerror(errno));
+    mark_lost(s);
     return -1;
   }
   if (got_type == SIGNER_MSG_ERROR) {
@@ -220,6 +242,54 @@ int signer_extend(signer *s, uint64_t base, const uint8_t (*leaves)[32], size_t 
     s->size = base + done;
   } while (done < n);
   return 0;
+}
+
+/* auditlog_sign_fn: extend and sign, then check the note says what the log computed. */
+static int sign_for_log(void *ctx, uint64_t base, const uint8_t (*leaves)[32], size_t n,
+                        const uint8_t root[32], char **note, char *err, size_t errlen) {
+  signer *s = ctx;
+  size_t nlen = 0;
+  *note = NULL;
+  if (signer_extend(s, base, leaves, n, note, &nlen, err, errlen) != 0) return -1;
+  note_verifier v;
+  checkpoint cp;
+  if (note_verifier_init(&v, s->origin, s->log_pk) != NOTE_OK ||
+      checkpoint_open(*note, nlen, &v, s->origin, &cp, NULL) != CHECKPOINT_OK ||
+      cp.size != base + n || sodium_memcmp(cp.root, root, 32) != 0) {
+    snprintf(err, errlen,
+             "the log signer's checkpoint of %llu entries is not the log's own (signature, size "
+             "or root differ)",
+             (unsigned long long)(base + n));
+    free(*note);
+    *note = NULL;
+    return -1;
+  }
+  return 0;
+}
+
+static int state_for_log(void *ctx, bool *has, uint64_t *size, uint8_t root[32], char *err,
+                         size_t errlen) {
+  (void)err;
+  (void)errlen;
+  const signer *s = ctx;
+  *has = s->has_state;
+  *size = s->size;
+  memcpy(root, s->root, 32);
+  return 0;
+}
+
+static int adopt_for_log(void *ctx, const merkle_frontier *fr, const char *note, size_t nlen,
+                         char *err, size_t errlen) {
+  return signer_init(ctx, fr, note, nlen, err, errlen);
+}
+
+auditlog_signer signer_auditlog(signer *s, const char *origin, void (*lost)(void *ctx),
+                                void *lost_ctx) {
+  snprintf(s->origin, sizeof s->origin, "%s", origin);
+  s->on_lost = lost;
+  s->lost_ctx = lost_ctx;
+  auditlog_signer sg = {sign_for_log, s, NULL, state_for_log, adopt_for_log};
+  return sg;
 }
 
 void signer_close(signer *s) {

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "auditlog.h"
 #include "keys.h"
 #include "merkle.h"
 
@@ -41,6 +42,13 @@ int signer_init(signer *s, const merkle_frontier *fr, const char *note, size_t n
  * thread-safe: one caller at a time. */
 int signer_extend(signer *s, uint64_t base, const uint8_t (*leaves)[32], size_t n, char **note,
                   size_t *nlen, char *err, size_t errlen);
+
+/* The audit log's signer (auditlog.h) that signs through s, with its record (state, adopt).
+ * Every note it returns is checked: signed by the log key for origin, for the size and root
+ * the log computed. When the signer process stops answering, lost(lost_ctx) is called once,
+ * on the signing thread. s must outlive the log; the log does not release it. */
+auditlog_signer signer_auditlog(signer *s, const char *origin, void (*lost)(void *ctx),
+                                void *lost_ctx);
 
 /* Close the socket (the signer then exits) and reap the process. NULL is fine. */
 void signer_close(signer *s);

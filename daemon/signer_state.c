@@ -139,6 +139,28 @@ err:;
   return -1;
 }
 
+/* Load the newest valid slot of the open state file fd (see signer_state_open). Returns 0 with
+ * *found, *slot and *gen set, or -1 with err. */
+static int load_slots(int fd, const char *path, merkle_frontier *fr, bool *found, int *slot,
+                      uint64_t *generation, char *err, size_t errlen);
+
+int signer_state_peek(const char *path, merkle_frontier *fr, bool *found, char *err,
+                      size_t errlen) {
+  *found = false;
+  merkle_frontier_init(fr);
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 && errno == ENOENT) return 0;
+  if (fd < 0) {
+    snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    return -1;
+  }
+  int slot = -1;
+  uint64_t gen = 0;
+  int rc = load_slots(fd, path, fr, found, &slot, &gen, err, errlen);
+  close(fd);
+  return rc;
+}
+
 int signer_state_open(signer_state *ss, const char *path, merkle_frontier *fr, bool *found,
                       char *err, size_t errlen) {
   assert(ss != NULL && path != NULL && fr != NULL && found != NULL);
@@ -153,23 +175,30 @@ int signer_state_open(signer_state *ss, const char *path, merkle_frontier *fr, b
     snprintf(err, errlen, "%s: %s", path, strerror(errno));
     return -1;
   }
+  if (load_slots(fd, path, fr, found, &ss->slot, &ss->generation, err, errlen) != 0) {
+    close(fd);
+    return -1;
+  }
+  ss->fd = fd;
+  return 0;
+}
+
+static int load_slots(int fd, const char *path, merkle_frontier *fr, bool *found, int *slot,
+                      uint64_t *generation, char *err, size_t errlen) {
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size != 2 * SIGNER_STATE_SLOT) {
     snprintf(err, errlen, "%s: not a signer state file (%lld bytes, expected %d)", path,
              (long long)st.st_size, 2 * SIGNER_STATE_SLOT);
-    close(fd);
     return -1;
   }
   if ((st.st_mode & 077) != 0) {
     snprintf(err, errlen, "%s: group or others may access it (mode %03o); chmod 600 it", path,
              (unsigned)(st.st_mode & 0777));
-    close(fd);
     return -1;
   }
   uint8_t slots[2][SIGNER_STATE_SLOT];
   if (read_at(fd, slots[0], sizeof slots, 0) != 0) {
     snprintf(err, errlen, "%s: %s", path, strerror(errno));
-    close(fd);
     return -1;
   }
   merkle_frontier f[2];
@@ -184,7 +213,6 @@ int signer_state_open(signer_state *ss, const char *path, merkle_frontier *fr, b
                "edited); the signer will not start over, since that could sign a second "
                "history of the log",
                path);
-      close(fd);
       return -1;
     }
   } else {
@@ -192,16 +220,13 @@ int signer_state_open(signer_state *ss, const char *path, merkle_frontier *fr, b
     if (ok[0] && ok[1] && f[cur].size < f[1 - cur].size) {
       snprintf(err, errlen, "%s: the newest slot holds a smaller tree than the older one",
                path);
-      close(fd);
       return -1;
     }
     *fr = f[cur];
     *found = true;
-    ss->slot = cur;
-    ss->generation = gen[cur];
+    *slot = cur;
+    *generation = gen[cur];
   }
-  sodium_memzero(slots, sizeof slots);
-  ss->fd = fd;
   return 0;
 }
 

@@ -29,6 +29,12 @@ typedef struct signer_state {
 int signer_state_open(signer_state *ss, const char *path, merkle_frontier *fr, bool *found,
                       char *err, size_t errlen);
 
+/* Read the state file at path without creating or changing it (offline tools: restore).
+ * *found false when there is no file or it was never written. Returns 0, or -1 with the reason
+ * in err (unreadable, damaged). */
+int signer_state_peek(const char *path, merkle_frontier *fr, bool *found, char *err,
+                      size_t errlen);
+
 /* Durably record fr as the new state: write the slot that does not hold the current state and
  * fdatasync it. On failure the current state stays the valid one on disk (and ss unchanged).
  * Returns 0 or -1 with the reason in err. */

@@ -121,11 +121,17 @@ sv aud audit verify "$TMP/full.bin" >/dev/null || fail "the untouched file still
 # checkpoint, then restore the copy.
 daemon_stop || fail "stop"
 cp "$TMP/d/samvirke.db" "$TMP/old.db"
+cp "$TMP/d/signer.state" "$TMP/old.state"
 daemon_start "$TMP/d"
 sv anna ping --count 20 >/dev/null
 sv aud audit fetch >/dev/null && sv aud audit verify >/dev/null || fail "verify before rollback"
 daemon_stop || fail "stop"
 cp "$TMP/old.db" "$TMP/d/samvirke.db"
+# The daemon itself refuses the older database: its log signer remembers what it signed.
+out=$("$SAMVIRKED" run "$TMP/d" 2>&1) && fail "the daemon served a database older than its signer's record"
+echo "$out" | grep -q "older than checkpoints already signed" || fail "refusal names the rollback: $out"
+# An intruder with the disk can put the signer's record back too; then the auditor catches it.
+cp "$TMP/old.state" "$TMP/d/signer.state"
 daemon_start "$TMP/d"
 sv aud audit fetch --since 0 >/dev/null || fail "fetch from the restored daemon"
 expect_fail 1 "rollback" sv aud audit verify

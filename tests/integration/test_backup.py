@@ -209,8 +209,15 @@ def main():
         aside = out.split("kept as ")[1].strip()
         check(entry_count(aside) == int(manifest(b4)["log_size"]), "the replaced database is kept")
         refused("roll the log back by", "restore", d.dir, b1)
+        # With the live database lost, the log signer's record still shows what was signed.
+        lost = os.path.join(team.home, "lost.db")
+        os.rename(os.path.join(d.dir, "samvirke.db"), lost)
+        refused("the log signer's record", "restore", d.dir, b1)
+        os.rename(lost, os.path.join(d.dir, "samvirke.db"))
         p = run("restore", d.dir, b1, "--force")
         check("warning (--force)" in p.stderr and "(forced)" in p.stdout, "forced: %r" % p.stderr)
+        check("the log signer's replaced record is kept as" in p.stdout,
+              "a forced rollback moves the signer's record aside: %r" % p.stdout)
         check(entry_count(os.path.join(d.dir, "samvirke.db")) == n1 + 1, "b1 restored, forced")
         # The auditor's checkpoint taken after b1 covers entries the rolled-back log lost: once
         # the log has grown past it again, a backup of it is a fork of what they trust.

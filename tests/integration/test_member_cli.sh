@@ -102,9 +102,11 @@ echo "$out" | grep -q "KEY CHANGED" || fail "accepting says so: $out"
 sv anna member verify "Bo Partner" | grep -q "same key as remembered" || fail "new key remembered"
 
 # --- a rolled-back or forked log is caught by member verify -------------------------------------
-# bo2 trusts a checkpoint; the daemon is restored from an older copy of its database.
+# bo2 trusts a checkpoint; the daemon is restored from an older copy of its directory (the
+# database and the log signer's record: what an intruder with the disk could do).
 daemon_stop || fail "stop"
 cp "$TMP/d/samvirke.db" "$TMP/old.db"
+cp "$TMP/d/signer.state" "$TMP/old.state"
 daemon_start "$TMP/d"
 sv anna ping --count 10 >/dev/null
 sv bo2 member verify "Anna Koordinator" >/dev/null || fail "bo2 verifies anna"
@@ -116,7 +118,9 @@ t2=$(trusted_size bo2)
 [ "$t2" -gt "$t1" ] || fail "member verify advances the trusted checkpoint ($t1 -> $t2)"
 daemon_stop || fail "stop"
 cp "$TMP/d/samvirke.db" "$TMP/new.db"
+cp "$TMP/d/signer.state" "$TMP/new.state"
 cp "$TMP/old.db" "$TMP/d/samvirke.db"
+cp "$TMP/old.state" "$TMP/d/signer.state"
 daemon_start "$TMP/d"
 cp "$TMP/bo2/audit/trusted.txt" "$TMP/trusted.keep"
 expect_fail 1 "rollback" sv bo2 member verify "Anna Koordinator"
@@ -126,6 +130,7 @@ sv anna ping --count 30 >/dev/null
 expect_fail 1 "fork" sv bo2 member verify "Anna Koordinator"
 daemon_stop || fail "stop"
 cp "$TMP/new.db" "$TMP/d/samvirke.db"
+cp "$TMP/new.state" "$TMP/d/signer.state"
 daemon_start "$TMP/d"
 sv bo2 member verify "Anna Koordinator" >/dev/null || fail "the real log verifies again"
 
