@@ -316,26 +316,74 @@ int ops_area_list_exec(store *st, job *j) {
   " o.created, o.updated FROM observations o JOIN areas a ON a.id = o.area"                  \
   " LEFT JOIN members m ON m.id = o.author "
 
-static void pack_obs(msgpack_packer *pk, sqlite3_stmt *s) {
-  bool has_size = sqlite3_column_type(s, 5) != SQLITE_NULL;
-  bool located = sqlite3_column_type(s, 6) != SQLITE_NULL && sqlite3_column_type(s, 7) != SQLITE_NULL;
-  msgpack_pack_map(pk, 9 + (has_size ? 1 : 0) + (located ? 2 : 0));
-  ops_pack_kv_int(pk, "id", s, 0);
-  ops_pack_kv_str(pk, "area", s, 1);
-  ops_pack_kv_str(pk, "kind", s, 2);
-  ops_pack_kv_str(pk, "category", s, 3);
-  ops_pack_kv_str(pk, "level", s, 4);
-  ops_pack_kv_str(pk, "text", s, 8);
-  ops_pack_kv_str(pk, "author", s, 9);
-  ops_pack_kv_int(pk, "time", s, 10);
-  ops_pack_kv_int(pk, "updated", s, 11);
-  if (has_size) ops_pack_kv_int(pk, "size", s, 5);
-  if (located) {
-    sv_pack_str(pk, "lat");
-    msgpack_pack_double(pk, sqlite3_column_double(s, 6));
-    sv_pack_str(pk, "lon");
-    msgpack_pack_double(pk, sqlite3_column_double(s, 7));
+/* An observation as its result map shows it (strings borrowed, not NUL-terminated). */
+typedef struct obs_view {
+  int64_t id;
+  sv_str area, kind, category, level, text, author;
+  int64_t created, updated;
+  bool has_size, located;
+  int64_t size;
+  double lat, lon;
+} obs_view;
+
+/* Pack an observation's result map: id, area, kind, category, level, text, author, time,
+ * updated, then size and lat, lon when it has them. */
+static void pack_obs_view(msgpack_packer *pk, const obs_view *o) {
+  msgpack_pack_map(pk, 9 + (o->has_size ? 1 : 0) + (o->located ? 2 : 0));
+  const struct {
+    const char *key;
+    const sv_str *v;
+  } strs[] = {{"area", &o->area},   {"kind", &o->kind}, {"category", &o->category},
+              {"level", &o->level}, {"text", &o->text}, {"author", &o->author}};
+  sv_pack_str(pk, "id");
+  msgpack_pack_int64(pk, o->id);
+  for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+    sv_pack_str(pk, strs[i].key);
+    sv_pack_strn(pk, strs[i].v->ptr ? strs[i].v->ptr : "", strs[i].v->len);
   }
+  sv_pack_str(pk, "time");
+  msgpack_pack_int64(pk, o->created);
+  sv_pack_str(pk, "updated");
+  msgpack_pack_int64(pk, o->updated);
+  if (o->has_size) {
+    sv_pack_str(pk, "size");
+    msgpack_pack_int64(pk, o->size);
+  }
+  if (o->located) {
+    sv_pack_str(pk, "lat");
+    msgpack_pack_double(pk, o->lat);
+    sv_pack_str(pk, "lon");
+    msgpack_pack_double(pk, o->lon);
+  }
+}
+
+/* Text column col of s as a borrowed string ("" for NULL). */
+static sv_str col_str(sqlite3_stmt *s, int col) {
+  const unsigned char *t = sqlite3_column_text(s, col);
+  sv_str v = {t ? (const char *)t : "", t ? (size_t)sqlite3_column_bytes(s, col) : 0};
+  return v;
+}
+
+/* ops_row_fn: the observation row s selects with OBS_COLUMNS. */
+static void pack_obs(msgpack_packer *pk, sqlite3_stmt *s) {
+  obs_view o = {
+      .id = sqlite3_column_int64(s, 0),
+      .area = col_str(s, 1),
+      .kind = col_str(s, 2),
+      .category = col_str(s, 3),
+      .level = col_str(s, 4),
+      .text = col_str(s, 8),
+      .author = col_str(s, 9),
+      .created = sqlite3_column_int64(s, 10),
+      .updated = sqlite3_column_int64(s, 11),
+      .has_size = sqlite3_column_type(s, 5) != SQLITE_NULL,
+      .located = sqlite3_column_type(s, 6) != SQLITE_NULL &&
+                 sqlite3_column_type(s, 7) != SQLITE_NULL,
+      .size = sqlite3_column_int64(s, 5),
+      .lat = sqlite3_column_double(s, 6),
+      .lon = sqlite3_column_double(s, 7),
+  };
+  pack_obs_view(pk, &o);
 }
 
 static const char sql_obs_get[] = OBS_COLUMNS "WHERE o.id = ?";
@@ -359,7 +407,30 @@ int ops_obs_add_exec(store *st, job *j) {
   sqlite3_bind_int64(s, 9, j->who.member_id);
   sqlite3_bind_int64(s, 10, (sqlite3_int64)now);
   sqlite3_bind_int64(s, 11, (sqlite3_int64)now);
-  return ops_insert_and_pack(st, j, s, "observation", sql_obs_get, pack_obs);
+  if (ops_step_done(st, j, s) != 0) return -1;
+  /* The result is the row as stored, packed from what was bound rather than read back: the
+   * area name matched exactly, and the author is the caller (checked active in this batch). */
+  obs_view o = {
+      .id = sqlite3_last_insert_rowid(store_db(st)),
+      .area = j->req.a.area,
+      .kind = j->req.a.kind,
+      .category = j->req.a.category,
+      .level = j->req.a.level,
+      .text = j->req.a.text,
+      .author = {j->who.name, strlen(j->who.name)},
+      .created = (int64_t)now,
+      .updated = (int64_t)now,
+      .has_size = HAS(j, SIZE),
+      .located = HAS(j, LAT),
+      .size = (int64_t)j->req.a.size,
+      .lat = j->req.a.lat,
+      .lon = j->req.a.lon,
+  };
+  snprintf(j->object, sizeof j->object, "observation:%lld", (long long)o.id);
+  msgpack_packer pk;
+  ops_result_packer(j, &pk);
+  pack_obs_view(&pk, &o);
+  return 0;
 }
 
 int ops_obs_list_exec(store *st, job *j) {
