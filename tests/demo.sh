@@ -75,6 +75,32 @@ as pia map Vollsmose --geojson "$TMP/vollsmose.geojson" --svg "$TMP/vollsmose.sv
 as_fails otto observations Vollsmose
 if [ -n "${DEMO_KEEP_MAP:-}" ]; then cp "$TMP/vollsmose.svg" "$TMP/vollsmose.geojson" "$DEMO_KEEP_MAP"/; fi
 
+step "The same area in the browser interface: samvirke web, on this machine only"
+"$SV" --identity "$TMP/pia" web --listen 127.0.0.1:0 >"$TMP/web.out" 2>"$TMP/web.err" &
+WEB_PID=$!
+for _ in $(seq 100); do grep -q "Ctrl-C" "$TMP/web.out" 2>/dev/null && break; sleep 0.1; done
+sed 's/token=[0-9a-f]*/token=…/' "$TMP/web.out"
+WEB_URL=$(sed -n 's/^open: //p' "$TMP/web.out")
+python3 - "$WEB_URL" <<'PY'
+import http.client, json, sys, urllib.parse
+u = urllib.parse.urlsplit(sys.argv[1])
+def get(path, headers):
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    c.request("GET", path, headers=headers)
+    r = c.getresponse()
+    return r.status, r.getheader("Set-Cookie"), r.read()
+st, cookie, _ = get(u.path + "?" + u.query, {})
+cookie = cookie.split(";")[0]
+st, _, body = get("/api/observations?area=Vollsmose", {"Cookie": cookie})
+obs = json.loads(body)["result"]["observations"]
+print("  the browser's session sees %d observations of Vollsmose (HTTP %d)" % (len(obs), st))
+st, _, _ = get("/api/observations?area=Vollsmose", {"Cookie": cookie, "Host": "evil.example:%d" % u.port})
+print("  the same request under another host name (DNS rebinding): HTTP %d, refused" % st)
+st, _, _ = get("/api/observations?area=Vollsmose", {})
+print("  and without the session cookie: HTTP %d, refused" % st)
+PY
+kill -TERM "$WEB_PID"; wait "$WEB_PID"
+
 step "The core team: Anna sends Sami an end-to-end encrypted note about an individual"
 printf 'Ung (17) i Vollsmose har brug for mentor; mor er kontaktet.\n' > "$TMP/note.txt"
 as anna note send --to "Sami SSP" --purpose forebyggelse "$TMP/note.txt"
