@@ -71,8 +71,8 @@ static const char template_text[] =
     "# Requests per second (and the burst on top) one key may send: an enrolled member's, and\n"
     "# one that is not enrolled (its IP address may send four times as many). Over it, one\n"
     "# refusal (rate_limited, in the audit log) and the connection closes. 0: no limit.\n"
-    "rate_member = 2000\n"
-    "rate_member_burst = 4000\n"
+    "rate_member = 1000\n"
+    "rate_member_burst = 10000\n"
     "rate_unenrolled = 5\n"
     "rate_unenrolled_burst = 20\n"
     "# A refused handshake (a revoked key, too many unenrolled connections) is audited at most\n"
@@ -110,8 +110,8 @@ void config_defaults(config *c, const char *dir) {
   c->max_per_address = 32;
   c->max_frame_unenrolled = 16384;
   c->max_buffered = 256u << 20;
-  c->rate_member = 2000;
-  c->rate_member_burst = 4000;
+  c->rate_member = 1000;
+  c->rate_member_burst = 10000;
   c->rate_unenrolled = 5;
   c->rate_unenrolled_burst = 20;
   c->refusal_audit_s = 60;

@@ -296,7 +296,27 @@ def quotas_and_roles(d, coord, ssp, police, ssp2, env_len):
           % env_len)
 
 
+def member_rate():
+    """A member's key has a rate too (set low here): the burst passes, the next is refused."""
+    who = Identity("Mette Medlem")
+    d = make_daemon([(who, "coordinator")], {"rate_member": 2, "rate_member_burst": 10})
+    try:
+        c = connect(d, who)
+        for i in range(11):
+            c.send_frame(msgpack.packb({"id": i + 1, "op": "ping"}))
+        for i in range(10):
+            check(c.response(i + 1)["ok"], "member ping %d" % (i + 1))
+        r = c.response(11)
+        check(r["ok"] is False and r["error"]["code"] == "rate_limited", "ping 11: %r" % r)
+        check(c.closed(1), "closed after the refusal")
+        check(d.stop() == 0, "clean stop")
+    finally:
+        d.cleanup()
+    print("member rate: 10 pass, the 11th refused")
+
+
 def main():
+    member_rate()
     coord, ssp, police = Identity("Koordinator"), Identity("Sara SSP"), Identity("Per Politi")
     ssp2, victim = Identity("Sofie SSP"), Identity("Vera Revoked")
     env_len = len(seal(coord, [ssp], BODY))
