@@ -14,7 +14,7 @@
 
 #include "log.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 #define STMT_CACHE 256
 #define SETTLE_RETRY_MS 100 /* how often held answers retry the settling commit */
 
@@ -107,6 +107,8 @@ static const char *const migrations[] = {
     "CREATE TABLE actor_ties(id INTEGER PRIMARY KEY, a INTEGER NOT NULL REFERENCES actors(id),"
     " b INTEGER NOT NULL REFERENCES actors(id), text TEXT NOT NULL DEFAULT '',"
     " author INTEGER NOT NULL, created INTEGER NOT NULL, UNIQUE(a, b));",
+    [2] = /* 2 -> 3: a group-level intervention states the group's approximate size. */
+    "ALTER TABLE interventions ADD COLUMN size INTEGER;",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == SCHEMA_VERSION,
                "a migration step for every version before SCHEMA_VERSION");
@@ -202,7 +204,9 @@ static int db_settings(sqlite3 *db, char *err, size_t errlen) {
   sqlite3_busy_timeout(db, 5000);
   return exec_sql(db,
                   "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                  "PRAGMA cache_size=-65536;",
+                  /* Deleted and overwritten content (a withdrawn observation's text, what
+                   * retention removes) is zeroed in the file, not left in free space. */
+                  "PRAGMA secure_delete=ON; PRAGMA cache_size=-65536;",
                   err, errlen);
 }
 
