@@ -9,7 +9,8 @@
 DEB_PACKAGES := build-essential cmake pkg-config libsodium-dev libuv1-dev libsqlite3-dev \
                 libmsgpack-dev libutf8proc-dev libicu-dev python3 python3-msgpack python3-dissononce \
                 man-db systemd procps \
-                libmicrohttpd-dev libjs-leaflet chromium chromium-driver python3-selenium
+                libmicrohttpd-dev libjs-leaflet chromium chromium-driver python3-selenium \
+                graphviz librsvg2-bin
 BENCH_PACKAGES := redis-server
 DEB_TOOLS := debhelper dpkg-dev fakeroot lintian
 PREFIX ?= /usr/local

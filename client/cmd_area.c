@@ -7,13 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "areaprint.h"
 #include "cmdutil.h"
+#include "geojson.h"
 #include "guard.h"
+#include "trackarg.h"
 #include "json.h"
 #include "timearg.h"
 #include "util.h"
-
-#define TEXT_MAX_LOCAL (1u << 20) /* the daemon enforces its own, smaller, limit */
 
 /* ---- shared helpers ---- */
 
@@ -41,135 +42,6 @@ static uint64_t parse_id(const char *s) {
   return v;
 }
 
-/* Join argv[from..to) with single spaces into a malloc'd string (NULL on allocation failure). */
-static char *join_words(char **argv, int from, int to) {
-  size_t n = 1;
-  for (int i = from; i < to; i++) n += strlen(argv[i]) + 1;
-  char *s = malloc(n);
-  if (s == NULL) return NULL;
-  s[0] = '\0';
-  size_t at = 0;
-  for (int i = from; i < to; i++) {
-    size_t l = strlen(argv[i]);
-    if (i > from) s[at++] = ' ';
-    memcpy(s + at, argv[i], l);
-    at += l;
-    s[at] = '\0';
-  }
-  return s;
-}
-
-/* Refuse locally what the daemon would refuse as personal data (the text never leaves). */
-static int local_text_check(const char *what, const char *text) {
-  size_t n = strlen(text);
-  if (n == 0) return cli_fail("%s is empty", what);
-  if (n > TEXT_MAX_LOCAL) return cli_fail("%s is too long", what);
-  if (!util_utf8_valid(text, n, true)) return cli_fail("%s is not valid UTF-8 text", what);
-  if (guard_find_cpr(text, n, NULL, NULL))
-    return cli_fail("personal_data: %s: %s (nothing was sent)", what, GUARD_CPR_MESSAGE);
-  return CLI_OK;
-}
-
-static int local_label_check(const char *what, const char *s) {
-  enum guard_label_status st = guard_label_check(s, strlen(s), GUARD_LABEL_MAX);
-  if (st != GUARD_LABEL_OK)
-    return cli_fail("%s %s", what, guard_label_message(st));
-  if (guard_find_cpr(s, strlen(s), NULL, NULL))
-    return cli_fail("personal_data: %s: %s (nothing was sent)", what, GUARD_CPR_MESSAGE);
-  return CLI_OK;
-}
-
-/* Print field key of map m (a string) made safe for a terminal; "-" when absent. */
-static void put_str(const msgpack_object *m, const char *key) {
-  const char *v;
-  size_t n;
-  if (sv_map_str(m, key, &v, &n) == 0)
-    cli_print_text(stdout, v, n);
-  else
-    fputs("-", stdout);
-}
-
-/* Print a string padded to width display columns (counting UTF-8 code points). */
-static void put_str_w(const msgpack_object *m, const char *key, int width) {
-  const char *v = "-";
-  size_t n = 1;
-  sv_map_str(m, key, &v, &n);
-  cli_print_text(stdout, v, n);
-  int cols = 0;
-  for (size_t i = 0; i < n; i++)
-    if (((unsigned char)v[i] & 0xc0) != 0x80) cols++;
-  for (; cols < width; cols++) putchar(' ');
-}
-
-static void put_time(const msgpack_object *m, const char *key) {
-  uint64_t t = 0;
-  if (sv_map_uint(m, key, &t) != 0) {
-    fputs("-", stdout);
-    return;
-  }
-  char buf[32];
-  cmdutil_fmt_time(buf, sizeof buf, "%Y-%m-%d %H:%M", t, true);
-  fputs(buf, stdout);
-}
-
-/* Print multi-line text indented, each line made safe. */
-static void put_text_block(const msgpack_object *m, const char *key, const char *indent) {
-  const char *v;
-  size_t n;
-  if (sv_map_str(m, key, &v, &n) != 0) return;
-  size_t start = 0;
-  for (size_t i = 0; i <= n; i++) {
-    if (i == n || v[i] == '\n') {
-      size_t end = i;
-      if (end > start && v[end - 1] == '\r') end--;
-      fputs(indent, stdout);
-      cli_print_text(stdout, v + start, end - start);
-      putchar('\n');
-      start = i + 1;
-    }
-  }
-}
-
-static void print_observation(const msgpack_object *o) {
-  printf("#%-5llu ", (unsigned long long)cmdutil_get_uint(o, "id"));
-  put_str_w(o, "kind", 10);
-  put_str_w(o, "category", 16);
-  uint64_t size;
-  if (sv_map_uint(o, "size", &size) == 0) {
-    char lv[48];
-    const char *l = "?";
-    size_t ln = 1;
-    sv_map_str(o, "level", &l, &ln);
-    int w = snprintf(lv, sizeof lv, "%.*s ~%llu", (int)(ln < 16 ? ln : 16), l,
-                     (unsigned long long)size);
-    cli_print_text(stdout, lv, strlen(lv));
-    for (; w < 11; w++) putchar(' ');
-  } else {
-    put_str_w(o, "level", 11);
-  }
-  fputs(" ", stdout);
-  put_time(o, "time");
-  fputs("  ", stdout);
-  put_str(o, "author");
-  double lat, lon;
-  if (cmdutil_get_double(o, "lat", &lat) && cmdutil_get_double(o, "lon", &lon))
-    printf("  @ %.5f,%.5f", lat, lon);
-  putchar('\n');
-  put_text_block(o, "text", "       ");
-}
-
-static void print_intervention(const msgpack_object *o) {
-  printf("#%-5llu ", (unsigned long long)cmdutil_get_uint(o, "id"));
-  put_str_w(o, "area", 16);
-  put_str_w(o, "level", 6);
-  put_str_w(o, "step", 10);
-  put_str_w(o, "status", 8);
-  put_time(o, "updated");
-  fputs("  ", stdout);
-  put_str(o, "author");
-  putchar('\n');
-  put_text_block(o, "text", "       ");
-}
 
 /* ---- area add / list ---- */
 
@@ -183,8 +55,8 @@ static int cmd_area_add(int argc, char **argv, const cli_ctx *ctx0) {
   int npos = 0, status = CLI_OK;
   if (cli_parse(argc, argv, &ctx, opts, "NAME", &npos, &status) != 0) return status;
   if (npos != 1) return cli_usage_error(&ctx, "give the area's NAME (quote it if it has spaces)");
-  if (local_label_check("area name", argv[1]) != CLI_OK) return CLI_FAIL;
-  if (desc != NULL && desc[0] && local_text_check("description", desc) != CLI_OK) return CLI_FAIL;
+  if (areaprint_check_label("area name", argv[1]) != CLI_OK) return CLI_FAIL;
+  if (desc != NULL && desc[0] && areaprint_check_text("description", desc) != CLI_OK) return CLI_FAIL;
   sv_request req;
   if (cmdutil_make_req(&req, SV_OP_AREA_ADD, SV_F_NAME, argv[1], SV_F_DESCRIPTION, desc) != 0) {
     sv_request_free(&req);
@@ -200,7 +72,7 @@ static int cmd_area_add(int argc, char **argv, const cli_ctx *ctx0) {
       rc = cmdutil_print_json_result(NULL, res, audit);
     } else {
       printf("area #%llu '", (unsigned long long)cmdutil_get_uint(res, "id"));
-      put_str(res, "name");
+      areaprint_str(res, "name");
       printf("' added (audit #%llu)\n", (unsigned long long)audit);
     }
   }
@@ -229,7 +101,7 @@ static int cmd_area_list(int argc, char **argv, const cli_ctx *ctx0) {
       for (uint32_t i = 0; i < a->via.array.size; i++) {
         const msgpack_object *o = &a->via.array.ptr[i];
         printf("#%-4llu ", (unsigned long long)cmdutil_get_uint(o, "id"));
-        put_str_w(o, "name", 24);
+        areaprint_str_w(o, "name", 24);
         const char *d;
         size_t dn;
         if (sv_map_str(o, "description", &d, &dn) == 0 && dn > 0) {
@@ -244,9 +116,156 @@ static int cmd_area_list(int argc, char **argv, const cli_ctx *ctx0) {
   return rc;
 }
 
+static int cmd_area_update(int argc, char **argv, const cli_ctx *ctx0) {
+  cli_ctx ctx = *ctx0;
+  const char *desc = NULL, *outline = NULL;
+  bool clear = false;
+  const cli_opt opts[] = {
+      {"--description", "TEXT", "a new description", &desc, NULL, false},
+      {"--boundary", "FILE", "the area's outline: a GeoJSON Polygon (or a Feature with one)",
+       &outline, NULL, false},
+      {"--no-boundary", NULL, "remove the outline", NULL, &clear, false},
+      {NULL, NULL, NULL, NULL, NULL, false},
+  };
+  int npos = 0, status = CLI_OK;
+  if (cli_parse(argc, argv, &ctx, opts, "AREA", &npos, &status) != 0) return status;
+  if (npos != 1) return cli_usage_error(&ctx, "give the AREA");
+  if (!desc && !outline && !clear)
+    return cli_usage_error(&ctx, "nothing to change: give --description, --boundary or --no-boundary");
+  if (outline && clear) return cli_usage_error(&ctx, "give --boundary or --no-boundary, not both");
+  if (desc && desc[0] && areaprint_check_text("description", desc) != CLI_OK) return CLI_FAIL;
+  double *pts = NULL;
+  size_t npts = 0;
+  if (outline) {
+    size_t len = 0;
+    char err[300];
+    uint8_t *text = util_read_file(outline, 16u << 20, &len);
+    if (text == NULL) return cli_fail("%s: %s", outline, strerror(errno));
+    int r = geojson_outline((const char *)text, len, &pts, &npts, err, sizeof err);
+    free(text);
+    if (r != 0) return cli_fail("%s: %s", outline, err);
+  }
+  sv_request req;
+  sv_request_init(&req, 0, SV_OP_AREA_UPDATE);
+  int rc = CLI_FAIL;
+  if (sv_request_set_str(&req, SV_F_AREA, argv[1]) != 0 ||
+      (desc && sv_request_set_str(&req, SV_F_DESCRIPTION, desc) != 0) ||
+      ((outline || clear) && sv_request_set_doubles(&req, SV_F_BOUNDARY, pts, 2 * npts) != 0)) {
+    free(pts);
+    sv_request_free(&req);
+    return cli_fail("out of memory");
+  }
+  free(pts);
+  msgpack_unpacked resp;
+  const msgpack_object *res;
+  uint64_t audit;
+  rc = cmdutil_request(&ctx, "area update", &req, &resp, &res, &audit);
+  sv_request_free(&req);
+  if (rc == CLI_OK) {
+    if (ctx.json) {
+      rc = cmdutil_print_json_result(NULL, res, audit);
+    } else {
+      const msgpack_object *b = cmdutil_get_array(res, "boundary");
+      printf("area '");
+      areaprint_str(res, "name");
+      if (b)
+        printf("' updated; its outline has %u points (audit #%llu)\n", b->via.array.size / 2,
+               (unsigned long long)audit);
+      else
+        printf("' updated; it has no outline (audit #%llu)\n", (unsigned long long)audit);
+    }
+  }
+  msgpack_unpacked_destroy(&resp);
+  return rc;
+}
+
+/* "#3 2024-05-01 17:00" (or "K3 ...") for a meeting map {id, track, time}; "-" for nil. */
+static void print_meeting_ref(const msgpack_object *m) {
+  if (m == NULL || m->type != MSGPACK_OBJECT_MAP) {
+    fputs("-", stdout);
+    return;
+  }
+  char track[8], when[32], label[24];
+  cmdutil_get_str(m, "track", track, sizeof track);
+  cmdutil_fmt_time(when, sizeof when, "%Y-%m-%d %H:%M", cmdutil_get_uint(m, "time"), true);
+  trackarg_meeting_label(label, sizeof label, strcmp(track, "core") == 0, cmdutil_get_uint(m, "id"));
+  printf("%s %s", label, when);
+}
+
+static int cmd_area_status(int argc, char **argv, const cli_ctx *ctx0) {
+  cli_ctx ctx = *ctx0;
+  int npos = 0, status = CLI_OK;
+  if (cli_parse(argc, argv, &ctx, NULL, "AREA", &npos, &status) != 0) return status;
+  if (npos != 1) return cli_usage_error(&ctx, "give the AREA");
+  sv_request req;
+  if (cmdutil_make_req(&req, SV_OP_AREA_STATUS, SV_F_AREA, argv[1], SV_F_AREA, NULL) != 0) {
+    sv_request_free(&req);
+    return cli_fail("out of memory");
+  }
+  msgpack_unpacked resp;
+  const msgpack_object *res;
+  uint64_t audit;
+  int rc = cmdutil_request(&ctx, "area status", &req, &resp, &res, &audit);
+  sv_request_free(&req);
+  if (rc != CLI_OK || ctx.json) {
+    if (rc == CLI_OK) rc = cmdutil_print_json_result(NULL, res, audit);
+    msgpack_unpacked_destroy(&resp);
+    return rc;
+  }
+  static const char *const steps[] = {"establish", "map", "analyse", "act"};
+  static const char *const what[] = {
+      "a meeting about the area has been held",
+      "resources and challenges are mapped",
+      "resources and interventions are coupled with challenges",
+      "interventions are under way and followed up",
+  };
+  char step[16];
+  cmdutil_get_str(res, "step", step, sizeof step);
+  int at = 0;
+  for (int i = 0; i < 4; i++)
+    if (strcmp(step, steps[i]) == 0) at = i;
+  areaprint_str(res, "area");
+  printf(": step %d of 4, %s\n", at + 1, step);
+  const msgpack_object *sl = cmdutil_get_array(res, "steps");
+  const msgpack_object *obs = sv_map_get(res, "observations");
+  const msgpack_object *iv = sv_map_get(res, "interventions");
+  for (int i = 0; i < 4; i++) {
+    bool done = false;
+    if (sl && (uint32_t)i < sl->via.array.size) sv_map_bool(&sl->via.array.ptr[i], "done", &done);
+    printf("  [%c] %-10s %s\n", done ? 'x' : ' ', steps[i], what[i]);
+  }
+  printf("  observations: %llu resources, %llu challenges (%llu at group level, %llu located)\n",
+         (unsigned long long)cmdutil_get_uint(obs, "resources"),
+         (unsigned long long)cmdutil_get_uint(obs, "challenges"),
+         (unsigned long long)cmdutil_get_uint(obs, "group"),
+         (unsigned long long)cmdutil_get_uint(obs, "located"));
+  printf("  links: %llu; actors: %llu\n", (unsigned long long)cmdutil_get_uint(res, "links"),
+         (unsigned long long)cmdutil_get_uint(res, "actors"));
+  printf("  interventions: %llu planned, %llu running, %llu done, %llu evaluated; %llu overdue\n",
+         (unsigned long long)cmdutil_get_uint(iv, "planned"),
+         (unsigned long long)cmdutil_get_uint(iv, "running"),
+         (unsigned long long)cmdutil_get_uint(iv, "done"),
+         (unsigned long long)cmdutil_get_uint(iv, "evaluated"),
+         (unsigned long long)cmdutil_get_uint(res, "overdue"));
+  printf("  last meeting: ");
+  print_meeting_ref(sv_map_get(res, "last_meeting"));
+  printf("\n  next meeting: ");
+  print_meeting_ref(sv_map_get(res, "next_meeting"));
+  putchar('\n');
+  uint64_t concerns;
+  if (sv_map_uint(res, "open_concerns", &concerns) == 0)
+    printf("  open concerns about the area: %llu\n", (unsigned long long)concerns);
+  msgpack_unpacked_destroy(&resp);
+  return CLI_OK;
+}
+
 const cli_cmd cmd_area_table[] = {
     {"add", cmd_area_add, "add an area: samvirke area add NAME [--description TEXT]", NULL, NULL},
     {"list", cmd_area_list, "list the areas", NULL, NULL},
+    {"update", cmd_area_update,
+     "change an area: AREA [--description TEXT] [--boundary FILE.geojson | --no-boundary]", NULL,
+     NULL},
+    {"status", cmd_area_status, "where the area stands in the four steps: AREA", NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -279,16 +298,16 @@ int cmd_observe(int argc, char **argv, const cli_ctx *ctx0) {
   double lat = 0, lon = 0;
   if (at != NULL && area_parse_at(at, &lat, &lon) != 0)
     return cli_usage_error(&ctx, "--at takes LAT,LON in degrees, e.g. 56.1535,10.1330");
-  char *text = join_words(argv, 2, npos + 1);
+  char *text = areaprint_join(argv, 2, npos + 1);
   if (text == NULL) return cli_fail("out of memory");
   int rc = CLI_FAIL;
   sv_request req;
   sv_request_init(&req, 0, SV_OP_OBS_ADD);
   msgpack_unpacked resp;
   msgpack_unpacked_init(&resp);
-  if (local_label_check("area", argv[1]) != CLI_OK ||
-      local_label_check("category", category) != CLI_OK ||
-      local_text_check("text", text) != CLI_OK)
+  if (areaprint_check_label("area", argv[1]) != CLI_OK ||
+      areaprint_check_label("category", category) != CLI_OK ||
+      areaprint_check_text("text", text) != CLI_OK)
     goto out;
   if (sv_request_set_str(&req, SV_F_AREA, argv[1]) != 0 ||
       sv_request_set_str(&req, SV_F_KIND, resource ? "resource" : "challenge") != 0 ||
@@ -310,7 +329,7 @@ int cmd_observe(int argc, char **argv, const cli_ctx *ctx0) {
       rc = cmdutil_print_json_result(NULL, res, audit);
     } else {
       printf("observation #%llu recorded in ", (unsigned long long)cmdutil_get_uint(res, "id"));
-      put_str(res, "area");
+      areaprint_str(res, "area");
       printf(" (audit #%llu)\n", (unsigned long long)audit);
     }
   }
@@ -363,7 +382,7 @@ int cmd_observations(int argc, char **argv, const cli_ctx *ctx0) {
     } else if (a == NULL || a->via.array.size == 0) {
       printf("no observations\n");
     } else {
-      for (uint32_t i = 0; i < a->via.array.size; i++) print_observation(&a->via.array.ptr[i]);
+      for (uint32_t i = 0; i < a->via.array.size; i++) areaprint_observation(&a->via.array.ptr[i]);
       bool trunc = false;
       sv_map_bool(res, "truncated", &trunc);
       if (trunc) printf("(list cut short by the server; narrow it with --since)\n");
@@ -398,8 +417,8 @@ static int cmd_obs_correct(int argc, char **argv, const cli_ctx *ctx0) {
   double lat = 0, lon = 0;
   if (at != NULL && area_parse_at(at, &lat, &lon) != 0)
     return cli_usage_error(&ctx, "--at takes LAT,LON in degrees, e.g. 56.1535,10.1330");
-  if (text && local_text_check("text", text) != CLI_OK) return CLI_FAIL;
-  if (category && local_label_check("category", category) != CLI_OK) return CLI_FAIL;
+  if (text && areaprint_check_text("text", text) != CLI_OK) return CLI_FAIL;
+  if (category && areaprint_check_label("category", category) != CLI_OK) return CLI_FAIL;
   sv_request req;
   sv_request_init(&req, 0, SV_OP_OBS_UPDATE);
   if (sv_request_set_uint(&req, SV_F_OBSERVATION, id) != 0 ||
@@ -465,12 +484,32 @@ const cli_cmd cmd_observation_table[] = {
 
 /* ---- interventions ---- */
 
+static const char IV_STATUSES[] = "planned, running, done or evaluated";
+
+static bool iv_status_ok(const char *st) {
+  return strcmp(st, "planned") == 0 || strcmp(st, "running") == 0 || strcmp(st, "done") == 0 ||
+         strcmp(st, "evaluated") == 0;
+}
+
+/* Set --due WHEN (or "none" for 0, when may_clear) on req. Returns 0, or CLI_USAGE after
+ * reporting. */
+static int set_due(const cli_ctx *ctx, sv_request *req, const char *due, bool may_clear) {
+  uint64_t t = 0;
+  char err[256];
+  if (may_clear && strcmp(due, "none") == 0) t = 0;
+  else if (trackarg_time(due, true, &t, err, sizeof err) != 0) return cli_usage_error(ctx, "--due: %s", err);
+  if (sv_request_set_uint(req, SV_F_DUE, t) != 0) return cli_fail("out of memory");
+  return 0;
+}
+
 static int cmd_iv_add(int argc, char **argv, const cli_ctx *ctx0) {
   cli_ctx ctx = *ctx0;
-  const char *level = NULL, *step = NULL;
+  const char *level = NULL, *step = NULL, *owner = NULL, *due = NULL;
   const cli_opt opts[] = {
       {"--level", "area|group", "whom it is for", &level, NULL, true},
       {"--step", "STEP", "establish, map, analyse or act", &step, NULL, true},
+      {"--owner", "NAME", "who answers for its follow-up (default: you)", &owner, NULL, false},
+      {"--due", "TIME", "when it is due (a date, or +14d)", &due, NULL, false},
       {NULL, NULL, NULL, NULL, NULL, false},
   };
   int npos = 0, status = CLI_OK;
@@ -481,19 +520,22 @@ static int cmd_iv_add(int argc, char **argv, const cli_ctx *ctx0) {
   if (strcmp(step, "establish") != 0 && strcmp(step, "map") != 0 && strcmp(step, "analyse") != 0 &&
       strcmp(step, "act") != 0)
     return cli_usage_error(&ctx, "--step is one of establish, map, analyse, act");
-  char *text = join_words(argv, 2, npos + 1);
+  char *text = areaprint_join(argv, 2, npos + 1);
   if (text == NULL) return cli_fail("out of memory");
   int rc = CLI_FAIL;
   sv_request req;
   sv_request_init(&req, 0, SV_OP_IV_ADD);
   msgpack_unpacked resp;
   msgpack_unpacked_init(&resp);
-  if (local_label_check("area", argv[1]) != CLI_OK || local_text_check("text", text) != CLI_OK)
+  if (areaprint_check_label("area", argv[1]) != CLI_OK || areaprint_check_text("text", text) != CLI_OK)
     goto out;
+  if (due && (rc = set_due(&ctx, &req, due, false)) != 0) goto out;
+  rc = CLI_FAIL;
   if (sv_request_set_str(&req, SV_F_AREA, argv[1]) != 0 ||
       sv_request_set_str(&req, SV_F_LEVEL, level) != 0 ||
       sv_request_set_str(&req, SV_F_STEP, step) != 0 ||
-      sv_request_set_str(&req, SV_F_TEXT, text) != 0) {
+      sv_request_set_str(&req, SV_F_TEXT, text) != 0 ||
+      (owner && sv_request_set_str(&req, SV_F_OWNER, owner) != 0)) {
     rc = cli_fail("out of memory");
     goto out;
   }
@@ -517,12 +559,22 @@ out:
 
 static int cmd_iv_list(int argc, char **argv, const cli_ctx *ctx0) {
   cli_ctx ctx = *ctx0;
+  const char *st = NULL;
+  bool overdue = false;
+  const cli_opt opts[] = {
+      {"--status", "STATUS", "only this status: planned, running, done or evaluated", &st, NULL,
+       false},
+      {"--overdue", NULL, "only those past their due date and not done", NULL, &overdue, false},
+      {NULL, NULL, NULL, NULL, NULL, false},
+  };
   int npos = 0, status = CLI_OK;
-  if (cli_parse(argc, argv, &ctx, NULL, "[AREA]", &npos, &status) != 0) return status;
+  if (cli_parse(argc, argv, &ctx, opts, "[AREA]", &npos, &status) != 0) return status;
   if (npos > 1) return cli_usage_error(&ctx, "unexpected argument '%s'", argv[2]);
+  if (st && !iv_status_ok(st)) return cli_usage_error(&ctx, "--status is %s", IV_STATUSES);
   sv_request req;
-  if (cmdutil_make_req(&req, SV_OP_IV_LIST, SV_F_AREA, npos == 1 ? argv[1] : NULL, SV_F_AREA,
-                       NULL) != 0) {
+  if (cmdutil_make_req(&req, SV_OP_IV_LIST, SV_F_AREA, npos == 1 ? argv[1] : NULL, SV_F_STATUS,
+                       st) != 0 ||
+      (overdue && sv_request_set_bool(&req, SV_F_OVERDUE, true) != 0)) {
     sv_request_free(&req);
     return cli_fail("out of memory");
   }
@@ -536,9 +588,9 @@ static int cmd_iv_list(int argc, char **argv, const cli_ctx *ctx0) {
     if (ctx.json) {
       rc = cmdutil_print_json_result(NULL, res, audit);
     } else if (a == NULL || a->via.array.size == 0) {
-      printf("no interventions\n");
+      printf(overdue ? "no overdue interventions\n" : "no interventions\n");
     } else {
-      for (uint32_t i = 0; i < a->via.array.size; i++) print_intervention(&a->via.array.ptr[i]);
+      for (uint32_t i = 0; i < a->via.array.size; i++) areaprint_intervention(&a->via.array.ptr[i]);
     }
   }
   msgpack_unpacked_destroy(&resp);
@@ -547,44 +599,61 @@ static int cmd_iv_list(int argc, char **argv, const cli_ctx *ctx0) {
 
 static int cmd_iv_update(int argc, char **argv, const cli_ctx *ctx0) {
   cli_ctx ctx = *ctx0;
-  const char *st = NULL;
+  const char *st = NULL, *owner = NULL, *due = NULL, *outcome = NULL;
   const cli_opt opts[] = {
-      {"--status", "STATUS", "planned, running or done", &st, NULL, true},
+      {"--status", "STATUS", "planned, running, done or evaluated", &st, NULL, false},
+      {"--owner", "NAME", "hand the follow-up to another member", &owner, NULL, false},
+      {"--due", "TIME", "a new due date, or 'none'", &due, NULL, false},
+      {"--outcome", "TEXT", "what came of it (area-level text)", &outcome, NULL, false},
       {NULL, NULL, NULL, NULL, NULL, false},
   };
   int npos = 0, status = CLI_OK;
   if (cli_parse(argc, argv, &ctx, opts, "ID", &npos, &status) != 0) return status;
   uint64_t id;
-  if (npos != 1 || (id = parse_id(argv[1])) == 0)
+  if (npos != 1 || (id = trackarg_id(argv[1], 'I')) == 0)
     return cli_usage_error(&ctx, "give the intervention's ID");
-  if (strcmp(st, "planned") != 0 && strcmp(st, "running") != 0 && strcmp(st, "done") != 0)
-    return cli_usage_error(&ctx, "--status is planned, running or done");
+  if (!st && !owner && !due && !outcome)
+    return cli_usage_error(&ctx, "nothing to change: give --status, --owner, --due or --outcome");
+  if (st && !iv_status_ok(st)) return cli_usage_error(&ctx, "--status is %s", IV_STATUSES);
+  if (outcome && outcome[0] && areaprint_check_text("outcome", outcome) != CLI_OK) return CLI_FAIL;
   sv_request req;
   sv_request_init(&req, 0, SV_OP_IV_UPDATE);
+  int rc = 0;
+  if (due && (rc = set_due(&ctx, &req, due, true)) != 0) {
+    sv_request_free(&req);
+    return rc;
+  }
   if (sv_request_set_uint(&req, SV_F_INTERVENTION, id) != 0 ||
-      sv_request_set_str(&req, SV_F_STATUS, st) != 0) {
+      (st && sv_request_set_str(&req, SV_F_STATUS, st) != 0) ||
+      (owner && sv_request_set_str(&req, SV_F_OWNER, owner) != 0) ||
+      (outcome && sv_request_set_str(&req, SV_F_OUTCOME, outcome) != 0)) {
     sv_request_free(&req);
     return cli_fail("out of memory");
   }
   msgpack_unpacked resp;
   const msgpack_object *res;
   uint64_t audit;
-  int rc = cmdutil_request(&ctx, "intervention update", &req, &resp, &res, &audit);
+  rc = cmdutil_request(&ctx, "intervention update", &req, &resp, &res, &audit);
   sv_request_free(&req);
   if (rc == CLI_OK) {
-    if (ctx.json)
+    if (ctx.json) {
       rc = cmdutil_print_json_result(NULL, res, audit);
-    else
-      printf("intervention #%llu is now %s (audit #%llu)\n", (unsigned long long)id, st,
-             (unsigned long long)audit);
+    } else {
+      printf("intervention #%llu is now ", (unsigned long long)id);
+      areaprint_str(res, "status");
+      printf(" (audit #%llu)\n", (unsigned long long)audit);
+    }
   }
   msgpack_unpacked_destroy(&resp);
   return rc;
 }
 
 const cli_cmd cmd_intervention_table[] = {
-    {"add", cmd_iv_add, "plan one: AREA --level area|group --step STEP TEXT", NULL, NULL},
-    {"list", cmd_iv_list, "list interventions: [AREA]", NULL, NULL},
-    {"update", cmd_iv_update, "follow up: ID --status planned|running|done", NULL, NULL},
+    {"add", cmd_iv_add, "plan one: AREA --level area|group --step STEP [--owner N] [--due T] TEXT",
+     NULL, NULL},
+    {"list", cmd_iv_list, "list interventions: [AREA] [--status S] [--overdue]", NULL, NULL},
+    {"update", cmd_iv_update,
+     "follow up: ID [--status planned|running|done|evaluated] [--owner N] [--due T] [--outcome TEXT]",
+     NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };

@@ -25,7 +25,7 @@
 #include "util.h"
 
 #define NOTE_BODY_MAX (4u << 20)            /* largest body read from a file or stdin */
-#define NOTE_FRAME_MAX ((64u << 20) + 65536) /* largest frame accepted from the daemon */
+#define NOTE_FRAME_MAX CMD_NOTE_FRAME_MAX
 #define NOTE_MAX_TO 64
 #define NOTE_WATCH_PING_MS 60000
 #define NOTE_TIME_FMT "%Y-%m-%d %H:%M UTC"
@@ -108,13 +108,9 @@ static bool body_blank(const uint8_t *b, size_t n) {
   return true;
 }
 
-/* Read FILE or stdin ("-" or NULL) up to NOTE_BODY_MAX bytes into sodium_malloc memory (the
- * caller releases it with sodium_free, which wipes it). The note's plaintext is read with
- * read(2), not stdio, so no copy stays behind in a stdio buffer, and growing copies into a new
- * block and frees (wipes) the old one. When stdin is a terminal, says so on stderr before
- * waiting for the text. An empty (or blank) note is refused. Returns NULL (printed) on
- * failure. */
-static uint8_t *read_body(const char *path, size_t *len) {
+/* Read FILE or stdin: see cmd_note.h. Growing copies into a new block and frees (wipes) the
+ * old one. */
+uint8_t *cmd_note_read_body(const char *path, size_t *len) {
   bool from_stdin = path == NULL || strcmp(path, "-") == 0;
   const char *what = from_stdin ? "stdin" : path;
   int fd = from_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
@@ -302,7 +298,7 @@ int cmd_note_send(int argc, char **argv, const cli_ctx *ctx0) {
     cards[k] = t.card;
     rcpt[k] = &cards[k];
   }
-  body = read_body(npos == 1 ? argv[1] : NULL, &blen);
+  body = cmd_note_read_body(npos == 1 ? argv[1] : NULL, &blen);
   if (body == NULL) goto out;
   envelope_params p = {.klass = klass, .area = area, .purpose = purpose, .recipients = rcpt,
                        .nrecipients = nr};
@@ -449,11 +445,10 @@ out:
   return rc;
 }
 
-/* Verify and decrypt env as id: the sender's card is proven against the log first. On success
- * *body (sodium memory; envelope_free_body) and h are set. Returns 0 or -1 (printed). */
-static int open_note(session *s, const client_config *cfg, const sv_identity *id,
-                     const uint8_t *env, size_t elen, envelope_header *h, char *sender_name,
-                     size_t namelen, uint8_t **body, size_t *blen) {
+/* Verify and decrypt: see cmd_note.h. */
+int cmd_note_open(session *s, const client_config *cfg, const sv_identity *id,
+                  const uint8_t *env, size_t elen, envelope_header *h, char *sender_name,
+                  size_t namelen, uint8_t **body, size_t *blen) {
   *body = NULL;
   if (envelope_parse(env, elen, h) != ENVELOPE_OK) {
     cli_fail("note: %s", envelope_strerror(ENVELOPE_ERR_FORMAT));
@@ -558,7 +553,7 @@ int cmd_note_read(int argc, char **argv, const cli_ctx *ctx0) {
   }
   envelope_header h;
   char sender[CARD_NAME_MAX + 1];
-  if (open_note(s, &cfg, id, env, elen, &h, sender, sizeof sender, &body, &blen) != 0) goto out;
+  if (cmd_note_open(s, &cfg, id, env, elen, &h, sender, sizeof sender, &body, &blen) != 0) goto out;
   if (memcmp(h.id, nid, ENVELOPE_ID_LEN) != 0) {
     cli_fail("note read: the server returned a different note than asked for");
     goto out;
@@ -751,7 +746,7 @@ int cmd_note_watch(int argc, char **argv, const cli_ctx *ctx0) {
     char sender[CARD_NAME_MAX + 1];
     uint8_t *body = NULL;
     size_t blen = 0;
-    if (open_note(s, &cfg, id, env, elen, &h, sender, sizeof sender, &body, &blen) == 0) {
+    if (cmd_note_open(s, &cfg, id, env, elen, &h, sender, sizeof sender, &body, &blen) == 0) {
       if (ctx.json) {
         char hex[2 * ENVELOPE_ID_LEN + 1];
         util_hex(hex, h.id, ENVELOPE_ID_LEN);

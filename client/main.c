@@ -3,8 +3,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_actor.h"
 #include "cmd_area.h"
+#include "cmd_concern.h"
+#include "cmd_export.h"
+#include "cmd_link.h"
 #include "cmd_map.h"
+#include "cmd_meeting.h"
 #include "cmd_audit.h"
 #include "cmd_identity.h"
 #include "cmd_member.h"
@@ -29,13 +34,23 @@ static const cli_cmd commands[] = {
     {"server", NULL, "set or show the server to talk to", cmd_server_table, NULL},
     {"ping", cmd_ping, "check the connection and measure round trips", NULL, NULL},
     {"whoami", cmd_whoami, "show who the server says you are", NULL, NULL},
-    {"area", NULL, "add and list areas", cmd_area_table, NULL},
+    {"area", NULL, "add, list and change areas; where an area stands", cmd_area_table, NULL},
     {"observe", cmd_observe, "record a resource or challenge in an area", NULL, NULL},
     {"observations", cmd_observations, "list an area's observations", NULL, TIMEARG_HELP_BACK},
     {"observation", NULL, "correct or withdraw your own observation", cmd_observation_table,
      NULL},
     {"intervention", NULL, "plan and follow up interventions", cmd_intervention_table, NULL},
+    {"link", NULL, "couple resources, challenges and interventions", cmd_link_table, NULL},
+    {"meeting", NULL, "meetings in two tracks: core team and area meeting", cmd_meeting_table,
+     NULL},
+    {"concern", NULL, "hand in a concern about a person to the SSP regime; handle concerns",
+     cmd_concern_table, NULL},
+    {"actor", NULL, "the organisations and resource persons the team works with",
+     cmd_actor_table, NULL},
     {"map", cmd_map, "export an area as GeoJSON or as an SVG wall map", NULL, NULL},
+    {"network", cmd_network, "the actors' network map as Graphviz DOT or SVG", NULL, NULL},
+    {"export", cmd_export, "an area's observations, interventions and actors as spreadsheets",
+     NULL, NULL},
     {"enroll", cmd_enroll, "join a team with an invite code", NULL, NULL},
     {"member", NULL, "invite, list, show, change, revoke and verify members", cmd_member_table,
      NULL},

@@ -8,7 +8,7 @@
 #include <time.h>
 
 #define MAX_SECS (TIMEARG_MAX_MS / 1000) /* 9999-12-31T23:59:59Z */
-#define SHOWN 40                         /* characters of the argument echoed in an error */
+#define SHOWN 40                         /* bytes of the argument echoed in an error */
 
 /* One unit of a relative time or duration. */
 typedef struct unit {
@@ -20,6 +20,20 @@ static const unit units[] = {
     {"s", 1},     {"m", 60},     {"min", 60},       {"h", 3600},       {"t", 3600},
     {"d", 86400}, {"w", 604800}, {"u", 604800},     {NULL, 0},
 };
+
+/* The argument s as an error message echoes it: at most SHOWN bytes ("..." after a longer one),
+ * control characters as '?', so the message stays one line. */
+static const char *shown(const char *s, char out[SHOWN + 4]) {
+  size_t n = 0;
+  for (; s[n] != '\0' && n < SHOWN; n++)
+    out[n] = (unsigned char)s[n] < 0x20 || s[n] == 0x7f ? '?' : s[n];
+  if (s[n] != '\0') {
+    memcpy(out + n, "...", 3);
+    n += 3;
+  }
+  out[n] = '\0';
+  return out;
+}
 
 /* Read between min and max decimal digits at *p into *out, advancing *p. False when there are
  * fewer than min digits or more than max. */
@@ -189,6 +203,7 @@ static bool parse_clock(const char **p, civil *c) {
 /* An absolute calendar time (date, optional time of day and zone) to Unix milliseconds.
  * Returns 0, 1 when s is not of this shape, -1 with err for one that is but names no time. */
 static int parse_calendar(const char *s, uint64_t *ms, char *err, size_t errlen) {
+  char echo[SHOWN + 4];
   civil c;
   memset(&c, 0, sizeof c);
   const char *p = s;
@@ -200,19 +215,21 @@ static int parse_calendar(const char *s, uint64_t *ms, char *err, size_t errlen)
     return 1;
   }
   if (c.month < 1 || c.month > 12) {
-    snprintf(err, errlen, "'%.*s': there is no month %d", SHOWN, s, c.month);
+    snprintf(err, errlen, "'%s': there is no month %d", shown(s, echo), c.month);
     return -1;
   }
   if (c.year < 1970) {
-    snprintf(err, errlen, "'%.*s' is before 1970", SHOWN, s);
+    snprintf(err, errlen, "'%s' is before 1970", shown(s, echo));
     return -1;
   }
   if (c.day < 1 || c.day > month_days(c.year, c.month)) {
-    snprintf(err, errlen, "'%.*s': %04d-%02d has no day %d", SHOWN, s, c.year, c.month, c.day);
+    snprintf(err, errlen, "'%s': %04d-%02d has no day %d", shown(s, echo), c.year, c.month,
+             c.day);
     return -1;
   }
   if (c.hour > 23 || c.min > 59 || c.sec > 59) {
-    snprintf(err, errlen, "'%.*s': the time of day runs from 00:00:00 to 23:59:59", SHOWN, s);
+    snprintf(err, errlen, "'%s': the time of day runs from 00:00:00 to 23:59:59",
+             shown(s, echo));
     return -1;
   }
   int64_t t;
@@ -220,11 +237,12 @@ static int parse_calendar(const char *s, uint64_t *ms, char *err, size_t errlen)
     t = days_from_civil(c.year, c.month, c.day) * 86400 + c.hour * 3600 + c.min * 60 + c.sec -
         (int64_t)c.offset_min * 60;
   } else if (!local_to_unix(&c, &t)) {
-    snprintf(err, errlen, "'%.*s' does not exist in local time (the clocks skip it)", SHOWN, s);
+    snprintf(err, errlen, "'%s' does not exist in local time (the clocks skip it)",
+             shown(s, echo));
     return -1;
   }
   if (t < 0 || (uint64_t)t > MAX_SECS) {
-    snprintf(err, errlen, "'%.*s' is outside 1970-01-01 to 9999-12-31 UTC", SHOWN, s);
+    snprintf(err, errlen, "'%s' is outside 1970-01-01 to 9999-12-31 UTC", shown(s, echo));
     return -1;
   }
   *ms = (uint64_t)t * 1000 + (uint64_t)c.ms;
@@ -235,6 +253,7 @@ int timearg_parse_time(const char *s, uint64_t now_ms, enum timearg_dir dir, uin
                        char *err, size_t errlen) {
   assert(s != NULL && ms != NULL && err != NULL && errlen > 0);
   assert(dir == TIMEARG_BACK || dir == TIMEARG_AHEAD);
+  char echo[SHOWN + 4];
   if (strcmp(s, "now") == 0 || strcmp(s, "nu") == 0) {
     if (now_ms > TIMEARG_MAX_MS) goto range;
     *ms = now_ms;
@@ -264,13 +283,13 @@ int timearg_parse_time(const char *s, uint64_t now_ms, enum timearg_dir dir, uin
   *ms = sign < 0 ? now_ms - delta : now_ms + delta;
   return 0;
 range:
-  snprintf(err, errlen, "'%.*s' is outside 1970-01-01 to 9999-12-31 UTC", SHOWN, s);
+  snprintf(err, errlen, "'%s' is outside 1970-01-01 to 9999-12-31 UTC", shown(s, echo));
   return -1;
 shape:
   snprintf(err, errlen,
-           "'%.*s' is not a time: write e.g. 2026-03-01, 2026-03-01 14:30, 1.3.2026, -7d, now "
+           "'%s' is not a time: write e.g. 2026-03-01, 2026-03-01 14:30, 1.3.2026, -7d, now "
            "or Unix seconds",
-           SHOWN, s);
+           shown(s, echo));
   return -1;
 }
 
@@ -285,6 +304,7 @@ static void say_duration(uint64_t secs, char *out, size_t outlen) {
 int timearg_parse_duration(const char *s, uint64_t bare_unit, uint64_t min_s, uint64_t max_s,
                            uint64_t *secs, char *err, size_t errlen) {
   assert(s != NULL && secs != NULL && err != NULL && errlen > 0 && min_s <= max_s);
+  char echo[SHOWN + 4];
   const char *p = s;
   uint64_t n, u;
   if (!take_number(&p, &n)) goto shape;
@@ -294,14 +314,14 @@ int timearg_parse_duration(const char *s, uint64_t bare_unit, uint64_t min_s, ui
     char lo[32], hi[32];
     say_duration(min_s, lo, sizeof lo);
     say_duration(max_s, hi, sizeof hi);
-    snprintf(err, errlen, "'%.*s' is not between %s and %s", SHOWN, s, lo, hi);
+    snprintf(err, errlen, "'%s' is not between %s and %s", shown(s, echo), lo, hi);
     return -1;
   }
   *secs = n * u;
   return 0;
 shape:
   snprintf(err, errlen,
-           "'%.*s' is not a duration: write a whole number and a unit, e.g. 90s, 30m, 12h, 7d, 2w",
-           SHOWN, s);
+           "'%s' is not a duration: write a whole number and a unit, e.g. 90s, 30m, 12h, 7d, 2w",
+           shown(s, echo));
   return -1;
 }

@@ -3,8 +3,21 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "codec.h"
+
+void *ops_op_data(job *j, size_t size) {
+  void *p = calloc(1, size);
+  if (p == NULL) {
+    job_fail(j, SV_ERR_INTERNAL, "out of memory");
+    return NULL;
+  }
+  free(j->op_data);
+  j->op_data = p;
+  return p;
+}
 
 void ops_result_packer(job *j, msgpack_packer *pk) {
   msgpack_sbuffer_clear(&j->result);
@@ -40,31 +53,38 @@ void ops_pack_kv_int(msgpack_packer *pk, const char *key, sqlite3_stmt *s, int c
   msgpack_pack_int64(pk, sqlite3_column_int64(s, col));
 }
 
-int ops_pack_list(store *st, job *j, sqlite3_stmt *s, const char *key, const char *area,
-                  ops_row_fn fn) {
-  uint64_t limit = store_config(st)->max_frame > 8192 ? store_config(st)->max_frame - 4096 : 4096;
-  msgpack_sbuffer items;
-  msgpack_sbuffer_init(&items);
+uint64_t ops_list_limit(store *st) {
+  uint64_t max = store_config(st)->max_frame;
+  return max > 8192 ? max - 4096 : 4096;
+}
+
+int ops_pack_rows(store *st, job *j, sqlite3_stmt *s, ops_row_ctx_fn fn, void *ctx,
+                  msgpack_sbuffer *out, uint64_t limit, uint32_t *n, bool *truncated) {
   msgpack_packer ipk;
-  msgpack_packer_init(&ipk, &items, msgpack_sbuffer_write);
-  uint32_t n = 0;
-  bool truncated = false;
+  msgpack_packer_init(&ipk, out, msgpack_sbuffer_write);
+  *n = 0;
+  *truncated = false;
   int rc;
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    size_t before = items.size;
-    fn(&ipk, s);
-    if (items.size > limit) {
-      items.size = before;
-      truncated = true;
+    size_t before = out->size;
+    if (fn(ctx, &ipk, s) != 0) {
+      sqlite3_reset(s);
+      return -1;
+    }
+    if (out->size > limit) {
+      out->size = before;
+      *truncated = true;
       break;
     }
-    n++;
+    (*n)++;
   }
   sqlite3_reset(s);
-  if (!truncated && rc != SQLITE_DONE) {
-    msgpack_sbuffer_destroy(&items);
-    return ops_storage_error(st, j);
-  }
+  if (!*truncated && rc != SQLITE_DONE) return ops_storage_error(st, j);
+  return 0;
+}
+
+void ops_result_list(job *j, const char *key, const char *area, const msgpack_sbuffer *items,
+                     uint32_t n, bool truncated) {
   msgpack_packer pk;
   ops_result_packer(j, &pk);
   msgpack_pack_map(&pk, area ? 3 : 2);
@@ -74,14 +94,32 @@ int ops_pack_list(store *st, job *j, sqlite3_stmt *s, const char *key, const cha
   }
   sv_pack_str(&pk, key);
   msgpack_pack_array(&pk, n);
-  if (items.size) msgpack_sbuffer_write(&j->result, items.data, items.size);
+  if (items->size) msgpack_sbuffer_write(&j->result, items->data, items->size);
   sv_pack_str(&pk, "truncated");
   if (truncated)
     msgpack_pack_true(&pk);
   else
     msgpack_pack_false(&pk);
-  msgpack_sbuffer_destroy(&items);
+}
+
+/* ops_row_fn as an ops_row_ctx_fn (ctx is the ops_row_fn). */
+static int plain_row(void *ctx, msgpack_packer *pk, sqlite3_stmt *s) {
+  ops_row_fn fn;
+  memcpy(&fn, ctx, sizeof fn);
+  fn(pk, s);
   return 0;
+}
+
+int ops_pack_list(store *st, job *j, sqlite3_stmt *s, const char *key, const char *area,
+                  ops_row_fn fn) {
+  msgpack_sbuffer items;
+  msgpack_sbuffer_init(&items);
+  uint32_t n;
+  bool truncated;
+  int rc = ops_pack_rows(st, j, s, plain_row, &fn, &items, ops_list_limit(st), &n, &truncated);
+  if (rc == 0) ops_result_list(j, key, area, &items, n, truncated);
+  msgpack_sbuffer_destroy(&items);
+  return rc;
 }
 
 int ops_pack_by_id(store *st, job *j, const char *sql_get, int64_t id, ops_row_fn fn) {

@@ -4,6 +4,8 @@
 #define SAMVIRKED_OPS_H
 
 #include <msgpack.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <sqlite3.h>
 
 #include "job.h"
@@ -12,6 +14,9 @@
 /* True when the request carried argument f (enum sv_field, without the SV_F_ prefix). */
 #define OPS_HAS(j, f) (((j)->req.present & SV_BIT(SV_F_##f)) != 0)
 
+/* Loop thread: a zeroed op state of size bytes, made j->op_data (any earlier one freed). NULL
+ * with internal set on j when memory runs out. */
+void *ops_op_data(job *j, size_t size);
 /* Clear j->result and point pk at it: the handler packs exactly one object, its result. */
 void ops_result_packer(job *j, msgpack_packer *pk);
 /* Report a storage failure (SQLite's last message) on j as internal. Returns -1. */
@@ -32,6 +37,23 @@ typedef void (*ops_row_fn)(msgpack_packer *pk, sqlite3_stmt *s);
  * (storage error set). */
 int ops_pack_list(store *st, job *j, sqlite3_stmt *s, const char *key, const char *area,
                   ops_row_fn fn);
+/* The most bytes of rows a list result holds: the frame limit less room for the rest. */
+uint64_t ops_list_limit(store *st);
+/* Pack the current row of s with context ctx as one msgpack object; 0, or -1 with j's error. */
+typedef int (*ops_row_ctx_fn)(void *ctx, msgpack_packer *pk, sqlite3_stmt *s);
+/* Run s (bound) and pack each row with fn into out until the rows would exceed limit bytes:
+ * *n rows packed, *truncated when it stopped before the last row. s is reset. Returns 0, or -1
+ * (fn's error, or a storage error set). */
+int ops_pack_rows(store *st, job *j, sqlite3_stmt *s, ops_row_ctx_fn fn, void *ctx,
+                  msgpack_sbuffer *out, uint64_t limit, uint32_t *n, bool *truncated);
+/* The ctx of a row packer that needs the store and the job (nested queries). */
+typedef struct ops_row_job {
+  store *st;
+  job *j;
+} ops_row_job;
+/* Make j's result the list map {["area": area,] key: [the n packed items], "truncated": ..}. */
+void ops_result_list(job *j, const char *key, const char *area, const msgpack_sbuffer *items,
+                     uint32_t n, bool truncated);
 /* Pack the row sql_get (a static string: store_stmt) selects for id, its one parameter, as the
  * result, with fn. Returns 0 or -1 (storage error set; also when there is no such row). */
 int ops_pack_by_id(store *st, job *j, const char *sql_get, int64_t id, ops_row_fn fn);

@@ -4,10 +4,12 @@
 #include <assert.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "guard.h"
 #include "ops.h"
+#include "ops_guard.h"
 #include "util.h"
 
 #define HAS OPS_HAS
@@ -17,45 +19,6 @@ static const char INDIVIDUAL_MESSAGE[] =
     "restricted note";
 
 /* ---- loop thread: guards ---------------------------------------------------------------- */
-
-/* Free text (observation, intervention, description): UTF-8, newlines allowed, 1..text_max
- * bytes (0 allowed when may_be_empty), no CPR-shaped number. Returns 0 or -1 with j->err. */
-static int check_text(const rq_ctx *ctx, job *j, const char *what, const sv_str *s,
-                      bool may_be_empty) {
-  if (s->len == 0 && !may_be_empty) {
-    job_fail(j, SV_ERR_INVALID, "%s is empty", what);
-    return -1;
-  }
-  if (s->len > ctx->cfg->text_max) {
-    job_fail(j, SV_ERR_INVALID, "%s is %zu bytes; the limit is %u", what, s->len,
-             ctx->cfg->text_max);
-    return -1;
-  }
-  if (!util_utf8_valid(s->ptr, s->len, true)) {
-    job_fail(j, SV_ERR_INVALID, "%s is not valid UTF-8 text (or contains control characters)",
-             what);
-    return -1;
-  }
-  if (guard_find_cpr(s->ptr, s->len, NULL, NULL)) {
-    job_fail(j, SV_ERR_PERSONAL_DATA, "%s: %s", what, GUARD_CPR_MESSAGE);
-    return -1;
-  }
-  return 0;
-}
-
-/* Short label (area name, category). Returns 0 or -1 with j->err. */
-static int check_label(job *j, const char *what, const sv_str *s) {
-  enum guard_label_status st = guard_label_check(s->ptr, s->len, GUARD_LABEL_MAX);
-  if (st != GUARD_LABEL_OK) {
-    job_fail(j, SV_ERR_INVALID, "%s %s", what, guard_label_message(st));
-    return -1;
-  }
-  if (guard_find_cpr(s->ptr, s->len, NULL, NULL)) {
-    job_fail(j, SV_ERR_PERSONAL_DATA, "%s: %s", what, GUARD_CPR_MESSAGE);
-    return -1;
-  }
-  return 0;
-}
 
 /* Group size: required for group level; any size given must reach the policy's minimum. */
 static int check_size(const rq_ctx *ctx, job *j, bool required) {
@@ -98,15 +61,9 @@ static int check_coords(job *j) {
   return 0;
 }
 
-static bool one_of(const sv_str *s, const char *const *set) {
-  for (; *set != NULL; set++)
-    if (strcmp(s->ptr, *set) == 0) return true;
-  return false;
-}
-
 static const char *const KINDS[] = {"resource", "challenge", NULL};
 static const char *const STEPS[] = {"establish", "map", "analyse", "act", NULL};
-static const char *const STATUSES[] = {"planned", "running", "done", NULL};
+static const char *const STATUSES[] = {"planned", "running", "done", "evaluated", NULL};
 
 /* Parse the level argument: sets j->klass (area data class, or klass_fixed when not NULL) and
  * *level. "individual" is accepted here (so the policy is asked, and the denial or the
@@ -123,31 +80,6 @@ static int parse_level(job *j, int *level, const char *klass_fixed) {
   return 0;
 }
 
-/* Ask the policy what it would decide for j as class klass at level, into *out (loop thread). */
-static void ask(const rq_ctx *ctx, const job *j, const char *klass, enum policy_level level,
-                struct job_alt *out) {
-  memset(out, 0, sizeof *out);
-  out->asked = true;
-  out->level = (int)level;
-  snprintf(out->klass, sizeof out->klass, "%s", klass);
-  request_ask(ctx, j, klass, level, &out->dec);
-}
-
-/* For an op on a stored object whose level only storage knows: ask both the area-level and
- * the group-level question; the permitted one (area first) becomes the job's class and level,
- * the other goes to j->alt for exec to switch to (settle_level). */
-static void prepare_by_level(const rq_ctx *ctx, job *j, int *level, const char *area_class,
-                             const char *group_class) {
-  struct job_alt a, g;
-  ask(ctx, j, area_class, POLICY_LEVEL_AREA, &a);
-  ask(ctx, j, group_class, POLICY_LEVEL_GROUP, &g);
-  bool group_first = !a.dec.permit && g.dec.permit;
-  const struct job_alt *primary = group_first ? &g : &a;
-  snprintf(j->klass, sizeof j->klass, "%s", primary->klass);
-  *level = primary->level;
-  j->alt = group_first ? a : g;
-}
-
 /* The common start of adding an observation or intervention: the level (see parse_level;
  * "individual" is refused as personal data) and the area's name. Returns 0 or -1 with j->err. */
 static int prepare_add(job *j, int *level, const char *klass_fixed) {
@@ -156,20 +88,20 @@ static int prepare_add(job *j, int *level, const char *klass_fixed) {
     job_fail(j, SV_ERR_PERSONAL_DATA, "%s", INDIVIDUAL_MESSAGE);
     return -1;
   }
-  return check_label(j, "area", &j->req.a.area);
+  return ops_guard_label(j, "area", &j->req.a.area);
 }
 
 /* The observation kind must be one of KINDS. Returns 0 or -1 with j->err. */
 static int check_kind(job *j) {
-  if (one_of(&j->req.a.kind, KINDS)) return 0;
+  if (ops_guard_one_of(&j->req.a.kind, KINDS)) return 0;
   job_fail(j, SV_ERR_INVALID, "kind must be \"resource\" or \"challenge\"");
   return -1;
 }
 
 int ops_area_add_prepare(rq_ctx *ctx, job *j, int *level) {
   *level = POLICY_LEVEL_AREA;
-  if (check_label(j, "area name", &j->req.a.name) != 0) return -1;
-  if (HAS(j, DESCRIPTION) && check_text(ctx, j, "description", &j->req.a.description, true) != 0)
+  if (ops_guard_label(j, "area name", &j->req.a.name) != 0) return -1;
+  if (HAS(j, DESCRIPTION) && ops_guard_text(ctx, j, "description", &j->req.a.description, true) != 0)
     return -1;
   return 0;
 }
@@ -184,8 +116,8 @@ int ops_area_list_prepare(rq_ctx *ctx, job *j, int *level) {
 int ops_obs_add_prepare(rq_ctx *ctx, job *j, int *level) {
   if (prepare_add(j, level, NULL) != 0) return -1;
   if (check_kind(j) != 0) return -1;
-  if (check_label(j, "category", &j->req.a.category) != 0) return -1;
-  if (check_text(ctx, j, "text", &j->req.a.text, false) != 0) return -1;
+  if (ops_guard_label(j, "category", &j->req.a.category) != 0) return -1;
+  if (ops_guard_text(ctx, j, "text", &j->req.a.text, false) != 0) return -1;
   if (check_size(ctx, j, *level == POLICY_LEVEL_GROUP) != 0) return -1;
   return check_coords(j);
 }
@@ -193,59 +125,102 @@ int ops_obs_add_prepare(rq_ctx *ctx, job *j, int *level) {
 int ops_obs_list_prepare(rq_ctx *ctx, job *j, int *level) {
   *level = POLICY_LEVEL_AREA;
   /* Group-level observations are listed only to callers who may read group data. */
-  ask(ctx, j, "group", POLICY_LEVEL_GROUP, &j->alt);
-  if (check_label(j, "area", &j->req.a.area) != 0) return -1;
+  ops_guard_ask(ctx, j, "group", POLICY_LEVEL_GROUP, &j->alt);
+  if (ops_guard_label(j, "area", &j->req.a.area) != 0) return -1;
   if (HAS(j, KIND) && check_kind(j) != 0) return -1;
-  if (HAS(j, CATEGORY) && check_label(j, "category", &j->req.a.category) != 0) return -1;
+  if (HAS(j, CATEGORY) && ops_guard_label(j, "category", &j->req.a.category) != 0) return -1;
   return 0;
 }
 
 int ops_obs_update_prepare(rq_ctx *ctx, job *j, int *level) {
-  prepare_by_level(ctx, j, level, "area", "group");
+  ops_guard_by_level(ctx, j, level, "area", "group");
   if (!HAS(j, TEXT) && !HAS(j, CATEGORY) && !HAS(j, SIZE) && !HAS(j, LAT) && !HAS(j, LON)) {
     job_fail(j, SV_ERR_INVALID, "nothing to change: give text, category, size or lat and lon");
     return -1;
   }
-  if (HAS(j, TEXT) && check_text(ctx, j, "text", &j->req.a.text, false) != 0) return -1;
-  if (HAS(j, CATEGORY) && check_label(j, "category", &j->req.a.category) != 0) return -1;
+  if (HAS(j, TEXT) && ops_guard_text(ctx, j, "text", &j->req.a.text, false) != 0) return -1;
+  if (HAS(j, CATEGORY) && ops_guard_label(j, "category", &j->req.a.category) != 0) return -1;
   if (check_size(ctx, j, false) != 0) return -1;
   return check_coords(j);
 }
 
 int ops_obs_withdraw_prepare(rq_ctx *ctx, job *j, int *level) {
-  prepare_by_level(ctx, j, level, "area", "group");
+  ops_guard_by_level(ctx, j, level, "area", "group");
   return 0;
 }
 
-int ops_iv_add_prepare(rq_ctx *ctx, job *j, int *level) {
-  if (prepare_add(j, level, "intervention") != 0) return -1;
-  if (!one_of(&j->req.a.step, STEPS)) {
+/* What the intervention ops learnt about the caller and the request, for exec (j->op_data). */
+typedef struct iv_plan {
+  bool core_team;  /* may change any intervention */
+  bool see_core;   /* may see a decision's link to a core-track meeting */
+  int64_t owner;   /* the owner named (0: none named) */
+} iv_plan;
+
+/* Allocate j's plan with what the policy says of the caller. NULL with j's error set. */
+static iv_plan *iv_plan_new(rq_ctx *ctx, job *j) {
+  iv_plan *p = ops_op_data(j, sizeof *p);
+  if (p == NULL) return NULL;
+  p->core_team = ops_guard_core_team(ctx, j->who.role);
+  p->see_core = ops_guard_may(ctx, j, "read", "core-meeting", POLICY_LEVEL_NONE);
+  return p;
+}
+
+int ops_iv_check(const rq_ctx *ctx, job *j, const sv_str *step) {
+  if (step && !ops_guard_one_of(step, STEPS)) {
     job_fail(j, SV_ERR_INVALID, "step must be one of establish, map, analyse, act");
     return -1;
   }
-  return check_text(ctx, j, "text", &j->req.a.text, false);
+  return ops_guard_text(ctx, j, "text", &j->req.a.text, false);
+}
+
+int ops_iv_owner_due(const rq_ctx *ctx, job *j, int64_t *owner) {
+  if (HAS(j, OWNER)) {
+    const dir_member *m = ops_guard_member(ctx, j, "owner", &j->req.a.owner);
+    if (m == NULL) return -1;
+    *owner = m->id;
+  }
+  return HAS(j, DUE) ? ops_guard_time(j, "due", j->req.a.due) : 0;
+}
+
+int ops_iv_add_prepare(rq_ctx *ctx, job *j, int *level) {
+  iv_plan *p = iv_plan_new(ctx, j);
+  if (p == NULL) return -1;
+  if (prepare_add(j, level, "intervention") != 0) return -1;
+  if (ops_iv_check(ctx, j, &j->req.a.step) != 0) return -1;
+  return ops_iv_owner_due(ctx, j, &p->owner);
 }
 
 int ops_iv_list_prepare(rq_ctx *ctx, job *j, int *level) {
-  (void)ctx;
   *level = POLICY_LEVEL_NONE;
-  if (HAS(j, AREA) && check_label(j, "area", &j->req.a.area) != 0) return -1;
+  if (iv_plan_new(ctx, j) == NULL) return -1;
+  if (HAS(j, AREA) && ops_guard_label(j, "area", &j->req.a.area) != 0) return -1;
+  if (HAS(j, STATUS) && !ops_guard_one_of(&j->req.a.status, STATUSES)) {
+    job_fail(j, SV_ERR_INVALID, "status must be one of planned, running, done, evaluated");
+    return -1;
+  }
   return 0;
 }
 
 int ops_iv_update_prepare(rq_ctx *ctx, job *j, int *level) {
-  prepare_by_level(ctx, j, level, "intervention", "intervention");
-  if (!one_of(&j->req.a.status, STATUSES)) {
-    job_fail(j, SV_ERR_INVALID, "status must be one of planned, running, done");
+  ops_guard_by_level(ctx, j, level, "intervention", "intervention");
+  iv_plan *p = iv_plan_new(ctx, j);
+  if (p == NULL) return -1;
+  if (!HAS(j, STATUS) && !HAS(j, OWNER) && !HAS(j, DUE) && !HAS(j, OUTCOME)) {
+    job_fail(j, SV_ERR_INVALID, "nothing to change: give status, owner, due or outcome");
     return -1;
   }
-  return 0;
+  if (HAS(j, STATUS) && !ops_guard_one_of(&j->req.a.status, STATUSES)) {
+    job_fail(j, SV_ERR_INVALID, "status must be one of planned, running, done, evaluated");
+    return -1;
+  }
+  if (HAS(j, OUTCOME) && ops_guard_text(ctx, j, "outcome", &j->req.a.outcome, true) != 0)
+    return -1;
+  return ops_iv_owner_due(ctx, j, &p->owner);
 }
 
 /* ---- storage thread ---------------------------------------------------------------------- */
 
-/* Look up an area by name: its id, or 0 (not_found set) / -1 (storage error set). */
-static int64_t area_id(store *st, job *j, const sv_str *name) {
+int64_t ops_area_id(store *st, job *j, const sv_str *name) {
   static const char sql[] = "SELECT id FROM areas WHERE name = ?";
   sqlite3_stmt *s = store_stmt(st, sql);
   if (s == NULL) return ops_storage_error(st, j);
@@ -262,7 +237,7 @@ static int64_t area_id(store *st, job *j, const sv_str *name) {
 /* The statement sql with the id of the request's area (which must exist) bound as parameter 1.
  * Returns it, or NULL with not_found or a storage error set. */
 static sqlite3_stmt *area_stmt(store *st, job *j, const char *sql) {
-  int64_t area = area_id(st, j, &j->req.a.area);
+  int64_t area = ops_area_id(st, j, &j->req.a.area);
   if (area <= 0) return NULL;
   sqlite3_stmt *s = store_stmt(st, sql);
   if (s == NULL) {
@@ -276,22 +251,33 @@ static sqlite3_stmt *area_stmt(store *st, job *j, const char *sql) {
 /* ---- areas ---- */
 
 #define AREA_COLUMNS                                                                         \
-  "SELECT a.id, a.name, a.description, m.name, a.created FROM areas a"                       \
+  "SELECT a.id, a.name, a.description, m.name, a.created, a.boundary FROM areas a"           \
   " LEFT JOIN members m ON m.id = a.author "
 
 static void pack_area(msgpack_packer *pk, sqlite3_stmt *s) {
-  msgpack_pack_map(pk, 5);
+  /* The outline is stored as the msgpack array it is served as (ops_status.c). */
+  bool outline = sqlite3_column_type(s, 5) == SQLITE_BLOB && sqlite3_column_bytes(s, 5) > 0;
+  msgpack_pack_map(pk, 5 + outline);
   ops_pack_kv_int(pk, "id", s, 0);
   ops_pack_kv_str(pk, "name", s, 1);
   ops_pack_kv_str(pk, "description", s, 2);
   ops_pack_kv_str(pk, "author", s, 3);
   ops_pack_kv_int(pk, "time", s, 4);
+  if (outline) {
+    sv_pack_str(pk, "boundary");
+    pk->callback(pk->data, sqlite3_column_blob(s, 5), (size_t)sqlite3_column_bytes(s, 5));
+  }
+}
+
+static const char sql_area_get[] = AREA_COLUMNS "WHERE a.id = ?";
+
+int ops_area_pack_result(store *st, job *j, int64_t area) {
+  return ops_pack_by_id(st, j, sql_area_get, area, pack_area);
 }
 
 int ops_area_add_exec(store *st, job *j) {
   static const char sql_insert[] =
       "INSERT INTO areas(name, description, created, author) VALUES(?,?,?,?)";
-  static const char sql_get[] = AREA_COLUMNS "WHERE a.id = ?";
   static const char sql_taken[] = "SELECT 1 FROM areas WHERE name = ?";
   sqlite3_stmt *s = store_stmt(st, sql_taken);
   if (s == NULL) return ops_storage_error(st, j);
@@ -313,7 +299,7 @@ int ops_area_add_exec(store *st, job *j) {
     sqlite3_bind_text(s, 2, "", 0, SQLITE_STATIC);
   sqlite3_bind_int64(s, 3, (sqlite3_int64)util_unix_time());
   sqlite3_bind_int64(s, 4, j->who.member_id);
-  return ops_insert_and_pack(st, j, s, "area", sql_get, pack_area);
+  return ops_insert_and_pack(st, j, s, "area", sql_area_get, pack_area);
 }
 
 int ops_area_list_exec(store *st, job *j) {
@@ -542,12 +528,20 @@ int ops_obs_withdraw_exec(store *st, job *j) {
 
 /* ---- interventions ---- */
 
+/* An intervention's map; :now and :core are bound by iv_bind (overdue, and whether a
+ * core-track meeting's decision may show its meeting). */
 #define IV_COLUMNS                                                                           \
-  "SELECT i.id, a.name, i.level, i.step, i.status, i.text, m.name, i.created, i.updated"     \
-  " FROM interventions i JOIN areas a ON a.id = i.area LEFT JOIN members m ON m.id = i.author "
+  "SELECT i.id, a.name, i.level, i.step, i.status, i.text, m.name, i.created, i.updated,"    \
+  " o.name, i.outcome, i.due, (i.due IS NOT NULL AND i.due < :now AND i.status IN"           \
+  " ('planned', 'running')), CASE WHEN i.meeting_track = 'area' OR :core THEN i.meeting END," \
+  " i.meeting_track FROM interventions i JOIN areas a ON a.id = i.area"                     \
+  " LEFT JOIN members m ON m.id = i.author LEFT JOIN members o ON o.id = i.owner"           \
+  " AND o.revoked = 0 "
 
 static void pack_iv(msgpack_packer *pk, sqlite3_stmt *s) {
-  msgpack_pack_map(pk, 9);
+  bool due = sqlite3_column_type(s, 11) != SQLITE_NULL;
+  bool meeting = sqlite3_column_type(s, 13) != SQLITE_NULL;
+  msgpack_pack_map(pk, 12 + due + 2 * meeting);
   ops_pack_kv_int(pk, "id", s, 0);
   ops_pack_kv_str(pk, "area", s, 1);
   ops_pack_kv_str(pk, "level", s, 2);
@@ -557,50 +551,118 @@ static void pack_iv(msgpack_packer *pk, sqlite3_stmt *s) {
   ops_pack_kv_str(pk, "author", s, 6);
   ops_pack_kv_int(pk, "time", s, 7);
   ops_pack_kv_int(pk, "updated", s, 8);
+  ops_pack_kv_str(pk, "owner", s, 9);
+  ops_pack_kv_str(pk, "outcome", s, 10);
+  sv_pack_str(pk, "overdue");
+  if (sqlite3_column_int(s, 12))
+    msgpack_pack_true(pk);
+  else
+    msgpack_pack_false(pk);
+  if (due) ops_pack_kv_int(pk, "due", s, 11);
+  if (meeting) {
+    ops_pack_kv_int(pk, "meeting", s, 13);
+    ops_pack_kv_str(pk, "track", s, 14);
+  }
 }
 
-static const char sql_iv_get[] = IV_COLUMNS "WHERE i.id = ?";
+/* Bind :now and :core of an IV_COLUMNS statement. */
+static void iv_bind(sqlite3_stmt *s, bool see_core) {
+  sqlite3_bind_int64(s, sqlite3_bind_parameter_index(s, ":now"), (sqlite3_int64)util_unix_time());
+  sqlite3_bind_int(s, sqlite3_bind_parameter_index(s, ":core"), see_core);
+}
 
-int ops_iv_add_exec(store *st, job *j) {
+static const char sql_iv_get[] = IV_COLUMNS "WHERE i.id = :id";
+
+int ops_iv_pack(store *st, job *j, msgpack_packer *pk, int64_t id, bool see_core) {
+  sqlite3_stmt *s = store_stmt(st, sql_iv_get);
+  if (s == NULL) return ops_storage_error(st, j);
+  iv_bind(s, see_core);
+  sqlite3_bind_int64(s, sqlite3_bind_parameter_index(s, ":id"), id);
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) pack_iv(pk, s);
+  sqlite3_reset(s);
+  return rc == SQLITE_ROW ? 0 : ops_storage_error(st, j);
+}
+
+/* The intervention id as j's result. */
+static int iv_result(store *st, job *j, int64_t id) {
+  const iv_plan *p = j->op_data;
+  msgpack_packer pk;
+  ops_result_packer(j, &pk);
+  return ops_iv_pack(st, j, &pk, id, p && p->see_core);
+}
+
+int64_t ops_iv_insert(store *st, job *j, const ops_iv_new *v) {
   static const char sql_insert[] =
-      "INSERT INTO interventions(area, level, step, status, text, author, created, updated)"
-      " VALUES(?,?,?,'planned',?,?,?,?)";
-  sqlite3_stmt *s = area_stmt(st, j, sql_insert);
-  if (s == NULL) return -1;
+      "INSERT INTO interventions(area, level, step, status, text, author, created, updated,"
+      " owner, due, meeting, meeting_track) VALUES(?,?,?,'planned',?,?,?,?,?,?,?,?)";
+  sqlite3_stmt *s = store_stmt(st, sql_insert);
+  if (s == NULL) return ops_storage_error(st, j);
   uint64_t now = util_unix_time();
-  sqlite3_bind_text(s, 2, j->req.a.level.ptr, (int)j->req.a.level.len, SQLITE_STATIC);
-  sqlite3_bind_text(s, 3, j->req.a.step.ptr, (int)j->req.a.step.len, SQLITE_STATIC);
-  sqlite3_bind_text(s, 4, j->req.a.text.ptr, (int)j->req.a.text.len, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 1, v->area);
+  sqlite3_bind_text(s, 2, v->level, -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 3, v->step, -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 4, v->text->ptr, (int)v->text->len, SQLITE_STATIC);
   sqlite3_bind_int64(s, 5, j->who.member_id);
   sqlite3_bind_int64(s, 6, (sqlite3_int64)now);
   sqlite3_bind_int64(s, 7, (sqlite3_int64)now);
-  return ops_insert_and_pack(st, j, s, "intervention", sql_iv_get, pack_iv);
+  sqlite3_bind_int64(s, 8, v->owner ? v->owner : j->who.member_id);
+  if (v->due) sqlite3_bind_int64(s, 9, (sqlite3_int64)v->due);
+  if (v->meeting) {
+    sqlite3_bind_int64(s, 10, (sqlite3_int64)v->meeting);
+    sqlite3_bind_text(s, 11, v->meeting_core ? "core" : "area", -1, SQLITE_STATIC);
+  }
+  if (ops_step_done(st, j, s) != 0) return -1;
+  int64_t id = sqlite3_last_insert_rowid(store_db(st));
+  snprintf(j->object, sizeof j->object, "intervention:%lld", (long long)id);
+  return id;
+}
+
+int ops_iv_add_exec(store *st, job *j) {
+  const iv_plan *p = j->op_data;
+  int64_t area = ops_area_id(st, j, &j->req.a.area);
+  if (area <= 0) return -1;
+  ops_iv_new v = {.area = area, .level = j->req.a.level.ptr, .step = j->req.a.step.ptr,
+                  .text = &j->req.a.text, .owner = p->owner,
+                  .due = HAS(j, DUE) ? j->req.a.due : 0};
+  int64_t id = ops_iv_insert(st, j, &v);
+  return id <= 0 ? -1 : iv_result(st, j, id);
 }
 
 int ops_iv_list_exec(store *st, job *j) {
-  static const char sql_all[] = IV_COLUMNS "ORDER BY a.name, i.created, i.id";
-  static const char sql_area[] = IV_COLUMNS "WHERE i.area = ? ORDER BY i.created, i.id";
-  sqlite3_stmt *s;
-  if (HAS(j, AREA)) {
-    s = area_stmt(st, j, sql_area);
-    if (s == NULL) return -1;
-  } else {
-    s = store_stmt(st, sql_all);
-    if (s == NULL) return ops_storage_error(st, j);
-  }
+  static const char sql[] = IV_COLUMNS
+      "WHERE (:area IS NULL OR i.area = :area) AND (:status IS NULL OR i.status = :status)"
+      " AND (NOT :overdue OR (i.due IS NOT NULL AND i.due < :now AND i.status IN"
+      " ('planned', 'running'))) ORDER BY a.name, i.created, i.id";
+  const iv_plan *p = j->op_data;
+  int64_t area = 0;
+  if (HAS(j, AREA) && (area = ops_area_id(st, j, &j->req.a.area)) <= 0) return -1;
+  sqlite3_stmt *s = store_stmt(st, sql);
+  if (s == NULL) return ops_storage_error(st, j);
+  iv_bind(s, p->see_core);
+  if (area) sqlite3_bind_int64(s, sqlite3_bind_parameter_index(s, ":area"), area);
+  if (HAS(j, STATUS))
+    sqlite3_bind_text(s, sqlite3_bind_parameter_index(s, ":status"), j->req.a.status.ptr,
+                      (int)j->req.a.status.len, SQLITE_STATIC);
+  sqlite3_bind_int(s, sqlite3_bind_parameter_index(s, ":overdue"), HAS(j, OVERDUE) && j->req.a.overdue);
   return ops_pack_list(st, j, s, "interventions", HAS(j, AREA) ? j->req.a.area.ptr : NULL, pack_iv);
 }
 
 int ops_iv_update_exec(store *st, job *j) {
-  static const char sql_level[] = "SELECT level FROM interventions WHERE id = ?";
-  static const char sql_update[] = "UPDATE interventions SET status = ?, updated = ? WHERE id = ?";
+  static const char sql_get[] = "SELECT level, owner FROM interventions WHERE id = ?";
+  static const char sql_update[] =
+      "UPDATE interventions SET status = coalesce(?1, status), owner = coalesce(?2, owner),"
+      " due = CASE WHEN ?3 THEN nullif(?4, 0) ELSE due END, outcome = coalesce(?5, outcome),"
+      " updated = ?6 WHERE id = ?7";
+  const iv_plan *p = j->op_data;
   uint64_t id = j->req.a.intervention;
   snprintf(j->object, sizeof j->object, "intervention:%llu", (unsigned long long)id);
-  sqlite3_stmt *s = store_stmt(st, sql_level);
+  sqlite3_stmt *s = store_stmt(st, sql_get);
   if (s == NULL) return ops_storage_error(st, j);
   sqlite3_bind_int64(s, 1, id > INT64_MAX ? -1 : (sqlite3_int64)id);
   int rc = sqlite3_step(s);
   int level = rc == SQLITE_ROW ? policy_level_parse((const char *)sqlite3_column_text(s, 0)) : -1;
+  int64_t owner = rc == SQLITE_ROW ? sqlite3_column_int64(s, 1) : 0;
   sqlite3_reset(s);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return ops_storage_error(st, j);
   if (rc != SQLITE_ROW) {
@@ -608,11 +670,23 @@ int ops_iv_update_exec(store *st, job *j) {
     return -1;
   }
   if (request_settle(j, level) != 0) return -1;
+  if (owner != j->who.member_id && !p->core_team) {
+    job_deny(j, SV_ERR_DENIED, "builtin: only the owner or the core team changes an intervention",
+             "only the owner of intervention %llu or the core team may change it",
+             (unsigned long long)id);
+    return -1;
+  }
   s = store_stmt(st, sql_update);
   if (s == NULL) return ops_storage_error(st, j);
-  sqlite3_bind_text(s, 1, j->req.a.status.ptr, (int)j->req.a.status.len, SQLITE_STATIC);
-  sqlite3_bind_int64(s, 2, (sqlite3_int64)util_unix_time());
-  sqlite3_bind_int64(s, 3, (sqlite3_int64)id);
+  if (HAS(j, STATUS))
+    sqlite3_bind_text(s, 1, j->req.a.status.ptr, (int)j->req.a.status.len, SQLITE_STATIC);
+  if (p->owner) sqlite3_bind_int64(s, 2, p->owner);
+  sqlite3_bind_int(s, 3, HAS(j, DUE));
+  sqlite3_bind_int64(s, 4, HAS(j, DUE) ? (sqlite3_int64)j->req.a.due : 0);
+  if (HAS(j, OUTCOME))
+    sqlite3_bind_text(s, 5, j->req.a.outcome.ptr, (int)j->req.a.outcome.len, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 6, (sqlite3_int64)util_unix_time());
+  sqlite3_bind_int64(s, 7, (sqlite3_int64)id);
   if (ops_step_done(st, j, s) != 0) return -1;
-  return ops_pack_by_id(st, j, sql_iv_get, (sqlite3_int64)id, pack_iv);
+  return iv_result(st, j, (int64_t)id);
 }

@@ -18,12 +18,9 @@
 /* What note.send's prepare decided, carried to exec, to the deliveries (their lead) and back
  * to the loop thread (j->op_data). */
 typedef struct note_plan {
-  envelope_header h;
+  note_vetted v;       /* the header and the recipients (ops_note_vet) */
   char sender_keyid[CARD_KEYID_HEX];
   uint64_t expires;
-  size_t n;
-  int64_t member[ENVELOPE_MAX_RECIPIENTS];
-  char role[ENVELOPE_MAX_RECIPIENTS][32];
 } note_plan;
 
 /* Loop-thread state of the expiry sweep: the earliest expiry of a stored note (Unix s),
@@ -46,6 +43,80 @@ static void note_object(char *out, size_t n, const uint8_t id[ENVELOPE_ID_LEN]) 
   snprintf(out, n, "note:%s", hex);
 }
 
+/* ---- envelopes handed in: note.send, and the ops that take one (ops_note.h) ------------- */
+
+int ops_note_parse(job *j, const sv_bin *env, const char *klass, note_vetted *v) {
+  memset(v, 0, sizeof *v);
+  if (envelope_parse(env->ptr, env->len, &v->h) != ENVELOPE_OK) {
+    job_fail(j, SV_ERR_BAD_REQUEST, "the envelope is malformed (see PROTOCOL.md, note envelopes)");
+    return -1;
+  }
+  if (klass != NULL && strcmp(v->h.klass, klass) != 0) {
+    job_fail(j, SV_ERR_BAD_REQUEST, "the envelope must be of class %s, not %s", klass,
+             v->h.klass);
+    return -1;
+  }
+  return 0;
+}
+
+int ops_note_check(rq_ctx *ctx, job *j, const sv_bin *env, const char *action,
+                   enum policy_level level, note_vetted *v) {
+  envelope_header *h = &v->h;
+  char sender[CARD_KEYID_HEX];
+  util_hex(sender, h->sender, ENVELOPE_KEYID_LEN);
+  if (strcmp(sender, j->who.keyid) != 0) {
+    job_deny(j, SV_ERR_DENIED, "envelope sender is not the caller",
+             "the envelope's sender %s is not you (%s)", sender, j->who.keyid);
+    return -1;
+  }
+  if (env->len > ctx->cfg->note_max) {
+    job_fail(j, SV_ERR_TOO_LARGE, "the envelope is %zu bytes; this daemon accepts at most %llu",
+             env->len, (unsigned long long)ctx->cfg->note_max);
+    return -1;
+  }
+  const dir_member *me = directory_by_id(ctx->dir, j->who.member_id);
+  if (me == NULL || envelope_verify(env->ptr, env->len, me->sign_pk) != ENVELOPE_OK) {
+    job_fail(j, SV_ERR_BAD_SIGNATURE, "the envelope's signature does not verify against your card");
+    log_info("%s from %s refused: bad signature", j->op, j->who.name);
+    return -1;
+  }
+  for (size_t i = 0; i < h->nrecipients; i++) {
+    char *kid = v->keyid[i];
+    util_hex(kid, h->recipients[i], ENVELOPE_KEYID_LEN);
+    const dir_member *m = directory_by_keyid(ctx->dir, kid);
+    if (m == NULL) {
+      job_fail(j, SV_ERR_UNKNOWN_RECIPIENT, "recipient %s is not a member", kid);
+      return -1;
+    }
+    if (m->revoked) {
+      job_fail(j, SV_ERR_REVOKED_RECIPIENT, "recipient %s (%s) has been revoked", kid, m->name);
+      return -1;
+    }
+    v->member[i] = m->id;
+    snprintf(v->role[i], sizeof v->role[i], "%s", m->role);
+    rq_question q = {.role = m->role, .action = action, .klass = h->klass, .level = level,
+                     .area = h->area[0] ? h->area : NULL, .purpose = h->purpose,
+                     .recipient = true};
+    decision d;
+    request_authorize(ctx, &q, &d);
+    if (!d.permit) {
+      job_deny(j, SV_ERR_DENIED, d.rule, "recipient %s (role %s) may not %s %s notes", kid,
+               m->role, action, h->klass);
+      log_info("%s from %s refused: recipient %s (role %s) may not %s %s (%s)", j->op,
+               j->who.name, m->name, m->role, action, h->klass, j->dec.rule);
+      return -1;
+    }
+  }
+  v->n = h->nrecipients;
+  return 0;
+}
+
+int ops_note_vet(rq_ctx *ctx, job *j, const sv_bin *env, const char *klass, const char *action,
+                 enum policy_level level, note_vetted *v) {
+  if (ops_note_parse(j, env, klass, v) != 0) return -1;
+  return ops_note_check(ctx, j, env, action, level, v);
+}
+
 /* ---- note.send ---------------------------------------------------------------------------- */
 
 /* A stored note's expiry may be the next one (loop thread, job_done_fn). */
@@ -61,19 +132,11 @@ static void send_done(job *j) {
  * here. */
 int ops_note_send_prepare(rq_ctx *ctx, job *j, int *level) {
   const sv_bin *e = &j->req.a.envelope;
-  note_plan *p = calloc(1, sizeof *p);
-  if (p == NULL) {
-    job_fail(j, SV_ERR_INTERNAL, "out of memory");
-    return -1;
-  }
-  free(j->op_data);
-  j->op_data = p;
+  note_plan *p = ops_op_data(j, sizeof *p);
+  if (p == NULL) return -1;
   j->done = send_done;
-  if (envelope_parse(e->ptr, e->len, &p->h) != ENVELOPE_OK) {
-    job_fail(j, SV_ERR_BAD_REQUEST, "the envelope is malformed (see PROTOCOL.md, note envelopes)");
-    return -1;
-  }
-  envelope_header *h = &p->h;
+  if (ops_note_parse(j, e, NULL, &p->v) != 0) return -1;
+  envelope_header *h = &p->v.h;
   snprintf(j->klass, sizeof j->klass, "%s", h->klass);
   snprintf(j->purpose, sizeof j->purpose, "%s", h->purpose);
   note_object(j->object, sizeof j->object, h->id);
@@ -83,51 +146,8 @@ int ops_note_send_prepare(rq_ctx *ctx, job *j, int *level) {
     job_fail(j, SV_ERR_INTERNAL, "out of memory");
     return -1;
   }
+  if (ops_note_check(ctx, j, e, "receive", (enum policy_level)*level, &p->v) != 0) return -1;
   util_hex(p->sender_keyid, h->sender, ENVELOPE_KEYID_LEN);
-  if (strcmp(p->sender_keyid, j->who.keyid) != 0) {
-    job_deny(j, SV_ERR_DENIED, "envelope sender is not the caller",
-             "the envelope's sender %s is not you (%s)", p->sender_keyid, j->who.keyid);
-    return -1;
-  }
-  if (e->len > ctx->cfg->note_max) {
-    job_fail(j, SV_ERR_TOO_LARGE, "the envelope is %zu bytes; this daemon accepts at most %llu",
-             e->len, (unsigned long long)ctx->cfg->note_max);
-    return -1;
-  }
-  const dir_member *me = directory_by_id(ctx->dir, j->who.member_id);
-  if (me == NULL || envelope_verify(e->ptr, e->len, me->sign_pk) != ENVELOPE_OK) {
-    job_fail(j, SV_ERR_BAD_SIGNATURE, "the envelope's signature does not verify against your card");
-    log_info("note.send from %s refused: bad signature", j->who.name);
-    return -1;
-  }
-  for (size_t i = 0; i < h->nrecipients; i++) {
-    char kid[CARD_KEYID_HEX];
-    util_hex(kid, h->recipients[i], ENVELOPE_KEYID_LEN);
-    const dir_member *m = directory_by_keyid(ctx->dir, kid);
-    if (m == NULL) {
-      job_fail(j, SV_ERR_UNKNOWN_RECIPIENT, "recipient %s is not a member", kid);
-      return -1;
-    }
-    if (m->revoked) {
-      job_fail(j, SV_ERR_REVOKED_RECIPIENT, "recipient %s (%s) has been revoked", kid, m->name);
-      return -1;
-    }
-    p->member[i] = m->id;
-    snprintf(p->role[i], sizeof p->role[i], "%s", m->role);
-    rq_question q = {.role = m->role, .action = "receive", .klass = h->klass,
-                     .level = (enum policy_level)*level, .area = h->area[0] ? h->area : NULL,
-                     .purpose = h->purpose, .recipient = true};
-    decision d;
-    request_authorize(ctx, &q, &d);
-    if (!d.permit) {
-      job_deny(j, SV_ERR_DENIED, d.rule, "recipient %s (role %s) may not receive %s notes", kid,
-               m->role, h->klass);
-      log_info("note.send from %s refused: recipient %s (role %s) may not receive %s (%s)",
-               j->who.name, m->name, m->role, h->klass, j->dec.rule);
-      return -1;
-    }
-  }
-  p->n = h->nrecipients;
   p->expires = util_unix_time() + ctx->cfg->note_ttl;
   push_follow(ctx, j, p);
   return 0;
@@ -143,14 +163,16 @@ static const char sql_rcpt_insert[] =
 static const char sql_member_revoked[] = "SELECT revoked FROM members WHERE id = ?";
 
 /* Store the ciphertext and one pending delivery per recipient (storage thread). The recipients'
- * state is checked again: a revocation or role change committed since prepare refuses. */
-int ops_note_send_exec(store *st, job *j) {
+ * state is checked again: a revocation or role change committed since prepare refuses. The
+ * result is {lead..., "note", "recipients", "expires"}: nlead pairs packed by lead first (the
+ * answer to a concern names the concern). */
+static int send_store(store *st, job *j, uint32_t nlead, void (*lead)(msgpack_packer *, const job *)) {
   note_plan *p = j->op_data;
   const sv_bin *e = &j->req.a.envelope;
   sqlite3 *db = store_db(st);
   sqlite3_stmt *s = store_stmt(st, sql_note_exists);
   if (s == NULL) goto internal;
-  sqlite3_bind_blob(s, 1, p->h.id, ENVELOPE_ID_LEN, SQLITE_STATIC);
+  sqlite3_bind_blob(s, 1, p->v.h.id, ENVELOPE_ID_LEN, SQLITE_STATIC);
   int exists = sqlite3_step(s) == SQLITE_ROW;
   sqlite3_reset(s);
   if (exists) {
@@ -159,12 +181,12 @@ int ops_note_send_exec(store *st, job *j) {
   }
   s = store_stmt(st, sql_note_insert);
   if (s == NULL) goto internal;
-  sqlite3_bind_blob(s, 1, p->h.id, ENVELOPE_ID_LEN, SQLITE_STATIC);
+  sqlite3_bind_blob(s, 1, p->v.h.id, ENVELOPE_ID_LEN, SQLITE_STATIC);
   sqlite3_bind_int64(s, 2, j->who.member_id);
   sqlite3_bind_text(s, 3, p->sender_keyid, -1, SQLITE_STATIC);
-  sqlite3_bind_text(s, 4, p->h.klass, -1, SQLITE_STATIC);
-  sqlite3_bind_text(s, 5, p->h.area, -1, SQLITE_STATIC);
-  sqlite3_bind_text(s, 6, p->h.purpose, -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 4, p->v.h.klass, -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 5, p->v.h.area, -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 6, p->v.h.purpose, -1, SQLITE_STATIC);
   sqlite3_bind_blob(s, 7, e->ptr, (int)e->len, SQLITE_STATIC);
   sqlite3_bind_int64(s, 8, (sqlite3_int64)e->len);
   sqlite3_bind_int64(s, 9, (sqlite3_int64)util_unix_time());
@@ -173,23 +195,23 @@ int ops_note_send_exec(store *st, job *j) {
   int rc = sqlite3_step(s);
   sqlite3_reset(s);
   if (rc != SQLITE_DONE) goto internal;
-  for (size_t i = 0; i < p->n; i++) {
+  for (size_t i = 0; i < p->v.n; i++) {
     s = store_stmt(st, sql_rcpt_insert);
     if (s == NULL) goto internal;
-    sqlite3_bind_blob(s, 1, p->h.id, ENVELOPE_ID_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, p->member[i]);
-    sqlite3_bind_text(s, 3, p->role[i], -1, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 1, p->v.h.id, ENVELOPE_ID_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, p->v.member[i]);
+    sqlite3_bind_text(s, 3, p->v.role[i], -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
     sqlite3_reset(s);
     if (rc != SQLITE_DONE) goto internal;
     if (sqlite3_changes(db) == 1) continue;
     s = store_stmt(st, sql_member_revoked);
     if (s == NULL) goto internal;
-    sqlite3_bind_int64(s, 1, p->member[i]);
+    sqlite3_bind_int64(s, 1, p->v.member[i]);
     bool revoked = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) != 0;
     sqlite3_reset(s);
     char kid[CARD_KEYID_HEX];
-    util_hex(kid, p->h.recipients[i], ENVELOPE_KEYID_LEN);
+    util_hex(kid, p->v.h.recipients[i], ENVELOPE_KEYID_LEN);
     if (revoked)
       job_fail(j, SV_ERR_REVOKED_RECIPIENT, "recipient %s has been revoked", kid);
     else
@@ -198,16 +220,24 @@ int ops_note_send_exec(store *st, job *j) {
   }
   msgpack_packer pk;
   ops_result_packer(j, &pk);
-  msgpack_pack_map(&pk, 3);
+  msgpack_pack_map(&pk, 3 + nlead);
+  if (lead) lead(&pk, j);
   sv_pack_str(&pk, "note");
-  sv_pack_bin(&pk, p->h.id, ENVELOPE_ID_LEN);
+  sv_pack_bin(&pk, p->v.h.id, ENVELOPE_ID_LEN);
   sv_pack_str(&pk, "recipients");
-  msgpack_pack_uint64(&pk, p->n);
+  msgpack_pack_uint64(&pk, p->v.n);
   sv_pack_str(&pk, "expires");
   msgpack_pack_uint64(&pk, p->expires);
   return 0;
 internal:
   return ops_storage_error(st, j);
+}
+
+int ops_note_send_exec(store *st, job *j) { return send_store(st, j, 0, NULL); }
+
+int ops_note_send_exec_with(store *st, job *j, uint32_t nlead,
+                            void (*lead)(msgpack_packer *, const job *)) {
+  return send_store(st, j, nlead, lead);
 }
 
 /* ---- deliveries ---------------------------------------------------------------------------- */
@@ -229,11 +259,11 @@ static void push_pack(msgpack_packer *pk, const job *d) {
   sv_pack_str(pk, "event");
   sv_pack_str(pk, "note");
   sv_pack_str(pk, "note");
-  sv_pack_bin(pk, p->h.id, ENVELOPE_ID_LEN);
+  sv_pack_bin(pk, p->v.h.id, ENVELOPE_ID_LEN);
   sv_pack_str(pk, "from");
   sv_pack_str(pk, p->sender_keyid);
   sv_pack_str(pk, "class");
-  sv_pack_str(pk, p->h.klass);
+  sv_pack_str(pk, p->v.h.klass);
   sv_pack_str(pk, "audit");
   msgpack_pack_uint64(pk, d->audit_seq);
   sv_pack_str(pk, "envelope");
@@ -244,8 +274,8 @@ static void push_pack(msgpack_packer *pk, const job *d) {
  * transaction right after it (only if the send succeeds), and then pushed. A recipient that
  * connects later finds the note with note.list (its request is queued after the send). */
 static void push_follow(rq_ctx *ctx, job *j, const note_plan *p) {
-  for (size_t i = 0; i < p->n; i++)
-    request_push(ctx, j, p->member[i], "note.deliver", deliver_exec, push_pack);
+  for (size_t i = 0; i < p->v.n; i++)
+    request_push(ctx, j, p->v.member[i], "note.deliver", deliver_exec, push_pack);
 }
 
 /* ---- note.list / note.fetch / note.ack ------------------------------------------------------ */

@@ -26,8 +26,8 @@
 #include "log.h"
 #include "walsync.h"
 
-#define SCHEMA_VERSION 1
-#define STMT_CACHE 128
+#define SCHEMA_VERSION 2
+#define STMT_CACHE 256
 #define SETTLE_RETRY_MS 100 /* how often held answers retry the settling commit or recovery */
 /* The commit of the open transaction waits, after a flush, for the requests its answers set
  * off: until as many jobs came in as were answered, or none came for COMMIT_GAP_NS, or
@@ -41,7 +41,6 @@
 
 /* A finished batch on its way back to the loop thread; batches are answered in commit order. */
 typedef struct batch {
-  struct batch *next;
   job *head, *tail;
   enum batch_state {
     B_DONE,   /* failed and rolled back: answered as it is (nothing was done) */
@@ -94,6 +93,59 @@ static const char schema_sql[] =
     " role TEXT NOT NULL DEFAULT '', acked INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(note, member))"
     " WITHOUT ROWID;"
     "CREATE INDEX note_recipients_member ON note_recipients(member, acked);";
+
+/* Schema steps: migrations[v] takes a database from version v to v + 1. A new database is made
+ * with schema_sql (version 1) and then every step, so a new database and a migrated one are the
+ * same. Each step runs in the transaction that records its version. */
+static const char *const migrations[] = {
+    [1] = /* 1 -> 2: the two tracks (meetings, concerns), links, follow-up, actors. */
+    "ALTER TABLE areas ADD COLUMN boundary BLOB;" /* msgpack array of lon, lat (area.update) */
+    /* Follow-up: who answers for an intervention (its author until now), when it is due, what
+     * came of it, and the meeting whose decision created it. */
+    "ALTER TABLE interventions ADD COLUMN owner INTEGER;"
+    "ALTER TABLE interventions ADD COLUMN due INTEGER;"
+    "ALTER TABLE interventions ADD COLUMN outcome TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE interventions ADD COLUMN meeting INTEGER;"
+    "ALTER TABLE interventions ADD COLUMN meeting_track TEXT;"
+    "UPDATE interventions SET owner = author;"
+    "CREATE INDEX interventions_area ON interventions(area, created);"
+    /* Exactly two of resource, challenge, intervention are set (link.add). */
+    "CREATE TABLE links(id INTEGER PRIMARY KEY, area INTEGER NOT NULL REFERENCES areas(id),"
+    " kind TEXT NOT NULL, resource INTEGER, challenge INTEGER, intervention INTEGER,"
+    " level TEXT NOT NULL, author INTEGER NOT NULL, created INTEGER NOT NULL);"
+    "CREATE INDEX links_area ON links(area, created);"
+    /* Meetings of both tracks, numbered per track: (track, id) names one. */
+    "CREATE TABLE meetings(track TEXT NOT NULL, id INTEGER NOT NULL,"
+    " area INTEGER NOT NULL REFERENCES areas(id), time INTEGER NOT NULL,"
+    " title TEXT NOT NULL DEFAULT '', author INTEGER NOT NULL, created INTEGER NOT NULL,"
+    " updated INTEGER NOT NULL, minutes_text TEXT, minutes_envelope BLOB,"
+    " minutes_author INTEGER, minutes_time INTEGER, PRIMARY KEY(track, id)) WITHOUT ROWID;"
+    "CREATE INDEX meetings_area ON meetings(area, time);"
+    "CREATE TABLE meeting_attendees(track TEXT NOT NULL, meeting INTEGER NOT NULL,"
+    " pos INTEGER NOT NULL, member INTEGER NOT NULL, PRIMARY KEY(track, meeting, pos))"
+    " WITHOUT ROWID;"
+    "CREATE TABLE meeting_items(track TEXT NOT NULL, meeting INTEGER NOT NULL, n INTEGER NOT NULL,"
+    " text TEXT NOT NULL, observation INTEGER, intervention INTEGER, author INTEGER NOT NULL,"
+    " created INTEGER NOT NULL, PRIMARY KEY(track, meeting, n)) WITHOUT ROWID;"
+    /* Concerns: the envelope is ciphertext; receipt is its id, area and purpose copy its
+     * cleartext header. */
+    "CREATE TABLE concerns(id INTEGER PRIMARY KEY, receipt BLOB NOT NULL UNIQUE,"
+    " submitter INTEGER NOT NULL, area TEXT NOT NULL, purpose TEXT NOT NULL,"
+    " envelope BLOB NOT NULL, created INTEGER NOT NULL, status TEXT NOT NULL,"
+    " assignee INTEGER, updated INTEGER NOT NULL, answers INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE concern_recipients(concern INTEGER NOT NULL REFERENCES concerns(id)"
+    " ON DELETE CASCADE, member INTEGER NOT NULL, PRIMARY KEY(concern, member)) WITHOUT ROWID;"
+    /* The network map: actors of an area, and undirected ties (a < b). */
+    "CREATE TABLE actors(id INTEGER PRIMARY KEY, area INTEGER NOT NULL REFERENCES areas(id),"
+    " name TEXT NOT NULL, category TEXT NOT NULL, form TEXT NOT NULL,"
+    " description TEXT NOT NULL DEFAULT '', author INTEGER NOT NULL, created INTEGER NOT NULL,"
+    " updated INTEGER NOT NULL, UNIQUE(area, name));"
+    "CREATE TABLE actor_ties(id INTEGER PRIMARY KEY, a INTEGER NOT NULL REFERENCES actors(id),"
+    " b INTEGER NOT NULL REFERENCES actors(id), text TEXT NOT NULL DEFAULT '',"
+    " author INTEGER NOT NULL, created INTEGER NOT NULL, UNIQUE(a, b));",
+};
+_Static_assert(sizeof migrations / sizeof migrations[0] == SCHEMA_VERSION,
+               "a migration step for every version before SCHEMA_VERSION");
 
 struct store {
   config cfg;
@@ -225,8 +277,9 @@ int store_create(const char *path, char *err, size_t errlen) {
   int rc = -1;
   if (db_settings(db, err, errlen) != 0) goto out;
   if (exec_sql(db, "BEGIN", err, errlen) != 0) goto out;
-  if (exec_sql(db, schema_sql, err, errlen) != 0 || exec_sql(db, buf, err, errlen) != 0 ||
-      exec_sql(db, "COMMIT", err, errlen) != 0) {
+  bool ok = exec_sql(db, schema_sql, err, errlen) == 0;
+  for (int v = 1; ok && v < SCHEMA_VERSION; v++) ok = exec_sql(db, migrations[v], err, errlen) == 0;
+  if (!ok || exec_sql(db, buf, err, errlen) != 0 || exec_sql(db, "COMMIT", err, errlen) != 0) {
     exec_sql(db, "ROLLBACK", buf, sizeof buf);
     goto out;
   }
@@ -235,6 +288,27 @@ int store_create(const char *path, char *err, size_t errlen) {
 out:
   sqlite3_close(db);
   return rc;
+}
+
+/* Bring the database at path from schema version to SCHEMA_VERSION, each step in a transaction
+ * of its own that also records the new version (so an interrupted migration resumes from the
+ * last whole step). Returns 0, or -1 with the reason in err (that step rolled back). */
+static int migrate(store *st, const char *path, int version, char *err, size_t errlen) {
+  for (int v = version; v < SCHEMA_VERSION; v++) {
+    char set[64], ignored[64];
+    snprintf(set, sizeof set, "UPDATE schema_version SET version = %d;", v + 1);
+    char why[256] = "";
+    if (exec_sql(st->db, "BEGIN IMMEDIATE", why, sizeof why) != 0 ||
+        exec_sql(st->db, migrations[v], why, sizeof why) != 0 ||
+        exec_sql(st->db, set, why, sizeof why) != 0 || commit(st, why, sizeof why) != 0) {
+      exec_sql(st->db, "ROLLBACK", ignored, sizeof ignored);
+      snprintf(err, errlen, "%s: cannot migrate from schema version %d to %d: %s", path, v,
+               v + 1, why);
+      return -1;
+    }
+    log_info("%s: schema migrated from version %d to %d", path, v, v + 1);
+  }
+  return 0;
 }
 
 store *store_open(const config *cfg, const uint8_t log_pk[32], const auditlog_signer *sg,
@@ -267,7 +341,9 @@ store *store_open(const config *cfg, const uint8_t log_pk[32], const auditlog_si
       sqlite3_step(s) == SQLITE_ROW)
     version = sqlite3_column_int(s, 0);
   sqlite3_finalize(s);
-  if (version != SCHEMA_VERSION) {
+  if (version >= 1 && version < SCHEMA_VERSION && migrate(st, path, version, err, errlen) != 0)
+    goto err;
+  if (version < 1 || version > SCHEMA_VERSION) {
     snprintf(err, errlen, "%s: schema version %d, this samvirked needs %d", path, version,
              SCHEMA_VERSION);
     goto err;

@@ -10,17 +10,26 @@
 
 #include "util.h"
 
-enum field_type { T_STR, T_UINT, T_DOUBLE, T_BIN };
+#define T_STR SV_T_STR
+#define T_UINT SV_T_UINT
+#define T_DOUBLE SV_T_DOUBLE
+#define T_BIN SV_T_BIN
+#define T_BOOL SV_T_BOOL
+#define T_STRS SV_T_STRS
+#define T_DOUBLES SV_T_DOUBLES
 
 static const struct field_desc {
   const char *key;
-  enum field_type type;
+  enum sv_field_type type;
   size_t offset;
 } fields[SV_F__COUNT] = {
 #define S(f, k) [f] = {#k, T_STR, offsetof(sv_args, k)}
 #define U(f, k) [f] = {#k, T_UINT, offsetof(sv_args, k)}
 #define D(f, k) [f] = {#k, T_DOUBLE, offsetof(sv_args, k)}
 #define B(f, k) [f] = {#k, T_BIN, offsetof(sv_args, k)}
+#define L(f, k) [f] = {#k, T_BOOL, offsetof(sv_args, k)}
+#define SS(f, k) [f] = {#k, T_STRS, offsetof(sv_args, k)}
+#define DD(f, k) [f] = {#k, T_DOUBLES, offsetof(sv_args, k)}
     S(SV_F_CLIENT, client),     S(SV_F_NAME, name),
     S(SV_F_ROLE, role),         S(SV_F_WHO, who),
     S(SV_F_INVITE, invite),     S(SV_F_AREA, area),
@@ -35,10 +44,23 @@ static const struct field_desc {
     D(SV_F_LAT, lat),           D(SV_F_LON, lon),
     B(SV_F_CARD, card),         B(SV_F_ENVELOPE, envelope),
     B(SV_F_NOTE, note),
+    S(SV_F_TRACK, track),       S(SV_F_TITLE, title),
+    S(SV_F_OWNER, owner),       S(SV_F_OUTCOME, outcome),
+    S(SV_F_FORM, form),         U(SV_F_TIME, time),
+    U(SV_F_MEETING, meeting),   U(SV_F_DUE, due),
+    U(SV_F_RESOURCE, resource), U(SV_F_CHALLENGE, challenge),
+    U(SV_F_LINK, link),         U(SV_F_CONCERN, concern),
+    U(SV_F_ACTOR, actor),       U(SV_F_PEER, peer),
+    B(SV_F_RECEIPT, receipt),   SS(SV_F_ATTENDEES, attendees),
+    SS(SV_F_AGENDA, agenda),    DD(SV_F_BOUNDARY, boundary),
+    L(SV_F_OVERDUE, overdue),
 #undef S
 #undef U
 #undef D
 #undef B
+#undef L
+#undef SS
+#undef DD
 };
 
 #define R(f) SV_BIT(SV_F_##f)
@@ -69,14 +91,45 @@ static const struct op_desc {
     [SV_OP_OBS_UPDATE] = {"observation.update", R(OBSERVATION),
                           R(TEXT) | R(CATEGORY) | R(SIZE) | R(LAT) | R(LON)},
     [SV_OP_OBS_WITHDRAW] = {"observation.withdraw", R(OBSERVATION), 0},
-    [SV_OP_IV_ADD] = {"intervention.add", R(AREA) | R(LEVEL) | R(STEP) | R(TEXT), 0},
-    [SV_OP_IV_LIST] = {"intervention.list", 0, R(AREA)},
-    [SV_OP_IV_UPDATE] = {"intervention.update", R(INTERVENTION) | R(STATUS), 0},
+    [SV_OP_IV_ADD] = {"intervention.add", R(AREA) | R(LEVEL) | R(STEP) | R(TEXT),
+                      R(OWNER) | R(DUE)},
+    [SV_OP_IV_LIST] = {"intervention.list", 0, R(AREA) | R(STATUS) | R(OVERDUE)},
+    [SV_OP_IV_UPDATE] = {"intervention.update", R(INTERVENTION),
+                         R(STATUS) | R(OWNER) | R(DUE) | R(OUTCOME)},
     [SV_OP_NOTE_SEND] = {"note.send", R(ENVELOPE), 0},
     [SV_OP_NOTE_LIST] = {"note.list", 0, 0},
     [SV_OP_NOTE_FETCH] = {"note.fetch", R(NOTE), 0},
     [SV_OP_NOTE_ACK] = {"note.ack", R(NOTE), 0},
     [SV_OP_MEMBER_PROOF] = {"member.proof", R(WHO), R(OLD_SIZE)},
+    [SV_OP_AREA_UPDATE] = {"area.update", R(AREA), R(DESCRIPTION) | R(BOUNDARY)},
+    [SV_OP_AREA_STATUS] = {"area.status", R(AREA), 0},
+    [SV_OP_LINK_ADD] = {"link.add", 0, R(RESOURCE) | R(CHALLENGE) | R(INTERVENTION)},
+    [SV_OP_LINK_REMOVE] = {"link.remove", R(LINK), 0},
+    [SV_OP_LINK_LIST] = {"link.list", R(AREA), 0},
+    [SV_OP_MEETING_ADD] = {"meeting.add", R(AREA) | R(TRACK) | R(TIME),
+                           R(TITLE) | R(ATTENDEES) | R(AGENDA)},
+    [SV_OP_MEETING_LIST] = {"meeting.list", 0, R(AREA) | R(TRACK) | R(SINCE)},
+    [SV_OP_MEETING_SHOW] = {"meeting.show", R(MEETING), R(TRACK)},
+    [SV_OP_MEETING_ITEM] = {"meeting.item", R(MEETING) | R(TEXT),
+                            R(TRACK) | R(OBSERVATION) | R(INTERVENTION)},
+    [SV_OP_MEETING_MINUTES] = {"meeting.minutes", R(MEETING), R(TRACK) | R(TEXT) | R(ENVELOPE)},
+    [SV_OP_MEETING_DECIDE] = {"meeting.decide", R(MEETING) | R(TEXT),
+                              R(TRACK) | R(LEVEL) | R(STEP) | R(OWNER) | R(DUE)},
+    [SV_OP_MEETING_DRAFT] = {"meeting.draft", R(AREA), R(TRACK)},
+    [SV_OP_CONCERN_INTAKE] = {"concern.intake", 0, 0},
+    [SV_OP_CONCERN_SUBMIT] = {"concern.submit", R(ENVELOPE), 0},
+    [SV_OP_RECEIPT_STATUS] = {"receipt.status", R(RECEIPT), 0},
+    [SV_OP_CONCERN_LIST] = {"concern.list", 0, R(STATUS) | R(AREA)},
+    [SV_OP_CONCERN_FETCH] = {"concern.fetch", R(CONCERN), 0},
+    [SV_OP_CONCERN_ASSIGN] = {"concern.assign", R(CONCERN) | R(WHO), 0},
+    [SV_OP_CONCERN_CLOSE] = {"concern.close", R(CONCERN), 0},
+    [SV_OP_CONCERN_ANSWER] = {"concern.answer", R(CONCERN) | R(ENVELOPE), 0},
+    [SV_OP_ACTOR_ADD] = {"actor.add", R(AREA) | R(NAME) | R(CATEGORY) | R(FORM), R(DESCRIPTION)},
+    [SV_OP_ACTOR_UPDATE] = {"actor.update", R(ACTOR),
+                            R(NAME) | R(CATEGORY) | R(FORM) | R(DESCRIPTION)},
+    [SV_OP_ACTOR_TIE] = {"actor.tie", R(ACTOR) | R(PEER), R(TEXT)},
+    [SV_OP_ACTOR_UNTIE] = {"actor.untie", R(ACTOR) | R(PEER), 0},
+    [SV_OP_ACTOR_LIST] = {"actor.list", R(AREA), 0},
 };
 #undef R
 
@@ -130,6 +183,11 @@ int sv_op_lookup(const char *name, size_t len, enum sv_op *op) {
 const char *sv_field_name(enum sv_field f) {
   assert((unsigned)f < SV_F__COUNT);
   return fields[f].key;
+}
+
+enum sv_field_type sv_field_type(enum sv_field f) {
+  assert((unsigned)f < SV_F__COUNT);
+  return fields[f].type;
 }
 
 static int field_lookup(const char *key, size_t len) {
@@ -193,13 +251,79 @@ static int store_field(sv_request *req, int f, const msgpack_object *v, char *er
     b->len = v->via.bin.size;
     return 0;
   }
+  case T_BOOL:
+    if (v->type != MSGPACK_OBJECT_BOOLEAN) goto type;
+    memcpy(slot, &v->via.boolean, sizeof(bool));
+    return 0;
+  case T_STRS: {
+    if (v->type != MSGPACK_OBJECT_ARRAY) goto type;
+    uint32_t n = v->via.array.size;
+    if (n > SV_STRS_MAX) {
+      snprintf(err, errlen, "field \"%s\" has %u items; at most %d are accepted", fields[f].key,
+               n, SV_STRS_MAX);
+      return -1;
+    }
+    sv_str *items = msgpack_zone_malloc(req->zone, (n ? n : 1) * sizeof *items);
+    if (items == NULL) goto nomem;
+    for (uint32_t i = 0; i < n; i++) {
+      const msgpack_object *e = &v->via.array.ptr[i];
+      if (e->type != MSGPACK_OBJECT_STR) goto type;
+      if (memchr(e->via.str.ptr, '\0', e->via.str.size) != NULL) {
+        snprintf(err, errlen, "field \"%s\" contains a NUL byte", fields[f].key);
+        return -1;
+      }
+      char *copy = msgpack_zone_malloc(req->zone, e->via.str.size + 1);
+      if (copy == NULL) goto nomem;
+      memcpy(copy, e->via.str.ptr, e->via.str.size);
+      copy[e->via.str.size] = '\0';
+      items[i].ptr = copy;
+      items[i].len = e->via.str.size;
+    }
+    sv_strs *a = (sv_strs *)(void *)slot;
+    a->v = items;
+    a->n = n;
+    return 0;
+  }
+  case T_DOUBLES: {
+    if (v->type != MSGPACK_OBJECT_ARRAY) goto type;
+    uint32_t n = v->via.array.size;
+    if (n > SV_DOUBLES_MAX) {
+      snprintf(err, errlen, "field \"%s\" has %u items; at most %d are accepted", fields[f].key,
+               n, SV_DOUBLES_MAX);
+      return -1;
+    }
+    double *vals = msgpack_zone_malloc(req->zone, (n ? n : 1) * sizeof *vals);
+    if (vals == NULL) goto nomem;
+    for (uint32_t i = 0; i < n; i++) {
+      const msgpack_object *e = &v->via.array.ptr[i];
+      if (e->type == MSGPACK_OBJECT_FLOAT32 || e->type == MSGPACK_OBJECT_FLOAT64)
+        vals[i] = e->via.f64;
+      else if (e->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+        vals[i] = (double)e->via.u64;
+      else if (e->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+        vals[i] = (double)e->via.i64;
+      else
+        goto type;
+      if (!isfinite(vals[i])) {
+        snprintf(err, errlen, "field \"%s\" holds a number that is not finite", fields[f].key);
+        return -1;
+      }
+    }
+    sv_doubles *a = (sv_doubles *)(void *)slot;
+    a->v = vals;
+    a->n = n;
+    return 0;
+  }
   }
 type:
   snprintf(err, errlen, "field \"%s\" must be %s", fields[f].key,
-           fields[f].type == T_STR    ? "a string"
-           : fields[f].type == T_UINT ? "an unsigned integer"
-           : fields[f].type == T_BIN  ? "binary"
-                                      : "a number");
+           fields[f].type == T_STR       ? "a string"
+           : fields[f].type == T_UINT    ? "an unsigned integer"
+           : fields[f].type == T_BIN     ? "binary"
+           : fields[f].type == T_BOOL    ? "true or false"
+           : fields[f].type == T_STRS    ? "an array of strings"
+           : fields[f].type == T_DOUBLES ? "an array of numbers"
+                                         : "a number");
   return -1;
 nomem:
   snprintf(err, errlen, "out of memory");
@@ -448,6 +572,51 @@ int sv_request_set_bin(sv_request *req, enum sv_field f, const uint8_t *p, size_
   return 0;
 }
 
+int sv_request_set_bool(sv_request *req, enum sv_field f, bool v) {
+  assert(fields[f].type == T_BOOL);
+  memcpy((char *)&req->a + fields[f].offset, &v, sizeof v);
+  req->present |= SV_BIT(f);
+  return 0;
+}
+
+int sv_request_set_strs(sv_request *req, enum sv_field f, const char *const *v, size_t n) {
+  assert(fields[f].type == T_STRS);
+  assert(n <= SV_STRS_MAX);
+  if (req->zone == NULL) return -1;
+  sv_str *items = msgpack_zone_malloc(req->zone, (n ? n : 1) * sizeof *items);
+  if (items == NULL) return -1;
+  for (size_t i = 0; i < n; i++) {
+    size_t len = strlen(v[i]);
+    char *copy = msgpack_zone_malloc(req->zone, len + 1);
+    if (copy == NULL) return -1;
+    memcpy(copy, v[i], len + 1);
+    items[i].ptr = copy;
+    items[i].len = len;
+  }
+  sv_strs *slot = (sv_strs *)(void *)((char *)&req->a + fields[f].offset);
+  slot->v = items;
+  slot->n = n;
+  req->present |= SV_BIT(f);
+  return 0;
+}
+
+int sv_request_set_doubles(sv_request *req, enum sv_field f, const double *v, size_t n) {
+  assert(fields[f].type == T_DOUBLES);
+  assert(n <= SV_DOUBLES_MAX);
+  if (req->zone == NULL) return -1;
+  double *vals = msgpack_zone_malloc(req->zone, (n ? n : 1) * sizeof *vals);
+  if (vals == NULL) return -1;
+  for (size_t i = 0; i < n; i++) {
+    assert(isfinite(v[i]));
+    vals[i] = v[i];
+  }
+  sv_doubles *slot = (sv_doubles *)(void *)((char *)&req->a + fields[f].offset);
+  slot->v = vals;
+  slot->n = n;
+  req->present |= SV_BIT(f);
+  return 0;
+}
+
 int sv_request_encode(const sv_request *req, msgpack_sbuffer *sbuf, char *err, size_t errlen) {
   assert((unsigned)req->op < SV_OP__COUNT);
   const struct op_desc *od = &ops[req->op];
@@ -495,6 +664,27 @@ int sv_request_encode(const sv_request *req, msgpack_sbuffer *sbuf, char *err, s
     case T_BIN: {
       const sv_bin *b = (const sv_bin *)(const void *)slot;
       sv_pack_bin(&pk, b->ptr, b->len);
+      break;
+    }
+    case T_BOOL: {
+      bool v;
+      memcpy(&v, slot, sizeof v);
+      if (v)
+        msgpack_pack_true(&pk);
+      else
+        msgpack_pack_false(&pk);
+      break;
+    }
+    case T_STRS: {
+      const sv_strs *a = (const sv_strs *)(const void *)slot;
+      msgpack_pack_array(&pk, (uint32_t)a->n);
+      for (size_t i = 0; i < a->n; i++) sv_pack_strn(&pk, a->v[i].ptr, a->v[i].len);
+      break;
+    }
+    case T_DOUBLES: {
+      const sv_doubles *a = (const sv_doubles *)(const void *)slot;
+      msgpack_pack_array(&pk, (uint32_t)a->n);
+      for (size_t i = 0; i < a->n; i++) msgpack_pack_double(&pk, a->v[i]);
       break;
     }
     }

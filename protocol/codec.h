@@ -35,6 +35,31 @@ enum sv_op {
   SV_OP_NOTE_FETCH,
   SV_OP_NOTE_ACK,
   SV_OP_MEMBER_PROOF,
+  SV_OP_AREA_UPDATE,
+  SV_OP_AREA_STATUS,
+  SV_OP_LINK_ADD,
+  SV_OP_LINK_REMOVE,
+  SV_OP_LINK_LIST,
+  SV_OP_MEETING_ADD,
+  SV_OP_MEETING_LIST,
+  SV_OP_MEETING_SHOW,
+  SV_OP_MEETING_ITEM,
+  SV_OP_MEETING_MINUTES,
+  SV_OP_MEETING_DECIDE,
+  SV_OP_MEETING_DRAFT,
+  SV_OP_CONCERN_INTAKE,
+  SV_OP_CONCERN_SUBMIT,
+  SV_OP_RECEIPT_STATUS,
+  SV_OP_CONCERN_LIST,
+  SV_OP_CONCERN_FETCH,
+  SV_OP_CONCERN_ASSIGN,
+  SV_OP_CONCERN_CLOSE,
+  SV_OP_CONCERN_ANSWER,
+  SV_OP_ACTOR_ADD,
+  SV_OP_ACTOR_UPDATE,
+  SV_OP_ACTOR_TIE,
+  SV_OP_ACTOR_UNTIE,
+  SV_OP_ACTOR_LIST,
   SV_OP__COUNT
 };
 
@@ -78,6 +103,22 @@ typedef struct sv_bin {
   size_t len;
 } sv_bin;
 
+/* An array-of-strings argument ([str] on the wire): at most SV_STRS_MAX items, owned by the
+ * request. */
+#define SV_STRS_MAX 64
+typedef struct sv_strs {
+  const sv_str *v;
+  size_t n;
+} sv_strs;
+
+/* An array-of-numbers argument ([float] on the wire): at most SV_DOUBLES_MAX finite values,
+ * owned by the request. */
+#define SV_DOUBLES_MAX 4000
+typedef struct sv_doubles {
+  const double *v;
+  size_t n;
+} sv_doubles;
+
 /* Every argument any op takes; which ones an op accepts is in codec.c's op table. */
 typedef struct sv_args {
   sv_str client;      /* handshake payload only */
@@ -107,6 +148,25 @@ typedef struct sv_args {
   sv_bin card;
   sv_bin envelope;
   sv_bin note;        /* 16-byte note id */
+  sv_str track;       /* "area" | "core" */
+  sv_str title;
+  sv_str owner;       /* member name or fingerprint/key id */
+  sv_str outcome;
+  sv_str form;        /* "exchange" | "partnership" | "co-creation" */
+  uint64_t time;
+  uint64_t meeting;
+  uint64_t due;
+  uint64_t resource;
+  uint64_t challenge;
+  uint64_t link;
+  uint64_t concern;
+  uint64_t actor;
+  uint64_t peer;
+  sv_bin receipt;     /* 16-byte receipt (a concern envelope's id) */
+  sv_strs attendees;
+  sv_strs agenda;
+  sv_doubles boundary;
+  bool overdue;
 } sv_args;
 
 /* Argument fields, one bit each in sv_request.present. */
@@ -116,8 +176,14 @@ enum sv_field {
   SV_F_START, SV_F_COUNT, SV_F_SEQ, SV_F_SIZE, SV_F_OLD_SIZE, SV_F_TTL, SV_F_SINCE,
   SV_F_OBSERVATION, SV_F_INTERVENTION, SV_F_LAT, SV_F_LON,
   SV_F_CARD, SV_F_ENVELOPE, SV_F_NOTE,
+  SV_F_TRACK, SV_F_TITLE, SV_F_OWNER, SV_F_OUTCOME, SV_F_FORM,
+  SV_F_TIME, SV_F_MEETING, SV_F_DUE, SV_F_RESOURCE, SV_F_CHALLENGE, SV_F_LINK, SV_F_CONCERN,
+  SV_F_ACTOR, SV_F_PEER,
+  SV_F_RECEIPT,
+  SV_F_ATTENDEES, SV_F_AGENDA, SV_F_BOUNDARY, SV_F_OVERDUE,
   SV_F__COUNT
 };
+_Static_assert(SV_F__COUNT <= 63, "bit 63 of sv_request.present is SV_HAS_ID");
 #define SV_BIT(f) (UINT64_C(1) << (f))
 #define SV_HAS_ID (UINT64_C(1) << 63) /* in present: the frame carried a valid "id" */
 
@@ -137,6 +203,9 @@ const char *sv_op_name(enum sv_op op);
 int sv_op_lookup(const char *name, size_t len, enum sv_op *op);
 /* Wire key of an argument field ("role", ...). */
 const char *sv_field_name(enum sv_field f);
+/* Wire type of an argument field. */
+enum sv_field_type { SV_T_STR, SV_T_UINT, SV_T_DOUBLE, SV_T_BIN, SV_T_BOOL, SV_T_STRS, SV_T_DOUBLES };
+enum sv_field_type sv_field_type(enum sv_field f);
 
 /* Decode one request frame (exactly one msgpack map, no trailing bytes). On success returns
  * SV_OK and fills req (free with sv_request_free). On failure returns SV_ERR_BAD_REQUEST or
@@ -158,6 +227,10 @@ int sv_request_set_str(sv_request *req, enum sv_field f, const char *s);
 int sv_request_set_uint(sv_request *req, enum sv_field f, uint64_t v);
 int sv_request_set_double(sv_request *req, enum sv_field f, double v);
 int sv_request_set_bin(sv_request *req, enum sv_field f, const uint8_t *p, size_t len);
+int sv_request_set_bool(sv_request *req, enum sv_field f, bool v);
+/* n strings (n <= SV_STRS_MAX) / n numbers (n <= SV_DOUBLES_MAX, finite). */
+int sv_request_set_strs(sv_request *req, enum sv_field f, const char *const *v, size_t n);
+int sv_request_set_doubles(sv_request *req, enum sv_field f, const double *v, size_t n);
 /* Encode a request as its canonical map: "id", "op", then present arguments in field order.
  * Appends to sbuf. Returns 0, or -1 if an argument is missing or not accepted by the op. */
 int sv_request_encode(const sv_request *req, msgpack_sbuffer *sbuf, char *err, size_t errlen);

@@ -73,7 +73,32 @@ as anna observations Vollsmose
 as pia intervention add Vollsmose --level group --step act "Gadeplansmedarbejder ved p-kælderen fredag aften"
 as pia map Vollsmose --geojson "$TMP/vollsmose.geojson" --svg "$TMP/vollsmose.svg"
 as_fails otto observations Vollsmose
-if [ -n "${DEMO_KEEP_MAP:-}" ]; then cp "$TMP/vollsmose.svg" "$TMP/vollsmose.geojson" "$DEMO_KEEP_MAP"/; fi
+
+step "The same area in the browser interface: samvirke web, on this machine only"
+"$SV" --identity "$TMP/pia" web --listen 127.0.0.1:0 >"$TMP/web.out" 2>"$TMP/web.err" &
+WEB_PID=$!
+for _ in $(seq 100); do grep -q "Ctrl-C" "$TMP/web.out" 2>/dev/null && break; sleep 0.1; done
+sed 's/token=[0-9a-f]*/token=…/' "$TMP/web.out"
+WEB_URL=$(sed -n 's/^open: //p' "$TMP/web.out")
+python3 - "$WEB_URL" <<'PY'
+import http.client, json, sys, urllib.parse
+u = urllib.parse.urlsplit(sys.argv[1])
+def get(path, headers):
+    c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    c.request("GET", path, headers=headers)
+    r = c.getresponse()
+    return r.status, r.getheader("Set-Cookie"), r.read()
+st, cookie, _ = get(u.path + "?" + u.query, {})
+cookie = cookie.split(";")[0]
+st, _, body = get("/api/observations?area=Vollsmose", {"Cookie": cookie})
+obs = json.loads(body)["result"]["observations"]
+print("  the browser's session sees %d observations of Vollsmose (HTTP %d)" % (len(obs), st))
+st, _, _ = get("/api/observations?area=Vollsmose", {"Cookie": cookie, "Host": "evil.example:%d" % u.port})
+print("  the same request under another host name (DNS rebinding): HTTP %d, refused" % st)
+st, _, _ = get("/api/observations?area=Vollsmose", {})
+print("  and without the session cookie: HTTP %d, refused" % st)
+PY
+kill -TERM "$WEB_PID"; wait "$WEB_PID"
 
 step "The core team: Anna sends Sami an end-to-end encrypted note about an individual"
 printf 'Ung (17) i Vollsmose har brug for mentor; mor er kontaktet.\n' > "$TMP/note.txt"
@@ -84,6 +109,50 @@ as sami note read "$NOTE_ID" --ack
 echo "The server stored only ciphertext:"
 if grep -qa "mentor" "$TMP/daemon/samvirke.db"*; then echo "plaintext found in the database!" >&2; exit 1; fi
 echo "  grep 'mentor' daemon/samvirke.db* -> no match"
+
+step "Two tracks: the area meeting with partners, and the core team's own meeting"
+NEXT_WEEK=$(date -d '+7 days' '+%Y-%m-%d')
+as pia link add --resource 1 --challenge 3
+as pia intervention update 1 --owner "Pia Boligsocial" --due +14d
+as pia link add --intervention 1 --challenge 3
+as anna meeting add Vollsmose --area --at "$NEXT_WEEK 17:00" --title "Områdemøde" --with "Anna Koordinator,Pia Boligsocial,Sami SSP" --item "Velkommen" --draft
+as pia meeting item 1 --observation 3 "Gruppen ved p-kælderen: hvem kender dem?"
+as anna meeting add Vollsmose --core --at now --title "Kerneteamet" --with "Anna Koordinator,Sami SSP"
+printf 'Vi kender tre af de unge ved p-kælderen; Sami tager kontakt til familierne.\n' > "$TMP/minutes.txt"
+as anna meeting minutes K1 "$TMP/minutes.txt" --purpose forebyggelse
+as sami meeting show K1
+as sami meeting decide K1 --owner "Sami SSP" --due +14d "Tryghedsvandring ved tunnelen med boligforeningen"
+echo "A partner sees the area track only; the core track is neither listed nor counted:"
+as pia meeting list Vollsmose
+as_fails pia meeting show K1
+if grep -qa "familierne" "$TMP/daemon/samvirke.db"*; then echo "plaintext minutes in the database!" >&2; exit 1; fi
+echo "  grep 'familierne' daemon/samvirke.db* -> no match"
+
+step "A caretaker's concern goes into the regime, and never out"
+printf 'Drengen i nr. 14 har talt om at rejse ud; familien er bekymret.\n' > "$TMP/concern.txt"
+as pia concern submit --purpose bekymring --area Vollsmose "$TMP/concern.txt"
+as_fails pia concern list
+as sami concern list
+as sami concern read 1
+as sami concern close 1
+as pia concern status
+if grep -qa "rejse ud" "$TMP/daemon/samvirke.db"*; then echo "plaintext concern in the database!" >&2; exit 1; fi
+
+step "Follow-up, the network map, and what the area meeting takes home"
+as pia intervention update 1 --status running
+as pia intervention list Vollsmose --overdue
+as pia actor add Vollsmose "Fædregruppen" --category forening --form co-creation
+as pia actor add Vollsmose "Moskéen" --category "religiøst samfund" --form exchange
+as anna actor add Vollsmose "Boligforeningen" --category boligsocial --form partnership
+as pia actor tie 1 3 "lokaler i kælderen"
+as pia network Vollsmose --dot "$TMP/netvaerk.dot" --svg "$TMP/netvaerk.svg"
+as anna area status Vollsmose
+as pia map Vollsmose --svg "$TMP/vollsmose.svg"
+as pia export Vollsmose --observations "$TMP/observationer.csv" --interventions "$TMP/indsatser.csv" --actors "$TMP/aktorer.csv"
+as pia meeting pack 1 --html "$TMP/omraademoede.html"
+if [ -n "${DEMO_KEEP_MAP:-}" ]; then
+  cp "$TMP/vollsmose.svg" "$TMP/netvaerk.svg" "$TMP/omraademoede.html" "$TMP/"*.csv "$DEMO_KEEP_MAP"/
+fi
 
 step "A partner cannot send or receive notes about individuals: the policy keeps them in the regime"
 as_fails pia note send --to "Sami SSP" --purpose forebyggelse "$TMP/note.txt"

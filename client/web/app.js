@@ -124,10 +124,12 @@ SV.status = function (box, text) {
   box.classList.remove('problem');
 };
 
+let timeFormat = null;
+/* Unix seconds as a short local date and time (one formatter for the page: lists are long). */
 SV.fmtTime = function (unix) {
   if (!unix) return '';
-  const d = new Date(unix * 1000);
-  return d.toLocaleString(SV.locale(), { dateStyle: 'short', timeStyle: 'short' });
+  if (!timeFormat) timeFormat = new Intl.DateTimeFormat(SV.locale(), { dateStyle: 'short', timeStyle: 'short' });
+  return timeFormat.format(new Date(unix * 1000));
 };
 
 SV.locale = () => (SV.session && SV.session.lang === 'en' ? 'en-GB' : 'da-DK');

@@ -225,38 +225,63 @@
       } catch (p) { SV.formProblem(form, p); }
     });
 
+    /* The list is drawn in slices, so the map shows before a long list is done; one click
+     * handler serves every row. */
+    let listToken = 0;
     function renderList() {
       const shown = observations.filter((o) => filter === 'all' || o.kind === filter);
-      list.replaceChildren(...(shown.length ? shown.map(row) : [el('li', { class: 'muted', text: t('obs.none') })]));
       const n = observations.filter((o) => typeof o.lat !== 'number').length;
       unplaced.textContent = n ? t('area.unplaced', n) : '';
+      const token = ++listToken;
+      list.replaceChildren();
+      if (!shown.length) { list.append(el('li', { class: 'muted', text: t('obs.none') })); return Promise.resolve(); }
+      return new Promise((ok) => {
+        let i = 0;
+        const slice = () => {
+          if (token !== listToken) { ok(); return; }
+          const frag = document.createDocumentFragment();
+          for (const end = Math.min(shown.length, i + (i ? 300 : 100)); i < end; i++) frag.append(row(shown[i]));
+          list.append(frag);
+          if (i < shown.length) setTimeout(slice, 0); else ok();
+        };
+        slice();
+      });
     }
     function row(o) {
       const own = o.author === me;
-      const li = el('li', { id: 'obs-' + o.id, class: 'obs ' + o.kind + (own ? ' own' : '') },
+      const li = el('li', { id: 'obs-' + o.id, class: 'obs ' + o.kind + (own ? ' own' : ''), 'data-id': o.id },
         el('span', { class: 'dot ' + o.kind }),
         el('span', { class: 'num', text: '#' + o.id }), ' ',
         el('strong', { class: 'cat', text: o.category }), ' ',
         o.level === 'group' ? el('span', { class: 'muted', text: '(' + t('obs.group', o.size) + ') ' }) : null,
         el('span', { class: 'text', text: o.text }),
         el('span', { class: 'meta muted', text: ' — ' + t('w.by', o.author) + ', ' + SV.fmtTime(o.updated || o.time) }));
-      li.addEventListener('click', () => { const m = markers[o.id]; if (m) { map.panTo(m.getLatLng()); m.openTooltip(); } });
       if (own) {
-        const wd = el('button', { type: 'button', class: 'withdraw', text: t('obs.withdraw') });
-        wd.addEventListener('click', async (e) => {
-          e.stopPropagation();
-          if (!wd.classList.contains('confirm')) { wd.classList.add('confirm'); wd.textContent = t('obs.withdraw.confirm'); return; }
-          try {
-            const r = await SV.post('/api/observation/withdraw', { id: o.id });
-            SV.status(done, t('obs.withdrawn', o.id, r.audit));
-            await loadObservations();
-          } catch (p) { SV.showProblem(problem, p); }
-        });
         li.append(el('span', { class: 'actions' },
-          el('button', { type: 'button', class: 'edit', text: t('obs.edit'), onclick: (e) => { e.stopPropagation(); openEdit(o); } }), wd));
+          el('button', { type: 'button', class: 'edit', text: t('obs.edit') }),
+          el('button', { type: 'button', class: 'withdraw', text: t('obs.withdraw') })));
       }
       return li;
     }
+    list.addEventListener('click', async (e) => {
+      const li = e.target.closest('li[data-id]');
+      if (!li) return;
+      const o = observations.find((x) => String(x.id) === li.dataset.id);
+      if (!o) return;
+      if (e.target.classList.contains('edit')) { openEdit(o); return; }
+      if (e.target.classList.contains('withdraw')) {
+        const wd = e.target;
+        if (!wd.classList.contains('confirm')) { wd.classList.add('confirm'); wd.textContent = t('obs.withdraw.confirm'); return; }
+        try {
+          const r = await SV.post('/api/observation/withdraw', { id: o.id });
+          SV.status(done, t('obs.withdrawn', o.id, r.audit));
+          await loadObservations();
+        } catch (p) { SV.showProblem(problem, p); }
+        return;
+      }
+      const m = markers[o.id];
+      if (m) { map.panTo(m.getLatLng()); m.openTooltip(); }
+    });
     async function loadObservations() {
       try {
         const r = await SV.get('/api/observations', { area: name });
@@ -267,8 +292,13 @@
           if (li) { li.scrollIntoView({ block: 'nearest' }); li.classList.add('picked'); setTimeout(() => li.classList.remove('picked'), 1500); }
           if (o.author === me) openEdit(o);
         });
-        renderList();
+        /* after the next frame: the markers are on the screen */
+        requestAnimationFrame(() => setTimeout(() => {
+          if (!performance.getEntriesByName('sv-map-drawn').length) performance.mark('sv-map-drawn');
+        }, 0));
+        const listed = renderList();
         if (r.result.truncated) unplaced.textContent += ' ' + t('obs.truncated');
+        await listed;
       } catch (p) { SV.showProblem(problem, p); }
     }
 
@@ -320,6 +350,6 @@
     }
 
     await Promise.all([loadObservations(), loadInterventions()]);
-    performance.mark('sv-map-drawn');
+    performance.mark('sv-page-done');
   };
 })();

@@ -26,6 +26,8 @@
 #include "frame.h"
 #include "keys.h"
 #include "noise.h"
+#include "support/net.h"
+#include "support/sort.h"
 #include "support/tmpdir.h"
 #include "util.h"
 
@@ -42,19 +44,6 @@ typedef struct bconn {
 static int die(const char *what) {
   fprintf(stderr, "bench_area: %s\n", what);
   return 1;
-}
-
-static int free_port(void) {
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  socklen_t l = sizeof a;
-  if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0 ||
-      getsockname(s, (struct sockaddr *)&a, &l) != 0) {
-    if (s >= 0) close(s);
-    return -1;
-  }
-  close(s);
-  return ntohs(a.sin_port);
 }
 
 /* Run `samvirked init DIR --admin CARD` with stdout silenced; its exit status or -1. */
@@ -222,11 +211,6 @@ out:
   return rc;
 }
 
-static int cmp_u64(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return x < y ? -1 : x > y;
-}
-
 /* Run total requests of op over nc connections with depth in flight on each. Prints one line.
  * Returns 0, or -1 on a transport failure or a refused request. */
 static int phase(const char *name, bconn *cs, int nc, enum sv_op op, build_fn build,
@@ -284,7 +268,7 @@ static int phase(const char *name, bconn *cs, int nc, enum sv_op op, build_fn bu
     }
   }
   uint64_t t1 = util_now_ns();
-  qsort(lat, total, sizeof *lat, cmp_u64);
+  qsort(lat, total, sizeof *lat, test_cmp_u64);
   double secs = (double)(t1 - t0) / 1e9, rate = (double)total / secs;
   printf("%-18s %7llu requests  %9.0f req/s  median %7.2f ms  p99 %7.2f ms  (%d conns x %u "
          "in flight)%s\n",
@@ -356,7 +340,7 @@ int main(int argc, char **argv) {
     die("samvirked init failed");
     goto out;
   }
-  int port = free_port();
+  int port = test_free_port();
   size_t clen = 0;
   char *text = test_read_file(conf, &clen);
   FILE *f = fopen(conf, "w");

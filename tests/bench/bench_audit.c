@@ -26,6 +26,7 @@
 #include "keys.h"
 #include "merkle.h"
 #include "session.h"
+#include "support/rng.h"
 #include "support/tmpdir.h"
 #include "util.h"
 
@@ -159,10 +160,6 @@ static size_t get_proof(const msgpack_object *res, uint8_t (*out)[32]) {
   return n;
 }
 
-static uint64_t rnd(uint64_t bound) {
-  return ((uint64_t)randombytes_random() << 32 | randombytes_random()) % bound;
-}
-
 int main(int argc, char **argv) {
   if (sodium_init() < 0) return 1;
   uint64_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 1000000;
@@ -231,7 +228,7 @@ int main(int argc, char **argv) {
   double tv = 0;
   t0 = now_s();
   for (int i = 0; i < PROOFS; i++) {
-    if (call_u(s, SV_OP_AUDIT_INCLUSION, SV_F_SEQ, rnd(size), SV_F_SIZE, size, &resp) != 0)
+    if (call_u(s, SV_OP_AUDIT_INCLUSION, SV_F_SEQ, test_random_below(size), SV_F_SIZE, size, &resp) != 0)
       return 1;
     total_h += get_proof(session_result(&resp), proof);
     msgpack_unpacked_destroy(&resp);
@@ -244,7 +241,7 @@ int main(int argc, char **argv) {
   total_h = 0;
   t0 = now_s();
   for (int i = 0; i < PROOFS; i++) {
-    if (call_u(s, SV_OP_AUDIT_CONSISTENCY, SV_F_OLD_SIZE, 1 + rnd(size - 1), SV_F_SIZE, size,
+    if (call_u(s, SV_OP_AUDIT_CONSISTENCY, SV_F_OLD_SIZE, 1 + test_random_below(size - 1), SV_F_SIZE, size,
                &resp) != 0)
       return 1;
     total_h += get_proof(session_result(&resp), proof);

@@ -29,6 +29,7 @@
 #include "codec.h"
 #include "frame.h"
 #include "noise.h"
+#include "support/sort.h"
 #include "util.h"
 
 #define NKEYS 16 /* client static keys, reused round-robin */
@@ -72,15 +73,10 @@ static void lat_add(lat *l, uint64_t ns) {
   l->v[l->n++] = ns;
 }
 
-static int cmp_u64(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return x < y ? -1 : x > y;
-}
-
 /* Quantile q (0..1) in microseconds; 0 when empty. Sorts l. */
 static double lat_q(lat *l, double q) {
   if (l->n == 0) return 0;
-  qsort(l->v, l->n, sizeof *l->v, cmp_u64);
+  qsort(l->v, l->n, sizeof *l->v, test_cmp_u64);
   size_t i = (size_t)(q * (double)(l->n - 1) + 0.5);
   return (double)l->v[i] / 1e3;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "merkle.h"
+#include "support/rng.h"
 #include "util.h"
 
 #define N ((uint64_t)1000000)
@@ -32,10 +33,6 @@ static int store_get(void *ctx, uint64_t level, uint64_t index, uint8_t out[32])
   memcpy(out, node[level][index], 32);
   fetched++;
   return 0;
-}
-
-static uint64_t rnd(uint64_t bound) {
-  return ((uint64_t)randombytes_random() << 32 | randombytes_random()) % bound;
 }
 
 int main(void) {
@@ -81,7 +78,7 @@ int main(void) {
   uint64_t gen_ns = 0, ver_ns = 0;
   fetched = 0;
   for (int k = 0; k < PROOFS; k++) {
-    uint64_t idx = rnd(N);
+    uint64_t idx = test_random_below(N);
     uint64_t a = util_now_ns();
     if (merkle_inclusion_proof(store_get, NULL, idx, N, proof, &np) != MERKLE_OK) return 1;
     uint64_t b = util_now_ns();
@@ -106,7 +103,7 @@ int main(void) {
   gen_ns = ver_ns = 0;
   size_t maxlen = 0;
   for (int k = 0; k < PROOFS; k++) {
-    uint64_t m = 1 + rnd(N - 1);
+    uint64_t m = 1 + test_random_below(N - 1);
     uint8_t root1[32];
     if (merkle_root(store_get, NULL, m, root1) != MERKLE_OK) return 1;
     uint64_t a = util_now_ns();

@@ -21,6 +21,8 @@
 #include "envelope.h"
 #include "keys.h"
 #include "session.h"
+#include "support/net.h"
+#include "support/sort.h"
 #include "support/tmpdir.h"
 #include "util.h"
 
@@ -242,22 +244,6 @@ static double self_cpu(void) {
          (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-static int free_port(void) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  socklen_t l = sizeof a;
-  if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-      getsockname(fd, (struct sockaddr *)&a, &l) != 0)
-    return -1;
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
 static double verify_rate(void) {
   uint8_t pk[32], sk[64], msg[90], sig[64];
   crypto_sign_keypair(pk, sk);
@@ -320,7 +306,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_notes: %s failed\n", cmd);
     return 1;
   }
-  int port = free_port();
+  int port = test_free_port();
   snprintf(cmd, sizeof cmd,
            "sed -i 's/^listen = .*/listen = 127.0.0.1:%d/; s/^log_level = .*/log_level = warn/' "
            "%s/samvirked.conf && %s info %s --json | sed 's/.*\"server_key\":\"\\([^\"]*\\)\".*/\\1/' "
@@ -380,7 +366,7 @@ int main(int argc, char **argv) {
   int status = 0;
   waitpid(pid, &status, 0);
 
-  qsort(latencies, nlat, sizeof *latencies, cmp_double);
+  qsort(latencies, nlat, sizeof *latencies, test_cmp_double);
   double rate = (double)nlat / all_s;
   printf("notes: %d senders x %d (window %d), %d recipients decrypting and acking, %d-byte bodies\n",
          nsenders, per_sender, window, nrecipients, BODY_LEN);

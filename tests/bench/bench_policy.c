@@ -6,6 +6,8 @@
 #include <time.h>
 
 #include "policy.h"
+#include "support/rng.h"
+#include "support/sort.h"
 
 static uint64_t bench_now_ns(void) {
   struct timespec ts;
@@ -13,18 +15,8 @@ static uint64_t bench_now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static int bench_cmp_u64(const void *a, const void *b) {
-  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-  return x < y ? -1 : x > y;
-}
-
-static uint64_t bench_rng = 88172645463325252ull;
-static uint32_t bench_rnd(uint32_t n) {
-  bench_rng ^= bench_rng << 13;
-  bench_rng ^= bench_rng >> 7;
-  bench_rng ^= bench_rng << 17;
-  return (uint32_t)(bench_rng >> 32) % n;
-}
+static test_rng bench_rng = {88172645463325252ull};
+static uint32_t bench_rnd(uint32_t n) { return test_rng_below(&bench_rng, n); }
 
 static volatile int bench_sink;
 
@@ -64,7 +56,7 @@ static void bench_run(const char *label, const policy *p) {
     uint64_t b = bench_now_ns();
     ns[i] = b - a;
   }
-  qsort(ns, SAMPLES, sizeof *ns, bench_cmp_u64);
+  qsort(ns, SAMPLES, sizeof *ns, test_cmp_u64);
   uint64_t overhead = ns[SAMPLES / 2];
   double *lat = malloc(SAMPLES * sizeof *lat);
   if (lat == NULL) abort();
@@ -77,7 +69,7 @@ static void bench_run(const char *label, const policy *p) {
     uint64_t b = bench_now_ns();
     ns[i] = b - a > overhead ? b - a - overhead : 0;
   }
-  qsort(ns, SAMPLES, sizeof *ns, bench_cmp_u64);
+  qsort(ns, SAMPLES, sizeof *ns, test_cmp_u64);
   for (int i = 0; i < SAMPLES; i++) lat[i] = (double)ns[i] / GROUP;
   bench_sink = permits;
   printf("%-22s %3d roles %4d rules: %11.0f decisions/s, mean %5.1f ns, median %5.1f ns, "

@@ -77,6 +77,11 @@ else
   echo "(redis-server/redis-benchmark not installed: no yardstick)"
 fi
 
+# samvirke web: the map page with 1,000 observations in chromium, and its memory
+echo "== tests/bench/bench_web.py (first paint of the map page, samvirke web's memory)"
+/usr/bin/python3 "$SRC/tests/bench/bench_web.py" "$BUILD" || { echo "bench: bench_web failed" >&2; rc=1; }
+echo
+
 kill -TERM "$DAEMON_PID" && wait "$DAEMON_PID" || { echo "bench: daemon did not exit cleanly" >&2; rc=1; }
 DAEMON_PID=""
 grep -E "error|warn" "$TMP/daemon.log" | sort | uniq -c | sort -rn | head -5

@@ -33,6 +33,20 @@ static void check_str(sv_str s) {
   if (s.ptr[s.len] != '\0' || strlen(s.ptr) != s.len) abort();
 }
 
+static int strs_eq(sv_strs a, sv_strs b) {
+  if (a.n != b.n) return 0;
+  for (size_t i = 0; i < a.n; i++)
+    if (!str_eq(a.v[i], b.v[i])) return 0;
+  return 1;
+}
+
+static int doubles_eq(sv_doubles a, sv_doubles b) {
+  if (a.n != b.n) return 0;
+  for (size_t i = 0; i < a.n; i++)
+    if (!dbl_eq(a.v[i], b.v[i])) return 0;
+  return 1;
+}
+
 static int args_eq(const sv_request *x, const sv_request *y) {
   const sv_args *a = &x->a, *b = &y->a;
 #define STR(f) (str_eq(a->f, b->f))
@@ -43,7 +57,11 @@ static int args_eq(const sv_request *x, const sv_request *y) {
          STR(description) && STR(kind) && STR(category) && STR(level) && STR(text) &&
          STR(step) && STR(status) && U(start) && U(count) && U(seq) && U(size) && U(old_size) &&
          U(ttl) && U(since) && U(observation) && U(intervention) && D(lat) && D(lon) &&
-         BIN(card) && BIN(envelope) && BIN(note);
+         BIN(card) && BIN(envelope) && BIN(note) && STR(track) && STR(title) && STR(owner) &&
+         STR(outcome) && STR(form) && U(time) && U(meeting) && U(due) && U(resource) &&
+         U(challenge) && U(link) && U(concern) && U(actor) && U(peer) && BIN(receipt) &&
+         strs_eq(a->attendees, b->attendees) && strs_eq(a->agenda, b->agenda) &&
+         doubles_eq(a->boundary, b->boundary) && U(overdue);
 #undef STR
 #undef U
 #undef D
@@ -68,8 +86,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const sv_str strs[] = {req.a.client, req.a.name,     req.a.role,  req.a.who,
                          req.a.invite, req.a.area,     req.a.description, req.a.kind,
                          req.a.category, req.a.level,  req.a.text,  req.a.step,
-                         req.a.status};
+                         req.a.status, req.a.track, req.a.title, req.a.owner,
+                         req.a.outcome, req.a.form};
   for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) check_str(strs[i]);
+  for (size_t i = 0; i < req.a.attendees.n; i++) check_str(req.a.attendees.v[i]);
+  for (size_t i = 0; i < req.a.agenda.n; i++) check_str(req.a.agenda.v[i]);
 
   msgpack_sbuffer sb, sb2;
   msgpack_sbuffer_init(&sb);

@@ -36,6 +36,14 @@ valid = {
     "big-id": {"id": 2**64 - 1, "op": "ping"},
     "args-first": {"text": "t", "id": 16, "op": "observation.update", "observation": 1},
     "empty-str": {"id": 17, "op": "area.add", "name": ""},
+    "meeting-add": {"id": 18, "op": "meeting.add", "area": "A", "track": "core", "time": 1700000000,
+                    "title": "Kerneteam", "attendees": ["anna", "sune"],
+                    "agenda": ["Nyt siden sidst", ""]},
+    "area-boundary": {"id": 19, "op": "area.update", "area": "A",
+                      "boundary": [10.1, 56.1, 10.2, 56.1, 10, -5]},
+    "iv-overdue": {"id": 20, "op": "intervention.list", "overdue": True, "status": "running"},
+    "receipt": {"id": 21, "op": "receipt.status", "receipt": b"\x07" * 16},
+    "link-add": {"id": 22, "op": "link.add", "resource": 3, "challenge": 4},
 }
 
 malformed = {

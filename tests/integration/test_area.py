@@ -163,7 +163,10 @@ try:
     check(iv["status"] == "planned" and iv["step"] == "act" and iv["level"] == "group", repr(iv))
     team.run_ok("pia", "intervention", "add", "Tingbjerg", "--level", "area", "--step", "map",
                 "Kortlægning af foreningslivet")
-    up = team.run_json("pia", "intervention", "update", str(iv["id"]), "--status", "running")
+    # Only the owner (by default the author) and the core team change an intervention.
+    team.run_fail("pia", 1, "denied", "intervention", "update", str(iv["id"]), "--status",
+                  "running")
+    up = team.run_json("sune", "intervention", "update", str(iv["id"]), "--status", "running")
     check(up["status"] == "running", repr(up))
     team.run_fail("pia", 2, "--status", "intervention", "update", str(iv["id"]), "--status", "x")
     team.run_fail("pia", 2, "--step", "intervention", "add", "Gellerup", "--level", "area",
@@ -184,7 +187,8 @@ try:
                 "--at", "56.1527,10.1352", "Fædregruppen <mødes> & \"snakker\"")
     gj_path = os.path.join(team.home, "g.geojson")
     svg_path = os.path.join(team.home, "g.svg")
-    out = team.run_ok("pia", "map", "Gellerup", "--geojson", gj_path, "--svg", svg_path)
+    out = team.run_ok("pia", "map", "Gellerup", "--geojson", gj_path, "--svg", svg_path,
+                      "--lang", "en")
     gj = json.load(open(gj_path))
     # RFC 7946: a FeatureCollection has "features", an array of Feature objects; each has
     # "geometry" (a Point's "coordinates" is [longitude, latitude] of numbers) and "properties".
@@ -215,6 +219,10 @@ try:
         check(frag in texts, "SVG text lacks %r" % frag)
     fills = [c.get("fill") for c in root.iter(ns + "circle")]
     check("#1a9850" in fills and "#d73027" in fills, "green and red markers")
+    team.run_ok("pia", "map", "Gellerup", "--svg", svg_path)  # Danish by default
+    texts = "".join("".join(t.itertext()) for t in ET.parse(svg_path).getroot().iter(ns + "text"))
+    for frag in ("Ressource", "Udfordring", "Ikke på kortet", "Mørk sti mellem blok 4"):
+        check(frag in texts, "Danish SVG text lacks %r" % frag)
     out = team.run_ok("pia", "map", "Gellerup", "--geojson", "-")
     check(json.loads(out)["type"] == "FeatureCollection", "GeoJSON on stdout")
     team.run_fail("pia", 2, "--geojson", "map", "Gellerup")

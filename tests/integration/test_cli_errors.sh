@@ -61,8 +61,8 @@ expect_fail 2 "--level is area or group" sv anna intervention add Nordparken --l
 expect_fail 2 "--step is one of" sv anna intervention add Nordparken --level area --step bogus t
 expect_fail 1 "not_found" sv anna intervention add Ingensteds --level area --step act t
 expect_fail 1 "not_found" sv anna intervention list Ingensteds
-expect_fail 2 "missing --status" sv anna intervention update 1
-expect_fail 2 "--status is planned, running or done" sv anna intervention update 1 --status bogus
+expect_fail 2 "nothing to change: give --status, --owner, --due or --outcome" sv anna intervention update 1
+expect_fail 2 "--status is planned, running, done or evaluated" sv anna intervention update 1 --status bogus
 expect_fail 1 "not_found: no intervention 99999" sv anna intervention update 99999 --status done
 expect_fail 1 "cannot connect" sv off intervention list
 expect_fail 2 "give the AREA" sv anna map

@@ -180,6 +180,17 @@ try:
     ivs = team.run_json("pia", "intervention", "list", "Vollsmose")["interventions"]
     check(ivs[0]["status"] == "running", "the CLI sees the new status: %r" % ivs)
 
+    # --- the meeting view for the projector --------------------------------------------------
+    b.find("#meeting-link").click()
+    b.wait(lambda: b.find("#meeting-title") is not None and len(b.find_all("#map path.sv-marker")) == 3,
+           "the meeting view with the area's three markers")
+    check(b.text("#meeting-title") == "Områdemøde: Vollsmose", b.text("#meeting-title"))
+    check("Gadeplansmedarbejder ved p-kælderen" in b.text("#miv-%d" % ivs[0]["id"]) and "i gang" in b.text("#miv-%d" % ivs[0]["id"]),
+          "the running intervention is on the wall")
+    check(b.find("#obs-form") is None and "projector" in b.find("body").get_attribute("class"), "a view, not a form")
+    b.d.back()
+    b.wait(lambda: b.find("#obs-list") is not None, "back to the area page")
+
     # --- English on request ------------------------------------------------------------------
     b.find("#lang-switch").click()
     b.wait(lambda: b.find("#nav-areas") is not None and b.text("#nav-areas") == "Areas", "English words")

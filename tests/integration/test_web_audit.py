@@ -41,7 +41,7 @@ try:
     check(b.find("#nav-notes") is None and b.find("#nav-areas") is None, "an auditor is offered no area data")
     b.find("#nav-audit").click()
     b.wait(lambda: b.find("#audit-verify") is not None, "the audit page")
-    check("Ikke verificeret endnu" in b.text("#audit-progress-text"), "not verified yet")
+    b.wait(lambda: "Ikke verificeret endnu" in b.text("#audit-progress-text"), "not verified yet")
     size_before = len(audit_entries(db))
     b.find("#audit-verify").click()
     b.wait(lambda: b.find("#audit-verified") is not None, "the verification finishes", timeout=60)

@@ -51,6 +51,19 @@ uint8_t *test_unhex(const char *hex, size_t *len) {
   return out;
 }
 
+char *test_source_path(const char *rel) {
+  const char *src = getenv("SAMVIRKE_SOURCE");
+  if (src == NULL) {
+    fprintf(stderr, "SAMVIRKE_SOURCE is not set\n");
+    abort();
+  }
+  size_t n = strlen(src) + strlen(rel) + 2;
+  char *p = malloc(n);
+  if (p == NULL) abort();
+  snprintf(p, n, "%s/%s", src, rel);
+  return p;
+}
+
 char *test_vector_path(const char *name) {
   const char *dir = getenv("SAMVIRKE_VECTORS");
   if (dir == NULL) dir = "../shared/vectors";

@@ -11,6 +11,9 @@ char *test_mkdtemp(const char *prefix);
 void test_rmtree(const char *path);
 /* Decode hex into a malloc'd buffer; *len receives its size. Aborts on bad hex. */
 uint8_t *test_unhex(const char *hex, size_t *len);
+/* Path of a file of the source tree: $SAMVIRKE_SOURCE/REL (aborts when SAMVIRKE_SOURCE is
+ * unset). Returns a malloc'd path. */
+char *test_source_path(const char *rel);
 /* Path of a published vector file: $SAMVIRKE_VECTORS/NAME. Returns a malloc'd path. */
 char *test_vector_path(const char *name);
 /* Read a whole file into a malloc'd NUL-terminated buffer; *len may be NULL. Aborts on error. */

@@ -136,6 +136,9 @@ static void test_refusals(void) {
   longarg[sizeof longarg - 1] = '\0';
   t_bad(longarg, NOW, "is not a time");
   ASSERT(strlen(err) < 160);
+  ASSERT_STR_CONTAINS(err, "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...'");
+  /* what is echoed stays one line */
+  t_bad("2026-01-01\n\x1b[2J", NOW, "'2026-01-01??[2J' is not a time");
 }
 
 static uint64_t d_ok(const char *s, uint64_t bare, uint64_t lo, uint64_t hi) {

@@ -38,22 +38,67 @@ static const struct {
     {SV_OP_OBS_UPDATE, "observation.update", F(OBSERVATION),
      F(TEXT) | F(CATEGORY) | F(SIZE) | F(LAT) | F(LON)},
     {SV_OP_OBS_WITHDRAW, "observation.withdraw", F(OBSERVATION), 0},
-    {SV_OP_IV_ADD, "intervention.add", F(AREA) | F(LEVEL) | F(STEP) | F(TEXT), 0},
-    {SV_OP_IV_LIST, "intervention.list", 0, F(AREA)},
-    {SV_OP_IV_UPDATE, "intervention.update", F(INTERVENTION) | F(STATUS), 0},
+    {SV_OP_IV_ADD, "intervention.add", F(AREA) | F(LEVEL) | F(STEP) | F(TEXT), F(OWNER) | F(DUE)},
+    {SV_OP_IV_LIST, "intervention.list", 0, F(AREA) | F(STATUS) | F(OVERDUE)},
+    {SV_OP_IV_UPDATE, "intervention.update", F(INTERVENTION),
+     F(STATUS) | F(OWNER) | F(DUE) | F(OUTCOME)},
     {SV_OP_NOTE_SEND, "note.send", F(ENVELOPE), 0},
     {SV_OP_NOTE_LIST, "note.list", 0, 0},
     {SV_OP_NOTE_FETCH, "note.fetch", F(NOTE), 0},
     {SV_OP_NOTE_ACK, "note.ack", F(NOTE), 0},
+    {SV_OP_AREA_UPDATE, "area.update", F(AREA), F(DESCRIPTION) | F(BOUNDARY)},
+    {SV_OP_AREA_STATUS, "area.status", F(AREA), 0},
+    {SV_OP_LINK_ADD, "link.add", 0, F(RESOURCE) | F(CHALLENGE) | F(INTERVENTION)},
+    {SV_OP_LINK_REMOVE, "link.remove", F(LINK), 0},
+    {SV_OP_LINK_LIST, "link.list", F(AREA), 0},
+    {SV_OP_MEETING_ADD, "meeting.add", F(AREA) | F(TRACK) | F(TIME),
+     F(TITLE) | F(ATTENDEES) | F(AGENDA)},
+    {SV_OP_MEETING_LIST, "meeting.list", 0, F(AREA) | F(TRACK) | F(SINCE)},
+    {SV_OP_MEETING_SHOW, "meeting.show", F(MEETING), F(TRACK)},
+    {SV_OP_MEETING_ITEM, "meeting.item", F(MEETING) | F(TEXT),
+     F(TRACK) | F(OBSERVATION) | F(INTERVENTION)},
+    {SV_OP_MEETING_MINUTES, "meeting.minutes", F(MEETING), F(TRACK) | F(TEXT) | F(ENVELOPE)},
+    {SV_OP_MEETING_DECIDE, "meeting.decide", F(MEETING) | F(TEXT),
+     F(TRACK) | F(LEVEL) | F(STEP) | F(OWNER) | F(DUE)},
+    {SV_OP_MEETING_DRAFT, "meeting.draft", F(AREA), F(TRACK)},
+    {SV_OP_CONCERN_INTAKE, "concern.intake", 0, 0},
+    {SV_OP_CONCERN_SUBMIT, "concern.submit", F(ENVELOPE), 0},
+    {SV_OP_RECEIPT_STATUS, "receipt.status", F(RECEIPT), 0},
+    {SV_OP_CONCERN_LIST, "concern.list", 0, F(STATUS) | F(AREA)},
+    {SV_OP_CONCERN_FETCH, "concern.fetch", F(CONCERN), 0},
+    {SV_OP_CONCERN_ASSIGN, "concern.assign", F(CONCERN) | F(WHO), 0},
+    {SV_OP_CONCERN_CLOSE, "concern.close", F(CONCERN), 0},
+    {SV_OP_CONCERN_ANSWER, "concern.answer", F(CONCERN) | F(ENVELOPE), 0},
+    {SV_OP_ACTOR_ADD, "actor.add", F(AREA) | F(NAME) | F(CATEGORY) | F(FORM), F(DESCRIPTION)},
+    {SV_OP_ACTOR_UPDATE, "actor.update", F(ACTOR), F(NAME) | F(CATEGORY) | F(FORM) | F(DESCRIPTION)},
+    {SV_OP_ACTOR_TIE, "actor.tie", F(ACTOR) | F(PEER), F(TEXT)},
+    {SV_OP_ACTOR_UNTIE, "actor.untie", F(ACTOR) | F(PEER), 0},
+    {SV_OP_ACTOR_LIST, "actor.list", F(AREA), 0},
 };
 #define NSPEC (sizeof op_spec / sizeof op_spec[0])
 
-enum kind { K_STR, K_UINT, K_DOUBLE, K_BIN };
+/* The argument types as protocol/PROTOCOL.md documents them (section 4 and each op). */
+enum kind { K_STR, K_UINT, K_DOUBLE, K_BIN, K_BOOL, K_STRS, K_DOUBLES };
 static enum kind field_kind(enum sv_field f) {
-  if (f <= SV_F_STATUS) return K_STR;
-  if (f <= SV_F_INTERVENTION) return K_UINT;
-  if (f <= SV_F_LON) return K_DOUBLE;
-  return K_BIN;
+  switch (f) {
+  case SV_F_START: case SV_F_COUNT: case SV_F_SEQ: case SV_F_SIZE: case SV_F_OLD_SIZE:
+  case SV_F_TTL: case SV_F_SINCE: case SV_F_OBSERVATION: case SV_F_INTERVENTION:
+  case SV_F_TIME: case SV_F_MEETING: case SV_F_DUE: case SV_F_RESOURCE: case SV_F_CHALLENGE:
+  case SV_F_LINK: case SV_F_CONCERN: case SV_F_ACTOR: case SV_F_PEER:
+    return K_UINT;
+  case SV_F_LAT: case SV_F_LON:
+    return K_DOUBLE;
+  case SV_F_CARD: case SV_F_ENVELOPE: case SV_F_NOTE: case SV_F_RECEIPT:
+    return K_BIN;
+  case SV_F_OVERDUE:
+    return K_BOOL;
+  case SV_F_ATTENDEES: case SV_F_AGENDA:
+    return K_STRS;
+  case SV_F_BOUNDARY:
+    return K_DOUBLES;
+  default:
+    return K_STR;
+  }
 }
 
 /* A distinct value per field so a swapped slot would show. */
@@ -73,8 +118,25 @@ static void set_field(sv_request *r, enum sv_field f) {
     break;
   case K_BIN:
     for (size_t i = 0; i < sizeof b; i++) b[i] = (uint8_t)(i * 7 + (size_t)f);
-    ASSERT_INT_EQ(sv_request_set_bin(r, f, b, f == SV_F_NOTE ? 16 : sizeof b), 0);
+    ASSERT_INT_EQ(sv_request_set_bin(r, f, b, f == SV_F_NOTE || f == SV_F_RECEIPT ? 16 : sizeof b),
+                  0);
     break;
+  case K_BOOL:
+    ASSERT_INT_EQ(sv_request_set_bool(r, f, true), 0);
+    break;
+  case K_STRS: {
+    char s2[64];
+    snprintf(s, sizeof s, "first of %s", sv_field_name(f));
+    snprintf(s2, sizeof s2, "Bj\xc3\xb8rn %d", (int)f);
+    const char *v[3] = {s, "", s2};
+    ASSERT_INT_EQ(sv_request_set_strs(r, f, v, 3), 0);
+    break;
+  }
+  case K_DOUBLES: {
+    double v[4] = {10.1 + f, -56.25, 0.0, 1e-7};
+    ASSERT_INT_EQ(sv_request_set_doubles(r, f, v, 4), 0);
+    break;
+  }
   }
 }
 
@@ -107,6 +169,31 @@ static void check_field_eq(const sv_request *a, const sv_request *b, enum sv_fie
     UINT(SV_F_OBSERVATION, observation) UINT(SV_F_INTERVENTION, intervention)
     DBL(SV_F_LAT, lat) DBL(SV_F_LON, lon)
     BIN(SV_F_CARD, card) BIN(SV_F_ENVELOPE, envelope) BIN(SV_F_NOTE, note)
+    STR(SV_F_TRACK, track) STR(SV_F_TITLE, title) STR(SV_F_OWNER, owner)
+    STR(SV_F_OUTCOME, outcome) STR(SV_F_FORM, form)
+    UINT(SV_F_TIME, time) UINT(SV_F_MEETING, meeting) UINT(SV_F_DUE, due)
+    UINT(SV_F_RESOURCE, resource) UINT(SV_F_CHALLENGE, challenge) UINT(SV_F_LINK, link)
+    UINT(SV_F_CONCERN, concern) UINT(SV_F_ACTOR, actor) UINT(SV_F_PEER, peer)
+    BIN(SV_F_RECEIPT, receipt)
+  case SV_F_OVERDUE:
+    ASSERT_INT_EQ(a->a.overdue, b->a.overdue);
+    break;
+  case SV_F_ATTENDEES:
+  case SV_F_AGENDA: {
+    const sv_strs *x = f == SV_F_AGENDA ? &a->a.agenda : &a->a.attendees;
+    const sv_strs *y = f == SV_F_AGENDA ? &b->a.agenda : &b->a.attendees;
+    ASSERT_UINT_EQ(x->n, y->n);
+    for (size_t i = 0; i < x->n; i++) {
+      ASSERT_UINT_EQ(x->v[i].len, y->v[i].len);
+      ASSERT_STR_EQ(x->v[i].ptr, y->v[i].ptr);
+    }
+    break;
+  }
+  case SV_F_BOUNDARY:
+    ASSERT_UINT_EQ(a->a.boundary.n, b->a.boundary.n);
+    for (size_t i = 0; i < a->a.boundary.n; i++)
+      ASSERT(a->a.boundary.v[i] == b->a.boundary.v[i]);
+    break;
 #undef STR
 #undef UINT
 #undef DBL
@@ -294,6 +381,101 @@ static void test_rejections(void) {
   expect(&m, SV_ERR_BAD_REQUEST, "no \"op\"", true, 58);
 }
 
+/* Build {"id": id, "op": "meeting.add", "area": "A", "track": "area", "time": 1, "attendees":
+ * [n strings]} in m (the last item of the array being last). */
+static void mp_attendees(mp *m, uint64_t id, uint32_t n, const char *last, size_t lastlen) {
+  mp_init(m, 6), mp_str(m, "id"), mp_uint(m, id), mp_str(m, "op"), mp_str(m, "meeting.add");
+  mp_str(m, "area"), mp_str(m, "A"), mp_str(m, "track"), mp_str(m, "area");
+  mp_str(m, "time"), mp_uint(m, 1), mp_str(m, "attendees");
+  msgpack_pack_array(&m->pk, n);
+  for (uint32_t i = 0; i + 1 < n; i++) mp_str(m, "kari");
+  if (n) sv_pack_strn(&m->pk, last, lastlen);
+}
+
+/* The array and boolean arguments: their limits on both sides, item types, NUL in an item. */
+static void test_array_arguments(void) {
+  mp m;
+  sv_request r;
+  char err[256];
+  /* 64 attendees decode; 65 do not */
+  mp_attendees(&m, 60, SV_STRS_MAX, "pia", 3);
+  ASSERT_INT_EQ(decode(m.sb.data, m.sb.size, &r, err, sizeof err), SV_OK);
+  ASSERT_UINT_EQ(r.a.attendees.n, SV_STRS_MAX);
+  ASSERT_STR_EQ(r.a.attendees.v[SV_STRS_MAX - 1].ptr, "pia");
+  ASSERT_STR_EQ(r.a.attendees.v[0].ptr, "kari");
+  sv_request_free(&r);
+  msgpack_sbuffer_destroy(&m.sb);
+  mp_attendees(&m, 61, SV_STRS_MAX + 1, "pia", 3);
+  expect(&m, SV_ERR_BAD_REQUEST, "at most 64", true, 61);
+  /* an empty array is an array */
+  mp_attendees(&m, 62, 0, NULL, 0);
+  ASSERT_INT_EQ(decode(m.sb.data, m.sb.size, &r, err, sizeof err), SV_OK);
+  ASSERT_UINT_EQ(r.a.attendees.n, 0);
+  ASSERT(r.present & SV_BIT(SV_F_ATTENDEES));
+  sv_request_free(&r);
+  msgpack_sbuffer_destroy(&m.sb);
+  /* NUL inside an item */
+  mp_attendees(&m, 63, 2, "p\0a", 3);
+  expect(&m, SV_ERR_BAD_REQUEST, "contains a NUL byte", true, 63);
+  /* an item that is not a string; a string where the array belongs */
+  mp_init(&m, 4), mp_str(&m, "id"), mp_uint(&m, 65), mp_str(&m, "op"), mp_str(&m, "meeting.add");
+  mp_str(&m, "area"), mp_str(&m, "A"), mp_str(&m, "agenda");
+  msgpack_pack_array(&m.pk, 2), mp_str(&m, "one"), mp_uint(&m, 2);
+  expect(&m, SV_ERR_BAD_REQUEST, "\"agenda\" must be an array of strings", true, 65);
+  mp_init(&m, 4), mp_str(&m, "id"), mp_uint(&m, 66), mp_str(&m, "op"), mp_str(&m, "meeting.add");
+  mp_str(&m, "area"), mp_str(&m, "A"), mp_str(&m, "agenda"), mp_str(&m, "one");
+  expect(&m, SV_ERR_BAD_REQUEST, "\"agenda\" must be an array of strings", true, 66);
+  /* boundary: SV_DOUBLES_MAX numbers (integers and floats mixed) decode, one more does not */
+  for (int extra = 0; extra < 2; extra++) {
+    uint32_t n = SV_DOUBLES_MAX + (uint32_t)extra;
+    mp_init(&m, 4), mp_str(&m, "id"), mp_uint(&m, 67), mp_str(&m, "op"),
+        mp_str(&m, "area.update");
+    mp_str(&m, "area"), mp_str(&m, "A"), mp_str(&m, "boundary");
+    msgpack_pack_array(&m.pk, n);
+    for (uint32_t i = 0; i < n; i++) {
+      if (i % 3 == 0) msgpack_pack_int64(&m.pk, -(int64_t)i);
+      else if (i % 3 == 1) msgpack_pack_float(&m.pk, 0.5f);
+      else msgpack_pack_double(&m.pk, 12.25);
+    }
+    if (extra) {
+      expect(&m, SV_ERR_BAD_REQUEST, "at most 4000", true, 67);
+      continue;
+    }
+    ASSERT_INT_EQ(decode(m.sb.data, m.sb.size, &r, err, sizeof err), SV_OK);
+    ASSERT_UINT_EQ(r.a.boundary.n, SV_DOUBLES_MAX);
+    ASSERT(r.a.boundary.v[3] == -3.0 && r.a.boundary.v[4] == 0.5 && r.a.boundary.v[5] == 12.25);
+    sv_request_free(&r);
+    msgpack_sbuffer_destroy(&m.sb);
+  }
+  /* a non-finite number inside the array, a string inside it */
+  mp_init(&m, 4), mp_str(&m, "id"), mp_uint(&m, 68), mp_str(&m, "op"), mp_str(&m, "area.update");
+  mp_str(&m, "area"), mp_str(&m, "A"), mp_str(&m, "boundary");
+  msgpack_pack_array(&m.pk, 2), msgpack_pack_double(&m.pk, 1.0), msgpack_pack_double(&m.pk, INFINITY);
+  expect(&m, SV_ERR_BAD_REQUEST, "not finite", true, 68);
+  mp_init(&m, 4), mp_str(&m, "id"), mp_uint(&m, 69), mp_str(&m, "op"), mp_str(&m, "area.update");
+  mp_str(&m, "area"), mp_str(&m, "A"), mp_str(&m, "boundary");
+  msgpack_pack_array(&m.pk, 1), mp_str(&m, "10.1");
+  expect(&m, SV_ERR_BAD_REQUEST, "\"boundary\" must be an array of numbers", true, 69);
+  /* bool: true and false decode, 1 does not */
+  for (int v = 0; v < 3; v++) {
+    mp_init(&m, 3), mp_str(&m, "id"), mp_uint(&m, 70), mp_str(&m, "op"),
+        mp_str(&m, "intervention.list");
+    mp_str(&m, "overdue");
+    if (v == 2) {
+      mp_uint(&m, 1);
+      expect(&m, SV_ERR_BAD_REQUEST, "\"overdue\" must be true or false", true, 70);
+      continue;
+    }
+    if (v) msgpack_pack_true(&m.pk);
+    else msgpack_pack_false(&m.pk);
+    ASSERT_INT_EQ(decode(m.sb.data, m.sb.size, &r, err, sizeof err), SV_OK);
+    ASSERT_INT_EQ(r.a.overdue, v == 1);
+    ASSERT(r.present & SV_BIT(SV_F_OVERDUE));
+    sv_request_free(&r);
+    msgpack_sbuffer_destroy(&m.sb);
+  }
+}
+
 static void test_not_a_request(void) {
   sv_request r;
   char err[256];
@@ -426,6 +608,7 @@ int main(void) {
   RUN_TEST(test_round_trip_every_op);
   RUN_TEST(test_encode_refuses);
   RUN_TEST(test_rejections);
+  RUN_TEST(test_array_arguments);
   RUN_TEST(test_not_a_request);
   RUN_TEST(test_wide_encodings);
   RUN_TEST(test_msgpack_check);

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <unistd.h>
 
-#include "../../client/cmd_policy.c"
+#include "cmd_policy.h"
 #include "support/tmpdir.h"
 #include "task.h"
 
@@ -69,14 +69,7 @@ static int count_lines(const char *s) {
   return n;
 }
 
-static char *default_path(void) {
-  const char *src = getenv("SAMVIRKE_SOURCE");
-  ASSERT(src != NULL);
-  char *path = malloc(strlen(src) + 32);
-  ASSERT(path != NULL);
-  sprintf(path, "%s/policy/default.policy", src);
-  return path;
-}
+static char *default_path(void) { return test_source_path("policy/default.policy"); }
 
 static void test_check(void) {
   char *def = default_path();

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "policy.h"
+#include "support/tmpdir.h"
 #include "task.h"
 
 static policy_diag diag;
@@ -399,17 +400,9 @@ static void test_load_file(void) {
   ASSERT_STR_CONTAINS(diag.errors[0].text, "/: cannot read: ");
 }
 
-static char *default_policy_path(void) {
-  const char *src = getenv("SAMVIRKE_SOURCE");
-  ASSERT(src != NULL);
-  char *path = malloc(strlen(src) + 32);
-  ASSERT(path != NULL);
-  sprintf(path, "%s/policy/default.policy", src);
-  return path;
-}
 
 static void test_default_policy(void) {
-  char *path = default_policy_path();
+  char *path = test_source_path("policy/default.policy");
   policy *p = policy_load_file(path, &diag);
   if (p == NULL) TASK_FAIL("%s", diag.errors[0].text);
   ASSERT(policy_expect_count(p) >= 10);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "policy.h"
+#include "support/rng.h"
 #include "task.h"
 
 #define NPOLICIES 10000
@@ -12,14 +13,9 @@
 #define MAXRULES 6
 #define MAXCONDS 3
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static test_rng rng = {0x9e3779b97f4a7c15ull};
 
-static uint32_t rnd(uint32_t n) {
-  rng_state ^= rng_state << 13;
-  rng_state ^= rng_state >> 7;
-  rng_state ^= rng_state << 17;
-  return (uint32_t)(rng_state >> 32) % n;
-}
+static uint32_t rnd(uint32_t n) { return test_rng_below(&rng, n); }
 
 /* The values requests use: index 0 = absent, others are strings. Purposes 1..3 may be declared
  * by a policy (model.purposes); "P0" never is (a case variant of a code). */
@@ -316,7 +312,7 @@ static bool rule_alone_crosses(const model *m, int ri) {
 
 static void test_random_policies(void) {
   const char *seed = getenv("POLICY_PROPERTY_SEED");
-  if (seed != NULL) rng_state = strtoull(seed, NULL, 10) | 1;
+  if (seed != NULL) rng.state = strtoull(seed, NULL, 10) | 1;
   static char buf[8192];
   static policy_diag d;
   int accepted = 0, rejected_regime = 0, rejected_other = 0, rejected_intake = 0,
