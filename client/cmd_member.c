@@ -260,7 +260,12 @@ int cmd_member_role(int argc, char **argv, const cli_ctx *ctx0) {
   cmdutil_get_str(r, "old_role", old, sizeof old);
   cmdutil_get_str(r, "role", role, sizeof role);
   cli_print_text(stdout, name, strlen(name));
-  printf(": role %s -> %s (in effect now)\n", old, role);
+  uint64_t dropped = cmdutil_get_uint(r, "deliveries_dropped");
+  printf(": role %s -> %s (in effect now)", old, role);
+  if (dropped > 0)
+    printf("; %llu notes waiting for them under the old role were dropped",
+           (unsigned long long)dropped);
+  printf("\n");
   rc = CLI_OK;
 out:
   msgpack_unpacked_destroy(&resp);

@@ -116,7 +116,7 @@ bool web_guard_host_ok(const web_guard *g, const char *host) {
 bool web_guard_origin_ok(const web_guard *g, const char *origin, bool origin_required) {
   if (origin == NULL) return !origin_required;
   for (int i = 0; i < g->nhosts; i++)
-    if (strcasecmp(origin, g->origins[i]) == 0) return true;
+    if (strcmp(origin, g->origins[i]) == 0) return true; /* browsers send it in lowercase */
   return false;
 }
 

@@ -66,7 +66,8 @@ void web_guard_free(web_guard *g);
 bool web_guard_host_ok(const web_guard *g, const char *host);
 
 /* True when origin (the Origin header, NULL when absent) is acceptable: absent is accepted
- * only when origin_required is false; present, it must be "http://" + an accepted host value.
+ * only when origin_required is false; present, it must be exactly "http://" + an accepted host
+ * value (in lowercase, as browsers serialize an origin).
  * "null" (sandboxed or file pages) and other local pages (http://127.0.0.1:OTHERPORT) are
  * refused. */
 bool web_guard_origin_ok(const web_guard *g, const char *origin, bool origin_required);

@@ -243,7 +243,8 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *c, const char
 }
 
 /* libmicrohttpd's own complaints, one line each on stderr. */
-static void mhd_log(void *cls, const char *fmt, va_list ap) {
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt,
+                                                          va_list ap) {
   (void)cls;
   char line[512];
   vsnprintf(line, sizeof line, fmt, ap);

@@ -53,7 +53,35 @@ static const char template_text[] =
     "batch_max = 512\n"
     "# After a failed disk flush, how long (ms) answers wait for a later commit to prove the\n"
     "# failed one gone; past it they say the outcome is unknown.\n"
-    "settle_ms = 2000\n";
+    "settle_ms = 2000\n"
+    "\n"
+    "# Connections that have not proven membership yet. At most max_handshakes may be in\n"
+    "# the handshake (a new one pushes out the oldest) and max_unenrolled may have finished\n"
+    "# it with a key that is not enrolled. Keep the two together below max_connections: the\n"
+    "# rest is kept for enrolled members (one above max_connections is held to a quarter of\n"
+    "# it). One IP address may hold at most max_per_address of these connections.\n"
+    "max_handshakes = 128\n"
+    "max_unenrolled = 64\n"
+    "max_per_address = 32\n"
+    "# Largest frame (bytes) before a key is enrolled: enough to enrol.\n"
+    "max_frame_unenrolled = 16384\n"
+    "# Bytes read or waiting to be written, all connections together; the connection that\n"
+    "# would go over it is dropped.\n"
+    "max_buffered = 268435456\n"
+    "# Requests per second (and the burst on top) one key may send: an enrolled member's, and\n"
+    "# one that is not enrolled (its IP address may send four times as many). Over it, one\n"
+    "# refusal (rate_limited, in the audit log) and the connection closes. 0: no limit.\n"
+    "rate_member = 1000\n"
+    "rate_member_burst = 10000\n"
+    "rate_unenrolled = 5\n"
+    "rate_unenrolled_burst = 20\n"
+    "# A refused handshake (a revoked key, too many unenrolled connections) is audited at most\n"
+    "# once per key in this many seconds; the next entry counts the ones left out.\n"
+    "refusal_audit_s = 60\n"
+    "# Storage quotas for restricted notes waiting for delivery (bytes of envelopes): for one\n"
+    "# recipient, and in all. A note over either is refused (too_large).\n"
+    "note_quota_recipient = 268435456\n"
+    "note_quota_total = 4294967296\n";
 
 void config_defaults(config *c, const char *dir) {
   memset(c, 0, sizeof *c);
@@ -77,6 +105,18 @@ void config_defaults(config *c, const char *dir) {
   c->text_max = 4000;
   c->batch_max = 512;
   c->settle_ms = 2000;
+  c->max_handshakes = 128;
+  c->max_unenrolled = 64;
+  c->max_per_address = 32;
+  c->max_frame_unenrolled = 16384;
+  c->max_buffered = 256u << 20;
+  c->rate_member = 1000;
+  c->rate_member_burst = 10000;
+  c->rate_unenrolled = 5;
+  c->rate_unenrolled_burst = 20;
+  c->refusal_audit_s = 60;
+  c->note_quota_recipient = 256u << 20;
+  c->note_quota_total = UINT64_C(4) << 30;
 }
 
 void config_path(const config *c, const char *name, char *out, size_t outlen) {
@@ -129,6 +169,18 @@ static int apply(config *c, const char *k, const char *v, char *err, size_t errl
   NUM("text_max", text_max, 16, 1u << 20)
   NUM("batch_max", batch_max, 1, 100000)
   NUM("settle_ms", settle_ms, 1, 600000)
+  NUM("max_handshakes", max_handshakes, 1, 1000000)
+  NUM("max_unenrolled", max_unenrolled, 1, 1000000)
+  NUM("max_per_address", max_per_address, 1, 1000000)
+  NUM("max_frame_unenrolled", max_frame_unenrolled, 4096, 1u << 30)
+  NUM("max_buffered", max_buffered, 1u << 20, UINT64_C(1) << 40)
+  NUM("rate_member", rate_member, 0, 10000000)
+  NUM("rate_member_burst", rate_member_burst, 0, 100000000)
+  NUM("rate_unenrolled", rate_unenrolled, 0, 10000000)
+  NUM("rate_unenrolled_burst", rate_unenrolled_burst, 0, 100000000)
+  NUM("refusal_audit_s", refusal_audit_s, 1, 86400)
+  NUM("note_quota_recipient", note_quota_recipient, 1024, UINT64_C(1) << 50)
+  NUM("note_quota_total", note_quota_total, 1024, UINT64_C(1) << 50)
 #undef NUM
   if (strcmp(k, "listen") == 0) {
     if (*v == '\0') {
@@ -210,6 +262,13 @@ int config_load(config *c, const char *dir, char *err, size_t errlen) {
   }
   fclose(f);
   if (c->max_frame < c->note_max + 65536) c->max_frame = c->note_max + 65536;
+  /* Slots kept for members: a limit on what has not proven membership that is above
+   * max_connections (e.g. a lowered max_connections with the default limits) is held to a
+   * quarter of it. */
+  uint32_t quarter = c->max_connections / 4 > 0 ? c->max_connections / 4 : 1;
+  if (c->max_handshakes > c->max_connections) c->max_handshakes = quarter;
+  if (c->max_unenrolled > c->max_connections) c->max_unenrolled = quarter;
+  if (c->max_frame_unenrolled > c->max_frame) c->max_frame_unenrolled = c->max_frame;
   return 0;
 }
 

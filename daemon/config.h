@@ -32,6 +32,17 @@ typedef struct config {
   uint32_t text_max;         /* longest observation/intervention text, bytes */
   uint32_t batch_max;        /* most requests in one storage transaction */
   uint32_t settle_ms;        /* answers wait this long for a commit after a failed flush */
+  /* Connections and keys that have not proven membership (conn.c, admit.c). */
+  uint32_t max_handshakes;   /* derived: a quarter of max_connections when above it */
+  uint32_t max_unenrolled;
+  uint32_t max_per_address;  /* handshaking or unenrolled connections of one IP address */
+  uint64_t max_frame_unenrolled; /* largest frame before the key is enrolled */
+  uint64_t max_buffered;     /* bytes read or queued for writing, all connections together */
+  uint32_t rate_member, rate_member_burst;         /* requests/s per member key; 0: none */
+  uint32_t rate_unenrolled, rate_unenrolled_burst; /* per unenrolled key, and per address x4 */
+  uint32_t refusal_audit_s;  /* a refused handshake is audited at most once per key per this */
+  uint64_t note_quota_recipient; /* bytes of notes waiting for one recipient */
+  uint64_t note_quota_total;     /* bytes of notes waiting in all */
 } config;
 
 /* Fill c with defaults for directory dir. */

@@ -44,6 +44,14 @@ struct conn {
   bool dirty;            /* in env's list of connections with gathered frames */
   conn *dprev, *dnext;   /* that list */
   conn *prev, *next;     /* env's list */
+  /* Admission: the peer's address, and what this connection is counted as. */
+  admit_id addr;         /* the peer's IP address, or "unix" for the Unix socket */
+  bool addr_counted;     /* a not-yet-member connection of addr (admit_conn_add) */
+  bool unenrolled;       /* counted in env->unenrolled */
+  bool in_hs;            /* in env's handshake list */
+  conn *hprev, *hnext;   /* that list, oldest first */
+  size_t read_held;      /* the reader's buffer as counted in request_hold */
+  bool refuse_after;     /* over a rate limit: close once the refusal is written */
 };
 
 static conn *conn_of(rq_session *s) {
@@ -73,7 +81,10 @@ static void conn_undirty(conn *c) {
 
 /* Drop c's gathered frames unwritten (it is closing). */
 static void conn_drop_gathered(conn *c) {
-  for (unsigned i = 0; i < c->ngather; i++) free(c->gather[i].base);
+  for (unsigned i = 0; i < c->ngather; i++) {
+    request_hold(c->env->rq, &c->sess, -(int64_t)c->gather[i].len);
+    free(c->gather[i].base);
+  }
   c->write_queued = 0;
   c->ngather = 0;
   conn_undirty(c);
@@ -97,6 +108,36 @@ static void on_handle_closed(uv_handle_t *h) {
 /* Close c: no more reads or writes; freed once its handles are closed and its jobs are back. */
 static void conn_flush(conn *c);
 
+/* Take c off env's handshake list. */
+static void hs_del(conn *c) {
+  if (!c->in_hs) return;
+  conn_env *env = c->env;
+  if (c->hprev)
+    c->hprev->hnext = c->hnext;
+  else
+    env->hs_head = c->hnext;
+  if (c->hnext)
+    c->hnext->hprev = c->hprev;
+  else
+    env->hs_tail = c->hprev;
+  c->hprev = c->hnext = NULL;
+  c->in_hs = false;
+  env->handshaking--;
+}
+
+/* c no longer counts as a connection that has not proven membership. */
+static void unadmit(conn *c) {
+  hs_del(c);
+  if (c->unenrolled) {
+    c->unenrolled = false;
+    c->env->unenrolled--;
+  }
+  if (c->addr_counted) {
+    c->addr_counted = false;
+    admit_conn_del(c->env->adm, &c->addr);
+  }
+}
+
 static void conn_close(conn *c, const char *why) {
   if (c->state == CONN_CLOSING) return;
   if (c->ngather > 0) {
@@ -106,6 +147,9 @@ static void conn_close(conn *c, const char *why) {
   conn_env *env = c->env;
   c->state = CONN_CLOSING;
   request_session_close(env->rq, &c->sess);
+  unadmit(c);
+  if (c->read_held > 0) request_hold(env->rq, NULL, -(int64_t)c->read_held);
+  c->read_held = 0;
   if (c->prev)
     c->prev->next = c->next;
   else
@@ -124,6 +168,7 @@ static void on_written(uv_write_t *req, int status) {
   wreq *w = (wreq *)req;
   conn *c = w->c;
   if (c->state != CONN_CLOSING) c->write_queued -= w->len; /* closing: nothing counts */
+  request_hold(c->env->rq, &c->sess, -(int64_t)w->len);
   for (unsigned i = 0; i < w->n; i++) free(w->bufs[i].base);
   free(w);
   if (status < 0 && status != UV_ECANCELED) conn_close(c, uv_strerror(status));
@@ -155,6 +200,8 @@ static void conn_flush(conn *c) {
   }
 }
 
+static void shed(conn_env *env, uint64_t total);
+
 /* Gather len bytes of buf (takes ownership) for c's next write, counted in its write queue;
  * drops c if that queue is over the limit. The write goes out at the end of this loop
  * iteration (conn_env's check handle), or at once when the gather is full. */
@@ -170,6 +217,7 @@ static void conn_gather(conn *c, uint8_t *buf, size_t len) {
   }
   c->gather[c->ngather++] = uv_buf_init((char *)buf, (unsigned)len);
   c->write_queued += len;
+  uint64_t total = request_hold(c->env->rq, &c->sess, (int64_t)len);
   if (!c->dirty) {
     conn_env *env = c->env;
     c->dirty = true;
@@ -182,6 +230,8 @@ static void conn_gather(conn *c, uint8_t *buf, size_t len) {
     log_warn("conn %llu: %llu bytes queued for a client that does not read; dropping it",
              (unsigned long long)c->id, (unsigned long long)c->write_queued);
     conn_close(c, "write queue over limit");
+  } else if (total > c->env->cfg->max_buffered) {
+    shed(c->env, total);
   }
 }
 
@@ -282,9 +332,32 @@ static int conn_handshake(conn *c, const uint8_t *msg, size_t len) {
   }
   uint8_t remote[32];
   noise_handshake_remote_static(c->hs, remote);
+  hs_del(c);
+  bool member = request_key_enrolled(env->rq, remote);
+  /* Keys that are not enrolled may hold only so many connections: the rest is for members. */
+  rq_refusal full = {SV_ERR_UNAVAILABLE,
+                     "too many connections of keys that are not enrolled; try again later"};
+  const rq_refusal *refusal = !member && env->unenrolled >= env->cfg->max_unenrolled ? &full : NULL;
   msgpack_sbuffer sb;
   msgpack_sbuffer_init(&sb);
-  bool accepted = request_session_open(env->rq, &c->sess, remote, &sb);
+  bool accepted = request_session_open(env->rq, &c->sess, remote, refusal, &sb);
+  if (!accepted) {
+    /* Audited, at most once per key per refusal_audit_s (a refusal must not flood the log). */
+    admit_id key = admit_id_make(ADMIT_KEY, remote, 32);
+    uint32_t left_out = 0;
+    if (admit_audit_due(env->adm, &key, (uint64_t)env->cfg->refusal_audit_s * 1000,
+                        uv_now(env->loop), &left_out))
+      request_refuse_session(env->rq, &c->sess,
+                             refusal ? "too many connections of keys that are not enrolled"
+                                     : "revoked key",
+                             refusal ? SV_ERR_UNAVAILABLE : SV_ERR_NOT_ENROLLED, left_out);
+  } else if (member) {
+    /* A member counts against nothing a stranger does. */
+    unadmit(c);
+  } else {
+    c->unenrolled = true;
+    env->unenrolled++;
+  }
   uint8_t *out = malloc(2 + NOISE_MAX_MSG);
   size_t outlen = 0;
   rc = out ? noise_handshake_write(c->hs, (const uint8_t *)sb.data, sb.size, out + 2,
@@ -301,7 +374,8 @@ static int conn_handshake(conn *c, const uint8_t *msg, size_t len) {
   }
   out[0] = (uint8_t)(outlen >> 8);
   out[1] = (uint8_t)outlen;
-  c->rd = frame_reader_new(recv, env->cfg->max_frame);
+  /* Before enrolment a frame needs to hold no more than an enrolment does. */
+  c->rd = frame_reader_new(recv, member ? env->cfg->max_frame : env->cfg->max_frame_unenrolled);
   if (c->rd == NULL) noise_cipher_free(recv); /* not taken on failure */
   c->wr = frame_writer_new(send);
   if (c->wr == NULL) noise_cipher_free(send);
@@ -320,15 +394,44 @@ static int conn_handshake(conn *c, const uint8_t *msg, size_t len) {
   return 0;
 }
 
+/* May c's peer send one more request now? Members by key, keys that are not enrolled by key
+ * and by address (token buckets in env->adm). */
+static bool within_rate(conn *c) {
+  conn_env *env = c->env;
+  const config *cfg = env->cfg;
+  uint64_t now = uv_now(env->loop);
+  admit_id key = admit_id_make(ADMIT_KEY, c->sess.who.noise_pk, 32);
+  if (c->sess.who.member_id != 0)
+    return admit_take(env->adm, &key, cfg->rate_member, cfg->rate_member_burst, now, true);
+  return admit_take(env->adm, &key, cfg->rate_unenrolled, cfg->rate_unenrolled_burst, now,
+                    false) &&
+         admit_take(env->adm, &c->addr, cfg->rate_unenrolled * 4, cfg->rate_unenrolled_burst * 4,
+                    now, false);
+}
+
 /* Dispatch buffered frames while c may take more requests (max_inflight). Frames beyond that
- * stay in the reader until answers come back. Returns 0, or -1 when c has been closed. */
+ * stay in the reader until answers come back. A complete request (not any byte) keeps the
+ * connection from its idle timeout. Over the rate limit, the frame is answered with one
+ * audited refusal and the connection closes once it is written. Returns 0, or -1 when c has
+ * been closed. */
 static int conn_drain(conn *c) {
   conn_env *env = c->env;
-  while (c->state == CONN_OPEN && !env->stopping && c->sess.inflight < env->cfg->max_inflight) {
+  while (c->state == CONN_OPEN && !env->stopping && !c->refuse_after &&
+         c->sess.inflight < env->cfg->max_inflight) {
     const uint8_t *body;
     size_t blen;
     int got = frame_reader_next(c->rd, &body, &blen);
     if (got == 1) {
+      uv_timer_start(&c->timer, on_timer, env->cfg->idle_timeout_ms, 0);
+      if (!within_rate(c)) {
+        log_info("conn %llu: key %s over its request rate; refusing and closing",
+                 (unsigned long long)c->id, c->sess.who.keyid);
+        c->refuse_after = true;
+        request_frame_refused(env->rq, &c->sess, body, blen, SV_ERR_RATE_LIMITED, "rate limit",
+                              "too many requests: this connection is closed; slow down and "
+                              "connect again");
+        break;
+      }
       request_frame(env->rq, &c->sess, body, blen);
       continue;
     }
@@ -341,10 +444,47 @@ static int conn_drain(conn *c) {
   return c->state == CONN_OPEN ? 0 : -1;
 }
 
+/* The daemon holds total bytes for all connections: while that is over max_buffered, drop the
+ * connection that holds the most (the likeliest hog, not whoever came last). */
+static void shed(conn_env *env, uint64_t total) {
+  while (total > env->cfg->max_buffered) {
+    conn *big = NULL;
+    uint64_t most = 0;
+    for (conn *x = env->list; x != NULL; x = x->next) {
+      uint64_t h = x->read_held + x->write_queued;
+      if (h > most) {
+        most = h;
+        big = x;
+      }
+    }
+    if (big == NULL) return;
+    log_warn("conn %llu: the daemon holds %llu bytes for all connections (max_buffered %llu); "
+             "dropping the one that holds the most (%llu)",
+             (unsigned long long)big->id, (unsigned long long)total,
+             (unsigned long long)env->cfg->max_buffered, (unsigned long long)most);
+    conn_close(big, "buffers full");
+    /* What it held is given back as its writes finish or fail: count it gone already. */
+    total = total > most ? total - most : 0;
+  }
+}
+
+/* Count the reader's buffer in what the daemon holds (shed when over max_buffered). Returns 0,
+ * or -1 when c has been closed. */
+static int count_read(conn *c) {
+  size_t held = frame_reader_held(c->rd);
+  if (held == c->read_held) return 0;
+  uint64_t total = request_hold(c->env->rq, NULL, (int64_t)held - (int64_t)c->read_held);
+  c->read_held = held;
+  if (held > 0 && total > c->env->cfg->max_buffered) shed(c->env, total);
+  return c->state == CONN_OPEN ? 0 : -1;
+}
+
 /* Feed transport bytes and dispatch the complete frames. */
 static void conn_transport(conn *c, const uint8_t *data, size_t len) {
   int rc = frame_reader_feed(c->rd, data, len);
+  if (count_read(c) != 0) return;
   if (conn_drain(c) != 0) return;
+  if (count_read(c) != 0) return;
   if (rc != FRAME_OK) {
     log_info("conn %llu: closing: %s", (unsigned long long)c->id, frame_strerror(rc));
     conn_close(c, frame_strerror(rc));
@@ -374,10 +514,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     n -= used;
     if (n == 0) return;
   }
-  if (c->state == CONN_OPEN) {
-    uv_timer_start(&c->timer, on_timer, c->env->cfg->idle_timeout_ms, 0);
-    conn_transport(c, p, n);
-  }
+  if (c->state == CONN_OPEN) conn_transport(c, p, n);
 }
 
 static void conn_pause(conn *c, bool pause) {
@@ -406,13 +543,28 @@ static void t_submitted(rq_session *s) {
 static void t_returned(rq_session *s) {
   conn *c = conn_of(s);
   uint32_t max = c->env->cfg->max_inflight;
+  if (c->refuse_after && s->inflight == 0 && c->state == CONN_OPEN) {
+    /* The rate-limit refusal is answered: write it, then close. */
+    conn_flush(c);
+    if (c->state == CONN_OPEN && conn_refuse(c) != 0) conn_close(c, "rate limit");
+    conn_maybe_free(c);
+    return;
+  }
   /* Deliveries to c count too: resume once enough have come back. */
   if (c->state == CONN_OPEN && s->inflight <= max / 2 && conn_drain(c) == 0 && s->inflight < max)
     conn_pause(c, false);
   conn_maybe_free(c);
 }
 
-static const rq_transport conn_transport_fns = {t_send, t_close, t_submitted, t_returned};
+/* The session's key was enrolled on it: a member's limits from now on. */
+static void t_enrolled(rq_session *s) {
+  conn *c = conn_of(s);
+  unadmit(c);
+  if (c->rd != NULL) frame_reader_set_max(c->rd, c->env->cfg->max_frame);
+}
+
+static const rq_transport conn_transport_fns = {t_send, t_close, t_submitted, t_returned,
+                                                t_enrolled};
 
 int conn_env_init(conn_env *env, uv_loop_t *loop, const config *cfg, const sv_daemon_keys *keys,
                   requests *rq) {
@@ -421,11 +573,67 @@ int conn_env_init(conn_env *env, uv_loop_t *loop, const config *cfg, const sv_da
   env->cfg = cfg;
   env->keys = keys;
   env->rq = rq;
-  if (uv_check_init(loop, &env->flush) != 0) return -1;
+  env->adm = admit_new();
+  if (env->adm == NULL) return -1;
+  if (uv_check_init(loop, &env->flush) != 0) {
+    admit_free(env->adm);
+    env->adm = NULL;
+    return -1;
+  }
   env->flush.data = env;
   uv_check_start(&env->flush, on_flush_check);
   uv_unref((uv_handle_t *)&env->flush);
   env->flush_on = true;
+  return 0;
+}
+
+/* The peer's address as an admission id: its IP address's bytes, or "unix". */
+static admit_id peer_address(conn *c, bool is_pipe) {
+  struct sockaddr_storage ss;
+  int len = sizeof ss;
+  if (!is_pipe && uv_tcp_getpeername(&c->h.tcp, (struct sockaddr *)&ss, &len) == 0) {
+    if (ss.ss_family == AF_INET)
+      return admit_id_make(ADMIT_ADDRESS, &((struct sockaddr_in *)&ss)->sin_addr, 4);
+    if (ss.ss_family == AF_INET6)
+      return admit_id_make(ADMIT_ADDRESS, &((struct sockaddr_in6 *)&ss)->sin6_addr, 16);
+  }
+  return admit_id_make(ADMIT_ADDRESS, "unix", 4);
+}
+
+/* Admit the new connection c (counted in env->n, in its handshake): push out the oldest
+ * handshake when too many are open, and refuse c when its address holds too many connections
+ * that have not proven membership, or when every slot is taken. Returns 0, or -1 when c was
+ * closed. */
+static int admit_connection(conn *c, bool is_pipe) {
+  conn_env *env = c->env;
+  const config *cfg = env->cfg;
+  if ((env->handshaking >= cfg->max_handshakes || env->n > cfg->max_connections) &&
+      env->hs_head != NULL) {
+    log_info("conn %llu: pushed out by a newer connection (%u in the handshake)",
+             (unsigned long long)env->hs_head->id, env->handshaking);
+    conn_close(env->hs_head, "too many handshakes");
+  }
+  if (env->n > cfg->max_connections) {
+    log_warn("connection limit (%u) reached; refusing a connection", cfg->max_connections);
+    conn_close(c, "too many connections");
+    return -1;
+  }
+  c->addr = peer_address(c, is_pipe);
+  if (!admit_conn_add(env->adm, &c->addr, cfg->max_per_address, uv_now(env->loop))) {
+    log_info("conn %llu: refused: its address holds %u connections that are not members yet",
+             (unsigned long long)c->id, cfg->max_per_address);
+    conn_close(c, "too many connections from one address");
+    return -1;
+  }
+  c->addr_counted = true;
+  c->in_hs = true;
+  c->hprev = env->hs_tail;
+  if (env->hs_tail)
+    env->hs_tail->hnext = c;
+  else
+    env->hs_head = c;
+  env->hs_tail = c;
+  env->handshaking++;
   return 0;
 }
 
@@ -454,11 +662,7 @@ void conn_accept(conn_env *env, uv_stream_t *listener, bool is_pipe) {
     conn_close(c, "accept failed");
     return;
   }
-  if (env->n > env->cfg->max_connections) {
-    log_warn("connection limit (%u) reached; refusing a connection", env->cfg->max_connections);
-    conn_close(c, "too many connections");
-    return;
-  }
+  if (admit_connection(c, is_pipe) != 0) return;
   if (!is_pipe) uv_tcp_nodelay(&c->h.tcp, 1);
   c->split = malloc(sizeof *c->split); /* 64 KiB: only split->have needs initialising */
   if (c->split) c->split->have = 0;
@@ -512,4 +716,9 @@ void conn_env_close(conn_env *env) {
   while (env->dirty != NULL) conn_flush(env->dirty);
   if (env->flush_on) uv_close((uv_handle_t *)&env->flush, NULL);
   env->flush_on = false;
+}
+
+void conn_env_free(conn_env *env) {
+  admit_free(env->adm);
+  env->adm = NULL;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "admit.h"
 #include "config.h"
 #include "keys.h"
 #include "request.h"
@@ -29,6 +30,12 @@ typedef struct conn_env {
   conn *dirty;       /* connections with frames gathered for their next write */
   uv_check_t flush;  /* writes them at the end of every loop iteration */
   bool flush_on;
+  /* Admission (limits in config.h): connections still in the handshake, oldest first (the
+   * oldest is pushed out for a new one at max_handshakes), and connections of keys that are
+   * not enrolled; per-address counts and request rates live in adm. */
+  admit *adm;
+  conn *hs_head, *hs_tail;
+  uint32_t handshaking, unenrolled;
 } conn_env;
 
 /* Set up env (all borrowed) and its flush handle on loop. 0, or -1 when libuv refuses. */
@@ -36,6 +43,8 @@ int conn_env_init(conn_env *env, uv_loop_t *loop, const config *cfg, const sv_da
                   requests *rq);
 /* Close env's flush handle (after conn_shutdown_all, before the loop ends). */
 void conn_env_close(conn_env *env);
+/* Free env's admission table once the loop has ended (every connection is gone). */
+void conn_env_free(conn_env *env);
 /* Accept a client from listener (a TCP or Unix socket server) and start its handshake. */
 void conn_accept(conn_env *env, uv_stream_t *listener, bool is_pipe);
 /* Shutdown begins: stop reading requests on every connection; answers still go out. */

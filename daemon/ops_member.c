@@ -568,6 +568,9 @@ static int change_target(store *st, job *j, member_row *r, const char *what) {
   return 0;
 }
 
+static const char sql_drop_other_role[] =
+    "DELETE FROM note_recipients WHERE member = ? AND acked = 0 AND role != ?";
+
 int ops_member_role_exec(store *st, job *j) {
   member_row r;
   memset(&r, 0, sizeof r);
@@ -577,16 +580,28 @@ int ops_member_role_exec(store *st, job *j) {
   sqlite3_bind_text(s, 1, j->req.a.role.ptr, -1, SQLITE_STATIC);
   sqlite3_bind_int64(s, 2, r.d.id);
   if (ops_step_done(st, j, s) != 0) goto fail;
+  /* Notes waiting for the member were let through for the old role: the new one was never
+   * asked about them, so they are dropped (their senders may send them again). */
+  s = store_stmt(st, sql_drop_other_role);
+  if (s == NULL) goto internal;
+  sqlite3_bind_int64(s, 1, r.d.id);
+  sqlite3_bind_text(s, 2, j->req.a.role.ptr, -1, SQLITE_STATIC);
+  int rc = sqlite3_step(s);
+  int dropped = sqlite3_changes(store_db(st));
+  sqlite3_reset(s);
+  if (rc != SQLITE_DONE) goto internal;
   if (member_effect(st, j, r.d.id, EFFECT_MEMBER_CHANGED) != 0) goto fail;
   msgpack_packer pk;
   ops_result_packer(j, &pk);
-  msgpack_pack_map(&pk, 3);
+  msgpack_pack_map(&pk, 4);
   sv_pack_str(&pk, "name");
   sv_pack_str(&pk, r.d.name);
   sv_pack_str(&pk, "old_role");
   sv_pack_str(&pk, r.d.role);
   sv_pack_str(&pk, "role");
   sv_pack_str(&pk, j->req.a.role.ptr);
+  sv_pack_str(&pk, "deliveries_dropped");
+  msgpack_pack_uint64(&pk, (uint64_t)dropped);
   member_row_free(&r);
   return 0;
 internal:

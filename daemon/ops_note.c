@@ -161,6 +161,48 @@ static const char sql_rcpt_insert[] =
     "INSERT INTO note_recipients(note, member, role)"
     " SELECT ?, id, role FROM members WHERE id = ? AND revoked = 0 AND role = ?";
 static const char sql_member_revoked[] = "SELECT revoked FROM members WHERE id = ?";
+static const char sql_waiting_total[] = "SELECT COALESCE(SUM(size), 0) FROM notes";
+static const char sql_waiting_for[] =
+    "SELECT COALESCE(SUM(n.size), 0) FROM note_recipients r JOIN notes n ON n.id = r.note"
+    " WHERE r.member = ? AND r.acked = 0";
+
+/* The storage quotas: bytes of notes waiting in all, and for each recipient, may not pass
+ * note_quota_total and note_quota_recipient with this note. Returns 0, or -1 with j's error
+ * (too_large, or a storage error). */
+static int check_quotas(store *st, job *j, const note_vetted *p, uint64_t len) {
+  const config *cfg = store_config(st);
+  sqlite3_stmt *s = store_stmt(st, sql_waiting_total);
+  if (s == NULL || sqlite3_step(s) != SQLITE_ROW) goto internal;
+  uint64_t total = (uint64_t)sqlite3_column_int64(s, 0);
+  sqlite3_reset(s);
+  if (total + len > cfg->note_quota_total) {
+    job_fail(j, SV_ERR_TOO_LARGE,
+             "the daemon holds %llu bytes of notes waiting for delivery and may hold %llu: "
+             "this note waits until recipients have read theirs",
+             (unsigned long long)total, (unsigned long long)cfg->note_quota_total);
+    return -1;
+  }
+  for (size_t i = 0; i < p->n; i++) {
+    s = store_stmt(st, sql_waiting_for);
+    if (s == NULL) goto internal;
+    sqlite3_bind_int64(s, 1, p->member[i]);
+    if (sqlite3_step(s) != SQLITE_ROW) goto internal;
+    uint64_t mine = (uint64_t)sqlite3_column_int64(s, 0);
+    sqlite3_reset(s);
+    if (mine + len > cfg->note_quota_recipient) {
+      job_fail(j, SV_ERR_TOO_LARGE,
+               "recipient %s has %llu bytes of notes waiting and may have %llu: this note waits "
+               "until they have read theirs",
+               p->keyid[i], (unsigned long long)mine, (unsigned long long)cfg->note_quota_recipient);
+      return -1;
+    }
+  }
+  return 0;
+internal:
+  if (s) sqlite3_reset(s);
+  job_fail(j, SV_ERR_INTERNAL, "storage error: %s", sqlite3_errmsg(store_db(st)));
+  return -1;
+}
 
 /* Store the ciphertext and one pending delivery per recipient (storage thread). The recipients'
  * state is checked again: a revocation or role change committed since prepare refuses. The
@@ -179,6 +221,7 @@ static int send_store(store *st, job *j, uint32_t nlead, void (*lead)(msgpack_pa
     job_fail(j, SV_ERR_CONFLICT, "a note with this id was already sent");
     return -1;
   }
+  if (check_quotas(st, j, &p->v, e->len) != 0) return -1;
   s = store_stmt(st, sql_note_insert);
   if (s == NULL) goto internal;
   sqlite3_bind_blob(s, 1, p->v.h.id, ENVELOPE_ID_LEN, SQLITE_STATIC);
@@ -294,14 +337,17 @@ int ops_note_id_prepare(rq_ctx *ctx, job *j, int *level) {
 static const char sql_note_list[] =
     "SELECT n.id, n.sender_keyid, n.class, n.area, n.purpose, n.size, n.created, n.expires"
     " FROM note_recipients r JOIN notes n ON n.id = r.note"
-    " WHERE r.member = ? AND r.acked = 0 ORDER BY n.created, n.id LIMIT ?";
+    " WHERE r.member = ? AND r.acked = 0 AND r.role = ? ORDER BY n.created, n.id LIMIT ?";
 
-/* What is waiting for the caller: oldest first, at most NOTE_LIST_MAX entries. */
+/* What is waiting for the caller: oldest first, at most NOTE_LIST_MAX entries, and only
+ * deliveries decided for the caller's current role (the daemon asked whether that role may
+ * receive them; for another role nobody did). */
 int ops_note_list_exec(store *st, job *j) {
   sqlite3_stmt *s = store_stmt(st, sql_note_list);
   if (s == NULL) goto internal;
   sqlite3_bind_int64(s, 1, j->who.member_id);
-  sqlite3_bind_int(s, 2, NOTE_LIST_MAX);
+  sqlite3_bind_text(s, 2, j->who.role, -1, SQLITE_STATIC);
+  sqlite3_bind_int(s, 3, NOTE_LIST_MAX);
   msgpack_sbuffer items;
   msgpack_sbuffer_init(&items);
   msgpack_packer pk;

@@ -26,6 +26,7 @@ struct requests {
   void *submit_ctx;
   rq_drained_fn drained;
   void *drained_ctx;
+  _Atomic uint64_t held_total; /* request_hold: bytes held for all peers */
 };
 
 static requests *from_ctx(rq_ctx *ctx) { return (requests *)ctx; }
@@ -237,24 +238,65 @@ static void decide(requests *rq, job *j, const char *klass, int level) {
   request_apply(j, &d);
 }
 
-void request_frame(requests *rq, rq_session *s, const uint8_t *frame, size_t len) {
+uint64_t request_hold(requests *rq, rq_session *s, int64_t delta) {
+  if (s != NULL) atomic_fetch_add(&s->held, (uint64_t)delta);
+  return atomic_fetch_add(&rq->held_total, (uint64_t)delta) + (uint64_t)delta;
+}
+
+/* A job for a frame of s, decoded. Returns NULL (s closed) on allocation failure; a frame
+ * that does not decode comes back denied, ready to submit, with *decoded false. */
+static job *frame_job(requests *rq, rq_session *s, const uint8_t *frame, size_t len,
+                      bool *decoded) {
+  (void)rq;
   job *j = job_new();
   if (j == NULL) {
     s->t->close(s, "out of memory");
-    return;
+    return NULL;
   }
   j->session = s;
   j->who = s->who;
   char err[256];
   enum sv_err e = sv_request_decode(frame, len, &j->req, err, sizeof err);
-  j->decoded = (e == SV_OK);
+  j->decoded = *decoded = (e == SV_OK);
   if (e != SV_OK) {
     snprintf(j->op, sizeof j->op, "%s", j->req.op_name[0] ? j->req.op_name : "?");
     job_deny(j, e, e == SV_ERR_UNKNOWN_OP ? "unknown op" : "malformed request", "%s", err);
+  } else {
+    snprintf(j->op, sizeof j->op, "%s", sv_op_name(j->req.op));
+  }
+  return j;
+}
+
+void request_frame_refused(requests *rq, rq_session *s, const uint8_t *frame, size_t len,
+                           enum sv_err err, const char *rule, const char *message) {
+  bool decoded = false;
+  job *j = frame_job(rq, s, frame, len, &decoded);
+  if (j == NULL) return;
+  job_deny(j, err, rule, "%s", message);
+  submit(rq, j);
+}
+
+void request_refuse_session(requests *rq, const rq_session *s, const char *rule, enum sv_err err,
+                            uint32_t suppressed) {
+  char object[64] = "";
+  if (suppressed > 0) snprintf(object, sizeof object, "refusals left out before: %u", suppressed);
+  job *j = job_internal(&s->who, "handshake", "session", object, rule);
+  if (j == NULL) {
+    log_error("out of memory: a refused handshake is not audited");
+    return;
+  }
+  job_deny(j, err, rule, "%s", rule);
+  submit(rq, j);
+}
+
+void request_frame(requests *rq, rq_session *s, const uint8_t *frame, size_t len) {
+  bool decoded = false;
+  job *j = frame_job(rq, s, frame, len, &decoded);
+  if (j == NULL) return;
+  if (!decoded) {
     submit(rq, j);
     return;
   }
-  snprintf(j->op, sizeof j->op, "%s", sv_op_name(j->req.op));
   const op_entry *oe = (unsigned)j->req.op < SV_OP__COUNT && rq->ops[j->req.op].action != NULL
                            ? &rq->ops[j->req.op]
                            : NULL;
@@ -321,8 +363,12 @@ static void session_become(rq_session *s, const dir_member *m) {
   snprintf(s->who.role, sizeof s->who.role, "%s", m->role);
 }
 
+bool request_key_enrolled(const requests *rq, const uint8_t noise_pk[32]) {
+  return directory_by_noise(&rq->dir, noise_pk) != NULL;
+}
+
 bool request_session_open(requests *rq, rq_session *s, const uint8_t noise_pk[32],
-                          msgpack_sbuffer *payload) {
+                          const rq_refusal *refusal, msgpack_sbuffer *payload) {
   assert(!s->linked && s->t != NULL);
   memset(&s->who, 0, sizeof s->who);
   memcpy(s->who.noise_pk, noise_pk, 32);
@@ -330,18 +376,26 @@ bool request_session_open(requests *rq, rq_session *s, const uint8_t noise_pk[32
   const dir_member *revoked = m ? NULL : directory_revoked_by_noise(&rq->dir, noise_pk);
   if (m != NULL) {
     session_become(s, m);
+  } else if (revoked != NULL) {
+    /* Not a member any more: named only so that the refusal's audit entry says whose key. */
+    snprintf(s->who.keyid, sizeof s->who.keyid, "%s", revoked->keyid);
+    snprintf(s->who.name, sizeof s->who.name, "%s", revoked->name);
+    snprintf(s->who.role, sizeof s->who.role, "%s", revoked->role);
   } else {
     uint8_t h[32];
     crypto_hash_sha256(h, noise_pk, 32);
     util_hex(s->who.keyid, h, 8);
   }
+  rq_refusal revoked_refusal = {SV_ERR_NOT_ENROLLED,
+                                "this key was revoked from the directory; the daemon refuses it"};
+  const rq_refusal *no = revoked ? &revoked_refusal : refusal;
   msgpack_packer pk;
   msgpack_packer_init(&pk, payload, msgpack_sbuffer_write);
-  msgpack_pack_map(&pk, revoked ? 4 : 3);
+  msgpack_pack_map(&pk, no ? 4 : 3);
   sv_pack_str(&pk, "v");
   msgpack_pack_uint8(&pk, 1);
   sv_pack_str(&pk, "ok");
-  if (revoked)
+  if (no)
     msgpack_pack_false(&pk);
   else
     msgpack_pack_true(&pk);
@@ -350,16 +404,20 @@ bool request_session_open(requests *rq, rq_session *s, const uint8_t noise_pk[32
     directory_pack_member(&pk, m);
   else
     msgpack_pack_nil(&pk);
-  if (revoked) {
-    /* A revoked key completes the handshake only to hear why it is refused. */
+  if (no) {
+    /* A refused key completes the handshake only to hear why it is refused. */
     sv_pack_str(&pk, "error");
     msgpack_pack_map(&pk, 2);
     sv_pack_str(&pk, "code");
-    sv_pack_str(&pk, sv_err_code(SV_ERR_NOT_ENROLLED));
+    sv_pack_str(&pk, sv_err_code(no->code));
     sv_pack_str(&pk, "message");
-    sv_pack_str(&pk, "this key was revoked from the directory; the daemon refuses it");
-    log_info("conn %llu: refused the revoked key of %s", (unsigned long long)s->id,
-             revoked->name);
+    sv_pack_str(&pk, no->message);
+    if (revoked)
+      log_info("conn %llu: refused the revoked key of %s", (unsigned long long)s->id,
+               revoked->name);
+    else
+      log_info("conn %llu: refused key %s: %s", (unsigned long long)s->id, s->who.keyid,
+               no->message);
     return false;
   }
   s->prev = NULL;
@@ -396,8 +454,10 @@ static void apply_effect(requests *rq, job *j) {
     switch (j->effect) {
     case EFFECT_MEMBER_ADDED:
       /* A session made with the new member's key (the enrolling one) now acts as it. */
-      if (s->who.member_id == 0 && sodium_memcmp(s->who.noise_pk, m->noise_pk, 32) == 0)
+      if (s->who.member_id == 0 && sodium_memcmp(s->who.noise_pk, m->noise_pk, 32) == 0) {
         session_become(s, m);
+        if (s->t->enrolled) s->t->enrolled(s);
+      }
       break;
     case EFFECT_MEMBER_CHANGED: /* re-authorise: later requests are asked with the new role */
       if (s->who.member_id == m->id) snprintf(s->who.role, sizeof s->who.role, "%s", m->role);
@@ -454,6 +514,7 @@ void request_done(job *j, void *ctx) {
     assert(s->inflight > 0);
     s->inflight--;
     if (s->linked && !j->internal) send_response(s, j);
+    if (j->held > 0) atomic_fetch_sub(&s->held, j->held); /* now in the transport's queue */
     if (s->linked && j->push && j->audited && j->err == SV_OK) send_push(s, j);
     s->t->returned(s); /* may free s */
   }
@@ -505,5 +566,22 @@ static int member_current(store *st, job *j) {
 int request_run(store *st, job *j) {
   assert(j->exec != NULL);
   if (member_current(st, j) != 0) return -1;
-  return j->exec(st, j);
+  int rc = j->exec(st, j);
+  rq_session *s = j->session;
+  if (rc != 0 || s == NULL || j->result.size == 0) return rc;
+  /* The answer counts against what the daemon may hold for this peer before it is kept. */
+  const config *cfg = store_config(st);
+  uint64_t size = j->result.size;
+  uint64_t mine = atomic_fetch_add(&s->held, size) + size;
+  if (mine > cfg->max_write_queue) {
+    atomic_fetch_sub(&s->held, size);
+    msgpack_sbuffer_clear(&j->result);
+    job_fail(j, SV_ERR_TOO_LARGE,
+             "the answer (%llu bytes) would take what the daemon holds for this connection past "
+             "%llu bytes: read the answers already asked for, or ask for less",
+             (unsigned long long)size, (unsigned long long)cfg->max_write_queue);
+    return -1;
+  }
+  j->held = size;
+  return 0;
 }

@@ -7,6 +7,7 @@
 #define SAMVIRKED_REQUEST_H
 
 #include <msgpack.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +33,9 @@ typedef struct rq_transport {
   /* A job of s came back and s->inflight shrank: the transport may read more requests, or
    * free a closed connection. The request module does not touch s after this call. */
   void (*returned)(rq_session *s);
+  /* s, opened with a key that was not enrolled, now acts as the member that key enrolled
+   * (its limits may rise). May be NULL. */
+  void (*enrolled)(rq_session *s);
 } rq_transport;
 
 /* One authenticated peer as the request module knows it. The transport owns the memory (it
@@ -43,6 +47,10 @@ struct rq_session {
   uint32_t inflight; /* its requests, and deliveries to it, not yet back from storage */
   bool linked;       /* open: pushes and directory changes reach it */
   rq_session *prev, *next;
+  /* Bytes the daemon holds for this peer: answers built and not yet sent, and what the
+   * transport has queued for writing (request_hold). The storage thread refuses an answer
+   * that would take it past max_write_queue (too_large), before it is kept. */
+  _Atomic uint64_t held;
 };
 
 /* What a handler sees on the loop thread: read-only state for its checks. Handlers see no
@@ -91,17 +99,36 @@ rq_ctx *request_ctx(requests *rq);
 /* Jobs submitted and not yet back. */
 uint32_t request_inflight(const requests *rq);
 
+/* Whether noise_pk is the key of an active member. */
+bool request_key_enrolled(const requests *rq, const uint8_t noise_pk[32]);
 /* A handshake with static key noise_pk finished on s (whose t and id are set): fill s->who from
  * the directory and append the responder's payload ({"v":1,"ok":..,"member":..}) to payload.
- * Returns true when s is open for requests (now linked), false when the key is refused
- * (revoked): the transport sends the payload and closes. */
+ * Returns true when s is open for requests (now linked), false when the key is refused: a
+ * revoked key, or refusal (an error code and message, e.g. a transport limit) when not NULL.
+ * Then the payload says why, s is not linked, and the transport sends it and closes. */
+typedef struct rq_refusal {
+  enum sv_err code;
+  const char *message;
+} rq_refusal;
 bool request_session_open(requests *rq, rq_session *s, const uint8_t noise_pk[32],
-                          msgpack_sbuffer *payload);
+                          const rq_refusal *refusal, msgpack_sbuffer *payload);
 /* The transport closed s: nothing more is sent to it. Its jobs still come back (returned). */
 void request_session_close(requests *rq, rq_session *s);
 /* One request frame from s: decode, prepare, authorize, submit. Every frame gets a response
  * and an audit entry; the frame is not referenced after the call. */
 void request_frame(requests *rq, rq_session *s, const uint8_t *frame, size_t len);
+/* A frame from s that the transport refuses (over a rate limit): it is decoded only for its id
+ * and op, answered with err and message and audited as denied by rule. */
+void request_frame_refused(requests *rq, rq_session *s, const uint8_t *frame, size_t len,
+                           enum sv_err err, const char *rule, const char *message);
+/* The transport refused s at the end of its handshake (a revoked key, too many connections):
+ * audit it as op "handshake" denied by rule with err; suppressed says how many refusals of
+ * the same key were left out of the log before this one. */
+void request_refuse_session(requests *rq, const rq_session *s, const char *rule, enum sv_err err,
+                            uint32_t suppressed);
+/* Add delta bytes the transport holds (read buffers, write queues) to s's held (NULL: none)
+ * and to the total for all peers. Returns the new total. Any thread. */
+uint64_t request_hold(requests *rq, rq_session *s, int64_t delta);
 /* Submit a daemon-internal entry (job_internal), counted in flight. Takes ownership. */
 void request_submit_internal(rq_ctx *ctx, job *j);
 /* A finished job comes back from storage (store_done_fn; ctx is the requests): apply its

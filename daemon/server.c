@@ -284,6 +284,7 @@ close_loop:
   loop_ok = false;
 out:
   if (loop_ok) uv_loop_close(&loop);
+  conn_env_free(&srv->conns);
   store_close(srv->st);
   request_free(srv->rq);
   directory_free(&dir_cache);

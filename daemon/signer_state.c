@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -164,9 +165,9 @@ int signer_state_peek(const char *path, merkle_frontier *fr, bool *found, char *
 int signer_state_open(signer_state *ss, const char *path, merkle_frontier *fr, bool *found,
                       char *err, size_t errlen) {
   assert(ss != NULL && path != NULL && fr != NULL && found != NULL);
+  memset(ss, 0, sizeof *ss);
   ss->fd = -1;
   ss->slot = -1;
-  ss->generation = 0;
   *found = false;
   merkle_frontier_init(fr);
   int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
@@ -180,6 +181,8 @@ int signer_state_open(signer_state *ss, const char *path, merkle_frontier *fr, b
     return -1;
   }
   ss->fd = fd;
+  ss->hot = ss->slot == 0 ? 1 : 0; /* never rewrite the slot the state was loaded from */
+  ss->sync_ms = SIGNER_STATE_SYNC_MS;
   return 0;
 }
 
@@ -230,23 +233,47 @@ static int load_slots(int fd, const char *path, merkle_frontier *fr, bool *found
   return 0;
 }
 
+static uint64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int signer_state_sync(signer_state *ss, char *err, size_t errlen) {
+  assert(ss != NULL && ss->fd >= 0);
+  if (!ss->dirty) return 0;
+  if (fdatasync(ss->fd) != 0) {
+    snprintf(err, errlen, "cannot flush the signer state: %s", strerror(errno));
+    return -1;
+  }
+  ss->dirty = false;
+  ss->synced_ms = mono_ms();
+  ss->hot = 1 - ss->slot; /* keep the slot just made durable as it is */
+  return 0;
+}
+
 int signer_state_save(signer_state *ss, const merkle_frontier *fr, char *err, size_t errlen) {
   assert(ss != NULL && ss->fd >= 0 && fr != NULL);
   uint8_t buf[SIGNER_STATE_SLOT];
-  int slot = ss->slot == 0 ? 1 : 0;
   signer_state_encode(fr, ss->generation + 1, buf);
-  if (write_at(ss->fd, buf, sizeof buf, (off_t)slot * SIGNER_STATE_SLOT) != 0 ||
-      fdatasync(ss->fd) != 0) {
+  if (write_at(ss->fd, buf, sizeof buf, (off_t)ss->hot * SIGNER_STATE_SLOT) != 0) {
     snprintf(err, errlen, "cannot record the signer state: %s", strerror(errno));
     return -1;
   }
-  ss->slot = slot;
+  ss->slot = ss->hot;
   ss->generation++;
+  ss->dirty = true;
+  if (ss->synced_ms == 0 || mono_ms() - ss->synced_ms >= ss->sync_ms)
+    return signer_state_sync(ss, err, errlen);
   return 0;
 }
 
 void signer_state_close(signer_state *ss) {
   if (ss == NULL || ss->fd < 0) return;
+  char err[128];
+  if (signer_state_sync(ss, err, sizeof err) != 0) {
+    /* the state is in the page cache; a power cut before it is written is survived (see .h) */
+  }
   close(ss->fd);
   ss->fd = -1;
 }

@@ -14,10 +14,17 @@
 /* Bytes per slot; a slot holds a header, up to 64 hashes and a checksum (2,144 bytes). */
 #define SIGNER_STATE_SLOT 4096
 
+/* How often a save also flushes the state to disk (ms); see signer_state_save. */
+#define SIGNER_STATE_SYNC_MS 1000
+
 typedef struct signer_state {
   int fd;
   int slot;            /* slot holding the current state, -1 when none yet */
   uint64_t generation; /* generation of that slot; the next save writes generation + 1 */
+  int hot;             /* the slot saves write until the next flush (never the flushed one) */
+  bool dirty;          /* saved since the last flush */
+  uint64_t synced_ms;  /* monotonic time of the last flush, 0: never */
+  uint32_t sync_ms;    /* SIGNER_STATE_SYNC_MS; tests may change it */
 } signer_state;
 
 /* Open the state file at path, creating it (mode 0600, both slots allocated on disk, so a full
@@ -35,11 +42,18 @@ int signer_state_open(signer_state *ss, const char *path, merkle_frontier *fr, b
 int signer_state_peek(const char *path, merkle_frontier *fr, bool *found, char *err,
                       size_t errlen);
 
-/* Durably record fr as the new state: write the slot that does not hold the current state and
- * fdatasync it. On failure the current state stays the valid one on disk (and ss unchanged).
- * Returns 0 or -1 with the reason in err. */
+/* Record fr as the new state. It goes into the hot slot (the page cache: it outlives the
+ * process), and when sync_ms have passed since the last flush the file is flushed to disk
+ * (fdatasync) and the other slot becomes the hot one. So the slot flushed last is never
+ * rewritten until the next flush has made a newer one durable: a torn write can cost at most
+ * the states saved since, never the file. A state lost to a power cut is one the log's own
+ * database (committed before anything is signed) brings back at the next start. On failure the
+ * last good state stays on disk (and ss unchanged). Returns 0 or -1 with the reason in err. */
 int signer_state_save(signer_state *ss, const merkle_frontier *fr, char *err, size_t errlen);
+/* Flush what was saved since the last flush. Returns 0 or -1 with err. */
+int signer_state_sync(signer_state *ss, char *err, size_t errlen);
 
+/* Flush and close. */
 void signer_state_close(signer_state *ss);
 
 /* Encode fr with generation gen into one slot image (SIGNER_STATE_SLOT bytes) / decode one.

@@ -152,6 +152,7 @@ static const char *const err_codes[SV_ERR__COUNT] = {
     [SV_ERR_TOO_LARGE] = "too_large",
     [SV_ERR_UNAVAILABLE] = "unavailable",
     [SV_ERR_INTERNAL] = "internal",
+    [SV_ERR_RATE_LIMITED] = "rate_limited",
 };
 
 const char *sv_err_code(enum sv_err e) {
@@ -333,7 +334,12 @@ nomem:
 #define CHECK_MAX_DEPTH 32
 
 int sv_msgpack_check(const uint8_t *buf, size_t len, size_t *end) {
+  return sv_msgpack_check_limit(buf, len, SIZE_MAX, end);
+}
+
+int sv_msgpack_check_limit(const uint8_t *buf, size_t len, size_t max_items, size_t *end) {
   assert(buf != NULL || len == 0);
+  size_t seen = 0; /* values read, containers and their elements alike */
   /* left[d]: items still to read in the container open at depth d (left[0]: the root). */
   size_t left[CHECK_MAX_DEPTH + 1];
   size_t pos = 0, pending = 1; /* pending: items announced and not yet read, at all depths */
@@ -345,6 +351,7 @@ int sv_msgpack_check(const uint8_t *buf, size_t len, size_t *end) {
     uint8_t t = buf[pos++];
     left[depth]--;
     pending--;
+    if (++seen > max_items) return -1;
     size_t hdr = 0, body = 0, items = 0, n = 0;
     bool container = false, ext = false;
     if (t <= 0x7f || t >= 0xe0 || t == 0xc0 || t == 0xc2 || t == 0xc3) {
@@ -414,8 +421,9 @@ enum sv_err sv_request_decode(const uint8_t *frame, size_t len, sv_request *req,
   msgpack_unpacked up;
   msgpack_unpacked_init(&up);
   size_t off = 0;
-  if (sv_msgpack_check(frame, len, NULL) != 0) {
-    snprintf(err, errlen, "frame is not a complete msgpack value");
+  if (sv_msgpack_check_limit(frame, len, SV_REQUEST_MAX_ITEMS, NULL) != 0) {
+    snprintf(err, errlen,
+             "frame is not a complete msgpack value of at most %d items", SV_REQUEST_MAX_ITEMS);
     goto out;
   }
   msgpack_unpack_return ur = msgpack_unpack_next(&up, (const char *)frame, len, &off);

@@ -83,6 +83,7 @@ enum sv_err {
   SV_ERR_TOO_LARGE,
   SV_ERR_UNAVAILABLE,
   SV_ERR_INTERNAL,
+  SV_ERR_RATE_LIMITED,
   SV_ERR__COUNT
 };
 
@@ -253,6 +254,11 @@ void sv_response_pack_error(msgpack_packer *pk, uint64_t id, bool has_audit, uin
  * *end (if non-NULL) receives the offset just past the value; trailing bytes are allowed.
  * Returns -1 otherwise. */
 int sv_msgpack_check(const uint8_t *buf, size_t len, size_t *end);
+/* The same, and at most max_items values in all (every container and element counts one), so
+ * that decoding allocates at most max_items msgpack_objects whatever the size of buf. */
+int sv_msgpack_check_limit(const uint8_t *buf, size_t len, size_t max_items, size_t *end);
+/* Values a request frame may hold (sv_request_decode): far more than any op's arguments. */
+#define SV_REQUEST_MAX_ITEMS 4096
 
 /* msgpack helpers shared by daemon and client. */
 void sv_pack_str(msgpack_packer *pk, const char *s);

@@ -101,12 +101,25 @@ void frame_reader_free(frame_reader *r) {
   free(r);
 }
 
-/* Wipe the frame next() handed out last; the caller is done with it. */
+/* Wipe the frame next() handed out last; the caller is done with it. When nothing is left in
+ * the buffer, give a large one back (a big note must not pin megabytes to an idle
+ * connection). */
 static void reader_wipe_taken(frame_reader *r) {
-  if (r->taken_len == 0) return;
-  sodium_memzero(r->buf + r->taken_off, r->taken_len);
-  r->taken_len = 0;
+  if (r->taken_len != 0) {
+    sodium_memzero(r->buf + r->taken_off, r->taken_len);
+    r->taken_len = 0;
+  }
+  if (r->buf != NULL && r->start == r->end && r->cap > 65536) {
+    sodium_memzero(r->buf, r->cap);
+    free(r->buf);
+    r->buf = NULL;
+    r->cap = r->start = r->end = r->scan = 0;
+  }
 }
+
+void frame_reader_set_max(frame_reader *r, size_t max_frame) { r->max_frame = max_frame; }
+
+size_t frame_reader_held(const frame_reader *r) { return r->cap; }
 
 /* Make room for extra more bytes after r->end: first drop what next() has taken, then grow
  * (doubling, at least to what is needed). No plaintext is left behind in memory that is moved

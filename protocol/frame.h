@@ -46,6 +46,13 @@ int frame_reader_feed(frame_reader *r, const uint8_t *data, size_t len);
  * feed or next on r, which wipes it), 0 when no whole frame is buffered, or a negative
  * frame_status. Decrypted bytes are wiped before the reader moves or frees them. */
 int frame_reader_next(frame_reader *r, const uint8_t **body, size_t *len);
+/* The largest frame accepted from now on (a frame whose header was already checked keeps the
+ * limit it was checked against). */
+void frame_reader_set_max(frame_reader *r, size_t max_frame);
+/* Bytes of memory the reader holds for stream data (its buffer). A reader whose frames have
+ * all been taken gives its buffer back at the next feed or next, so an idle connection holds
+ * none. */
+size_t frame_reader_held(const frame_reader *r);
 
 /* Sending side: seals frames into Noise messages. */
 typedef struct frame_writer frame_writer;

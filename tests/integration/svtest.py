@@ -35,6 +35,13 @@ def check(cond, msg):
         fail(msg)
 
 
+# For tests that use keys that are not enrolled as load, not as what they test: the daemon's
+# limits on such keys (request rate, unenrolled connections, connections per address; see
+# test_hostile.py for those) are lifted, so the test keeps testing what it is about.
+STRANGERS_UNLIMITED = {"rate_unenrolled": 0, "max_unenrolled": 100000, "max_handshakes": 100000,
+                       "max_per_address": 100000, "max_connections": 300000}
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -59,7 +66,10 @@ class Daemon:
         conf_path = os.path.join(self.dir, "samvirked.conf")
         text = open(conf_path).read().replace("listen = 127.0.0.1:7350",
                                                "listen = 127.0.0.1:%d" % self.port)
-        for k, v in (conf or {}).items():
+        # Tests drive members' keys as fast as they can: the per-member request rate limit is
+        # off unless a test sets it (test_hostile.py does, to test it).
+        conf = dict({"rate_member": 0}, **(conf or {}))
+        for k, v in conf.items():
             text += "%s = %s\n" % (k, v)
         open(conf_path, "w").write(text)
         import json
@@ -163,7 +173,8 @@ class ProtocolError(Exception):
 class Client:
     """A client of the wire protocol written from protocol/PROTOCOL.md alone."""
 
-    def __init__(self, port=None, server_key_b64=None, keypair=None, unix=None, timeout=10):
+    def __init__(self, port=None, server_key_b64=None, keypair=None, unix=None, timeout=10,
+                 source=None):
         import base64
         self.dh = X25519DH()
         self.keypair = keypair or self.dh.generate_keypair()
@@ -172,7 +183,8 @@ class Client:
             self.sock.settimeout(timeout)
             self.sock.connect(unix)
         else:
-            self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+            self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                                 source_address=(source, 0) if source else None)
         self.rbuf = b""
         self.stream = b""
         self.next_id = 1

@@ -11,7 +11,7 @@ import msgpack
 
 sys.path.insert(0, os.path.dirname(__file__))
 import svaudit as A  # noqa: E402
-from svtest import Client, Daemon, ProtocolError, check, make_card  # noqa: E402
+from svtest import STRANGERS_UNLIMITED, Client, Daemon, ProtocolError, check, make_card  # noqa: E402
 
 CLIENTS = 4
 PIPELINE = 32
@@ -39,7 +39,7 @@ def load(port, key, received, stop):
 def main():
     cards = tempfile.mkdtemp(prefix="svcards.")
     kp = make_card(os.path.join(cards, "aud.card"), "Aud Itor")
-    d = Daemon(members=[(os.path.join(cards, "aud.card"), "auditor")])
+    d = Daemon(members=[(os.path.join(cards, "aud.card"), "auditor")], conf=STRANGERS_UNLIMITED)
     try:
         d.start()
         stop = threading.Event()

@@ -8,7 +8,7 @@ import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
-from svtest import Client, Daemon, check  # noqa: E402
+from svtest import STRANGERS_UNLIMITED, Client, Daemon, check  # noqa: E402
 
 N = 70  # entries before tampering
 
@@ -56,7 +56,7 @@ CASES = [
 
 
 def main():
-    d = Daemon()
+    d = Daemon(conf=STRANGERS_UNLIMITED)
     try:
         d.start()
         c = Client(d.port, d.server_key)

@@ -12,11 +12,11 @@ import time
 import msgpack
 
 sys.path.insert(0, os.path.dirname(__file__))
-from svtest import Client, Daemon, check  # noqa: E402
+from svtest import STRANGERS_UNLIMITED, Client, Daemon, check  # noqa: E402
 
 
 def inflight_window_of_one():
-    d = Daemon(conf={"max_inflight": 1})
+    d = Daemon(conf=dict(STRANGERS_UNLIMITED, max_inflight=1))
     try:
         d.start()
         c = Client(d.port, d.server_key, timeout=5)
@@ -39,7 +39,7 @@ def inflight_window_of_one():
 
 def shutdown_with_a_client_that_does_not_read():
     # Long idle timeout; a big write queue allowed: only the shutdown deadline can end it.
-    d = Daemon(conf={"idle_timeout_ms": 120000, "handshake_timeout_ms": 1000})
+    d = Daemon(conf=dict(STRANGERS_UNLIMITED, idle_timeout_ms=120000, handshake_timeout_ms=1000))
     try:
         d.start()
         # The Unix socket: its kernel buffer (about 200 KiB) is smaller than the answers.

@@ -9,7 +9,7 @@ import time
 import msgpack
 
 sys.path.insert(0, os.path.dirname(__file__))
-from svtest import Client, Daemon, ProtocolError, check  # noqa: E402
+from svtest import STRANGERS_UNLIMITED, Client, Daemon, ProtocolError, check  # noqa: E402
 
 
 def expect_closed(c, what, timeout=5):
@@ -17,9 +17,10 @@ def expect_closed(c, what, timeout=5):
 
 
 def main():
-    d = Daemon(conf={"handshake_timeout_ms": 500, "idle_timeout_ms": 10000,
-                     "max_connections": 240, "max_write_queue": 65536,
-                     "note_max": 1024, "max_frame": 4096})
+    d = Daemon(conf=dict(STRANGERS_UNLIMITED, handshake_timeout_ms=500, idle_timeout_ms=10000,
+                         max_connections=240, max_write_queue=65536, note_max=1024,
+                         max_frame=4096, max_frame_unenrolled=4096, max_unenrolled=240,
+                         max_handshakes=1))
     try:
         d.start()
         watcher = Client(d.port, d.server_key)

@@ -9,11 +9,11 @@ import time
 import msgpack
 
 sys.path.insert(0, os.path.dirname(__file__))
-from svtest import Client, Daemon, check  # noqa: E402
+from svtest import STRANGERS_UNLIMITED, Client, Daemon, check  # noqa: E402
 
 
 def main():
-    d = Daemon(conf={"max_inflight": 2})
+    d = Daemon(conf=dict(STRANGERS_UNLIMITED, max_inflight=2))
     try:
         d.start()
         c = Client(d.port, d.server_key)

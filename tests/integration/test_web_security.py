@@ -11,13 +11,14 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from areatest import Team  # noqa: E402
 from svtest import SAMVIRKE, check, free_port  # noqa: E402
 from webtest import Browser, Web  # noqa: E402
 
-team = Team([("anna", "coordinator"), ("pia", "partner")])
+team = Team([("anna", "coordinator"), ("pia", "partner")], conf={"idle_timeout_ms": 1000})
 d = team.daemon
 web = web2 = browser = evil = None
 
@@ -185,6 +186,22 @@ try:
     check(st == 200 and web.alive(), "after all that the interface still answers")
     hang.close()
 
+    # --- the session with the daemon: idle close, restart, and the daemon gone -----------------
+    time.sleep(1.5)  # the daemon closes the idle session (idle_timeout_ms 1000)
+    st, _, body = web.http("GET", "/api/areas", {"Cookie": cookie})
+    check(st == 200, "a read after the daemon closed the idle session: %d %r" % (st, body[:200]))
+    time.sleep(1.5)
+    st, _, body = post("/api/area/add", "name=Efter%20pausen", **ok)
+    check(st == 200 and "Efter pausen" in areas(), "a change after an idle close: %d %r" % (st, body[:200]))
+    d.stop()
+    st, _, body = web.http("GET", "/api/areas", {"Cookie": cookie})
+    e = json.loads(body)["error"]
+    check(st == 502 and e["code"] == "server_unreachable" and "cannot connect" in e["message"],
+          "the daemon gone: %d %r" % (st, e))
+    d.start()
+    st, _, body = web.http("GET", "/api/areas", {"Cookie": cookie})
+    check(st == 200, "after the daemon is back: %d" % st)
+
     # --- in a real browser ----------------------------------------------------------------
     browser = Browser()
     b = browser
@@ -193,6 +210,12 @@ try:
     check(b.text("#problem-title") == "Ikke logget ind", "missing token: %r" % b.text("#problem-title"))
     b.login(web)
     check(b.text("#who") == "Du er pia (samarbejdspartner)", "logged in")
+    d.stop()
+    b.d.get(web.base + "/area?name=Vollsmose")
+    b.wait(lambda: b.find("#fatal") is not None, "a page while the daemon is down")
+    check("Kan ikke komme i kontakt med samvirke-serveren" in b.text("#fatal") and "cannot connect" in b.text("#fatal"),
+          "says so clearly: %r" % b.text("#fatal"))
+    d.start()
     # DNS rebinding: evil.example resolves to 127.0.0.1 in this browser
     b.d.get("http://evil.example:%d/" % web.port)
     b.wait(lambda: b.find("#problem-title") is not None, "the rebinding page is refused")

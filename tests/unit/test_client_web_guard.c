@@ -76,6 +76,8 @@ static void test_host_origin(void) {
   ASSERT(web_guard_origin_ok(g, "http://127.0.0.1:7351", true));
   ASSERT(web_guard_origin_ok(g, "http://localhost:7351", true));
   ASSERT(!web_guard_origin_ok(g, "https://127.0.0.1:7351", true));
+  ASSERT(!web_guard_origin_ok(g, "HTTP://127.0.0.1:7351", true));
+  ASSERT(!web_guard_origin_ok(g, "http://LOCALHOST:7351", true));
   ASSERT(!web_guard_origin_ok(g, "http://127.0.0.1:8000", false)); /* another local page */
   ASSERT(!web_guard_origin_ok(g, "http://127.0.0.1:7351/", true));
   ASSERT(!web_guard_origin_ok(g, "null", false));

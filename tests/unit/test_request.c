@@ -85,7 +85,7 @@ static void f_close(rq_session *s, const char *why) {
 static void f_submitted(rq_session *s) { ((fake *)s)->submitted++; }
 static void f_returned(rq_session *s) { ((fake *)s)->returned++; }
 
-static const rq_transport fake_transport = {f_send, f_close, f_submitted, f_returned};
+static const rq_transport fake_transport = {f_send, f_close, f_submitted, f_returned, NULL};
 
 /* ---- a fake storage: jobs queue here until complete() plays the storage thread ---- */
 
@@ -237,7 +237,7 @@ static bool open_session(fake *f, const uint8_t key[32], msgpack_sbuffer *payloa
   f->s.id = 7;
   msgpack_sbuffer local;
   msgpack_sbuffer_init(&local);
-  bool ok = request_session_open(rq, &f->s, key, payload ? payload : &local);
+  bool ok = request_session_open(rq, &f->s, key, NULL, payload ? payload : &local);
   msgpack_sbuffer_destroy(&local);
   return ok;
 }
