@@ -87,33 +87,40 @@ void auditlog_restore(auditlog *al, const auditlog_mark *m) {
   al->storing_note = false;
 }
 
-/* Have the signer sign the tree of the current frontier: base is the signed size, the leaves
- * those appended since. On success the note becomes the latest checkpoint (not yet in its
- * row). Returns 0 or -1 with the signer's reason in err. */
-static int sign_current(auditlog *al, char *err, size_t errlen) {
-  uint8_t root[32];
-  merkle_frontier_root(&al->fr, root);
+int auditlog_sign(auditlog *al, uint64_t size, const uint8_t root[32], char *err,
+                  size_t errlen) {
+  assert(size >= al->signed_size && size <= al->fr.size);
   assert(al->fr.size - al->signed_size == al->nleaves);
+  size_t n = (size_t)(size - al->signed_size);
   char *note = NULL;
-  if (al->signer.sign(al->signer.ctx, al->signed_size, (const uint8_t(*)[32])al->leaves,
-                      al->nleaves, root, &note, err, errlen) != 0)
+  if (al->signer.sign(al->signer.ctx, al->signed_size, (const uint8_t(*)[32])al->leaves, n,
+                      root, &note, err, errlen) != 0)
     return -1;
   free(al->checkpoint);
   al->checkpoint = note;
-  al->signed_size = al->fr.size;
-  al->nleaves = 0;
+  al->signed_size = size;
+  al->nleaves -= n;
+  if (al->nleaves) memmove(al->leaves, al->leaves + n, al->nleaves * sizeof *al->leaves);
   al->note_stored = false;
   return 0;
 }
 
-int auditlog_committed(auditlog *al, char *err, size_t errlen) {
+/* Have the signer sign the tree of the current frontier (start-up). 0 or -1 with err. */
+static int sign_current(auditlog *al, char *err, size_t errlen) {
+  uint8_t root[32];
+  merkle_frontier_root(&al->fr, root);
+  return auditlog_sign(al, al->fr.size, root, err, errlen);
+}
+
+bool auditlog_committed(auditlog *al, uint64_t *size, uint8_t root[32]) {
   if (al->storing_note) al->note_stored = true;
   al->storing_note = false;
-  if (!al->pending) return 0;
+  if (!al->pending) return false;
   al->pending = false;
   assert(al->fr.size == al->pending_size);
-  /* On failure the row keeps the unsigned text; the next batch's checkpoint covers it. */
-  return sign_current(al, err, errlen);
+  *size = al->pending_size;
+  merkle_frontier_root(&al->fr, root);
+  return true;
 }
 
 bool auditlog_note_unstored(const auditlog *al) { return al->checkpoint != NULL && !al->note_stored; }
@@ -252,7 +259,7 @@ int auditlog_put_checkpoint(auditlog *al, char *err, size_t errlen) {
     snprintf(err, errlen, "cannot store checkpoint: %s", sqlite3_errmsg(al->db));
     return -1;
   }
-  /* Signed only when the transaction commits (auditlog_committed); if it fails,
+  /* Signed only once the transaction has committed durably (auditlog_sign); if it fails,
    * auditlog_restore drops it unsigned, and the checkpoint of the next batch to commit
    * cannot contradict anything signed. */
   al->pending = true;

@@ -69,16 +69,22 @@ void auditlog_close(auditlog *al);
  * the batch's transaction is rolled back. */
 void auditlog_save(const auditlog *al, auditlog_mark *m);
 void auditlog_restore(auditlog *al, const auditlog_mark *m);
-/* The batch's transaction committed: its checkpoint is signed and becomes the latest served.
- * Returns 0, or -1 with the signer's reason in err when it could not be signed (the previous
- * one stays the latest; the row keeps the unsigned text, superseded by the next batch's). */
-int auditlog_committed(auditlog *al, char *err, size_t errlen);
+/* The batch's transaction committed. When it stored a checkpoint (auditlog_put_checkpoint), its
+ * tree head goes to *size and root and true is returned: have it signed with auditlog_sign once
+ * the commit is durable. */
+bool auditlog_committed(auditlog *al, uint64_t *size, uint8_t root[32]);
+/* Sign the committed tree of size entries with root (a tree head auditlog_committed gave; the
+ * newest durable one): the signer gets the signed size and the leaves since. Its note becomes the
+ * latest served (and is stored in its row by the next transaction). Returns 0, or -1 with the
+ * signer's reason in err (the previous checkpoint stays the latest; a later one covers these
+ * entries). */
+int auditlog_sign(auditlog *al, uint64_t size, const uint8_t root[32], char *err, size_t errlen);
 /* Append e as the next entry (inside the caller's transaction): sets e->seq to its sequence
  * number, stores the canonical encoding and the subtree hashes it completes. Returns 0, or -1
  * with the reason in err (the transaction must then be rolled back). */
 int auditlog_append(auditlog *al, audit_entry *e, char *err, size_t errlen);
 /* Inside the batch's transaction: store the checkpoint text for the current size if it grew
- * (or the first, empty one), to be signed by auditlog_committed once the transaction commits,
+ * (or the first, empty one), to be signed by auditlog_sign once the transaction is durable,
  * and the signed note of the previous checkpoint in place of its text (auditlog_store_note).
  * Returns 0 or -1 (err set). */
 int auditlog_put_checkpoint(auditlog *al, char *err, size_t errlen);

@@ -1,5 +1,16 @@
 /* store.c -- the storage thread: owns the SQLite connection, runs jobs in group-commit batches,
- * appends each job's audit entry to the log, and hands finished jobs back to the loop thread. */
+ * appends each job's audit entry to the log, and hands finished jobs back to the loop thread.
+ *
+ * Once started, commits are pipelined: the storage thread commits without waiting for the disk
+ * (synchronous=NORMAL in WAL mode) and a flush thread makes them durable (walsync.c). A batch is
+ * answered, and its checkpoint signed, only after a flush that began after its COMMIT had
+ * written its WAL frames has succeeded. While a flush runs, the storage thread keeps executing
+ * the jobs that arrive in the next transaction; that transaction is committed when the flush
+ * is done and the requests the last answers released have come in (or stopped coming).
+ * A flush that fails leaves the frames it covered possibly never on disk: nothing committed
+ * since is answered until a TRUNCATE checkpoint has copied the whole log into the database file
+ * (synced) and a flush has made the emptied log durable; answers held longer than settle_ms say
+ * that the outcome is unknown. */
 #include "store.h"
 
 #include <assert.h>
@@ -13,10 +24,35 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "walsync.h"
 
 #define SCHEMA_VERSION 2
 #define STMT_CACHE 256
-#define SETTLE_RETRY_MS 100 /* how often held answers retry the settling commit */
+#define SETTLE_RETRY_MS 100 /* how often held answers retry the settling commit or recovery */
+/* The commit of the open transaction waits, after a flush, for the requests its answers set
+ * off: until as many jobs came in as were answered, or none came for COMMIT_GAP_NS, or
+ * COMMIT_LINGER_NS passed since the answers. With EAGER_JOBS jobs waiting it commits at once. */
+#define COMMIT_GAP_NS 500000ull
+#define COMMIT_LINGER_NS 2000000ull
+#define EAGER_JOBS 64
+/* Most batches awaiting their answers (a flush, or a fault's settling); the storage thread
+ * takes no new jobs while the queue is full. */
+#define BATCHQ 256
+
+/* A finished batch on its way back to the loop thread; batches are answered in commit order. */
+typedef struct batch {
+  job *head, *tail;
+  enum batch_state {
+    B_DONE,   /* failed and rolled back: answered as it is (nothing was done) */
+    B_SYNC,   /* committed: answered once a flush (or a recovery) made it durable */
+    B_SETTLE  /* its COMMIT failed in a flush: "not done" once a later commit is durable */
+  } state;
+  uint64_t gen;      /* B_SYNC: its commit's number; B_SETTLE: the number of the commit before */
+  bool has_cp;       /* B_SYNC: it stored a checkpoint (tree head cp_size, cp_root) */
+  uint64_t cp_size;
+  uint8_t cp_root[32];
+  uint64_t fault_ms; /* when a fault began to hold it (0: none) */
+} batch;
 
 static const char schema_sql[] =
     "CREATE TABLE schema_version(version INTEGER NOT NULL);"
@@ -126,12 +162,30 @@ struct store {
   pthread_cond_t cv;
   job *in_head, *in_tail;
   job *out_head, *out_tail;
-  /* Finished jobs held back because a batch's COMMIT failed in its disk flush: its commit
-   * record may be on disk, so a crash could still bring it back. They are answered (in order,
-   * with everything finished after them) once a later commit has overwritten that record, or
-   * after cfg.settle_ms without one (then saying the outcome is unknown). Storage thread only. */
-  job *held_head, *held_tail;
-  uint64_t held_since_ms;
+  /* Storage thread only: finished batches not yet answered, in commit order, and the open
+   * transaction (jobs executed, not yet committed). */
+  batch bq[BATCHQ]; /* ring: bq_count records from bq_first */
+  unsigned bq_first, bq_count;
+  bool txn;
+  auditlog_mark mark;
+  job *t_head, *t_tail;
+  uint32_t t_jobs;
+  uint64_t commits;       /* transactions committed; the last one's number */
+  uint64_t durable;       /* every commit up to this number is durable */
+  bool recover;           /* a flush failed: commits since are durable only after a recovery */
+  uint64_t retry_ms;      /* last settle or recovery attempt */
+  uint64_t released_ns;   /* when answers were last released, and how many (the requests */
+  uint32_t released;      /* they set off are awaited before the next commit) */
+  uint32_t arrived;       /* jobs taken since */
+  uint64_t arrived_ns;    /* when the last was */
+  /* The flush thread (under mu): it flushes when want > tried. */
+  bool pipelined;
+  walsync *ws;
+  pthread_t sync_thread;
+  pthread_cond_t sync_cv;
+  uint64_t sync_want, sync_tried, sync_ok, sync_failed;
+  uint64_t flushes, jobs; /* for the log line at the stop */
+  bool syncing, sync_stop;
   bool stopping;
   bool started;
   bool committing; /* the storage thread is committing a batch (commit_guard lets it) */
@@ -266,7 +320,12 @@ store *store_open(const config *cfg, const uint8_t log_pk[32], const auditlog_si
   }
   st->cfg = *cfg;
   pthread_mutex_init(&st->mu, NULL);
-  pthread_cond_init(&st->cv, NULL);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&st->cv, &ca);
+  pthread_condattr_destroy(&ca);
+  pthread_cond_init(&st->sync_cv, NULL);
   char path[1100];
   config_path(cfg, CONFIG_DB_FILE, path, sizeof path);
   if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
@@ -338,6 +397,14 @@ static const char msg_unknown[] =
     "storage failure: the disk did not confirm the write, so the request may or may not have "
     "been carried out";
 
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t now_ms(void) { return now_ns() / 1000000ull; }
+
 static void fail_job(job *j, const char *msg) {
   j->audited = false;
   j->effect = EFFECT_NONE;
@@ -353,53 +420,139 @@ static void fail_list(job *head, const char *msg) {
   }
 }
 
-enum batch_result { BATCH_COMMITTED, BATCH_FAILED, BATCH_UNCERTAIN };
-
-/* Run one batch of jobs in a single transaction. Every job ends up either audited (and its
- * changes committed) or failed with SV_ERR_UNAVAILABLE and no audit entry; a follow-up runs
- * only after its leader succeeded and is dropped (not audited) otherwise. BATCH_UNCERTAIN:
- * the COMMIT failed in the disk flush after writing its WAL frames, which a crash before the
- * next commit would bring back (the jobs say the outcome is unknown). */
-static enum batch_result run_batch(store *st, job *head) {
-  char err[256];
-  bool uncertain = false;
-  auditlog_mark mark;
-  auditlog_save(st->al, &mark);
-  if (exec_sql(st->db, "BEGIN IMMEDIATE", err, sizeof err) != 0) goto fail;
+/* Answer the committed jobs of the list as of unknown outcome: their changes are in the
+ * database and stay, so the directory effects are kept (the loop thread's cache follows the
+ * database), but no answer promises durability or names an entry. */
+static void unknown_list(job *head) {
   for (job *j = head; j != NULL; j = j->next) {
-    if (run_job(st, j, err, sizeof err) != 0) goto fail_tx;
+    for (job *f = j->follow; f != NULL; f = f->next) fail_job(f, msg_unknown);
+    enum job_effect keep = j->effect;
+    fail_job(j, msg_unknown);
+    j->effect = keep;
+  }
+}
+
+/* ---- transactions (storage thread) ---------------------------------------------------------- */
+
+/* Queue a finished batch behind the others and return its record (a transaction begins only
+ * while the queue has room for its batch: see thread_main). */
+static batch *enqueue(store *st, job *head, job *tail, enum batch_state state) {
+  assert(st->bq_count < BATCHQ);
+  batch *b = &st->bq[(st->bq_first + st->bq_count++) % BATCHQ];
+  memset(b, 0, sizeof *b);
+  b->head = head;
+  b->tail = tail;
+  b->state = state;
+  return b;
+}
+
+/* The oldest queued batch, or NULL. */
+static batch *queue_head(store *st) { return st->bq_count ? &st->bq[st->bq_first] : NULL; }
+
+static void dequeue(store *st) {
+  st->bq_first = (st->bq_first + 1) % BATCHQ;
+  st->bq_count--;
+}
+
+/* The open transaction failed: roll it back and fail its jobs (nothing was done). */
+static void txn_fail(store *st, const char *why, bool uncertain) {
+  char err[128];
+  exec_sql(st->db, "ROLLBACK", err, sizeof err);
+  log_error("storage: batch failed and was rolled back: %s", why);
+  auditlog_restore(st->al, &st->mark);
+  fail_list(st->t_head, uncertain ? msg_unknown : msg_not_done);
+  if (st->t_head) {
+    batch *b = enqueue(st, st->t_head, st->t_tail, uncertain ? B_SETTLE : B_DONE);
+    b->gen = st->commits;
+    if (uncertain) b->fault_ms = now_ms();
+  }
+  st->txn = false;
+  st->t_head = st->t_tail = NULL;
+  st->t_jobs = 0;
+}
+
+/* Run the jobs head.. (and their follow-ups) in the open transaction, beginning it if needed.
+ * A job ends up audited (its changes kept) or failed; a failure of the transaction itself
+ * fails every job in it. */
+static void txn_run(store *st, job *head) {
+  char err[256];
+  if (st->txn && sqlite3_get_autocommit(st->db)) {
+    /* An I/O error made SQLite roll the transaction back behind our back. */
+    txn_fail(st, "the transaction was rolled back by an I/O error", false);
+  }
+  if (!st->txn) {
+    auditlog_save(st->al, &st->mark);
+    if (exec_sql(st->db, "BEGIN IMMEDIATE", err, sizeof err) != 0) {
+      log_error("storage: cannot begin a batch: %s", err);
+      job *tail = head;
+      while (tail->next) tail = tail->next;
+      fail_list(head, msg_not_done);
+      enqueue(st, head, tail, B_DONE);
+      return;
+    }
+    st->txn = true;
+  }
+  for (job *j = head, *next; j != NULL; j = next) {
+    next = j->next;
+    j->next = NULL;
+    if (st->t_tail)
+      st->t_tail->next = j;
+    else
+      st->t_head = j;
+    st->t_tail = j;
+    st->t_jobs++;
+    if (run_job(st, j, err, sizeof err) != 0) goto fail;
     for (job *f = j->follow; f != NULL; f = f->next) {
       if (!j->audited || j->err != SV_OK) {
         f->dropped = true;
         continue;
       }
       f->lead_seq = j->audit_seq;
-      if (run_job(st, f, err, sizeof err) != 0) goto fail_tx;
+      if (run_job(st, f, err, sizeof err) != 0) goto fail;
     }
+    continue;
+  fail:
+    /* The jobs not yet run join the failed transaction's (they fail with it). */
+    st->t_tail->next = next;
+    while (st->t_tail->next) st->t_tail = st->t_tail->next;
+    txn_fail(st, err, false);
+    return;
   }
-  if (auditlog_put_checkpoint(st->al, err, sizeof err) != 0) goto fail_tx;
+}
+
+/* Commit the open transaction with its checkpoint: a B_SYNC batch (or, when the COMMIT fails,
+ * a failed one). Without the pipeline the commit is durable at once (synchronous=FULL). */
+static void txn_commit(store *st) {
+  char err[256];
+  assert(st->txn);
+  if (sqlite3_get_autocommit(st->db)) {
+    txn_fail(st, "the transaction was rolled back by an I/O error", false);
+    return;
+  }
+  if (auditlog_put_checkpoint(st->al, err, sizeof err) != 0) {
+    txn_fail(st, err, false);
+    return;
+  }
   if (commit(st, err, sizeof err) != 0) {
     int code = sqlite3_extended_errcode(st->db);
-    uncertain = code == SQLITE_IOERR_FSYNC || code == SQLITE_IOERR_DIR_FSYNC;
-    goto fail_tx;
+    txn_fail(st, err, code == SQLITE_IOERR_FSYNC || code == SQLITE_IOERR_DIR_FSYNC);
+    return;
   }
-  if (auditlog_committed(st->al, err, sizeof err) != 0)
-    log_error("storage: cannot sign the checkpoint of size %llu (%s); the next batch's will "
-              "cover it", (unsigned long long)auditlog_size(st->al), err);
   st->wrote = true;
-  return BATCH_COMMITTED;
-fail_tx:
-  exec_sql(st->db, "ROLLBACK", err + 128, sizeof err - 128);
-fail:
-  log_error("storage: batch failed and was rolled back: %s", err);
-  auditlog_restore(st->al, &mark);
-  fail_list(head, uncertain ? msg_unknown : msg_not_done);
-  return uncertain ? BATCH_UNCERTAIN : BATCH_FAILED;
+  st->commits++;
+  batch *b = enqueue(st, st->t_head, st->t_tail, B_SYNC);
+  b->gen = st->commits;
+  b->has_cp = auditlog_committed(st->al, &b->cp_size, b->cp_root);
+  if (st->recover) b->fault_ms = now_ms();
+  if (!st->pipelined && !st->recover) st->durable = st->commits;
+  st->txn = false;
+  st->t_head = st->t_tail = NULL;
+  st->t_jobs = 0;
 }
 
 /* Commit a transaction that changes nothing but writes a page, so that the WAL frames of a
- * batch whose flush failed are overwritten by a committed, synced transaction. Returns 0 when
- * it committed. */
+ * batch whose COMMIT failed in its flush are overwritten by a committed transaction (durable
+ * once flushed). Returns 0 when it committed. */
 static int settle(store *st) {
   char err[256];
   if (exec_sql(st->db, "BEGIN IMMEDIATE", err, sizeof err) != 0) return -1;
@@ -412,12 +565,36 @@ static int settle(store *st) {
     exec_sql(st->db, "ROLLBACK", err + 128, sizeof err - 128);
     return -1;
   }
+  st->commits++;
+  if (!st->pipelined && !st->recover) st->durable = st->commits;
   return 0;
 }
 
-/* Hand the finished jobs head..tail to the loop thread. */
+/* After a failed flush: copy the whole log into the database file (synced by the checkpoint)
+ * and empty it, then flush the emptied log, so that everything committed is durable and no
+ * stale frame can come back after a crash. Needs no open transaction and an idle flush thread.
+ * Returns 0 when it worked. */
+static int recover(store *st) {
+  int nlog = -1, nckpt = -1;
+  int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &nlog, &nckpt);
+  if (rc != SQLITE_OK) {
+    log_debug("storage: recovery checkpoint: %s", sqlite3_errmsg(st->db));
+    return -1;
+  }
+  if (st->ws != NULL && (rc = walsync_flush(st->ws)) != SQLITE_OK) {
+    log_debug("storage: recovery flush: %s", sqlite3_errstr(rc));
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- answers (storage thread) ---------------------------------------------------------------- */
+
+static bool try_recover(store *st);
+
+/* Hand the finished jobs head..tail to the loop thread (the synchronous mode keeps them). */
 static void deliver(store *st, job *head, job *tail) {
-  if (head == NULL) return;
+  if (head == NULL || !st->started) return;
   pthread_mutex_lock(&st->mu);
   if (st->out_tail)
     st->out_tail->next = head;
@@ -428,91 +605,258 @@ static void deliver(store *st, job *head, job *tail) {
   uv_async_send(&st->async);
 }
 
-/* Answer the held jobs: settled (a commit overwrote the failed one: nothing was done), or
- * not (the outcome stays unknown, as their messages already say). */
-static void release_held(store *st, bool settled) {
-  if (settled) {
-    for (job *j = st->held_head; j != NULL; j = j->next)
-      if (j->err == SV_ERR_UNAVAILABLE) fail_job(j, msg_not_done);
-    log_info("storage: a later commit settled the failed one; held answers are sent");
-  } else {
-    log_error("storage: no commit for %u ms after a failed disk flush; answering that the "
-              "outcome is unknown", st->cfg.settle_ms);
+/* Answer the batches at the head of the queue that can be answered now, in order: a committed
+ * one once durable (its checkpoint, the newest of those, is signed first), a settled one as
+ * not done, and any held by a fault for settle_ms as of unknown outcome. */
+static void release(store *st) {
+  uint64_t now = now_ms();
+  bool sign = false;
+  uint64_t cp_size = 0;
+  uint8_t cp_root[32];
+  job *out_head = NULL, *out_tail = NULL;
+  uint32_t n = 0;
+  batch *b;
+  while ((b = queue_head(st)) != NULL) {
+    bool timed_out = b->fault_ms != 0 && now - b->fault_ms >= st->cfg.settle_ms;
+    if (b->state == B_SYNC) {
+      if (!st->recover && b->gen <= st->durable) {
+        if (b->has_cp) {
+          sign = true;
+          cp_size = b->cp_size;
+          memcpy(cp_root, b->cp_root, 32);
+        }
+      } else if (timed_out && st->recover && try_recover(st)) {
+        continue; /* a last attempt before giving up made it durable: judge it again */
+      } else if (timed_out) {
+        log_error("storage: no durable commit for %u ms after a failed disk flush; answering "
+                  "that the outcome is unknown", st->cfg.settle_ms);
+        unknown_list(b->head);
+      } else {
+        break;
+      }
+    } else if (b->state == B_SETTLE) {
+      if (!st->recover && st->durable > b->gen) {
+        fail_list(b->head, msg_not_done); /* a later durable commit overwrote the failed one */
+        log_info("storage: a later commit settled the failed one; held answers are sent");
+      } else if (timed_out) {
+        log_error("storage: no commit for %u ms after a failed disk flush; answering that the "
+                  "outcome is unknown", st->cfg.settle_ms);
+      } else {
+        break;
+      }
+    }
+    for (job *j = b->head; j != NULL; j = j->next) {
+      if (j->session) n++;
+      for (job *f = j->follow; f != NULL; f = f->next) n += f->session ? 1 : 0;
+    }
+    if (b->head) {
+      if (out_tail)
+        out_tail->next = b->head;
+      else
+        out_head = b->head;
+      out_tail = b->tail;
+    }
+    dequeue(st);
   }
-  deliver(st, st->held_head, st->held_tail);
-  st->held_head = st->held_tail = NULL;
-}
-
-/* Queue the finished batch head..tail behind the held jobs (answers keep request order). */
-static void hold(store *st, job *head, job *tail) {
-  if (st->held_head == NULL) st->held_since_ms = (uv_hrtime() / 1000000);
-  if (st->held_tail)
-    st->held_tail->next = head;
-  else
-    st->held_head = head;
-  st->held_tail = tail;
-}
-
-/* Storage thread, nothing queued while answers are held: settle them or give up. */
-static void retry_held(store *st) {
-  if (settle(st) == 0)
-    release_held(st, true);
-  else if ((uv_hrtime() / 1000000) - st->held_since_ms >= st->cfg.settle_ms)
-    release_held(st, false);
-}
-
-/* Wait on cv for at most ms (mu held). */
-static void wait_ms(store *st, uint32_t ms) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  ts.tv_sec += ms / 1000;
-  ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-  if (ts.tv_nsec >= 1000000000L) {
-    ts.tv_sec++;
-    ts.tv_nsec -= 1000000000L;
+  if (sign) {
+    char err[256];
+    if (auditlog_sign(st->al, cp_size, cp_root, err, sizeof err) != 0)
+      log_error("storage: cannot sign the checkpoint of size %llu (%s); the next batch's will "
+                "cover it", (unsigned long long)cp_size, err);
   }
+  if (out_head) {
+    st->released_ns = now_ns();
+    st->released = n;
+    st->arrived = 0;
+    deliver(st, out_head, out_tail);
+  }
+}
+
+/* ---- the flush thread -------------------------------------------------------------------- */
+
+/* Flush the WAL whenever the storage thread asks (sync_want > sync_tried), and report. */
+static void *sync_main(void *arg) {
+  store *st = arg;
+  pthread_mutex_lock(&st->mu);
+  for (;;) {
+    while (st->sync_want == st->sync_tried && !st->sync_stop)
+      pthread_cond_wait(&st->sync_cv, &st->mu);
+    if (st->sync_want == st->sync_tried) break; /* stopping, nothing asked */
+    uint64_t gen = st->sync_want;
+    st->syncing = true;
+    pthread_mutex_unlock(&st->mu);
+    int rc = walsync_flush(st->ws);
+    pthread_mutex_lock(&st->mu);
+    st->syncing = false;
+    st->sync_tried = gen;
+    st->flushes++;
+    if (rc == SQLITE_OK)
+      st->sync_ok = gen;
+    else
+      st->sync_failed = gen;
+    pthread_cond_signal(&st->cv);
+  }
+  pthread_mutex_unlock(&st->mu);
+  return NULL;
+}
+
+/* ---- the storage thread ------------------------------------------------------------------- */
+
+/* Whether the flush thread is busy or has work asked of it (mu held). */
+static bool flush_busy(const store *st) { return st->syncing || st->sync_want > st->sync_tried; }
+
+/* mu held: whether the open transaction should be committed now; else *wake_ns gets the time
+ * the linger ends (0: no deadline). */
+static bool commit_due(const store *st, uint64_t now, uint64_t *wake_ns) {
+  *wake_ns = 0;
+  if (!st->txn) return false;
+  if (st->t_jobs >= st->cfg.batch_max || st->stopping || !st->pipelined) return true;
+  if (flush_busy(st)) return false;  /* keep collecting while the disk works */
+  if (st->t_jobs >= EAGER_JOBS) return true;
+  if (st->in_head != NULL) return false; /* run what is queued first */
+  if (st->arrived >= st->released) return true;
+  uint64_t last = st->arrived_ns > st->released_ns ? st->arrived_ns : st->released_ns;
+  uint64_t gap_end = last + COMMIT_GAP_NS, linger_end = st->released_ns + COMMIT_LINGER_NS;
+  uint64_t end = gap_end < linger_end ? gap_end : linger_end;
+  if (now >= end) return true;
+  *wake_ns = end;
+  return false;
+}
+
+/* Wait on cv until abs_ns (CLOCK_MONOTONIC), mu held. */
+static void wait_until(store *st, uint64_t abs_ns) {
+  struct timespec ts = {.tv_sec = (time_t)(abs_ns / 1000000000ull),
+                        .tv_nsec = (long)(abs_ns % 1000000000ull)};
   pthread_cond_timedwait(&st->cv, &st->mu, &ts);
+}
+
+/* mu held: what the flush thread reported since the last look. A failure puts the store in
+ * recovery: every batch committed so far waits for it. */
+static void take_flush_results(store *st) {
+  if (st->sync_failed > 0) {
+    st->sync_failed = 0;
+    if (!st->recover) {
+      log_error("storage: a disk flush of the write-ahead log failed; holding answers until "
+                "the log is copied into the database file");
+      st->recover = true;
+    }
+    uint64_t now = now_ms();
+    for (unsigned i = 0; i < st->bq_count; i++) {
+      batch *b = &st->bq[(st->bq_first + i) % BATCHQ];
+      if (b->state == B_SYNC && b->fault_ms == 0) b->fault_ms = now;
+    }
+  }
+  if (!st->recover && st->sync_ok > st->durable) st->durable = st->sync_ok;
+}
+
+/* Attempt a recovery now (recover set): commit the open transaction first, wait for the flush
+ * thread to be idle, then recover(). Returns true when it worked: everything committed so far
+ * is durable. */
+static bool try_recover(store *st) {
+  if (st->txn) txn_commit(st); /* its jobs wait with the rest (no flush asked: recovering) */
+  pthread_mutex_lock(&st->mu);
+  while (flush_busy(st)) pthread_cond_wait(&st->cv, &st->mu);
+  pthread_mutex_unlock(&st->mu);
+  st->retry_ms = now_ms();
+  if (recover(st) != 0) return false;
+  log_info("storage: the log is in the database file and synced; held answers are sent");
+  st->recover = false;
+  st->durable = st->commits;
+  return true;
+}
+
+/* Settling and recovery, retried every SETTLE_RETRY_MS while a fault holds answers. */
+static void fault_work(store *st) {
+  uint64_t now = now_ms();
+  if (now - st->retry_ms < SETTLE_RETRY_MS) return;
+  if (st->recover) {
+    try_recover(st);
+    return;
+  }
+  batch *b = queue_head(st);
+  if (b != NULL && b->state == B_SETTLE && st->commits == b->gen && !st->txn) {
+    st->retry_ms = now;
+    if (settle(st) == 0 && st->pipelined) {
+      pthread_mutex_lock(&st->mu);
+      st->sync_want = st->commits;
+      pthread_cond_signal(&st->sync_cv);
+      pthread_mutex_unlock(&st->mu);
+    }
+  }
+}
+
+/* Whether a fault holds answers (the storage thread then wakes every SETTLE_RETRY_MS). */
+static bool fault_pending(const store *st) {
+  const batch *b = st->bq_count ? &st->bq[st->bq_first] : NULL;
+  return st->recover || (b != NULL && b->fault_ms != 0);
 }
 
 static void *thread_main(void *arg) {
   store *st = arg;
   for (;;) {
+    job *head = NULL;
     pthread_mutex_lock(&st->mu);
-    while (st->in_head == NULL && !st->stopping && st->held_head == NULL)
-      pthread_cond_wait(&st->cv, &st->mu);
-    if (st->in_head == NULL && st->held_head != NULL) { /* answers held: try to settle */
-      wait_ms(st, st->cfg.settle_ms < SETTLE_RETRY_MS ? st->cfg.settle_ms : SETTLE_RETRY_MS);
-      if (st->in_head == NULL) {
+    for (;;) {
+      take_flush_results(st);
+      uint64_t now = now_ns(), wake = 0;
+      bool room = st->txn || st->bq_count < BATCHQ;
+      if (st->in_head != NULL && room && st->t_jobs < st->cfg.batch_max) break;
+      if (commit_due(st, now, &wake)) break;
+      batch *b = queue_head(st);
+      if (b != NULL && (b->state == B_DONE || (b->state == B_SYNC && !st->recover &&
+                                               b->gen <= st->durable)))
+        break; /* answers to send */
+      if (st->stopping && st->in_head == NULL && !st->txn && st->bq_count == 0) break;
+      if (fault_pending(st)) {
+        uint64_t retry = now + (uint64_t)SETTLE_RETRY_MS * 1000000ull;
+        if (wake == 0 || retry < wake) wake = retry;
+      }
+      if (wake)
+        wait_until(st, wake);
+      else
+        pthread_cond_wait(&st->cv, &st->mu);
+      if (fault_pending(st)) break; /* settle, recover or time out */
+    }
+    if (st->in_head != NULL && (st->txn || st->bq_count < BATCHQ) &&
+        st->t_jobs < st->cfg.batch_max) {
+      /* Take what is queued, up to the batch limit. */
+      uint32_t room = st->cfg.batch_max - st->t_jobs, n = 1;
+      job *tail = st->in_head;
+      while (tail->next != NULL && n < room) {
+        tail = tail->next;
+        n++;
+      }
+      head = st->in_head;
+      st->in_head = tail->next;
+      if (st->in_head == NULL) st->in_tail = NULL;
+      tail->next = NULL;
+      st->arrived += n;
+      st->jobs += n;
+      st->arrived_ns = now_ns();
+    }
+    bool done = st->stopping && st->in_head == NULL && !st->txn && st->bq_count == 0 &&
+                head == NULL;
+    pthread_mutex_unlock(&st->mu);
+    if (done) break;
+
+    /* Answers first: what they release is awaited by the commit below (commit_due). */
+    release(st);
+    if (head != NULL) txn_run(st, head);
+    uint64_t wake;
+    pthread_mutex_lock(&st->mu);
+    bool due = commit_due(st, now_ns(), &wake);
+    pthread_mutex_unlock(&st->mu);
+    if (due) {
+      txn_commit(st);
+      if (st->pipelined && !st->recover) { /* while recovering, a recovery makes it durable */
+        pthread_mutex_lock(&st->mu);
+        st->sync_want = st->commits;
+        pthread_cond_signal(&st->sync_cv);
         pthread_mutex_unlock(&st->mu);
-        retry_held(st);
-        continue;
       }
     }
-    job *head = st->in_head, *tail = head;
-    if (head == NULL) { /* stopping, and nothing left to do */
-      pthread_mutex_unlock(&st->mu);
-      break;
-    }
-    uint32_t n = 1;
-    while (tail->next != NULL && n < st->cfg.batch_max) {
-      tail = tail->next;
-      n++;
-    }
-    st->in_head = tail->next;
-    if (st->in_head == NULL) st->in_tail = NULL;
-    tail->next = NULL;
-    pthread_mutex_unlock(&st->mu);
-
-    enum batch_result r = run_batch(st, head);
-    if (r == BATCH_COMMITTED) {
-      if (st->held_head != NULL) release_held(st, true); /* this commit settled them */
-      deliver(st, head, tail);
-    } else if (r == BATCH_UNCERTAIN || st->held_head != NULL) {
-      hold(st, head, tail);
-      if (r == BATCH_UNCERTAIN) retry_held(st);
-    } else {
-      deliver(st, head, tail);
-    }
+    fault_work(st);
+    release(st);
   }
   return NULL;
 }
@@ -535,14 +879,41 @@ int store_start(store *st, uv_loop_t *loop, job_exec_fn run, store_done_fn done,
   st->run = run;
   st->done = done;
   st->done_ctx = ctx;
-  if (uv_async_init(loop, &st->async, on_async) != 0) return -1;
-  st->async.data = st;
-  if (pthread_create(&st->thread, NULL, thread_main, st) != 0) {
-    uv_close((uv_handle_t *)&st->async, NULL);
+  char path[1100], err[256];
+  config_path(&st->cfg, CONFIG_DB_FILE, path, sizeof path);
+  /* Commits no longer wait for the disk: the flush thread makes them durable. */
+  st->ws = walsync_open(path, err, sizeof err);
+  if (st->ws == NULL) {
+    log_error("storage: %s", err);
     return -1;
   }
+  if (exec_sql(st->db, "PRAGMA synchronous=NORMAL", err, sizeof err) != 0) {
+    log_error("storage: %s", err);
+    goto fail_ws;
+  }
+  if (uv_async_init(loop, &st->async, on_async) != 0) goto fail_sync;
+  st->async.data = st;
+  st->pipelined = true;
   st->started = true;
+  if (pthread_create(&st->sync_thread, NULL, sync_main, st) != 0) goto fail_async;
+  if (pthread_create(&st->thread, NULL, thread_main, st) != 0) {
+    pthread_mutex_lock(&st->mu);
+    st->sync_stop = true;
+    pthread_cond_signal(&st->sync_cv);
+    pthread_mutex_unlock(&st->mu);
+    pthread_join(st->sync_thread, NULL);
+    goto fail_async;
+  }
   return 0;
+fail_async:
+  st->pipelined = st->started = false;
+  uv_close((uv_handle_t *)&st->async, NULL);
+fail_sync:
+  exec_sql(st->db, "PRAGMA synchronous=FULL", err, sizeof err);
+fail_ws:
+  walsync_close(st->ws);
+  st->ws = NULL;
+  return -1;
 }
 
 void store_submit(store *st, job *j) {
@@ -561,7 +932,11 @@ void store_submit(store *st, job *j) {
 int store_run_sync(store *st, job *j) {
   assert(!st->started);
   j->next = NULL;
-  run_batch(st, j);
+  txn_run(st, j);
+  if (st->txn) txn_commit(st);
+  /* synchronous=FULL: a commit is durable; answer (sign) at once. */
+  release(st);
+  while (st->bq_count) dequeue(st); /* a held failure: the caller reads the job */
   return j->audited ? 0 : -1;
 }
 
@@ -572,7 +947,15 @@ void store_stop(store *st) {
   pthread_cond_signal(&st->cv);
   pthread_mutex_unlock(&st->mu);
   pthread_join(st->thread, NULL);
+  pthread_mutex_lock(&st->mu);
+  st->sync_stop = true;
+  pthread_cond_signal(&st->sync_cv);
+  pthread_mutex_unlock(&st->mu);
+  pthread_join(st->sync_thread, NULL);
   st->started = false;
+  log_info("storage: %llu requests in %llu commits and %llu disk flushes",
+           (unsigned long long)st->jobs, (unsigned long long)st->commits,
+           (unsigned long long)st->flushes);
   on_async(&st->async); /* deliver what finished last */
   uv_close((uv_handle_t *)&st->async, NULL);
 }
@@ -589,7 +972,9 @@ static void store_note(store *st) {
     exec_sql(st->db, "ROLLBACK", err + 128, sizeof err - 128);
     goto fail;
   }
-  auditlog_committed(st->al, err, sizeof err);
+  uint64_t size;
+  uint8_t root[32];
+  auditlog_committed(st->al, &size, root);
   return;
 fail:
   log_warn("storage: the last checkpoint's signature was not stored (%s); it is signed again at "
@@ -599,10 +984,12 @@ fail:
 void store_close(store *st) {
   if (st == NULL) return;
   store_note(st);
+  walsync_close(st->ws);
   auditlog_close(st->al);
   for (int i = 0; i < st->nstmts; i++) sqlite3_finalize(st->stmts[i].stmt);
   if (st->db) sqlite3_close(st->db);
   pthread_mutex_destroy(&st->mu);
   pthread_cond_destroy(&st->cv);
+  pthread_cond_destroy(&st->sync_cv);
   free(st);
 }
