@@ -62,7 +62,7 @@ static size_t home(const admit *a, const admit_id *id) {
   return (size_t)(v & (ADMIT_TABLE - 1));
 }
 
-static bool same(const admit_id *x, const admit_id *y) {
+bool admit_id_same(const admit_id *x, const admit_id *y) {
   return x->kind == y->kind && x->len == y->len && memcmp(x->b, y->b, x->len) == 0;
 }
 
@@ -76,7 +76,7 @@ static entry *find(admit *a, const admit_id *id) {
   for (size_t i = home(a, id), n = 0; n < ADMIT_TABLE; i = (i + 1) & (ADMIT_TABLE - 1), n++) {
     entry *e = &a->slot[i];
     if (e->id.kind == 0) return NULL;
-    if (same(&e->id, id)) return e;
+    if (admit_id_same(&e->id, id)) return e;
   }
   return NULL;
 }

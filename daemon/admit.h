@@ -29,6 +29,8 @@ typedef struct admit_id {
 } admit_id;
 
 admit_id admit_id_make(enum admit_kind kind, const void *bytes, size_t len);
+/* Whether two ids name the same peer. */
+bool admit_id_same(const admit_id *x, const admit_id *y);
 
 /* Count one more not-yet-member connection of address id, unless it already has max. Returns
  * true when counted (the caller later calls admit_conn_del once), false when over the limit or

@@ -620,10 +620,23 @@ static int admit_connection(conn *c, bool is_pipe) {
   }
   c->addr = peer_address(c, is_pipe);
   if (!admit_conn_add(env->adm, &c->addr, cfg->max_per_address, uv_now(env->loop))) {
-    log_info("conn %llu: refused: its address holds %u connections that are not members yet",
-             (unsigned long long)c->id, cfg->max_per_address);
-    conn_close(c, "too many connections from one address");
-    return -1;
+    /* The address is full: its oldest handshake makes room (a member behind the same address
+     * as a flood still gets in), or, when all of them have finished it, c is refused. */
+    conn *old = env->hs_head;
+    while (old != NULL && !(old->addr_counted && admit_id_same(&old->addr, &c->addr)))
+      old = old->hnext;
+    if (old != NULL) {
+      log_info("conn %llu: pushed out by a newer connection from its address",
+               (unsigned long long)old->id);
+      conn_close(old, "too many handshakes from one address");
+    }
+    if (old == NULL || !admit_conn_add(env->adm, &c->addr, cfg->max_per_address,
+                                       uv_now(env->loop))) {
+      log_info("conn %llu: refused: its address holds %u connections that are not members yet",
+               (unsigned long long)c->id, cfg->max_per_address);
+      conn_close(c, "too many connections from one address");
+      return -1;
+    }
   }
   c->addr_counted = true;
   c->in_hs = true;

@@ -36,7 +36,7 @@ def mib(kib):
     return "%.1f MiB" % (kib / 1024.0)
 
 
-def memory_figure(d):
+def memory_figure(d, announce=4 * 1024 * 1024, partial=PARTIAL):
     base = rss_kib(d.proc.pid)
     conns = []
     opened = 0
@@ -48,7 +48,7 @@ def memory_figure(d):
         opened += 1
         try:
             # a frame header claiming 4 MiB, then part of the body
-            body = struct.pack(">I", 4 * 1024 * 1024) + b"\0" * PARTIAL
+            body = struct.pack(">I", announce) + b"\0" * partial
             c.send_stream(body)
             conns.append(c)
         except OSError:
@@ -65,9 +65,9 @@ def memory_figure(d):
         except OSError:
             pass
         c.close()
-    print("hostile unenrolled connections: %d opened, %d still open after 1 s; daemon RSS %s "
-          "before, %s with them (%d KiB body each)" %
-          (opened, alive, mib(base), mib(peak), PARTIAL // 1024))
+    print("hostile unenrolled connections announcing %d KiB frames: %d opened, %d still open "
+          "after 1 s; daemon RSS %s before, %s with them (%d KiB sent each)" %
+          (announce // 1024, opened, alive, mib(base), mib(peak), partial // 1024))
 
 
 def raw_flood_figure(d, keypair):
@@ -130,6 +130,7 @@ def main():
     try:
         d.start()
         memory_figure(d)
+        memory_figure(d, announce=16 * 1024, partial=12 * 1024)  # within the unenrolled cap
         if not d.alive():
             print("daemon died:\n" + d.read_log())
             return 1

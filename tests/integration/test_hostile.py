@@ -86,17 +86,33 @@ def handshake_slots(d, member):
     print("handshake slots: oldest pushed out at %d, members get in during a flood" % H)
 
 
-def per_address(d):
+def per_address(d, member):
     socks = [raw(d, "127.0.2.1") for _ in range(P)]
     time.sleep(0.2)
     check(not any(is_closed(s, 0.05) for s in socks), "%d connections from one address" % P)
+    # The address is full of handshakes: a new one pushes out the address's oldest.
     extra = raw(d, "127.0.2.1")
-    check(is_closed(extra, 2), "connection %d from one address is closed" % (P + 1))
+    check(is_closed(socks[0]), "connection %d from one address pushes out its oldest" % (P + 1))
+    check(not any(is_closed(s, 0.05) for s in socks[1:] + [extra]), "and only that one")
+    # A member behind the same address as that flood still gets in.
+    c = Client(d.port, d.server_key, keypair=member.noise, source="127.0.2.1")
+    check(c.hello["ok"] and c.call("ping")["ok"], "a member from a flooded address")
+    c.close()
     other = raw(d, "127.0.2.2")
     check(not is_closed(other, 0.3), "another address is still served")
     for s in socks + [extra, other]:
         s.close()
-    print("per address: %d served, the %dth closed" % (P, P + 1))
+    # An address whose connections have all finished the handshake (keys not enrolled): the
+    # next one is refused.
+    done = [Client(d.port, d.server_key, source="127.0.2.3") for _ in range(P)]
+    check(all(x.hello["ok"] for x in done), "%d keys that are not enrolled from one address" % P)
+    refused = raw(d, "127.0.2.3")
+    check(is_closed(refused, 2), "connection %d from that address is closed" % (P + 1))
+    check(done[0].call("ping")["ok"], "the address's open connections are untouched")
+    for x in done:
+        x.close()
+    print("per address: %d served, the %dth pushes out the oldest handshake or is refused"
+          % (P, P + 1))
 
 
 def unenrolled_cap(d, member):
@@ -329,7 +345,7 @@ def main():
                      (victim, "ssp")], conf)
     try:
         handshake_slots(d, ssp)
-        per_address(d)
+        per_address(d, ssp)
         unenrolled_cap(d, ssp)
         cc = connect(d, coord)
         revoked_key(d, cc, victim)
