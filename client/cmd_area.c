@@ -448,14 +448,25 @@ static int cmd_obs_correct(int argc, char **argv, const cli_ctx *ctx0) {
 
 static int cmd_obs_withdraw(int argc, char **argv, const cli_ctx *ctx0) {
   cli_ctx ctx = *ctx0;
+  const char *reason = NULL;
+  const cli_opt opts[] = {
+      {"--reason", "personal_data",
+       "it holds information about individuals (lets a coordinator withdraw anyone's; the "
+       "reason is audited)",
+       &reason, NULL, false},
+      {NULL, NULL, NULL, NULL, NULL, false},
+  };
   int npos = 0, status = CLI_OK;
-  if (cli_parse(argc, argv, &ctx, NULL, "ID", &npos, &status) != 0) return status;
+  if (cli_parse(argc, argv, &ctx, opts, "ID", &npos, &status) != 0) return status;
   uint64_t id;
   if (npos != 1 || (id = parse_id(argv[1])) == 0)
     return cli_usage_error(&ctx, "give the observation's ID");
+  if (reason != NULL && strcmp(reason, "personal_data") != 0)
+    return cli_usage_error(&ctx, "--reason takes personal_data");
   sv_request req;
   sv_request_init(&req, 0, SV_OP_OBS_WITHDRAW);
-  if (sv_request_set_uint(&req, SV_F_OBSERVATION, id) != 0) {
+  if (sv_request_set_uint(&req, SV_F_OBSERVATION, id) != 0 ||
+      (reason != NULL && sv_request_set_str(&req, SV_F_REASON, reason) != 0)) {
     sv_request_free(&req);
     return cli_fail("out of memory");
   }
@@ -478,7 +489,8 @@ static int cmd_obs_withdraw(int argc, char **argv, const cli_ctx *ctx0) {
 const cli_cmd cmd_observation_table[] = {
     {"correct", cmd_obs_correct, "correct your own observation: ID [--text T] [--category C] "
                                  "[--size N] [--at LAT,LON]", NULL, NULL},
-    {"withdraw", cmd_obs_withdraw, "withdraw your own observation: ID", NULL, NULL},
+    {"withdraw", cmd_obs_withdraw,
+     "withdraw an observation (its text is deleted): ID [--reason personal_data]", NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -504,9 +516,11 @@ static int set_due(const cli_ctx *ctx, sv_request *req, const char *due, bool ma
 
 static int cmd_iv_add(int argc, char **argv, const cli_ctx *ctx0) {
   cli_ctx ctx = *ctx0;
-  const char *level = NULL, *step = NULL, *owner = NULL, *due = NULL;
+  const char *level = NULL, *step = NULL, *owner = NULL, *due = NULL, *size_s = NULL;
   const cli_opt opts[] = {
       {"--level", "area|group", "whom it is for", &level, NULL, true},
+      {"--size", "N", "approximate number of people in the group (group level)", &size_s, NULL,
+       false},
       {"--step", "STEP", "establish, map, analyse or act", &step, NULL, true},
       {"--owner", "NAME", "who answers for its follow-up (default: you)", &owner, NULL, false},
       {"--due", "TIME", "when it is due (a date, or +14d)", &due, NULL, false},
@@ -517,6 +531,12 @@ static int cmd_iv_add(int argc, char **argv, const cli_ctx *ctx0) {
   if (npos < 2) return cli_usage_error(&ctx, "give the AREA and the intervention TEXT");
   if (strcmp(level, "area") != 0 && strcmp(level, "group") != 0)
     return cli_usage_error(&ctx, "--level is area or group");
+  uint64_t size = 0;
+  if (size_s != NULL && (size = parse_id(size_s)) == 0)
+    return cli_usage_error(&ctx, "--size must be a positive whole number");
+  if (strcmp(level, "group") == 0 && size_s == NULL)
+    return cli_usage_error(&ctx, "a --level group intervention needs --size N (the group's "
+                                 "approximate size)");
   if (strcmp(step, "establish") != 0 && strcmp(step, "map") != 0 && strcmp(step, "analyse") != 0 &&
       strcmp(step, "act") != 0)
     return cli_usage_error(&ctx, "--step is one of establish, map, analyse, act");
@@ -535,6 +555,7 @@ static int cmd_iv_add(int argc, char **argv, const cli_ctx *ctx0) {
       sv_request_set_str(&req, SV_F_LEVEL, level) != 0 ||
       sv_request_set_str(&req, SV_F_STEP, step) != 0 ||
       sv_request_set_str(&req, SV_F_TEXT, text) != 0 ||
+      (size_s && sv_request_set_uint(&req, SV_F_SIZE, size) != 0) ||
       (owner && sv_request_set_str(&req, SV_F_OWNER, owner) != 0)) {
     rc = cli_fail("out of memory");
     goto out;

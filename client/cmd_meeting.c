@@ -549,9 +549,11 @@ out:
 
 static int cmd_meeting_decide(int argc, char **argv, const cli_ctx *ctx0) {
   cli_ctx ctx = *ctx0;
-  const char *level = NULL, *step = NULL, *owner = NULL, *due = NULL;
+  const char *level = NULL, *step = NULL, *owner = NULL, *due = NULL, *size_s = NULL;
   const cli_opt opts[] = {
       {"--level", "area|group", "whom the intervention is for (default area)", &level, NULL, false},
+      {"--size", "N", "approximate number of people in the group (group level)", &size_s, NULL,
+       false},
       {"--step", "STEP", "establish, map, analyse or act (default act)", &step, NULL, false},
       {"--owner", "NAME", "who follows it up (default: you)", &owner, NULL, false},
       {"--due", "TIME", "when it is due", &due, NULL, false},
@@ -565,6 +567,12 @@ static int cmd_meeting_decide(int argc, char **argv, const cli_ctx *ctx0) {
   if (npos < 2) return cli_usage_error(&ctx, "give the decision's TEXT");
   if (level && strcmp(level, "area") != 0 && strcmp(level, "group") != 0)
     return cli_usage_error(&ctx, "--level is area or group");
+  uint64_t size = 0;
+  if (size_s != NULL && (size = trackarg_id(size_s, 0)) == 0)
+    return cli_usage_error(&ctx, "--size must be a positive whole number");
+  if (level && strcmp(level, "group") == 0 && size_s == NULL)
+    return cli_usage_error(&ctx, "a --level group intervention needs --size N (the group's "
+                                 "approximate size)");
   if (step && strcmp(step, "establish") != 0 && strcmp(step, "map") != 0 &&
       strcmp(step, "analyse") != 0 && strcmp(step, "act") != 0)
     return cli_usage_error(&ctx, "--step is one of establish, map, analyse, act");
@@ -582,7 +590,8 @@ static int cmd_meeting_decide(int argc, char **argv, const cli_ctx *ctx0) {
       (level && sv_request_set_str(&req, SV_F_LEVEL, level) != 0) ||
       (step && sv_request_set_str(&req, SV_F_STEP, step) != 0) ||
       (owner && sv_request_set_str(&req, SV_F_OWNER, owner) != 0) ||
-      (due && sv_request_set_uint(&req, SV_F_DUE, due_t) != 0)) {
+      (due && sv_request_set_uint(&req, SV_F_DUE, due_t) != 0) ||
+      (size_s && sv_request_set_uint(&req, SV_F_SIZE, size) != 0)) {
     rc = cli_fail("out of memory");
     goto out;
   }

@@ -157,18 +157,22 @@ static void api_interventions(web_req *r) {
   sv_request_free(&req);
 }
 
-/* POST /api/intervention/add: area, level, step, text */
+/* POST /api/intervention/add: area, level, step, text, and size (group level) */
 static void api_intervention_add(web_req *r) {
   const char *area, *level, *step, *text;
+  uint64_t size = 0;
+  bool has_size = false;
   if (web_api_label(r, "area", true, &area) != 0 ||
       web_api_word(r, "level", true, LEVELS, &level) != 0 ||
       web_api_word(r, "step", true, STEPS, &step) != 0 ||
+      web_api_uint(r, "size", false, SIZE_MAX_GROUP, &size, &has_size) != 0 ||
       web_api_free_text(r, "text", true, &text) != 0)
     return;
   sv_request req;
   sv_request_init(&req, 0, SV_OP_IV_ADD);
   if (set_str(r, &req, SV_F_AREA, area) == 0 && set_str(r, &req, SV_F_LEVEL, level) == 0 &&
-      set_str(r, &req, SV_F_STEP, step) == 0 && set_str(r, &req, SV_F_TEXT, text) == 0)
+      set_str(r, &req, SV_F_STEP, step) == 0 && set_str(r, &req, SV_F_TEXT, text) == 0 &&
+      (!has_size || set_uint(r, &req, SV_F_SIZE, size) == 0))
     web_api_forward(r, &req, false, area_field_of);
   sv_request_free(&req);
 }

@@ -319,7 +319,8 @@ static int compare_node_fn(void *ctx, uint64_t level, uint64_t index, const uint
 
 /* Re-hash the entries [start, size) in order, on top of the stored subtrees that cover
  * [0, start) (start must be a multiple of 2^QUICK_TAIL_LEVEL or 0), checking each entry's own
- * sequence number and every stored subtree hash completed on the way. On success al->fr is
+ * sequence number, that format versions never go back, and every stored subtree hash
+ * completed on the way. On success al->fr is
  * the frontier of size entries and root its root. Returns 0 or -1 with the first problem in
  * err. */
 static int verify_range(auditlog *al, uint64_t start, uint64_t size, uint8_t root[32], char *err,
@@ -341,6 +342,7 @@ static int verify_range(auditlog *al, uint64_t start, uint64_t size, uint8_t roo
   sqlite3_bind_int64(s, 1, (sqlite3_int64)start);
   struct full_ctx fc = {.al = al};
   uint64_t expect = start;
+  unsigned last_version = 0; /* entry format versions never go back */
   int rc = -1;
   while (sqlite3_step(s) == SQLITE_ROW) {
     uint64_t seq = (uint64_t)sqlite3_column_int64(s, 0);
@@ -369,6 +371,14 @@ static int verify_range(auditlog *al, uint64_t start, uint64_t size, uint8_t roo
                (unsigned long long)seq, (unsigned long long)e.seq);
       goto out;
     }
+    if (!audit_entry_version_follows(last_version, e.version)) {
+      snprintf(err, errlen,
+               "audit entry %llu is in entry format version %u after one of version %u "
+               "(edited: the daemon never goes back to an older format)",
+               (unsigned long long)seq, e.version, last_version);
+      goto out;
+    }
+    last_version = e.version;
     uint8_t leaf[32];
     merkle_leaf_hash(p, n, leaf);
     merkle_frontier_append(&fr, leaf, compare_node_fn, &fc);

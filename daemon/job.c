@@ -102,7 +102,7 @@ static void clean_copy(char *dst, size_t cap, const char *src, const char *dflt)
 
 void job_audit_entry(const job *j, audit_entry *e) {
   memset(e, 0, sizeof *e);
-  e->version = AUDIT_ENTRY_V1;
+  e->version = AUDIT_ENTRY_V2;
   e->time_ms = util_unix_ms();
   /* Everything that may come from a client is cleaned: one odd byte must not make the
    * entry unencodable, which would fail the whole batch. */
@@ -113,6 +113,13 @@ void job_audit_entry(const job *j, audit_entry *e) {
   clean_copy(e->object, sizeof e->object, j->object, NULL);
   e->decision = j->dec.permit ? AUDIT_PERMIT : AUDIT_DENY;
   clean_copy(e->rule, sizeof e->rule, j->dec.rule, "-");
+  /* What the request got: its error code, whatever the decision was (a permitted request that
+   * a guard or the store refused is logged with that refusal). A denial always carries one. */
+  const char *outcome = j->err != SV_OK ? sv_err_code(j->err)
+                        : j->dec.permit ? AUDIT_OUTCOME_OK
+                                        : sv_err_code(SV_ERR_DENIED);
+  snprintf(e->outcome, sizeof e->outcome, "%s", outcome);
   clean_copy(e->purpose, sizeof e->purpose, j->purpose, NULL);
   memcpy(e->policy, j->policy_hash, 32);
+  randombytes_buf(e->salt, sizeof e->salt);
 }

@@ -115,9 +115,10 @@ void job_fail(job *j, enum sv_err err, const char *fmt, ...) __attribute__((form
  * rule as the audit entry's rule, and j gets err with the message. */
 void job_deny(job *j, enum sv_err err, const char *rule, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-/* The audit entry recording j as it finished (storage thread, after exec): every field but
- * seq, which the log assigns. This is the one place an entry is made from a request. Text that
- * came from a client is cleaned so the entry always encodes. */
+/* The audit entry recording j as it finished (storage thread, after exec): a version 2 entry
+ * with every field but seq, which the log assigns; its outcome is j's error code (or "ok"),
+ * its salt fresh random bytes. This is the one place an entry is made from a request. Text
+ * that came from a client is cleaned so the entry always encodes. */
 void job_audit_entry(const job *j, audit_entry *e);
 
 #endif

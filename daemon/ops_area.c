@@ -20,32 +20,6 @@ static const char INDIVIDUAL_MESSAGE[] =
 
 /* ---- loop thread: guards ---------------------------------------------------------------- */
 
-/* Group size: required for group level; any size given must reach the policy's minimum. */
-static int check_size(const rq_ctx *ctx, job *j, bool required) {
-  int min = policy_min_group_size(ctx->pol);
-  if (!HAS(j, SIZE)) {
-    if (!required) return 0;
-    job_fail(j, SV_ERR_PERSONAL_DATA,
-             "a group observation needs its approximate size (at least %d people); smaller "
-             "groups are individuals, and information about them belongs in a restricted note",
-             min);
-    return -1;
-  }
-  if (j->req.a.size < (uint64_t)(min > 0 ? min : 0)) {
-    job_fail(j, SV_ERR_PERSONAL_DATA,
-             "a group of %llu is below the minimum group size of %d; information about so few "
-             "people belongs in a restricted note",
-             (unsigned long long)j->req.a.size, min);
-    return -1;
-  }
-  if (j->req.a.size > 1000000000u) {
-    job_fail(j, SV_ERR_INVALID, "size %llu is not a plausible group size",
-             (unsigned long long)j->req.a.size);
-    return -1;
-  }
-  return 0;
-}
-
 /* Coordinates: both or neither, within range. */
 static int check_coords(job *j) {
   bool lat = HAS(j, LAT), lon = HAS(j, LON);
@@ -118,7 +92,7 @@ int ops_obs_add_prepare(rq_ctx *ctx, job *j, int *level) {
   if (check_kind(j) != 0) return -1;
   if (ops_guard_label(j, "category", &j->req.a.category) != 0) return -1;
   if (ops_guard_text(ctx, j, "text", &j->req.a.text, false) != 0) return -1;
-  if (check_size(ctx, j, *level == POLICY_LEVEL_GROUP) != 0) return -1;
+  if (ops_guard_group_size(ctx, j, *level == POLICY_LEVEL_GROUP, "observation") != 0) return -1;
   return check_coords(j);
 }
 
@@ -140,12 +114,36 @@ int ops_obs_update_prepare(rq_ctx *ctx, job *j, int *level) {
   }
   if (HAS(j, TEXT) && ops_guard_text(ctx, j, "text", &j->req.a.text, false) != 0) return -1;
   if (HAS(j, CATEGORY) && ops_guard_label(j, "category", &j->req.a.category) != 0) return -1;
-  if (check_size(ctx, j, false) != 0) return -1;
+  if (ops_guard_group_size(ctx, j, false, "observation") != 0) return -1;
   return check_coords(j);
 }
 
+/* What observation.withdraw learnt on the loop thread (j->op_data): with a reason stated, may
+ * the caller manage area-level and group-level data (withdraw another member's observation)? */
+typedef struct obs_withdraw_plan {
+  decision manage_area, manage_group;
+} obs_withdraw_plan;
+
+/* The one reason a withdrawal may state. */
+#define WITHDRAW_REASON "personal_data"
+
 int ops_obs_withdraw_prepare(rq_ctx *ctx, job *j, int *level) {
   ops_guard_by_level(ctx, j, level, "area", "group");
+  if (!HAS(j, REASON)) return 0;
+  if (strcmp(j->req.a.reason.ptr, WITHDRAW_REASON) != 0) {
+    job_fail(j, SV_ERR_INVALID,
+             "reason must be \"" WITHDRAW_REASON "\" (the observation holds information about "
+             "individuals)");
+    return -1;
+  }
+  obs_withdraw_plan *p = ops_op_data(j, sizeof *p);
+  if (p == NULL) return -1;
+  rq_question qa = {.role = j->who.role, .action = "manage", .klass = "area",
+                    .level = POLICY_LEVEL_AREA};
+  rq_question qg = {.role = j->who.role, .action = "manage", .klass = "group",
+                    .level = POLICY_LEVEL_GROUP};
+  request_authorize(ctx, &qa, &p->manage_area);
+  request_authorize(ctx, &qg, &p->manage_group);
   return 0;
 }
 
@@ -187,6 +185,7 @@ int ops_iv_add_prepare(rq_ctx *ctx, job *j, int *level) {
   if (p == NULL) return -1;
   if (prepare_add(j, level, "intervention") != 0) return -1;
   if (ops_iv_check(ctx, j, &j->req.a.step) != 0) return -1;
+  if (ops_guard_group_size(ctx, j, *level == POLICY_LEVEL_GROUP, "intervention") != 0) return -1;
   return ops_iv_owner_due(ctx, j, &p->owner);
 }
 
@@ -246,6 +245,62 @@ static sqlite3_stmt *area_stmt(store *st, job *j, const char *sql) {
   }
   sqlite3_bind_int64(s, 1, area);
   return s;
+}
+
+/* A located observation in area (self: the observation itself when it moves, 0 for a new one)
+ * must lie within GUARD_AREA_RADIUS_KM of the middle (guard_median_point) of the area's other
+ * located observations that are not withdrawn; an area without any takes any point. Returns
+ * 0, or -1 with invalid (saying the distance and the rule) or a storage error. */
+static int check_near_area(store *st, job *j, int64_t area, int64_t self) {
+  static const char sql[] =
+      "SELECT lat, lon FROM observations WHERE area = ? AND id != ? AND withdrawn = 0"
+      " AND lat IS NOT NULL AND lon IS NOT NULL";
+  if (!HAS(j, LAT)) return 0;
+  sqlite3_stmt *s = store_stmt(st, sql);
+  if (s == NULL) return ops_storage_error(st, j);
+  sqlite3_bind_int64(s, 1, area);
+  sqlite3_bind_int64(s, 2, self);
+  double *lat = NULL, *lon = NULL;
+  size_t n = 0, cap = 0;
+  int rc;
+  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+    if (n == cap) {
+      size_t nc = cap ? 2 * cap : 64;
+      double *a = realloc(lat, nc * sizeof *a);
+      if (a != NULL) lat = a;
+      double *b = a ? realloc(lon, nc * sizeof *b) : NULL;
+      if (b == NULL) {
+        rc = SQLITE_NOMEM;
+        break;
+      }
+      lon = b;
+      cap = nc;
+    }
+    lat[n] = sqlite3_column_double(s, 0);
+    lon[n] = sqlite3_column_double(s, 1);
+    n++;
+  }
+  sqlite3_reset(s);
+  int out = 0;
+  if (rc != SQLITE_DONE) {
+    out = ops_storage_error(st, j);
+  } else if (n > 0) {
+    double mlat, mlon;
+    guard_median_point(lat, lon, n, &mlat, &mlon);
+    double km = guard_distance_km(mlat, mlon, j->req.a.lat, j->req.a.lon);
+    if (km > GUARD_AREA_RADIUS_KM) {
+      job_fail(j, SV_ERR_INVALID,
+               "the point %.5f,%.5f lies %.1f km from the middle (%.5f,%.5f) of this area's "
+               "other %zu located observation%s; a point more than %.0f km from it is refused "
+               "as a typing error: check that latitude and longitude are not swapped",
+               j->req.a.lat, j->req.a.lon, km, mlat, mlon, n, n == 1 ? "" : "s",
+               GUARD_AREA_RADIUS_KM);
+      out = -1;
+    }
+  }
+  free(lat);
+  free(lon);
+  return out;
 }
 
 /* ---- areas ---- */
@@ -392,8 +447,11 @@ int ops_obs_add_exec(store *st, job *j) {
   static const char sql_insert[] =
       "INSERT INTO observations(area, kind, category, level, size, lat, lon, text, author,"
       " created, updated) VALUES(?,?,?,?,?,?,?,?,?,?,?)";
-  sqlite3_stmt *s = area_stmt(st, j, sql_insert);
-  if (s == NULL) return -1;
+  int64_t area = ops_area_id(st, j, &j->req.a.area);
+  if (area <= 0 || check_near_area(st, j, area, 0) != 0) return -1;
+  sqlite3_stmt *s = store_stmt(st, sql_insert);
+  if (s == NULL) return ops_storage_error(st, j);
+  sqlite3_bind_int64(s, 1, area);
   uint64_t now = util_unix_time();
   sqlite3_bind_text(s, 2, j->req.a.kind.ptr, (int)j->req.a.kind.len, SQLITE_STATIC);
   sqlite3_bind_text(s, 3, j->req.a.category.ptr, (int)j->req.a.category.len, SQLITE_STATIC);
@@ -450,12 +508,17 @@ int ops_obs_list_exec(store *st, job *j) {
 }
 
 /* Load observation j->req.a.observation for a change by its author: sets the audit object,
- * settles the policy decision on its level, and checks authorship. Returns 0, or -1 with
- * not_found (missing or withdrawn), denied, or a storage error. */
-static int obs_for_change(store *st, job *j) {
-  static const char sql[] = "SELECT level, author, withdrawn FROM observations WHERE id = ?";
+ * settles the policy decision on its level, and checks authorship -- or, for a withdrawal
+ * that states reason personal_data (override set), that the policy lets the caller manage data
+ * of the observation's level (the audit entry then names that rule, and its object the
+ * reason). *area receives the observation's area. Returns 0, or -1 with not_found (missing or
+ * withdrawn), denied, or a storage error. */
+static int obs_for_change(store *st, job *j, const obs_withdraw_plan *override, int64_t *area) {
+  static const char sql[] =
+      "SELECT level, author, withdrawn, area FROM observations WHERE id = ?";
   uint64_t id = j->req.a.observation;
-  snprintf(j->object, sizeof j->object, "observation:%llu", (unsigned long long)id);
+  snprintf(j->object, sizeof j->object, "observation:%llu%s", (unsigned long long)id,
+           override ? " reason:" WITHDRAW_REASON : "");
   sqlite3_stmt *s = store_stmt(st, sql);
   if (s == NULL) return ops_storage_error(st, j);
   sqlite3_bind_int64(s, 1, id > INT64_MAX ? -1 : (sqlite3_int64)id);
@@ -466,6 +529,7 @@ static int obs_for_change(store *st, job *j) {
     level = policy_level_parse((const char *)sqlite3_column_text(s, 0));
     author = sqlite3_column_int64(s, 1);
     withdrawn = sqlite3_column_int64(s, 2);
+    *area = sqlite3_column_int64(s, 3);
   }
   sqlite3_reset(s);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return ops_storage_error(st, j);
@@ -474,13 +538,25 @@ static int obs_for_change(store *st, job *j) {
     return -1;
   }
   if (request_settle(j, level) != 0) return -1;
-  if (author != j->who.member_id) {
-    job_deny(j, SV_ERR_DENIED, "builtin: only the author changes an observation",
-             "only the author of observation %llu may correct or withdraw it",
+  if (author == j->who.member_id) return 0;
+  if (override != NULL) {
+    const decision *d =
+        level == POLICY_LEVEL_GROUP ? &override->manage_group : &override->manage_area;
+    if (d->permit) {
+      request_apply(j, d); /* the entry names the rule that lets the caller do this */
+      return 0;
+    }
+    job_deny(j, SV_ERR_DENIED, d->rule,
+             "only the author of observation %llu may withdraw it; withdrawing another "
+             "member's observation because it holds personal data is for the roles the policy "
+             "lets manage area data (by default the coordinator)",
              (unsigned long long)id);
     return -1;
   }
-  return 0;
+  job_deny(j, SV_ERR_DENIED, "builtin: only the author changes an observation",
+           "only the author of observation %llu may correct or withdraw it",
+           (unsigned long long)id);
+  return -1;
 }
 
 int ops_obs_update_exec(store *st, job *j) {
@@ -488,7 +564,9 @@ int ops_obs_update_exec(store *st, job *j) {
       "UPDATE observations SET text = coalesce(?1, text), category = coalesce(?2, category),"
       " size = coalesce(?3, size), lat = coalesce(?4, lat), lon = coalesce(?5, lon),"
       " updated = ?6 WHERE id = ?7";
-  if (obs_for_change(st, j) != 0) return -1;
+  int64_t area = 0;
+  if (obs_for_change(st, j, NULL, &area) != 0) return -1;
+  if (check_near_area(st, j, area, (int64_t)j->req.a.observation) != 0) return -1;
   sqlite3_stmt *s = store_stmt(st, sql);
   if (s == NULL) return ops_storage_error(st, j);
   if (HAS(j, TEXT)) sqlite3_bind_text(s, 1, j->req.a.text.ptr, (int)j->req.a.text.len, SQLITE_STATIC);
@@ -506,8 +584,12 @@ int ops_obs_update_exec(store *st, job *j) {
 }
 
 int ops_obs_withdraw_exec(store *st, job *j) {
-  static const char sql[] = "UPDATE observations SET withdrawn = ?1, updated = ?1 WHERE id = ?2";
-  if (obs_for_change(st, j) != 0) return -1;
+  /* The text and the place go (the store overwrites deleted content: secure_delete); what
+   * remains says only that an observation of this kind, category and level existed. */
+  static const char sql[] = "UPDATE observations SET withdrawn = ?1, updated = ?1, text = '',"
+                            " lat = NULL, lon = NULL WHERE id = ?2";
+  int64_t area = 0;
+  if (obs_for_change(st, j, HAS(j, REASON) ? j->op_data : NULL, &area) != 0) return -1;
   sqlite3_stmt *s = store_stmt(st, sql);
   if (s == NULL) return ops_storage_error(st, j);
   uint64_t now = util_unix_time();
@@ -534,14 +616,15 @@ int ops_obs_withdraw_exec(store *st, job *j) {
   "SELECT i.id, a.name, i.level, i.step, i.status, i.text, m.name, i.created, i.updated,"    \
   " o.name, i.outcome, i.due, (i.due IS NOT NULL AND i.due < :now AND i.status IN"           \
   " ('planned', 'running')), CASE WHEN i.meeting_track = 'area' OR :core THEN i.meeting END," \
-  " i.meeting_track FROM interventions i JOIN areas a ON a.id = i.area"                     \
+  " i.meeting_track, i.size FROM interventions i JOIN areas a ON a.id = i.area"             \
   " LEFT JOIN members m ON m.id = i.author LEFT JOIN members o ON o.id = i.owner"           \
   " AND o.revoked = 0 "
 
 static void pack_iv(msgpack_packer *pk, sqlite3_stmt *s) {
   bool due = sqlite3_column_type(s, 11) != SQLITE_NULL;
   bool meeting = sqlite3_column_type(s, 13) != SQLITE_NULL;
-  msgpack_pack_map(pk, 12 + due + 2 * meeting);
+  bool size = sqlite3_column_type(s, 15) != SQLITE_NULL;
+  msgpack_pack_map(pk, 12 + due + 2 * meeting + size);
   ops_pack_kv_int(pk, "id", s, 0);
   ops_pack_kv_str(pk, "area", s, 1);
   ops_pack_kv_str(pk, "level", s, 2);
@@ -563,6 +646,7 @@ static void pack_iv(msgpack_packer *pk, sqlite3_stmt *s) {
     ops_pack_kv_int(pk, "meeting", s, 13);
     ops_pack_kv_str(pk, "track", s, 14);
   }
+  if (size) ops_pack_kv_int(pk, "size", s, 15);
 }
 
 /* Bind :now and :core of an IV_COLUMNS statement. */
@@ -595,7 +679,7 @@ static int iv_result(store *st, job *j, int64_t id) {
 int64_t ops_iv_insert(store *st, job *j, const ops_iv_new *v) {
   static const char sql_insert[] =
       "INSERT INTO interventions(area, level, step, status, text, author, created, updated,"
-      " owner, due, meeting, meeting_track) VALUES(?,?,?,'planned',?,?,?,?,?,?,?,?)";
+      " owner, due, meeting, meeting_track, size) VALUES(?,?,?,'planned',?,?,?,?,?,?,?,?,?)";
   sqlite3_stmt *s = store_stmt(st, sql_insert);
   if (s == NULL) return ops_storage_error(st, j);
   uint64_t now = util_unix_time();
@@ -612,6 +696,7 @@ int64_t ops_iv_insert(store *st, job *j, const ops_iv_new *v) {
     sqlite3_bind_int64(s, 10, (sqlite3_int64)v->meeting);
     sqlite3_bind_text(s, 11, v->meeting_core ? "core" : "area", -1, SQLITE_STATIC);
   }
+  if (v->size) sqlite3_bind_int64(s, 12, (sqlite3_int64)v->size);
   if (ops_step_done(st, j, s) != 0) return -1;
   int64_t id = sqlite3_last_insert_rowid(store_db(st));
   snprintf(j->object, sizeof j->object, "intervention:%lld", (long long)id);
@@ -624,7 +709,8 @@ int ops_iv_add_exec(store *st, job *j) {
   if (area <= 0) return -1;
   ops_iv_new v = {.area = area, .level = j->req.a.level.ptr, .step = j->req.a.step.ptr,
                   .text = &j->req.a.text, .owner = p->owner,
-                  .due = HAS(j, DUE) ? j->req.a.due : 0};
+                  .due = HAS(j, DUE) ? j->req.a.due : 0,
+                  .size = HAS(j, SIZE) ? j->req.a.size : 0};
   int64_t id = ops_iv_insert(st, j, &v);
   return id <= 0 ? -1 : iv_result(st, j, id);
 }

@@ -54,6 +54,7 @@ typedef struct ops_iv_new {
   const sv_str *text;        /* guarded by the caller */
   int64_t owner;             /* member id; 0: the caller */
   uint64_t due;              /* 0: none */
+  uint64_t size;             /* the group's approximate size (checked); 0: none */
   uint64_t meeting;          /* the meeting whose decision it is; 0: none */
   bool meeting_core;         /* that meeting's track is core */
 } ops_iv_new;

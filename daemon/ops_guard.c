@@ -46,6 +46,32 @@ int ops_guard_label(job *j, const char *what, const sv_str *s) {
   return 0;
 }
 
+int ops_guard_group_size(const rq_ctx *ctx, job *j, bool required, const char *what) {
+  int min = policy_min_group_size(ctx->pol);
+  if (!OPS_HAS(j, SIZE)) {
+    if (!required) return 0;
+    job_fail(j, SV_ERR_PERSONAL_DATA,
+             "a group-level %s needs the group's approximate size (at least %d people); "
+             "smaller groups are individuals, and information about them belongs in a "
+             "restricted note",
+             what, min);
+    return -1;
+  }
+  if (j->req.a.size < (uint64_t)(min > 0 ? min : 0)) {
+    job_fail(j, SV_ERR_PERSONAL_DATA,
+             "a group of %llu is below the minimum group size of %d; information about so few "
+             "people belongs in a restricted note",
+             (unsigned long long)j->req.a.size, min);
+    return -1;
+  }
+  if (j->req.a.size > 1000000000u) {
+    job_fail(j, SV_ERR_INVALID, "size %llu is not a plausible group size",
+             (unsigned long long)j->req.a.size);
+    return -1;
+  }
+  return 0;
+}
+
 bool ops_guard_one_of(const sv_str *s, const char *const *set) {
   for (; *set != NULL; set++)
     if (strcmp(s->ptr, *set) == 0) return true;

@@ -18,6 +18,10 @@ int ops_guard_text(const rq_ctx *ctx, job *j, const char *what, const sv_str *s,
 /* Short label (area name, category, title, actor name): 1..64 bytes of printable UTF-8 without
  * surrounding spaces, no CPR-shaped number. Returns 0, or -1 with invalid or personal_data. */
 int ops_guard_label(job *j, const char *what, const sv_str *s);
+/* The group size of an observation or intervention (what: "observation", "intervention"):
+ * required when required (group level); whenever given at least the policy's min_group_size
+ * and plausible. Returns 0, or -1 with personal_data (missing, too small) or invalid. */
+int ops_guard_group_size(const rq_ctx *ctx, job *j, bool required, const char *what);
 /* True when s is one of the NULL-terminated set. */
 bool ops_guard_one_of(const sv_str *s, const char *const *set);
 /* A time argument (Unix seconds) at most 2^40. Returns 0, or -1 with invalid. */

@@ -183,6 +183,7 @@ int ops_meeting_decide_prepare(rq_ctx *ctx, job *j, int *level) {
     return -1;
   }
   if (ops_iv_check(ctx, j, HAS(j, STEP) ? &j->req.a.step : NULL) != 0) return -1;
+  if (ops_guard_group_size(ctx, j, *level == POLICY_LEVEL_GROUP, "intervention") != 0) return -1;
   p->owner = j->who.member_id;
   return ops_iv_owner_due(ctx, j, &p->owner);
 }
@@ -583,6 +584,7 @@ int ops_meeting_decide_exec(store *st, job *j) {
       .text = &j->req.a.text,
       .owner = p->owner,
       .due = HAS(j, DUE) ? j->req.a.due : 0,
+      .size = HAS(j, SIZE) ? j->req.a.size : 0,
       .meeting = id,
       .meeting_core = p->core,
   };

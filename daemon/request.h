@@ -136,7 +136,7 @@ void request_submit_internal(rq_ctx *ctx, job *j);
 void request_done(job *j, void *ctx);
 /* Storage thread, inside the batch (store's run function): check that the decision made on the
  * loop thread still holds (the member is not revoked and has the same role), then run
- * j->exec. Returns as job_exec_fn. */
+ * j->exec when it has one (ping and whoami have none). Returns as job_exec_fn. */
 int request_run(struct store *st, job *j);
 
 /* ---- authorization: every policy question goes through request_authorize ---------------- */

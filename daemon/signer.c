@@ -64,6 +64,10 @@ signer *signer_spawn(const char *exe, const char *dir, sv_daemon_keys **keys, ch
                      size_t errlen) {
   assert(exe != NULL && dir != NULL && keys != NULL);
   *keys = NULL;
+  if (sodium_init() < 0) {
+    snprintf(err, errlen, "cannot initialise libsodium");
+    return NULL;
+  }
   signer *s = calloc(1, sizeof *s);
   uint8_t *buf = sodium_malloc(REPLY_MAX);
   sv_daemon_keys *k = sodium_malloc(sizeof *k);

@@ -26,7 +26,7 @@
 #include "log.h"
 #include "walsync.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 #define STMT_CACHE 256
 #define SETTLE_RETRY_MS 100 /* how often held answers retry the settling commit or recovery */
 /* The commit of the open transaction waits, after a flush, for the requests its answers set
@@ -143,6 +143,8 @@ static const char *const migrations[] = {
     "CREATE TABLE actor_ties(id INTEGER PRIMARY KEY, a INTEGER NOT NULL REFERENCES actors(id),"
     " b INTEGER NOT NULL REFERENCES actors(id), text TEXT NOT NULL DEFAULT '',"
     " author INTEGER NOT NULL, created INTEGER NOT NULL, UNIQUE(a, b));",
+    [2] = /* 2 -> 3: a group-level intervention states the group's approximate size. */
+    "ALTER TABLE interventions ADD COLUMN size INTEGER;",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == SCHEMA_VERSION,
                "a migration step for every version before SCHEMA_VERSION");
@@ -256,7 +258,9 @@ static int db_settings(sqlite3 *db, char *err, size_t errlen) {
   sqlite3_busy_timeout(db, 5000);
   return exec_sql(db,
                   "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
-                  "PRAGMA cache_size=-65536;",
+                  /* Deleted and overwritten content (a withdrawn observation's text, what
+                   * retention removes) is zeroed in the file, not left in free space. */
+                  "PRAGMA secure_delete=ON; PRAGMA cache_size=-65536;",
                   err, errlen);
 }
 
@@ -373,7 +377,15 @@ static const char sql_release[] = "RELEASE job";
 /* Run one job inside the batch: its exec under a savepoint (rolled back if it fails), then its
  * audit entry. Returns 0, or -1 when the transaction itself failed (err set). */
 static int run_job(store *st, job *j, char *err, size_t errlen) {
-  if (j->err == SV_OK && j->exec != NULL) {
+  if (j->err == SV_OK && j->exec == NULL && st->run != NULL) {
+    /* Nothing to change, so nothing to roll back: run only decides whether the job still
+     * stands (a revocation committed ahead of it voids it). */
+    if (st->run(st, j) != 0) {
+      if (j->err == SV_OK) job_fail(j, SV_ERR_INTERNAL, "internal error");
+      msgpack_sbuffer_clear(&j->result);
+      j->effect = EFFECT_NONE;
+    }
+  } else if (j->err == SV_OK && j->exec != NULL) {
     if (step_sql(st, sql_savepoint, err, errlen) != 0) return -1;
     int rc = st->run ? st->run(st, j) : j->exec(st, j);
     if (rc != 0) {

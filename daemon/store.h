@@ -26,8 +26,9 @@ int store_create(const char *path, char *err, size_t errlen);
 store *store_open(const config *cfg, const uint8_t log_pk[32], const auditlog_signer *sg,
                   enum auditlog_verify mode, char *err, size_t errlen);
 /* Start the storage thread. For each job without an error and with an exec, run (or, when run
- * is NULL, j->exec) is called inside the batch under a savepoint; finished jobs come back
- * through done on loop. */
+ * is NULL, j->exec) is called inside the batch under a savepoint; a job without an exec (ping,
+ * whoami) is still given to run, outside a savepoint, so that it too is checked against what
+ * committed before it. Finished jobs come back through done on loop. */
 int store_start(store *st, uv_loop_t *loop, job_exec_fn run, store_done_fn done, void *ctx);
 /* Queue a job (loop thread). Takes ownership until it comes back through done. */
 void store_submit(store *st, job *j);

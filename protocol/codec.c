@@ -53,7 +53,7 @@ static const struct field_desc {
     U(SV_F_ACTOR, actor),       U(SV_F_PEER, peer),
     B(SV_F_RECEIPT, receipt),   SS(SV_F_ATTENDEES, attendees),
     SS(SV_F_AGENDA, agenda),    DD(SV_F_BOUNDARY, boundary),
-    L(SV_F_OVERDUE, overdue),
+    L(SV_F_OVERDUE, overdue),   S(SV_F_REASON, reason),
 #undef S
 #undef U
 #undef D
@@ -90,9 +90,9 @@ static const struct op_desc {
     [SV_OP_OBS_LIST] = {"observation.list", R(AREA), R(KIND) | R(CATEGORY) | R(SINCE)},
     [SV_OP_OBS_UPDATE] = {"observation.update", R(OBSERVATION),
                           R(TEXT) | R(CATEGORY) | R(SIZE) | R(LAT) | R(LON)},
-    [SV_OP_OBS_WITHDRAW] = {"observation.withdraw", R(OBSERVATION), 0},
+    [SV_OP_OBS_WITHDRAW] = {"observation.withdraw", R(OBSERVATION), R(REASON)},
     [SV_OP_IV_ADD] = {"intervention.add", R(AREA) | R(LEVEL) | R(STEP) | R(TEXT),
-                      R(OWNER) | R(DUE)},
+                      R(OWNER) | R(DUE) | R(SIZE)},
     [SV_OP_IV_LIST] = {"intervention.list", 0, R(AREA) | R(STATUS) | R(OVERDUE)},
     [SV_OP_IV_UPDATE] = {"intervention.update", R(INTERVENTION),
                          R(STATUS) | R(OWNER) | R(DUE) | R(OUTCOME)},
@@ -114,7 +114,7 @@ static const struct op_desc {
                             R(TRACK) | R(OBSERVATION) | R(INTERVENTION)},
     [SV_OP_MEETING_MINUTES] = {"meeting.minutes", R(MEETING), R(TRACK) | R(TEXT) | R(ENVELOPE)},
     [SV_OP_MEETING_DECIDE] = {"meeting.decide", R(MEETING) | R(TEXT),
-                              R(TRACK) | R(LEVEL) | R(STEP) | R(OWNER) | R(DUE)},
+                              R(TRACK) | R(LEVEL) | R(STEP) | R(OWNER) | R(DUE) | R(SIZE)},
     [SV_OP_MEETING_DRAFT] = {"meeting.draft", R(AREA), R(TRACK)},
     [SV_OP_CONCERN_INTAKE] = {"concern.intake", 0, 0},
     [SV_OP_CONCERN_SUBMIT] = {"concern.submit", R(ENVELOPE), 0},

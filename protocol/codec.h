@@ -168,6 +168,7 @@ typedef struct sv_args {
   sv_strs agenda;
   sv_doubles boundary;
   bool overdue;
+  sv_str reason;      /* why an observation is withdrawn: "personal_data" */
 } sv_args;
 
 /* Argument fields, one bit each in sv_request.present. */
@@ -182,6 +183,7 @@ enum sv_field {
   SV_F_ACTOR, SV_F_PEER,
   SV_F_RECEIPT,
   SV_F_ATTENDEES, SV_F_AGENDA, SV_F_BOUNDARY, SV_F_OVERDUE,
+  SV_F_REASON,
   SV_F__COUNT
 };
 _Static_assert(SV_F__COUNT <= 63, "bit 63 of sv_request.present is SV_HAS_ID");

@@ -401,3 +401,29 @@ bool guard_coords_valid(double lat, double lon) {
   return isfinite(lat) && isfinite(lon) && lat >= -90.0 && lat <= 90.0 && lon >= -180.0 &&
          lon <= 180.0;
 }
+
+double guard_distance_km(double lat1, double lon1, double lat2, double lon2) {
+  const double r = 6371.0088, rad = M_PI / 180.0;
+  double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
+  double a = sin(dlat / 2) * sin(dlat / 2) +
+             cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
+  if (a > 1.0) a = 1.0;
+  return 2.0 * r * asin(sqrt(a));
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+static double median_sorted(const double *v, size_t n) {
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+void guard_median_point(double *lat, double *lon, size_t n, double *mid_lat, double *mid_lon) {
+  assert(lat != NULL && lon != NULL && n >= 1);
+  qsort(lat, n, sizeof *lat, cmp_double);
+  qsort(lon, n, sizeof *lon, cmp_double);
+  *mid_lat = median_sorted(lat, n);
+  *mid_lon = median_sorted(lon, n);
+}

@@ -79,4 +79,18 @@ char *guard_label_key(const char *s, size_t len);
 /* True when lat is in [-90, 90] and lon in [-180, 180] (finite). */
 bool guard_coords_valid(double lat, double lon);
 
+/* How far from the middle of an area's other points a new point may lie. A housing area is a
+ * few kilometres across; a point beyond this is a typing error, most often latitude and
+ * longitude swapped (which moves a Danish point thousands of kilometres). */
+#define GUARD_AREA_RADIUS_KM 25.0
+
+/* Great-circle distance in kilometres between two points (degrees; haversine on a sphere of
+ * the mean Earth radius, 6371.0088 km). */
+double guard_distance_km(double lat1, double lon1, double lat2, double lon2);
+
+/* The middle of n >= 1 points: the median latitude and the median longitude, each taken on
+ * its own (the mean of the two middle values for an even n), so a few wrong points do not move
+ * it. Sorts lat and lon in place. */
+void guard_median_point(double *lat, double *lon, size_t n, double *mid_lat, double *mid_lon);
+
 #endif

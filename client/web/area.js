@@ -304,10 +304,15 @@
 
     /* interventions */
     const ivList = el('ol', { id: 'iv-list', class: 'iv-list' });
+    const ivLevel = el('select', { name: 'level' },
+      el('option', { value: 'area', text: t('obs.level.area') }), el('option', { value: 'group', text: t('obs.level.group') }));
+    const ivSizeRow = SV.field(t('obs.size'), el('input', { name: 'size', type: 'number', min: 1, step: 1 }));
+    ivSizeRow.hidden = true;
+    ivLevel.addEventListener('change', () => { ivSizeRow.hidden = ivLevel.value !== 'group'; });
     const ivForm = el('form', { id: 'iv-form', class: 'panel' },
       el('h3', { text: t('iv.add') }),
-      SV.field(t('iv.level'), el('select', { name: 'level' },
-        el('option', { value: 'area', text: t('obs.level.area') }), el('option', { value: 'group', text: t('obs.level.group') }))),
+      SV.field(t('iv.level'), ivLevel),
+      ivSizeRow,
       SV.field(t('iv.step'), el('select', { name: 'step' }, ...['establish', 'map', 'analyse', 'act']
         .map((s) => el('option', { value: s, text: t('step.' + s), selected: s === 'act' })))),
       SV.field(t('iv.text'), el('textarea', { name: 'text', rows: 2 })),
@@ -318,8 +323,11 @@
       SV.clearProblems(ivForm);
       const f = ivForm.elements;
       try {
-        const r = await SV.post('/api/intervention/add', { area: name, level: f.level.value, step: f.step.value, text: f.text.value });
+        const fields = { area: name, level: f.level.value, step: f.step.value, text: f.text.value };
+        if (!ivSizeRow.hidden) fields.size = f.size.value;
+        const r = await SV.post('/api/intervention/add', fields);
         ivForm.reset();
+        ivSizeRow.hidden = true;
         SV.status(done, t('iv.added', r.result.id, r.audit));
         await loadInterventions();
       } catch (p) { SV.formProblem(ivForm, p); }

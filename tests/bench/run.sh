@@ -44,6 +44,7 @@ run "$BIN/bench_policy" "$SRC/policy/default.policy"
 SAMVIRKED="$SAMVIRKED" SAMVIRKE="$BUILD/client/samvirke" run "$BIN/bench_audit" "${BENCH_AUDIT_ENTRIES:-1000000}"
 # bench_notes starts its own daemon with 52 registered members (50 senders, 2 recipients)
 run "$BIN/bench_notes" "$SAMVIRKED"
+run "$BIN/bench_signer" "$SAMVIRKED"
 # bench_hostile starts its own daemon with the default limits and attacks it
 SAMVIRKED="$SAMVIRKED" run /usr/bin/python3 "$SRC/tests/bench/bench_hostile.py"
 

@@ -61,7 +61,7 @@ static int args_eq(const sv_request *x, const sv_request *y) {
          STR(outcome) && STR(form) && U(time) && U(meeting) && U(due) && U(resource) &&
          U(challenge) && U(link) && U(concern) && U(actor) && U(peer) && BIN(receipt) &&
          strs_eq(a->attendees, b->attendees) && strs_eq(a->agenda, b->agenda) &&
-         doubles_eq(a->boundary, b->boundary) && U(overdue);
+         doubles_eq(a->boundary, b->boundary) && U(overdue) && STR(reason);
 #undef STR
 #undef U
 #undef D

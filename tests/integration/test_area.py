@@ -158,9 +158,10 @@ try:
     check("observation:%d" % o2["id"] in objs, "withdrawal logged with its object id")
 
     # --- interventions --------------------------------------------------------------------
-    iv = team.run_json("anna", "intervention", "add", "Gellerup", "--level", "group", "--step",
-                       "act", "Gadeplan på aftenvagt ved indkøbscentret")
-    check(iv["status"] == "planned" and iv["step"] == "act" and iv["level"] == "group", repr(iv))
+    iv = team.run_json("anna", "intervention", "add", "Gellerup", "--level", "group", "--size",
+                       "12", "--step", "act", "Gadeplan på aftenvagt ved indkøbscentret")
+    check(iv["status"] == "planned" and iv["step"] == "act" and iv["level"] == "group" and
+          iv["size"] == 12, repr(iv))
     team.run_ok("pia", "intervention", "add", "Tingbjerg", "--level", "area", "--step", "map",
                 "Kortlægning af foreningslivet")
     # Only the owner (by default the author) and the core team change an intervention.

@@ -22,8 +22,9 @@ def main():
             dict(kind="resource", category="fritid", level="area", text="Gospelkoret øver 🎶"),
             dict(kind="challenge", category="tryghed", level="group", size=12,
                  text="En gruppe samles ved\nstien", lat=-90.0, lon=180.0),
+            # Within 25 km of the pole point above (an area's points lie close together).
             dict(kind="resource", category="x", level="area", text="y" * 4000,
-                 lat=56.154321987654, lon=-10.131800000001),
+                 lat=-89.912345678901, lon=-10.131800000001),
             dict(kind="challenge", category="idræt", level="group", size=5, text="z"),
         ]
         added = []

@@ -70,16 +70,19 @@ def main():
         decoded = A.check_versions(entries)
         for i, e in enumerate(decoded):
             check(e["seq"] == i, "entry %d carries seq %r" % (i, e["seq"]))
-            check(list(e.keys()) == ["seq", "time", "actor", "role", "op", "class", "object",
-                                     "decision", "rule", "purpose", "policy"],
-                  "canonical key order: %r" % list(e.keys()))
+            check(list(e.keys()) == ["v", "seq", "time", "actor", "role", "op", "class",
+                                     "object", "decision", "rule", "outcome", "purpose",
+                                     "policy", "salt"],
+                  "canonical key order of a version 2 entry: %r" % list(e.keys()))
+        salts = [e["salt"] for e in decoded]
+        check(len(set(salts)) == len(salts), "every entry has its own salt")
         for seq, op in denied:
             e = decoded[seq]
             # audit.inclusion is asked as "read session" (own entries) for non-auditors; entry 0
             # is the daemon's, so exec refuses it.
             klass = "session" if op == "audit.inclusion" else "audit"
-            check(e["op"] == op and e["decision"] == "deny" and e["class"] == klass,
-                  "denial %d logged: %r" % (seq, e))
+            check(e["op"] == op and e["decision"] == "deny" and e["class"] == klass and
+                  e["outcome"] == "denied", "denial %d logged: %r" % (seq, e))
             if op == "audit.inclusion":
                 check(e["rule"] == "not the caller's entry (read session)", "rule: %r" % e)
             else:

@@ -1,6 +1,7 @@
 """test_revoke_race.py -- a member revoked while its own requests are still queued for storage:
 no request of that member is carried out (or logged as permitted) after the revocation's audit
-entry, and no invite it asked for after that point exists."""
+entry -- ping and whoami, which change nothing, as little as invites -- and no invite it asked
+for after that point exists."""
 import os
 import sqlite3
 import struct
@@ -32,11 +33,15 @@ def main():
         r = bc.call("enroll", invite=r["result"]["code"], card=bob.card)
         check(r["ok"], "enroll: %r" % r)
 
-        # Bob pipelines invites without waiting; Conni revokes him meanwhile.
+        # Bob pipelines invites, pings and whoamis without waiting; Conni revokes him meanwhile.
         frames = []
         for i in range(FLOOD):
-            req = msgpack.packb({"id": 1000 + i, "op": "member.invite", "name": "Flood %d" % i,
-                                 "role": "partner"})
+            if i % 3 == 0:
+                req = {"id": 1000 + i, "op": "member.invite", "name": "Flood %d" % i,
+                       "role": "partner"}
+            else:
+                req = {"id": 1000 + i, "op": "ping" if i % 3 == 1 else "whoami"}
+            req = msgpack.packb(req)
             frames.append(struct.pack(">I", len(req)) + req)
 
         def flood():
@@ -60,11 +65,19 @@ def main():
 
         entries = audit_entries(d.dir)
         check(entries[revoke_seq]["op"] == "member.revoke", "revoke entry at %d" % revoke_seq)
-        mine = [e for e in entries if e["actor"] == bob.keyid and e["op"] == "member.invite"]
-        check(mine, "Bob's invites are in the log")
-        late = [e for e in mine if e["seq"] > revoke_seq and e["decision"] == "permit"]
+        everything = [e for e in entries if e["actor"] == bob.keyid]
+        late = [e for e in everything if e["seq"] > revoke_seq and
+                (e["decision"] == "permit" or e["outcome"] == "ok")]
         check(not late, "%d of Bob's requests permitted after his revocation (entry %d), e.g. %r"
               % (len(late), revoke_seq, late[:1]))
+        after = [e for e in everything if e["seq"] > revoke_seq]
+        check(all(e["outcome"] == "not_enrolled" for e in after),
+              "after the revocation Bob's requests are refused as not enrolled: %r" %
+              sorted({e["outcome"] for e in after}))
+        sessions = [e for e in after if e["op"] in ("ping", "whoami")]
+        check(sessions, "pings and whoamis were queued behind the revocation (the race ran)")
+        mine = [e for e in everything if e["op"] == "member.invite"]
+        check(mine, "Bob's invites are in the log")
         db = sqlite3.connect(os.path.join(d.dir, "samvirke.db"))
         bob_id = db.execute("SELECT id FROM members WHERE name = ?", (bob.name,)).fetchone()[0]
         n_inv = db.execute("SELECT count(*) FROM invites WHERE created_by = ?",
@@ -73,8 +86,9 @@ def main():
         before = [e for e in mine if e["seq"] < revoke_seq and e["decision"] == "permit"]
         check(n_inv <= len(before), "%d invites by Bob stored, only %d permitted before his "
               "revocation" % (n_inv, len(before)))
-        print("revoke race: %d of Bob's requests before the revocation, %d after, none carried out"
-              % (len(before), len(mine) - len(before)))
+        print("revoke race: %d of Bob's invites before the revocation, %d after, none carried "
+              "out; %d pings and whoamis queued behind it, all refused"
+              % (len(before), len(mine) - len(before), len(sessions)))
     finally:
         d.cleanup()
 

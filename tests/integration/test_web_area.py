@@ -167,6 +167,7 @@ try:
     # --- interventions -----------------------------------------------------------------------
     ivf = b.find("#iv-form")
     Select(ivf.find_element("name", "level")).select_by_value("group")
+    ivf.find_element("name", "size").send_keys("9")
     Select(ivf.find_element("name", "step")).select_by_value("act")
     ivf.find_element("name", "text").send_keys("Gadeplansmedarbejder ved p-kælderen fredag aften")
     ivf.find_element("css selector", "button[type=submit]").click()

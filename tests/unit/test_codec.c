@@ -174,7 +174,7 @@ static void check_field_eq(const sv_request *a, const sv_request *b, enum sv_fie
     UINT(SV_F_TIME, time) UINT(SV_F_MEETING, meeting) UINT(SV_F_DUE, due)
     UINT(SV_F_RESOURCE, resource) UINT(SV_F_CHALLENGE, challenge) UINT(SV_F_LINK, link)
     UINT(SV_F_CONCERN, concern) UINT(SV_F_ACTOR, actor) UINT(SV_F_PEER, peer)
-    BIN(SV_F_RECEIPT, receipt)
+    BIN(SV_F_RECEIPT, receipt) STR(SV_F_REASON, reason)
   case SV_F_OVERDUE:
     ASSERT_INT_EQ(a->a.overdue, b->a.overdue);
     break;

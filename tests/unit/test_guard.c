@@ -523,6 +523,47 @@ static void test_coords(void) {
   ASSERT(!guard_coords_valid(0, INFINITY));
 }
 
+static bool near(double a, double b, double eps) { return fabs(a - b) <= eps; }
+
+/* Distances the formula must give exactly: along a meridian and the equator the distance is
+ * the angle times the radius; half the globe is pi times the radius. */
+static void test_distance(void) {
+  const double r = 6371.0088, per_degree = r * M_PI / 180.0;
+  ASSERT(near(guard_distance_km(55.393, 10.423, 55.393, 10.423), 0.0, 1e-9));
+  ASSERT(near(guard_distance_km(55.0, 10.423, 56.0, 10.423), per_degree, 1e-6));
+  ASSERT(near(guard_distance_km(0.0, 10.0, 0.0, 11.0), per_degree, 1e-6));
+  ASSERT(near(guard_distance_km(0.0, 0.0, 0.0, 180.0), M_PI * r, 1e-6));
+  ASSERT(near(guard_distance_km(90.0, 0.0, -90.0, 0.0), M_PI * r, 1e-6));
+  /* Symmetric; and at 60 degrees north a degree of longitude is about half as long. */
+  double ab = guard_distance_km(55.6761, 12.5683, 56.1629, 10.2039);
+  ASSERT(near(ab, guard_distance_km(56.1629, 10.2039, 55.6761, 12.5683), 1e-9));
+  ASSERT(ab > 150.0 && ab < 165.0); /* Copenhagen - Aarhus, about 157 km */
+  ASSERT(near(guard_distance_km(60.0, 10.0, 60.0, 10.001), per_degree * 0.001 / 2, 1e-4));
+  /* Swapped latitude and longitude of a point in Odense are thousands of km away. */
+  ASSERT(guard_distance_km(55.393, 10.423, 10.423, 55.393) > 4000.0);
+  /* The rule's boundary, due north of a point. */
+  ASSERT(guard_distance_km(55.393, 10.423, 55.393 + 24.9 / per_degree, 10.423) <=
+         GUARD_AREA_RADIUS_KM);
+  ASSERT(guard_distance_km(55.393, 10.423, 55.393 + 25.1 / per_degree, 10.423) >
+         GUARD_AREA_RADIUS_KM);
+}
+
+static void test_median_point(void) {
+  double lat[5] = {55.394, 55.392, 55.393, 10.4, 55.395}, lon[5] = {10.42, 10.43, 55.4, 10.41,
+                                                                      10.44};
+  double mlat, mlon;
+  guard_median_point(lat, lon, 5, &mlat, &mlon);
+  /* One swapped point does not move the middle much: each coordinate's median. */
+  ASSERT(near(mlat, 55.393, 1e-12) && near(mlon, 10.43, 1e-12));
+  ASSERT(lat[0] <= lat[1] && lat[1] <= lat[2] && lat[3] <= lat[4]); /* sorted in place */
+  double la[2] = {55.0, 56.0}, lo[2] = {11.0, 10.0};
+  guard_median_point(la, lo, 2, &mlat, &mlon);
+  ASSERT(near(mlat, 55.5, 1e-12) && near(mlon, 10.5, 1e-12));
+  double l1 = 55.1, o1 = 10.2;
+  guard_median_point(&l1, &o1, 1, &mlat, &mlon);
+  ASSERT(mlat == 55.1 && mlon == 10.2);
+}
+
 int main(void) {
   RUN_TEST(test_date_exhaustive);
   RUN_TEST(test_leap_years);
@@ -540,5 +581,7 @@ int main(void) {
   RUN_TEST(test_label_unicode);
   RUN_TEST(test_label_key);
   RUN_TEST(test_coords);
+  RUN_TEST(test_distance);
+  RUN_TEST(test_median_point);
   return 0;
 }
