@@ -309,7 +309,8 @@ int main(int argc, char **argv) {
   int port = test_free_port();
   snprintf(cmd, sizeof cmd,
            "sed -i 's/^listen = .*/listen = 127.0.0.1:%d/; s/^log_level = .*/log_level = warn/; "
-           "s/^rate_member = .*/rate_member = 0/' " /* capacity, not the rate limit */
+           "s/^rate_member = .*/rate_member = 0/; " /* capacity, not the rate limit, */
+           "s/^max_per_address = .*/max_per_address = 4096/' " /* nor the per-address cap */
            "%s/samvirked.conf && %s info %s --json | sed 's/.*\"server_key\":\"\\([^\"]*\\)\".*/\\1/' "
            "> %s/server_key",
            port, dir, samvirked, dir, tmp);
