@@ -15,6 +15,8 @@
 #define READ_CHUNK 65536
 /* Sealed frames gathered on a connection before one write (a response burst, pushes). */
 #define CONN_GATHER_MAX 64
+/* Retry interval of an accept that found no memory for the connection. */
+#define ACCEPT_RETRY_MS 50
 
 enum conn_state { CONN_HANDSHAKE, CONN_OPEN, CONN_CLOSING };
 
@@ -158,7 +160,10 @@ static void conn_close(conn *c, const char *why) {
   c->prev = c->next = NULL;
   env->n--;
   conn_drop_gathered(c);
-  if (why) log_debug("conn %llu: closed: %s", (unsigned long long)c->id, why);
+  if (why != NULL && strstr(why, "out of memory") != NULL) /* the operator needs to know */
+    log_warn("conn %llu: closed: %s", (unsigned long long)c->id, why);
+  else if (why)
+    log_debug("conn %llu: closed: %s", (unsigned long long)c->id, why);
   uv_timer_stop(&c->timer);
   uv_close((uv_handle_t *)&c->timer, on_handle_closed);
   uv_close((uv_handle_t *)&c->h.stream, on_handle_closed);
@@ -385,6 +390,7 @@ static int conn_handshake(conn *c, const uint8_t *msg, size_t len) {
   c->split = NULL;
   if (c->rd == NULL || c->wr == NULL) {
     free(out);
+    log_warn("conn %llu: out of memory for the connection's buffers", (unsigned long long)c->id);
     return -1;
   }
   c->state = CONN_OPEN;
@@ -583,6 +589,11 @@ int conn_env_init(conn_env *env, uv_loop_t *loop, const config *cfg, const sv_da
   env->flush.data = env;
   uv_check_start(&env->flush, on_flush_check);
   uv_unref((uv_handle_t *)&env->flush);
+  if (uv_timer_init(loop, &env->accept_retry) == 0) {
+    env->accept_retry.data = env;
+    uv_unref((uv_handle_t *)&env->accept_retry);
+    env->retry_on = true;
+  }
   env->flush_on = true;
   return 0;
 }
@@ -650,9 +661,32 @@ static int admit_connection(conn *c, bool is_pipe) {
   return 0;
 }
 
+static void on_accept_retry(uv_timer_t *t) {
+  conn_env *env = t->data;
+  for (int p = 0; p < 2; p++) {
+    uv_stream_t *l = env->retry_listener[p];
+    env->retry_listener[p] = NULL;
+    if (l != NULL && !env->stopping) conn_accept(env, l, p == 1);
+  }
+}
+
+/* No memory for the connection waiting in listener: leave it queued there and try again in
+ * ACCEPT_RETRY_MS (the listener reads no other connection meanwhile). */
+static void accept_later(conn_env *env, uv_stream_t *listener, bool is_pipe) {
+  if (!env->retry_on) return;
+  if (env->retry_listener[0] == NULL && env->retry_listener[1] == NULL)
+    log_warn("out of memory for a new connection; accepting it again in %d ms", ACCEPT_RETRY_MS);
+  env->retry_listener[is_pipe] = listener;
+  if (!uv_is_active((uv_handle_t *)&env->accept_retry))
+    uv_timer_start(&env->accept_retry, on_accept_retry, ACCEPT_RETRY_MS, 0);
+}
+
 void conn_accept(conn_env *env, uv_stream_t *listener, bool is_pipe) {
   conn *c = calloc(1, sizeof *c);
-  if (c == NULL) return;
+  if (c == NULL) {
+    accept_later(env, listener, is_pipe);
+    return;
+  }
   c->env = env;
   c->id = ++env->next_id;
   c->sess.t = &conn_transport_fns;
@@ -660,6 +694,7 @@ void conn_accept(conn_env *env, uv_stream_t *listener, bool is_pipe) {
   int rc = is_pipe ? uv_pipe_init(env->loop, &c->h.pipe, 0) : uv_tcp_init(env->loop, &c->h.tcp);
   if (rc != 0) {
     free(c);
+    accept_later(env, listener, is_pipe);
     return;
   }
   c->h.stream.data = c;
@@ -729,6 +764,9 @@ void conn_env_close(conn_env *env) {
   while (env->dirty != NULL) conn_flush(env->dirty);
   if (env->flush_on) uv_close((uv_handle_t *)&env->flush, NULL);
   env->flush_on = false;
+  if (env->retry_on) uv_close((uv_handle_t *)&env->accept_retry, NULL);
+  env->retry_on = false;
+  env->retry_listener[0] = env->retry_listener[1] = NULL;
 }
 
 void conn_env_free(conn_env *env) {

@@ -258,9 +258,16 @@ static job *frame_job(requests *rq, rq_session *s, const uint8_t *frame, size_t 
   char err[256];
   enum sv_err e = sv_request_decode(frame, len, &j->req, err, sizeof err);
   j->decoded = *decoded = (e == SV_OK);
+  if (e == SV_ERR_INTERNAL) /* no memory to decode it: answered (id 0 when it was not read) */
+    log_warn("session %llu: out of memory decoding a request: %s", (unsigned long long)s->id,
+             err);
   if (e != SV_OK) {
     snprintf(j->op, sizeof j->op, "%s", j->req.op_name[0] ? j->req.op_name : "?");
-    job_deny(j, e, e == SV_ERR_UNKNOWN_OP ? "unknown op" : "malformed request", "%s", err);
+    job_deny(j, e,
+             e == SV_ERR_UNKNOWN_OP ? "unknown op"
+             : e == SV_ERR_INTERNAL ? "out of memory"
+                                    : "malformed request",
+             "%s", err);
   } else {
     snprintf(j->op, sizeof j->op, "%s", sv_op_name(j->req.op));
   }

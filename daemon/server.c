@@ -188,7 +188,10 @@ static int listen_pipe(server *srv) {
 
 int server_run(const char *dir, enum auditlog_verify verify) {
   server *srv = calloc(1, sizeof *srv);
-  if (srv == NULL) return 1;
+  if (srv == NULL) {
+    log_error("refusing to serve: out of memory");
+    return 1;
+  }
   static char err[8192];
   int code = 1;
   uv_loop_t loop;

@@ -469,8 +469,11 @@ static void dequeue(store *st) {
 /* The open transaction failed: roll it back and fail its jobs (nothing was done). */
 static void txn_fail(store *st, const char *why, bool uncertain) {
   char err[128];
-  exec_sql(st->db, "ROLLBACK", err, sizeof err);
-  log_error("storage: batch failed and was rolled back: %s", why);
+  if (exec_sql(st->db, "ROLLBACK", err, sizeof err) != 0 && !sqlite3_get_autocommit(st->db))
+    log_error("storage: batch failed: %s; it is rolled back before the next one begins (%s)",
+              why, err);
+  else
+    log_error("storage: batch failed and was rolled back: %s", why);
   auditlog_restore(st->al, &st->mark);
   fail_list(st->t_head, uncertain ? msg_unknown : msg_not_done);
   if (st->t_head) {
@@ -481,6 +484,17 @@ static void txn_fail(store *st, const char *why, bool uncertain) {
   st->txn = false;
   st->t_head = st->t_tail = NULL;
   st->t_jobs = 0;
+}
+
+/* A failed batch whose ROLLBACK failed too (out of memory) is still open: roll it back now, so
+ * that nothing of it is ever committed and the next batch can begin. Returns 0 when no
+ * transaction is open any more. */
+static int rollback_leftover(store *st, char *err, size_t errlen) {
+  if (sqlite3_get_autocommit(st->db)) return 0;
+  if (exec_sql(st->db, "ROLLBACK", err, errlen) != 0 && !sqlite3_get_autocommit(st->db))
+    return -1;
+  log_info("storage: the failed batch is rolled back");
+  return 0;
 }
 
 /* Run the jobs head.. (and their follow-ups) in the open transaction, beginning it if needed.
@@ -494,7 +508,8 @@ static void txn_run(store *st, job *head) {
   }
   if (!st->txn) {
     auditlog_save(st->al, &st->mark);
-    if (exec_sql(st->db, "BEGIN IMMEDIATE", err, sizeof err) != 0) {
+    if (rollback_leftover(st, err, sizeof err) != 0 ||
+        exec_sql(st->db, "BEGIN IMMEDIATE", err, sizeof err) != 0) {
       log_error("storage: cannot begin a batch: %s", err);
       job *tail = head;
       while (tail->next) tail = tail->next;
@@ -567,7 +582,9 @@ static void txn_commit(store *st) {
  * once flushed). Returns 0 when it committed. */
 static int settle(store *st) {
   char err[256];
-  if (exec_sql(st->db, "BEGIN IMMEDIATE", err, sizeof err) != 0) return -1;
+  if (rollback_leftover(st, err, sizeof err) != 0 ||
+      exec_sql(st->db, "BEGIN IMMEDIATE", err, sizeof err) != 0)
+    return -1;
   /* Twice: the page must be written, and SQLite skips an update that changes no byte. */
   if (exec_sql(st->db,
                "UPDATE schema_version SET version = -version;"
@@ -587,6 +604,8 @@ static int settle(store *st) {
  * stale frame can come back after a crash. Needs no open transaction and an idle flush thread.
  * Returns 0 when it worked. */
 static int recover(store *st) {
+  char err[256];
+  if (rollback_leftover(st, err, sizeof err) != 0) return -1;
   int nlog = -1, nckpt = -1;
   int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &nlog, &nckpt);
   if (rc != SQLITE_OK) {
