@@ -30,6 +30,8 @@ import threading
 import time
 import random
 
+import msgpack
+
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import svfault  # noqa: E402
 import svaudit as A  # noqa: E402
@@ -42,6 +44,19 @@ POWERCUT_TRIALS = int(os.environ.get("SAMVIRKE_POWERCUT_TRIALS", "5"))
 SEED = int(os.environ.get("SAMVIRKE_CRASH_SEED", str(int(time.time()))))
 PIPELINE = 8
 rng = random.Random(SEED)
+
+
+def pipelined(c, reqs, depth=32):
+    """Answers to reqs (maps without "id") sent on client c, depth at a time in flight."""
+    out = []
+    for k in range(0, len(reqs), depth):
+        ids = []
+        for req in reqs[k:k + depth]:
+            ids.append(c.next_id)
+            c.send_frame(msgpack.packb(dict(req, id=c.next_id), use_bin_type=True))
+            c.next_id += 1
+        out.extend(c.response(rid) for rid in ids)
+    return out
 
 
 class Load:
@@ -95,6 +110,14 @@ class Load:
         for t in self.threads:
             t.start()
 
+    def wait_answers(self, n, timeout=60):
+        """Wait until the mixed workload has had n answers (or a thread ended, or timeout
+        seconds)."""
+        deadline = time.time() + timeout
+        while (sum(len(r.answers) for r in list(self.runs) if r.tag[0] == "c") < n and
+               time.time() < deadline and all(t.is_alive() for t in self.threads)):
+            time.sleep(0.005)
+
     def kill(self):
         self.killed.set()
         self.d.kill9()
@@ -129,7 +152,9 @@ class Trials:
         d.start()
         load = Load(self.team, d, i)
         load.start()
-        time.sleep(rng.uniform(0.0, 2.5))
+        # the moment: somewhere in a pass of the mixed workload (21 answers), or beyond
+        load.wait_answers(1 + rng.randrange(30))
+        time.sleep(rng.uniform(0.0, 0.5))
         load.kill()
         try:
             check(not load.failures, "%s: the load failed before the kill: %s" %
@@ -164,8 +189,8 @@ class Trials:
         _, size, root = A.open_checkpoint(r["result"]["checkpoint"], d.log_key)
         seqs = sorted({r["audit"] for run in runs for _, _, _, r in run.answers if "audit" in r} |
                       {ev["audit"] for run in runs for _, ev in run.pushes})
-        for s in seqs:
-            r = aud.call("audit.inclusion", seq=s, size=size)
+        for s, r in zip(seqs, pipelined(aud, [{"op": "audit.inclusion", "seq": s, "size": size}
+                                              for s in seqs])):
             check(r.get("ok"), "%s: no inclusion proof for acknowledged audit number %d: %r" %
                   (label, s, r))
             res = r["result"]
