@@ -254,8 +254,19 @@ static void on_flush_check(uv_check_t *h) {
 
 /* Seal and gather one frame (msgpack body) for c; drops c if its write queue is over the
  * limit. */
+/* Whether body is one whole msgpack value: packing ignores a failed write, so an answer
+ * built while memory ran out may have lost bytes, and is never sent. */
+static bool whole_value(const char *body, size_t len) {
+  size_t end = 0;
+  return sv_msgpack_check((const uint8_t *)body, len, &end) == 0 && end == len;
+}
+
 static void conn_send_frame(conn *c, const char *body, size_t len) {
   if (c->state != CONN_OPEN) return;
+  if (!whole_value(body, len)) {
+    conn_close(c, "out of memory building a frame (lost bytes)");
+    return;
+  }
   uint8_t *out = NULL;
   size_t outlen = 0;
   int rc = frame_writer_seal(c->wr, (const uint8_t *)body, len, &out, &outlen);
@@ -279,14 +290,20 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   *buf = uv_buf_init(chunk, sizeof chunk);
 }
 
-/* Check the initiator's first payload: {"v": 1, "client": "<name/version>"}. */
+/* Check the initiator's first payload: {"v": 1, "client": "<name/version>"}. Returns 0, -1
+ * when it is not that, -2 when there was no memory to read it. */
 static int check_hello(const uint8_t *p, size_t n) {
   msgpack_unpacked up;
   msgpack_unpacked_init(&up);
   size_t off = 0;
-  int ok = sv_msgpack_check(p, n, NULL) == 0 && /* msgpack-c trusts container headers */
-           msgpack_unpack_next(&up, (const char *)p, n, &off) == MSGPACK_UNPACK_SUCCESS &&
-           off == n && up.data.type == MSGPACK_OBJECT_MAP;
+  int ok = sv_msgpack_check(p, n, NULL) == 0; /* msgpack-c trusts container headers */
+  msgpack_unpack_return ur = ok ? msgpack_unpack_next(&up, (const char *)p, n, &off)
+                                : MSGPACK_UNPACK_PARSE_ERROR;
+  if (ur == MSGPACK_UNPACK_NOMEM_ERROR) {
+    msgpack_unpacked_destroy(&up);
+    return -2;
+  }
+  ok = ok && ur == MSGPACK_UNPACK_SUCCESS && off == n && up.data.type == MSGPACK_OBJECT_MAP;
   uint64_t v = 0;
   const char *client;
   size_t clen;
@@ -331,8 +348,12 @@ static int conn_handshake(conn *c, const uint8_t *msg, size_t len) {
     log_info("conn %llu: handshake failed: %s", (unsigned long long)c->id, noise_strerror(rc));
     return -1;
   }
-  if (check_hello(payload, plen) != 0) {
-    log_info("conn %llu: handshake payload is not {v: 1, client: ...}", (unsigned long long)c->id);
+  if ((rc = check_hello(payload, plen)) != 0) {
+    if (rc == -2)
+      log_warn("conn %llu: out of memory reading the handshake", (unsigned long long)c->id);
+    else
+      log_info("conn %llu: handshake payload is not {v: 1, client: ...}",
+               (unsigned long long)c->id);
     return -1;
   }
   uint8_t remote[32];
@@ -362,6 +383,11 @@ static int conn_handshake(conn *c, const uint8_t *msg, size_t len) {
   } else {
     c->unenrolled = true;
     env->unenrolled++;
+  }
+  if (!whole_value(sb.data, sb.size)) {
+    msgpack_sbuffer_destroy(&sb);
+    log_warn("conn %llu: out of memory building the handshake reply", (unsigned long long)c->id);
+    return -1;
   }
   uint8_t *out = malloc(2 + NOISE_MAX_MSG);
   size_t outlen = 0;

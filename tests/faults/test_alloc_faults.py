@@ -144,7 +144,8 @@ def main():
             return
         calls = s.calibrate()
         print("allocations of a pass without failures: %s" % "; ".join(
-            "%s %s" % (ph, calls[ph]) for ph in ("startup", "workload", "shutdown")))
+            "%s %s" % (ph, {k: calls[ph][k] for k in KINDS})
+            for ph in ("startup", "workload", "shutdown")))
         for phase in ("workload", "startup", "shutdown"):
             for kind in KINDS:
                 n = calls[phase][kind]
