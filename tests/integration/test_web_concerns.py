@@ -12,7 +12,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from areatest import Team  # noqa: E402
 from svtest import check  # noqa: E402
-from webtest import Browser, Web  # noqa: E402
+from webtest import Browser, Web, close_all  # noqa: E402
 
 CONCERN = "Viceværten: pigen i opgang 7 virker bange for at gå hjem"
 
@@ -106,9 +106,5 @@ try:
           "the partner learns only that it was handled: %r" % page)
 
 finally:
-    if browser:
-        browser.quit()
-    for w in webs:
-        w.stop()
-    team.cleanup()
+    close_all(browser, webs, team)
 print("ok")

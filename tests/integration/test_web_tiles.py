@@ -12,7 +12,7 @@ import zlib
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from areatest import Team  # noqa: E402
 from svtest import check, free_port  # noqa: E402
-from webtest import Browser, Web  # noqa: E402
+from webtest import Browser, Web, close_all  # noqa: E402
 
 
 def own_resources(b, base):
@@ -75,9 +75,5 @@ try:
 finally:
     if tiles:
         tiles.shutdown()
-    if browser:
-        browser.quit()
-    for w in webs:
-        w.stop()
-    team.cleanup()
+    close_all(browser, webs, team)
 print("ok")

@@ -17,7 +17,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from areatest import Team  # noqa: E402
 from svtest import check  # noqa: E402
-from webtest import Browser, Web, png_pixels, region_colors  # noqa: E402
+from webtest import Browser, Web, close_all, png_pixels, region_colors  # noqa: E402
 
 SECRET = "Kerneteam: drengen i blok 4 (15) har brug for en mentor"
 KEEP = os.environ.get("SAMVIRKE_KEEP_SCREENSHOTS")
@@ -233,9 +233,5 @@ try:
           "the wall never shows the core track")
 
 finally:
-    if browser:
-        browser.quit()
-    for w in webs:
-        w.stop()
-    team.cleanup()
+    close_all(browser, webs, team)
 print("ok")
