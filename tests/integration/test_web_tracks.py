@@ -15,7 +15,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from areatest import Team  # noqa: E402
+from areatest import Team, audit_entries  # noqa: E402
 from svtest import check  # noqa: E402
 from webtest import Browser, Web, close_all, png_pixels, region_colors  # noqa: E402
 
@@ -105,6 +105,13 @@ try:
           "ansvarlig pia" in row.text, "the overdue intervention is marked: %r" % row.text)
     check(b.find("#iv-%d" % kdec) is not None and "K1" not in b.text("#iv-%d" % kdec),
           "a core decision's intervention shows no trace of its meeting: %r" % b.text("#iv-%d" % kdec))
+    # only the owner and the core team change an intervention: the daemon's refusal is shown
+    Select(b.find("#iv-status-%d" % kdec)).select_by_value("running")
+    b.wait(lambda: b.find("#area-problem").is_displayed() and
+           "ikke adgang" in b.text("#area-problem"), "the refusal of another's intervention")
+    check(b.find("#iv-status-%d" % kdec).get_attribute("value") == "planned", "the choice goes back")
+    check([x["status"] for x in team.run_json("sune", "intervention", "list", "Vollsmose")["interventions"]
+           if x["id"] == kdec] == ["planned"], "and nothing changed")
     if KEEP:
         shot(b, "web-area.png")
     check(own_resources(b, pia.base) == [], "the area page loaded something from elsewhere: %r" %
@@ -172,6 +179,18 @@ try:
 
     # --- the partner's API answers hold no core track -----------------------------------------
     pc = pia.login_cookie()
+    # an agenda item with a CPR number is stopped in samvirke web: nothing reaches the daemon
+    adds = sum(1 for e in audit_entries(os.path.join(d.dir, "samvirke.db")) if e["op"] == "meeting.add")
+    form = {"Cookie": pc, "Origin": pia.base, "X-CSRF-Token": pia.csrf(pc),
+            "Content-Type": "application/x-www-form-urlencoded"}
+    for body, field in ((b"area=Vollsmose&time=1900000000&item=Velkommen&item=Om%20drengen%20010203-1234", "item"),
+                        (b"area=Vollsmose&time=1900000000&title=Far%200102031234", "title")):
+        st, h, raw = pia.http("POST", "/api/meeting/add", form, body)
+        e = json.loads(raw)["error"]
+        check(st == 422 and e["code"] == "personal_data" and e["field"] == field,
+              "a CPR number in the %s is refused beside it: %d %r" % (field, st, e))
+    check(sum(1 for e in audit_entries(os.path.join(d.dir, "samvirke.db")) if e["op"] == "meeting.add") == adds,
+          "the refused meetings never reached the daemon")
     for path in ("/api/meeting?id=1&track=core", "/api/meeting?id=99&track=core",
                  "/api/meeting/draft?area=Vollsmose&track=core"):
         st, h, raw = pia.http("GET", path, {"Cookie": pc})
