@@ -28,6 +28,25 @@
 
   SV.kindColor = (kind) => (kind === 'resource' ? '#1b7f3b' : '#c0392b');
 
+  /* Number the markers of list in layer by observation id, as on the printed map (called once
+   * the markers are on the screen): a few hundred at a time, so a long list does not hold the
+   * map back. A later call for the same layer stops an unfinished numbering. */
+  SV.numberMarkers = function (layer, list) {
+    const gen = (layer.svNumbering = (layer.svNumbering || 0) + 1);
+    const todo = list.filter((o) => typeof o.lat === 'number' && typeof o.lon === 'number');
+    let i = 0;
+    const slice = () => {
+      if (layer.svNumbering !== gen) return;
+      for (const end = Math.min(todo.length, i + 250); i < end; i++) {
+        const o = todo[i];
+        L.marker([o.lat, o.lon], { interactive: false, keyboard: false,
+          icon: L.divIcon({ className: 'sv-num', html: String(Number(o.id)), iconSize: null, iconAnchor: [-9, 9] }) }).addTo(layer);
+      }
+      if (i < todo.length) setTimeout(slice, 0);
+    };
+    slice();
+  };
+
   /* Draw observations with a place as circle markers into layer; fit the map to them. onpick
    * (may be null) gets the observation of a clicked marker. Returns the markers by id. */
   SV.drawObservations = function (map, layer, list, onpick) {
@@ -42,9 +61,6 @@
       m.bindTooltip('#' + o.id + ' ' + o.category + ': ' + o.text.slice(0, 80));
       if (onpick) m.on('click', (e) => { L.DomEvent.stopPropagation(e); onpick(o); });
       m.addTo(layer);
-      /* numbered by observation id, as on the printed map */
-      L.marker([o.lat, o.lon], { interactive: false, keyboard: false,
-        icon: L.divIcon({ className: 'sv-num', html: String(Number(o.id)), iconSize: null, iconAnchor: [-9, 9] }) }).addTo(layer);
       markers[o.id] = m;
       pts.push([o.lat, o.lon]);
     }
@@ -304,6 +320,7 @@
         /* after the next frame: the markers are on the screen */
         requestAnimationFrame(() => setTimeout(() => {
           if (!performance.getEntriesByName('sv-map-drawn').length) performance.mark('sv-map-drawn');
+          SV.numberMarkers(layer, observations);
         }, 0));
         const listed = renderList();
         if (r.result.truncated) unplaced.textContent += ' ' + t('obs.truncated');

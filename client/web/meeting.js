@@ -31,6 +31,7 @@
           SV.get('/api/interventions', { area: name })]);
         const center = map.getCenter(), zoom = map.getZoom();
         SV.drawObservations(map, layer, o.result.observations || [], null);
+        SV.numberMarkers(layer, o.result.observations || []);
         if (fitted) map.setView(center, zoom); /* keep where the room has moved the map */
         fitted = true;
         if (SV.drawAreaExtras) await SV.drawAreaExtras(map, extra, name, o.result.observations || []);

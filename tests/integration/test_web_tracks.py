@@ -91,6 +91,7 @@ try:
     b.wait(lambda: len(b.find_all("#map path.sv-marker")) == 3, "three markers")
     b.wait(lambda: len(b.find_all("#map path.sv-boundary")) == 1, "the area's outline on the map")
     b.wait(lambda: len(b.find_all("#map path.sv-link")) == 1, "the link as a line on the map")
+    b.wait(lambda: len(b.find_all("#map .sv-num")) == 3, "the markers' numbers")
     nums = sorted(int(x.text) for x in b.find_all("#map .sv-num"))
     check(nums == sorted([res, ch, new]), "the markers are numbered by observation id: %r" % nums)
     check("Intet baggrundskort" in b.text("#map-notice") and
