@@ -12,7 +12,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from areatest import Team  # noqa: E402
 from svtest import check  # noqa: E402
-from webtest import Browser, Web, close_all  # noqa: E402
+from webtest import Browser, Web, close_all, files_containing  # noqa: E402
 
 CONCERN = "Viceværten: pigen i opgang 7 virker bange for at gå hjem"
 
@@ -98,6 +98,12 @@ try:
           "closed with its answer counted")
 
     # the partner sees it handled, and still nothing more
+    # nothing of the concern on disk: not the identity directories, not the browser's profile
+    b.find("#nav-areas").click()  # leave the page, as a user would
+    b.wait(lambda: b.find("a.area-link") is not None, "the area list")
+    for text in (CONCERN, "SSP tager kontakt til familien"):
+        hits = files_containing(team.home, text.encode()) + files_containing(b.profile, text.encode())
+        check(hits == [], "%r is on disk in %r" % (text[:30], hits))
     b.login(pia, "/concerns")
     b.wait(lambda: b.find("#receipt-" + receipt) is not None, "the receipt again")
     check("behandlet" in b.text("#receipt-" + receipt), b.text("#receipt-" + receipt))

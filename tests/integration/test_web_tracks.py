@@ -192,6 +192,29 @@ try:
               "a CPR number in the %s is refused beside it: %d %r" % (field, st, e))
     check(sum(1 for e in audit_entries(os.path.join(d.dir, "samvirke.db")) if e["op"] == "meeting.add") == adds,
           "the refused meetings never reached the daemon")
+    # garbage to the new routes gets a clear refusal, and samvirke web stays up
+    for path, body in (("/api/meeting/add", b"area=Vollsmose&time=-1"),
+                       ("/api/meeting/add", b"area=Vollsmose&time=99999999999999999999"),
+                       ("/api/meeting/add", b"area=Vollsmose&time=1&track=kerne"),
+                       ("/api/meeting/add", b"area=Vollsmose&time=1&with=%FF%FE"),
+                       ("/api/meeting/add", b"&".join(b"item=x%d" % i for i in range(70))),
+                       ("/api/meeting/item", b"id=0&text=x"), ("/api/meeting/item", b"id=abc&text=x"),
+                       ("/api/meeting/decide", b"id=1&text=x&due=soon"),
+                       ("/api/meeting/decide", b"id=1&text=x&level=person"),
+                       ("/api/meeting/minutes", b"id=%d" % mid),
+                       ("/api/concern/submit", b"purpose=bekymring"),
+                       ("/api/concern/submit", b"purpose=" + b"p" * 300 + b"&body=x"),
+                       ("/api/concern/assign", b"id=1"), ("/api/concern/close", b"id=-3"),
+                       ("/api/concern/answer", b"id=1&purpose=x&body=y")):
+        st, h, raw = pia.http("POST", path, form, body)
+        check(400 <= st < 500 and json.loads(raw)["ok"] is False,
+              "%s %r is refused clearly: %d %r" % (path, body[:40], st, raw[:160]))
+    for path in ("/api/meeting?id=", "/api/meeting?id=1&track=x", "/api/meeting/draft",
+                 "/api/meetings", "/api/status?area=%00", "/api/links?area=" + "x" * 70,
+                 "/api/concern?id=18446744073709551616", "/api/concerns?status=open"):
+        st, h, raw = pia.http("GET", path, {"Cookie": pc})
+        check(400 <= st < 500, "%s is refused clearly: %d %r" % (path, st, raw[:160]))
+    check(pia.alive(), "samvirke web is still running")
     for path in ("/api/meeting?id=1&track=core", "/api/meeting?id=99&track=core",
                  "/api/meeting/draft?area=Vollsmose&track=core"):
         st, h, raw = pia.http("GET", path, {"Cookie": pc})
