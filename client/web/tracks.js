@@ -213,7 +213,24 @@
         });
         minutesBox = mf;
       } else {
-        minutesBox = el('p', { class: 'muted', text: t('meeting.minutes.cli') });
+        /* the core team's minutes: sealed here to the attendees, as a restricted note is */
+        const cf = el('form', { id: 'md-core-minutes-form' },
+          el('p', { class: 'muted small', text: t('meeting.minutes.seal', (x.attendees || []).join(', ')) }),
+          SV.field(t('notes.purpose'), el('input', { name: 'purpose', id: 'md-core-purpose', value: 'forebyggelse' }), t('notes.purpose.hint')),
+          SV.field(t('meeting.minutes'), el('textarea', { name: 'body', id: 'md-core-minutes-text', rows: 4 })),
+          el('p', { class: 'form-error', 'data-err': '', hidden: true, role: 'alert' }),
+          el('button', { type: 'submit', text: t('notes.send.button') }));
+        cf.addEventListener('submit', async (ev) => {
+          ev.preventDefault();
+          SV.clearProblems(cf);
+          try {
+            const a = await SV.post('/api/meeting/core-minutes', { id: x.id, to: x.attendees || [], area: x.area,
+              purpose: cf.elements.purpose.value.trim(), body: cf.elements.body.value });
+            SV.status(done, t('meeting.minutes.sealed.done', a.to.length, a.audit));
+            await show(x);
+          } catch (p) { SV.formProblem(cf, p); }
+        });
+        minutesBox = cf;
       }
       detail.replaceChildren(
         el('h3', { id: 'md-title', text: t('meeting.detail', label(x), x.title || t('track.' + x.track)) }),

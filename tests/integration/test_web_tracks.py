@@ -5,7 +5,8 @@ meetings only (never a core-track one, in no page and no answer), plans an area 
 agenda drafted from what is new since the last one (it then shows in the CLI), adds an item,
 records a decision that becomes an intervention linked to the meeting, and writes minutes (a CPR
 number stopped beside the field). The core team sees both tracks and reads a core-track
-meeting's minutes decrypted in samvirke web (no-store; never sent as plain text). The projector
+meeting's minutes decrypted in samvirke web (no-store; never sent as plain text) and writes
+another's, sealed in samvirke web to the attendees. The projector
 view shows the area meeting's agenda (the area track only, whoever looks), the outline and the
 links. The pages load nothing from anywhere but samvirke web itself.
 SAMVIRKE_KEEP_SCREENSHOTS=DIR keeps the map page and the projector view."""
@@ -20,6 +21,7 @@ from svtest import check  # noqa: E402
 from webtest import Browser, Web, close_all, png_pixels, region_colors  # noqa: E402
 
 SECRET = "Kerneteam: drengen i blok 4 (15) har brug for en mentor"
+SECRET2 = "Kerneteam: familien i opgang 9 er kontaktet af SSP"
 KEEP = os.environ.get("SAMVIRKE_KEEP_SCREENSHOTS")
 
 team = Team([("anna", "coordinator"), ("sune", "ssp"), ("pia", "partner")])
@@ -73,6 +75,8 @@ try:
         f.write(SECRET + "\n")
     team.run_ok("anna", "meeting", "minutes", "K1", minutes, "--purpose", "forebyggelse")
     os.unlink(minutes)
+    team.run_ok("anna", "meeting", "add", "Vollsmose", "--core", "--at", str(now + 86400),
+                "--with", "anna,sune")  # K2: its minutes are written in the browser
     kdec = team.run_json("anna", "meeting", "decide", "K1", "--owner", "sune",
                          "Tryghedsvandring")["intervention"]["id"]
     # something new since the area meeting, for the draft
@@ -250,6 +254,20 @@ try:
                            b"id=1&track=core&text=klar%20tekst")
     check(st == 422 and json.loads(raw)["error"]["code"] == "web_core_minutes",
           "core minutes are never sent as plain text: %d %r" % (st, raw))
+    # K2's minutes written in the browser: sealed here to the attendees
+    b.find("#meeting-core-2 button.open").click()
+    b.wait(lambda: b.find("#md-core-minutes-form") is not None, "the core minutes form")
+    check("anna, sune" in b.text("#md-core-minutes-form"), "it names the attendees it seals to")
+    b.find("#md-core-minutes-text").send_keys(SECRET2)
+    b.find("#md-core-minutes-form button").click()
+    b.wait(lambda: b.find("#md-minutes") is not None, "the sealed minutes are shown")
+    check(b.text("#md-minutes") == SECRET2, b.text("#md-minutes"))
+    shown2 = team.run_json("anna", "meeting", "show", "K2")
+    check(shown2["minutes_text"] == SECRET2, "an attendee's CLI decrypts them: %r" % shown2)
+    for name in os.listdir(d.dir):
+        if name.startswith("samvirke.db"):
+            check(b"opgang 9" not in open(os.path.join(d.dir, name), "rb").read(),
+                  "the core minutes' plaintext is in %s" % name)
 
     # --- the projector view -----------------------------------------------------------------
     b.open(pia, "/meeting?area=Vollsmose")  # the meeting going on: just held, no agenda
