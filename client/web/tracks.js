@@ -50,7 +50,7 @@
     const s = r.result, steps = s.steps || [];
     const at = steps.findIndex((x) => x.step === s.step);
     const iv = s.interventions || {};
-    box.replaceChildren(...[
+    SV.fill(box,
       el('strong', { text: t('status.step', at + 1, t('step.' + s.step)) }), ' ',
       el('span', { class: 'steps' }, ...steps.map((x) => el('span', { class: 'stepmark ' + (x.done ? 'on' : 'off'),
         title: t('step.' + x.step), text: x.done ? '✓' : '·' }))), ' ',
@@ -58,8 +58,7 @@
         s.links, (iv.planned || 0) + (iv.running || 0), (iv.done || 0) + (iv.evaluated || 0)) }),
       s.overdue ? el('span', { class: 'warn', id: 'status-overdue', text: ' ' + t('status.overdue', s.overdue) }) : null,
       s.next_meeting ? el('span', { class: 'muted', text: ' ' + t('status.next', SV.fmtTime(s.next_meeting.time)) }) : null,
-      typeof s.open_concerns === 'number' ? el('span', { class: 'muted', id: 'status-concerns', text: ' ' + t('status.concerns', s.open_concerns) }) : null,
-    ].filter((x) => x !== null));
+      typeof s.open_concerns === 'number' ? el('span', { class: 'muted', id: 'status-concerns', text: ' ' + t('status.concerns', s.open_concerns) }) : null);
   };
 
   /* ---- meetings ---- */
@@ -232,7 +231,7 @@
         });
         minutesBox = cf;
       }
-      detail.replaceChildren(
+      SV.fill(detail,
         el('h3', { id: 'md-title', text: t('meeting.detail', label(x), x.title || t('track.' + x.track)) }),
         el('p', { class: 'muted', text: SV.fmtTime(x.time) + ' — ' + t('track.' + x.track) +
           ((x.attendees || []).length ? ' — ' + t('meeting.attendees', x.attendees.join(', ')) : '') }),

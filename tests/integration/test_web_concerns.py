@@ -92,6 +92,7 @@ try:
     check(len(notes) == 1 and notes[0]["from_name"] == "sune", "the answer is a note to anna")
     check(team.run_json("anna", "note", "read", notes[0]["note"])["body"] ==
           "SSP tager kontakt til familien", "which anna's CLI decrypts")
+    check("null" not in b.text("#concern-detail"), "no stray words: %r" % b.text("#concern-detail"))
     b.find("#cd-close").click()
     b.wait(lambda: "er afsluttet" in (b.text("#concern-status") or ""), "closed")
     check(team.run_json("sune", "concern", "list", "--status", "closed")["concerns"][0]["answers"] == 1,

@@ -102,7 +102,7 @@ try:
           len(b.find_all("#map img.leaflet-tile")) == 0, "no base map, and the map says so")
     b.wait(lambda: "Hvor området står: 4. Igangsæt" in (b.text("#area-steps") or ""), "where the area stands")
     steps = b.text("#area-steps")
-    check("overskredet" in steps and b.find("#status-concerns") is None,
+    check("null" not in steps and "overskredet" in steps and b.find("#status-concerns") is None,
           "the status shows the overdue follow-up and, to a partner, no concerns: %r" % steps)
     b.wait(lambda: b.find("#iv-%d" % iv) is not None, "the interventions")
     row = b.find("#iv-%d" % iv)
@@ -262,6 +262,8 @@ try:
     b.find("#md-core-minutes-form button").click()
     b.wait(lambda: b.find("#md-minutes") is not None, "the sealed minutes are shown")
     check(b.text("#md-minutes") == SECRET2, b.text("#md-minutes"))
+    check("null" not in b.text("#meeting-detail") and "undefined" not in b.text("#meeting-detail"),
+          "the meeting's panel shows no stray words: %r" % b.text("#meeting-detail"))
     shown2 = team.run_json("anna", "meeting", "show", "K2")
     check(shown2["minutes_text"] == SECRET2, "an attendee's CLI decrypts them: %r" % shown2)
     for name in os.listdir(d.dir):
