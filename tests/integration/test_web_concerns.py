@@ -111,6 +111,11 @@ try:
     page = b.page_text()
     check("SSP tager kontakt" not in page and "sune" not in page and CONCERN not in page,
           "the partner learns only that it was handled: %r" % page)
+    # the same page in English, on asking
+    b.open(pia, "/concerns?lang=en")
+    b.wait(lambda: b.find("#receipt-" + receipt) is not None, "the English page")
+    check("Hand in a concern" in b.text("#concern-form") and "handled" in b.text("#receipt-" + receipt),
+          "in English: %r" % b.text("#receipt-" + receipt))
 
 finally:
     close_all(browser, webs, team)
