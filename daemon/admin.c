@@ -250,7 +250,7 @@ out:
 
 /* The directory's policy must let role coordinator manage the directory, or a coordinator added
  * to recover it could not invite anyone. Returns 0, or -1 with the reason in err. */
-static int check_coordinator_policy(const config *cfg, char *err, size_t errlen) {
+policy *admin_load_policy(const config *cfg, char *err, size_t errlen) {
   policy_diag diag;
   memset(&diag, 0, sizeof diag);
   policy *p = policy_load_file(cfg->policy_path, &diag);
@@ -258,8 +258,13 @@ static int check_coordinator_policy(const config *cfg, char *err, size_t errlen)
     char why[2048];
     policy_diag_format(&diag, why, sizeof why);
     snprintf(err, errlen, "the policy %s does not load: %s", cfg->policy_path, why);
-    return -1;
   }
+  return p;
+}
+
+static int check_coordinator_policy(const config *cfg, char *err, size_t errlen) {
+  policy *p = admin_load_policy(cfg, err, errlen);
+  if (p == NULL) return -1;
   policy_request rq = {.role = policy_role(p, ADMIN_COORDINATOR_ROLE),
                        .action = policy_action(p, "manage"),
                        .klass = policy_class(p, "directory"),

@@ -1,5 +1,5 @@
-/* main.c -- samvirked entry point: every command (init, info, run, backup, restore, admin, and
- * the signer it starts itself), dispatched from one table. */
+/* main.c -- samvirked entry point: every command (init, info, run, backup, restore, purge, admin,
+ * and the signer it starts itself), dispatched from one table. */
 #include <errno.h>
 #include <stdarg.h>
 #include <getopt.h>
@@ -14,6 +14,7 @@
 #include "admin.h"
 #include "backup.h"
 #include "log.h"
+#include "purge.h"
 #include "server.h"
 #include "signer_proc.h"
 
@@ -23,6 +24,7 @@ static int cmd_run(int argc, char **argv);
 static int cmd_admin(int argc, char **argv);
 static int cmd_backup(int argc, char **argv);
 static int cmd_restore(int argc, char **argv);
+static int cmd_purge(int argc, char **argv);
 static int cmd_signer(int argc, char **argv);
 
 static const struct command {
@@ -40,6 +42,8 @@ static const struct command {
      "copy the directory, running or not, into the new directory DEST, verified", false},
     {"restore", cmd_restore, "DIR BACKUP [--trusted CHECKPOINT] [--force]",
      "with the daemon stopped: put BACKUP back, unless it would roll the audit log back", false},
+    {"purge", cmd_purge, "DIR [--dry-run]",
+     "delete what is past its retention now (daemon stopped); --dry-run only shows it", false},
     {"admin", cmd_admin, "add-coordinator DIR CARD",
      "with the daemon stopped: make CARD a coordinator when none is left", false},
     {"signer", cmd_signer, "DIR", "the audit log's signer process, started by samvirked run", true},
@@ -210,6 +214,26 @@ static int cmd_restore(int argc, char **argv) {
   char err[4096];
   if (backup_restore(dir, src, trusted, force, err, sizeof err) != 0) {
     fprintf(stderr, "samvirked restore: %s\n", err);
+    return 1;
+  }
+  return 0;
+}
+
+static int cmd_purge(int argc, char **argv) {
+  const char *dir = NULL;
+  bool dry_run = false;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--dry-run") == 0)
+      dry_run = true;
+    else if (argv[i][0] != '-' && dir == NULL)
+      dir = argv[i];
+    else
+      return usage_error("purge", "unexpected argument '%s'", argv[i]);
+  }
+  if (dir == NULL) return usage_error("purge", "missing DIR");
+  char err[4096];
+  if (purge_run(dir, dry_run, err, sizeof err) != 0) {
+    fprintf(stderr, "samvirked purge: %s\n", err);
     return 1;
   }
   return 0;

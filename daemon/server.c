@@ -17,6 +17,7 @@
 #include "keys.h"
 #include "log.h"
 #include "ops_note.h"
+#include "ops_retention.h"
 #include "ops_table.h"
 #include "policy.h"
 #include "request.h"
@@ -37,7 +38,7 @@ typedef struct server {
   uv_pipe_t pipe;
   bool tcp_on, pipe_on;
   uv_signal_t sigterm, sigint, sighup;
-  uv_timer_t sweep; /* periodic: note TTL expiry */
+  uv_timer_t sweep; /* periodic: note TTL expiry, retention */
   bool stopping;
   bool finished;    /* shutdown's last step has run */
   int exit_code;
@@ -128,7 +129,9 @@ static void on_signal(uv_signal_t *h, int signum) {
 
 static void on_sweep(uv_timer_t *t) {
   server *srv = t->data;
-  if (!srv->stopping) ops_note_sweep(request_ctx(srv->rq));
+  if (srv->stopping) return;
+  ops_note_sweep(request_ctx(srv->rq));
+  ops_retention_sweep(request_ctx(srv->rq));
 }
 
 /* The log signer stopped answering (storage thread, or start-up): nothing more can be signed,
@@ -261,6 +264,8 @@ int server_run(const char *dir, enum auditlog_verify verify) {
     log_error("cannot start the storage thread");
     goto fail_loop;
   }
+  ops_retention_init();
+  ops_retention_sweep(request_ctx(srv->rq)); /* the first sweep, before any request */
   if ((srv->cfg.listen_host[0] && listen_tcp(srv) != 0) ||
       (srv->cfg.socket_path[0] && listen_pipe(srv) != 0)) {
     goto fail_loop;

@@ -38,6 +38,7 @@
 /* Most batches awaiting their answers (a flush, or a fault's settling); the storage thread
  * takes no new jobs while the queue is full. */
 #define BATCHQ 256
+#define SCRUB_RETRY_MS 1000 /* how often emptying the write-ahead log is retried (store_scrub) */
 
 /* A finished batch on its way back to the loop thread; batches are answered in commit order. */
 typedef struct batch {
@@ -191,6 +192,8 @@ struct store {
   bool stopping;
   bool started;
   bool committing; /* the storage thread is committing a batch (commit_guard lets it) */
+  bool scrub;      /* empty the write-ahead log once the open transaction has committed */
+  uint64_t scrub_ms; /* the last attempt */
   bool wrote;      /* a batch committed: this store writes (not a reader that never claimed
                     * the database) */
   pthread_t thread;
@@ -387,6 +390,7 @@ static int run_job(store *st, job *j, char *err, size_t errlen) {
     }
   } else if (j->err == SV_OK && j->exec != NULL) {
     if (step_sql(st, sql_savepoint, err, errlen) != 0) return -1;
+    sqlite3_int64 changes = sqlite3_total_changes64(st->db);
     int rc = st->run ? st->run(st, j) : j->exec(st, j);
     if (rc != 0) {
       if (j->err == SV_OK) job_fail(j, SV_ERR_INTERNAL, "internal error");
@@ -395,6 +399,11 @@ static int run_job(store *st, job *j, char *err, size_t errlen) {
       j->effect = EFFECT_NONE;
     }
     if (step_sql(st, sql_release, err, errlen) != 0) return -1;
+    /* An internal job that found nothing to do (a sweep) is not worth an entry. A request
+     * always is, and so is anything that changed a row. */
+    if (rc == 0 && j->audit_if_changed && j->internal && j->session == NULL &&
+        sqlite3_total_changes64(st->db) == changes)
+      return 0;
   }
   audit_entry e;
   job_audit_entry(j, &e);
@@ -600,6 +609,8 @@ static int recover(store *st) {
   return 0;
 }
 
+void store_scrub(store *st) { st->scrub = true; }
+
 /* ---- answers (storage thread) ---------------------------------------------------------------- */
 
 static bool try_recover(store *st);
@@ -803,6 +814,37 @@ static bool fault_pending(const store *st) {
   return st->recover || (b != NULL && b->fault_ms != 0);
 }
 
+/* Deleted content is zeroed in the pages that held it (secure_delete), but the write-ahead
+ * log still holds earlier images of those pages. Once nothing is open, copy the log into the
+ * database file and empty it (recover() does exactly that), without waiting for readers: one
+ * that is open (a backup) makes it fail, and it is tried again every SCRUB_RETRY_MS. Closing
+ * the database does it too. */
+static bool scrub_due(const store *st, uint64_t now_ms_, uint64_t *at_ms) {
+  *at_ms = st->scrub_ms ? st->scrub_ms + SCRUB_RETRY_MS : 0;
+  return st->scrub && !st->txn && !st->recover && now_ms_ >= *at_ms;
+}
+
+static void scrub_work(store *st) {
+  uint64_t at;
+  if (!scrub_due(st, now_ms(), &at)) return;
+  pthread_mutex_lock(&st->mu);
+  while (flush_busy(st)) pthread_cond_wait(&st->cv, &st->mu);
+  pthread_mutex_unlock(&st->mu);
+  sqlite3_busy_timeout(st->db, 0);
+  int rc = recover(st);
+  sqlite3_busy_timeout(st->db, 5000);
+  if (rc != 0) {
+    st->scrub_ms = now_ms();
+    log_warn("storage: cannot empty the write-ahead log yet (%s); deleted content stays in it "
+             "until the next attempt, in %d ms", sqlite3_errmsg(st->db), SCRUB_RETRY_MS);
+    return;
+  }
+  st->scrub = false;
+  st->scrub_ms = 0;
+  st->durable = st->commits; /* the checkpoint synced everything into the database file */
+  log_info("storage: write-ahead log copied into the database file and emptied");
+}
+
 static void *thread_main(void *arg) {
   store *st = arg;
   for (;;) {
@@ -823,6 +865,10 @@ static void *thread_main(void *arg) {
         uint64_t retry = now + (uint64_t)SETTLE_RETRY_MS * 1000000ull;
         if (wake == 0 || retry < wake) wake = retry;
       }
+      uint64_t scrub_at;
+      if (scrub_due(st, now / 1000000ull, &scrub_at)) break; /* empty the log */
+      if (st->scrub && !st->txn && !st->recover && (wake == 0 || scrub_at * 1000000ull < wake))
+        wake = scrub_at * 1000000ull;
       if (wake)
         wait_until(st, wake);
       else
@@ -867,6 +913,7 @@ static void *thread_main(void *arg) {
         pthread_mutex_unlock(&st->mu);
       }
     }
+    scrub_work(st);
     fault_work(st);
     release(st);
   }
@@ -946,6 +993,7 @@ int store_run_sync(store *st, job *j) {
   j->next = NULL;
   txn_run(st, j);
   if (st->txn) txn_commit(st);
+  scrub_work(st);
   /* synchronous=FULL: a commit is durable; answer (sign) at once. */
   release(st);
   while (st->bq_count) dequeue(st); /* a held failure: the caller reads the job */

@@ -49,5 +49,8 @@ const config *store_config(store *st);
 /* Prepared-statement cache keyed by the SQL text's address (a static string): returns a reset
  * statement with no bindings, or NULL (logged) when it cannot be prepared. */
 sqlite3_stmt *store_stmt(store *st, const char *sql);
+/* Once the open transaction has committed, copy the write-ahead log into the database file and
+ * empty it, so that the images of deleted rows it holds are gone from the files too. */
+void store_scrub(store *st);
 
 #endif
