@@ -250,6 +250,25 @@ out:
 
 /* The directory's policy must let role coordinator manage the directory, or a coordinator added
  * to recover it could not invite anyone. Returns 0, or -1 with the reason in err. */
+sqlite3 *admin_read_db(const config *cfg, char *err, size_t errlen) {
+  char path[1100];
+  config_path(cfg, CONFIG_DB_FILE, path, sizeof path);
+  sqlite3 *db = NULL;
+  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    snprintf(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
+    sqlite3_close(db);
+    return NULL;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  if (sqlite3_exec(db, "BEGIN; SELECT count(*) FROM schema_version", NULL, NULL, NULL) !=
+      SQLITE_OK) {
+    snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+    sqlite3_close(db);
+    return NULL;
+  }
+  return db;
+}
+
 policy *admin_load_policy(const config *cfg, char *err, size_t errlen) {
   policy_diag diag;
   memset(&diag, 0, sizeof diag);

@@ -37,26 +37,15 @@ static void print_result(const policy *pol, const retention_plan *p, const reten
 
 /* Count with a read-only connection of its own, in one read transaction. */
 static int dry_run(const config *cfg, const policy *pol, char *err, size_t errlen) {
-  char path[1100];
-  config_path(cfg, CONFIG_DB_FILE, path, sizeof path);
-  sqlite3 *db = NULL;
-  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-    snprintf(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
-    sqlite3_close(db);
-    return -1;
-  }
-  sqlite3_busy_timeout(db, 5000);
+  sqlite3 *db = admin_read_db(cfg, err, errlen);
+  if (db == NULL) return -1;
   retention_plan p;
   retention_plan_make(pol, util_unix_time(), &p);
   retention_result r;
-  int rc = -1;
-  if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK &&
-      retention_count(db, &p, &r, err, errlen) == 0) {
+  int rc = retention_count(db, &p, &r, err, errlen);
+  if (rc == 0) {
     print_result(pol, &p, &r, "would be deleted");
     printf("dry run: %lld items would be deleted; nothing was changed\n", (long long)r.total);
-    rc = 0;
-  } else if (err[0] == '\0') {
-    snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
   }
   sqlite3_close(db); /* ends the read transaction */
   return rc;

@@ -53,6 +53,7 @@ typedef struct batch {
   uint64_t cp_size;
   uint8_t cp_root[32];
   uint64_t fault_ms; /* when a fault began to hold it (0: none) */
+  uint64_t commit_ns; /* B_SYNC: when its COMMIT began (commit latency, store_stats) */
 } batch;
 
 static const char schema_sql[] =
@@ -192,6 +193,7 @@ struct store {
   bool stopping;
   bool started;
   bool committing; /* the storage thread is committing a batch (commit_guard lets it) */
+  store_stats stats; /* under mu */
   bool scrub;      /* empty the write-ahead log once the open transaction has committed */
   uint64_t scrub_ms; /* the last attempt */
   bool wrote;      /* a batch committed: this store writes (not a reader that never claimed
@@ -545,6 +547,7 @@ static void txn_run(store *st, job *head) {
  * a failed one). Without the pipeline the commit is durable at once (synchronous=FULL). */
 static void txn_commit(store *st) {
   char err[256];
+  uint64_t began = now_ns();
   assert(st->txn);
   if (sqlite3_get_autocommit(st->db)) {
     txn_fail(st, "the transaction was rolled back by an I/O error", false);
@@ -563,6 +566,7 @@ static void txn_commit(store *st) {
   st->commits++;
   batch *b = enqueue(st, st->t_head, st->t_tail, B_SYNC);
   b->gen = st->commits;
+  b->commit_ns = began;
   b->has_cp = auditlog_committed(st->al, &b->cp_size, b->cp_root);
   if (st->recover) b->fault_ms = now_ms();
   if (!st->pipelined && !st->recover) st->durable = st->commits;
@@ -628,6 +632,25 @@ static void deliver(store *st, job *head, job *tail) {
   uv_async_send(&st->async);
 }
 
+/* A committed batch is durable: how long that took since its COMMIT began (store_stats). */
+static void note_latency(store *st, const batch *b) {
+  uint64_t us = (now_ns() - b->commit_ns) / 1000u;
+  pthread_mutex_lock(&st->mu);
+  store_stats *x = &st->stats;
+  x->commits++;
+  x->latency_last_us = us;
+  /* an exponential average over about the last 16 commits */
+  x->latency_avg_us = x->commits == 1 ? us : x->latency_avg_us - x->latency_avg_us / 16 + us / 16;
+  if (us > x->latency_max_us) x->latency_max_us = us;
+  pthread_mutex_unlock(&st->mu);
+}
+
+void store_get_stats(store *st, store_stats *out) {
+  pthread_mutex_lock(&st->mu);
+  *out = st->stats;
+  pthread_mutex_unlock(&st->mu);
+}
+
 /* Answer the batches at the head of the queue that can be answered now, in order: a committed
  * one once durable (its checkpoint, the newest of those, is signed first), a settled one as
  * not done, and any held by a fault for settle_ms as of unknown outcome. */
@@ -643,6 +666,7 @@ static void release(store *st) {
     bool timed_out = b->fault_ms != 0 && now - b->fault_ms >= st->cfg.settle_ms;
     if (b->state == B_SYNC) {
       if (!st->recover && b->gen <= st->durable) {
+        note_latency(st, b);
         if (b->has_cp) {
           sign = true;
           cp_size = b->cp_size;
