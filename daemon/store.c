@@ -738,17 +738,20 @@ static void release(store *st) {
     }
     dequeue(st);
   }
-  if (sign) {
-    char err[256];
-    if (auditlog_sign(st->al, cp_size, cp_root, err, sizeof err) != 0)
-      log_error("storage: cannot sign the checkpoint of size %llu (%s); the next batch's will "
-                "cover it", (unsigned long long)cp_size, err);
-  }
   if (out_head) {
     st->released_ns = now_ns();
     st->released = n;
     st->arrived = 0;
     deliver(st, out_head, out_tail);
+  }
+  /* Signed after the answers are on their way (they are durable; the round trip to the signer
+   * need not hold them), and before this thread runs another job: a request sent after its
+   * answer reads the signed checkpoint that covers it. */
+  if (sign) {
+    char err[256];
+    if (auditlog_sign(st->al, cp_size, cp_root, err, sizeof err) != 0)
+      log_error("storage: cannot sign the checkpoint of size %llu (%s); the next batch's will "
+                "cover it", (unsigned long long)cp_size, err);
   }
 }
 
