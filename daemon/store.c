@@ -442,6 +442,7 @@ static const char sql_release[] = "RELEASE job";
 /* Run one job inside the batch: its exec under a savepoint (rolled back if it fails), then its
  * audit entry. Returns 0, or -1 when the transaction itself failed (err set). */
 static int run_job(store *st, job *j, char *err, size_t errlen) {
+  uint64_t hooked = st->hooked; /* rows changed before j: a rollback of j undoes later ones */
   if (j->err == SV_OK && j->exec == NULL && st->run != NULL) {
     /* Nothing to change, so nothing to roll back: run only decides whether the job still
      * stands (a revocation committed ahead of it voids it). */
@@ -452,7 +453,6 @@ static int run_job(store *st, job *j, char *err, size_t errlen) {
     }
   } else if (j->err == SV_OK && j->exec != NULL) {
     if (step_sql(st, sql_savepoint, err, errlen) != 0) return -1;
-    uint64_t hooked = st->hooked;
     int rc = st->run ? st->run(st, j) : j->exec(st, j);
     if (rc != 0) {
       if (j->err == SV_OK) job_fail(j, SV_ERR_INTERNAL, "internal error");
@@ -537,7 +537,6 @@ static void dequeue(store *st) {
 static void txn_fail(store *st, const char *why, bool uncertain) {
   char err[128];
   exec_sql(st->db, "ROLLBACK", err, sizeof err);
-  st->rollbacks++; /* also when SQLite had rolled it back on its own */
   log_error("storage: batch failed and was rolled back: %s", why);
   auditlog_restore(st->al, &st->mark);
   fail_list(st->t_head, uncertain ? msg_unknown : msg_not_done);
@@ -546,6 +545,7 @@ static void txn_fail(store *st, const char *why, bool uncertain) {
     b->gen = st->commits;
     if (uncertain) b->fault_ms = now_ms();
   }
+  st->rollbacks++; /* what it undid (also when SQLite had rolled it back on its own) */
   st->txn = false;
   st->t_head = st->t_tail = NULL;
   st->t_jobs = 0;
