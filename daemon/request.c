@@ -320,6 +320,7 @@ void request_frame(requests *rq, rq_session *s, const uint8_t *frame, size_t len
     /* Ops any key may call (ping, enroll): no policy question; prepare's error is the answer. */
     int level = POLICY_LEVEL_NONE;
     if (oe->prepare) oe->prepare(&rq->ctx, j, &level);
+    if (j->err != SV_OK) j->exec = NULL; /* an answered error runs nothing in storage */
     j->dec.permit = true;
     snprintf(j->dec.rule, sizeof j->dec.rule, "builtin: any key may %s", j->op);
     submit(rq, j);
@@ -327,7 +328,8 @@ void request_frame(requests *rq, rq_session *s, const uint8_t *frame, size_t len
   }
   int level = POLICY_LEVEL_NONE;
   if (oe->prepare && oe->prepare(&rq->ctx, j, &level) != 0 && j->err == SV_ERR_BAD_REQUEST) {
-    /* Malformed arguments: no policy question can be asked. */
+    /* Malformed arguments: no policy question can be asked, and nothing runs. */
+    j->exec = NULL;
     j->dec.permit = false;
     snprintf(j->dec.rule, sizeof j->dec.rule, "malformed request");
     submit(rq, j);
