@@ -22,6 +22,7 @@ struct requests {
   char policy_hash_hex[65];
   rq_session *sessions; /* open sessions */
   uint32_t inflight;
+  uint64_t answered; /* requests answered since the start (status) */
   rq_submit_fn submit;
   void *submit_ctx;
   rq_drained_fn drained;
@@ -72,6 +73,8 @@ void request_set_policy(requests *rq, policy *pol) {
 
 const char *request_policy_hash_hex(const requests *rq) { return rq->policy_hash_hex; }
 rq_ctx *request_ctx(requests *rq) { return &rq->ctx; }
+uint64_t request_answered(const requests *rq) { return rq->answered; }
+
 uint32_t request_inflight(const requests *rq) { return rq->inflight; }
 
 /* ---- authorization ------------------------------------------------------------------------ */
@@ -522,6 +525,7 @@ void request_done(job *j, void *ctx) {
   if (s != NULL) {
     assert(s->inflight > 0);
     s->inflight--;
+    if (!j->internal) rq->answered++;
     if (s->linked && !j->internal) send_response(s, j);
     if (j->held > 0) atomic_fetch_sub(&s->held, j->held); /* now in the transport's queue */
     if (s->linked && j->push && j->audited && j->err == SV_OK) send_push(s, j);
