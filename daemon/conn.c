@@ -185,6 +185,8 @@ static void conn_flush(conn *c) {
   if (c->ngather == 0 || c->state == CONN_CLOSING) return;
   wreq *w = malloc(sizeof *w);
   if (w == NULL) {
+    /* the frames cannot go out: dropped here, or the close would try to send them again */
+    conn_drop_gathered(c);
     conn_close(c, "out of memory");
     return;
   }

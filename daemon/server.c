@@ -261,7 +261,7 @@ int server_run(const char *dir, enum auditlog_verify verify) {
   }
   pol = load_policy(srv, err, sizeof err);
   if (pol == NULL) {
-    log_error("refusing to start: the policy %s is invalid:\n%s", srv->cfg.policy_path, err);
+    log_error("refusing to serve: the policy %s cannot be loaded:\n%s", srv->cfg.policy_path, err);
     goto out;
   }
   auditlog_signer sg = signer_auditlog(srv->signer, srv->cfg.origin, on_signer_lost, srv);

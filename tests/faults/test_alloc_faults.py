@@ -153,7 +153,9 @@ def main():
                     continue
                 for cnt in (1, FOREVER):
                     k = SAMPLE if phase == "workload" else max(2, SAMPLE // 2)
-                    for at in (range(1, n + 1) if FULL else spread(n, k)):
+                    # a sample stays inside the first three quarters of the calibrated count:
+                    # how many allocations a workload makes varies with how requests batch
+                    for at in (range(1, n + 1) if FULL else spread(max(1, n * 3 // 4), k)):
                         s.trial(phase, kind, at, cnt)
         total = unreached = 0
         for (phase, kind, mode), t in sorted(s.tally.items()):
