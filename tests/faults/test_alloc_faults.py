@@ -78,7 +78,7 @@ class Sweep(StorageSweep):
                     log = d.read_log()
                     check(rc == 1, "%s: start-up ended with exit code %d:\n%s" %
                           (label, rc, log[-3000:]))
-                    check("refusing to serve" in log or "cannot" in log,
+                    check("refusing to" in log or "cannot" in log,
                           "%s: the refusal says why:\n%s" % (label, log[-3000:]))
                     refused = True
                     d.start()
