@@ -28,6 +28,8 @@
 
 #define SCHEMA_VERSION 3
 #define STMT_CACHE 256
+#define WATCH_MAX 8 /* tables whose changes are counted (store_changes) */
+#define CACHE_MAX 8 /* ops' states kept between jobs (store_cache) */
 #define SETTLE_RETRY_MS 100 /* how often held answers retry the settling commit or recovery */
 /* The commit of the open transaction waits, after a flush, for the requests its answers set
  * off: until as many jobs came in as were answered, or none came for COMMIT_GAP_NS, or
@@ -38,6 +40,7 @@
 /* Most batches awaiting their answers (a flush, or a fault's settling); the storage thread
  * takes no new jobs while the queue is full. */
 #define BATCHQ 256
+#define SCRUB_RETRY_MS 1000 /* how often emptying the write-ahead log is retried (store_scrub) */
 
 /* A finished batch on its way back to the loop thread; batches are answered in commit order. */
 typedef struct batch {
@@ -52,6 +55,7 @@ typedef struct batch {
   uint64_t cp_size;
   uint8_t cp_root[32];
   uint64_t fault_ms; /* when a fault began to hold it (0: none) */
+  uint64_t commit_ns; /* B_SYNC: when its COMMIT began (commit latency, store_stats) */
 } batch;
 
 static const char schema_sql[] =
@@ -159,6 +163,20 @@ struct store {
     sqlite3_stmt *stmt;
   } stmts[STMT_CACHE];
   int nstmts;
+  /* Storage thread: rows changed per watched table (the update hook), rows changed in all
+   * (hooked), and rollbacks that may have undone some (store_changes). */
+  struct {
+    const char *table;
+    uint64_t rows;
+  } watch[WATCH_MAX];
+  int nwatch;
+  uint64_t hooked, rollbacks;
+  struct {
+    const void *key;
+    void *state;
+    void (*release)(void *);
+  } caches[CACHE_MAX];
+  int ncaches;
   /* queue from the loop thread */
   pthread_mutex_t mu;
   pthread_cond_t cv;
@@ -191,6 +209,9 @@ struct store {
   bool stopping;
   bool started;
   bool committing; /* the storage thread is committing a batch (commit_guard lets it) */
+  store_stats stats; /* under mu */
+  bool scrub;      /* empty the write-ahead log once the open transaction has committed */
+  uint64_t scrub_ms; /* the last attempt */
   bool wrote;      /* a batch committed: this store writes (not a reader that never claimed
                     * the database) */
   pthread_t thread;
@@ -225,6 +246,53 @@ sqlite3_stmt *store_stmt(store *st, const char *sql) {
   st->stmts[st->nstmts].stmt = s;
   st->nstmts++;
   return s;
+}
+
+uint64_t store_changes(store *st, const char *table) {
+  for (int i = 0; i < st->nwatch; i++)
+    if (strcmp(st->watch[i].table, table) == 0) return st->watch[i].rows + st->rollbacks;
+  if (st->nwatch == WATCH_MAX) { /* unwatched: a new count every time, so never "unchanged" */
+    log_error("storage: too many watched tables (%d); raise WATCH_MAX", WATCH_MAX);
+    return ++st->rollbacks;
+  }
+  st->watch[st->nwatch].table = table;
+  st->watch[st->nwatch].rows = 0;
+  st->nwatch++;
+  return st->rollbacks;
+}
+
+void *store_cache(store *st, const void *key, size_t size, void (*release)(void *state)) {
+  for (int i = 0; i < st->ncaches; i++)
+    if (st->caches[i].key == key) return st->caches[i].state;
+  if (st->ncaches == CACHE_MAX) {
+    log_error("storage: too many op caches (%d); raise CACHE_MAX", CACHE_MAX);
+    return NULL;
+  }
+  void *state = calloc(1, size);
+  if (state == NULL) return NULL;
+  st->caches[st->ncaches].key = key;
+  st->caches[st->ncaches].state = state;
+  st->caches[st->ncaches].release = release;
+  st->ncaches++;
+  return state;
+}
+
+/* SQLite update hook of the store's connection: count the row changes of watched tables. */
+static void on_row_change(void *arg, int op, const char *dbname, const char *table,
+                          sqlite3_int64 rowid) {
+  (void)op;
+  (void)dbname;
+  (void)rowid;
+  store *st = arg;
+  st->hooked++;
+  for (int i = 0; i < st->nwatch; i++)
+    if (strcmp(st->watch[i].table, table) == 0) st->watch[i].rows++;
+}
+
+/* SQLite rollback hook: a rolled-back transaction may have undone counted changes. */
+static void on_rollback(void *arg) {
+  store *st = arg;
+  st->rollbacks++;
 }
 
 static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen) {
@@ -339,6 +407,8 @@ store *store_open(const config *cfg, const uint8_t log_pk[32], const auditlog_si
   }
   if (db_settings(st->db, err, errlen) != 0) goto err;
   sqlite3_commit_hook(st->db, commit_guard, st);
+  sqlite3_update_hook(st->db, on_row_change, st);
+  sqlite3_rollback_hook(st->db, on_rollback, st);
   sqlite3_stmt *s = NULL;
   int version = -1;
   if (sqlite3_prepare_v2(st->db, "SELECT version FROM schema_version", -1, &s, NULL) == SQLITE_OK &&
@@ -377,6 +447,7 @@ static const char sql_release[] = "RELEASE job";
 /* Run one job inside the batch: its exec under a savepoint (rolled back if it fails), then its
  * audit entry. Returns 0, or -1 when the transaction itself failed (err set). */
 static int run_job(store *st, job *j, char *err, size_t errlen) {
+  uint64_t hooked = st->hooked; /* rows changed before j: a rollback of j undoes later ones */
   if (j->err == SV_OK && j->exec == NULL && st->run != NULL) {
     /* Nothing to change, so nothing to roll back: run only decides whether the job still
      * stands (a revocation committed ahead of it voids it). */
@@ -387,14 +458,21 @@ static int run_job(store *st, job *j, char *err, size_t errlen) {
     }
   } else if (j->err == SV_OK && j->exec != NULL) {
     if (step_sql(st, sql_savepoint, err, errlen) != 0) return -1;
+    sqlite3_int64 changes = sqlite3_total_changes64(st->db);
     int rc = st->run ? st->run(st, j) : j->exec(st, j);
     if (rc != 0) {
       if (j->err == SV_OK) job_fail(j, SV_ERR_INTERNAL, "internal error");
+      if (st->hooked != hooked) st->rollbacks++; /* it undoes rows the hook counted */
       if (step_sql(st, sql_rollback_to, err, errlen) != 0) return -1;
       msgpack_sbuffer_clear(&j->result);
       j->effect = EFFECT_NONE;
     }
     if (step_sql(st, sql_release, err, errlen) != 0) return -1;
+    /* An internal job that found nothing to do (a sweep) is not worth an entry. A request
+     * always is, and so is anything that changed a row. */
+    if (rc == 0 && j->audit_if_changed && j->internal && j->session == NULL &&
+        sqlite3_total_changes64(st->db) == changes)
+      return 0;
   }
   audit_entry e;
   job_audit_entry(j, &e);
@@ -469,8 +547,11 @@ static void dequeue(store *st) {
 /* The open transaction failed: roll it back and fail its jobs (nothing was done). */
 static void txn_fail(store *st, const char *why, bool uncertain) {
   char err[128];
-  exec_sql(st->db, "ROLLBACK", err, sizeof err);
-  log_error("storage: batch failed and was rolled back: %s", why);
+  if (exec_sql(st->db, "ROLLBACK", err, sizeof err) != 0 && !sqlite3_get_autocommit(st->db))
+    log_error("storage: batch failed: %s; it is rolled back before the next one begins (%s)",
+              why, err);
+  else
+    log_error("storage: batch failed and was rolled back: %s", why);
   auditlog_restore(st->al, &st->mark);
   fail_list(st->t_head, uncertain ? msg_unknown : msg_not_done);
   if (st->t_head) {
@@ -478,9 +559,21 @@ static void txn_fail(store *st, const char *why, bool uncertain) {
     b->gen = st->commits;
     if (uncertain) b->fault_ms = now_ms();
   }
+  st->rollbacks++; /* what it undid (also when SQLite had rolled it back on its own) */
   st->txn = false;
   st->t_head = st->t_tail = NULL;
   st->t_jobs = 0;
+}
+
+/* A failed batch whose ROLLBACK failed too (out of memory) is still open: roll it back now, so
+ * that nothing of it is ever committed and the next batch can begin. Returns 0 when no
+ * transaction is open any more. */
+static int rollback_leftover(store *st, char *err, size_t errlen) {
+  if (sqlite3_get_autocommit(st->db)) return 0;
+  if (exec_sql(st->db, "ROLLBACK", err, errlen) != 0 && !sqlite3_get_autocommit(st->db))
+    return -1;
+  log_info("storage: the failed batch is rolled back");
+  return 0;
 }
 
 /* Run the jobs head.. (and their follow-ups) in the open transaction, beginning it if needed.
@@ -494,7 +587,8 @@ static void txn_run(store *st, job *head) {
   }
   if (!st->txn) {
     auditlog_save(st->al, &st->mark);
-    if (exec_sql(st->db, "BEGIN IMMEDIATE", err, sizeof err) != 0) {
+    if (rollback_leftover(st, err, sizeof err) != 0 ||
+        exec_sql(st->db, "BEGIN IMMEDIATE", err, sizeof err) != 0) {
       log_error("storage: cannot begin a batch: %s", err);
       job *tail = head;
       while (tail->next) tail = tail->next;
@@ -536,6 +630,7 @@ static void txn_run(store *st, job *head) {
  * a failed one). Without the pipeline the commit is durable at once (synchronous=FULL). */
 static void txn_commit(store *st) {
   char err[256];
+  uint64_t began = now_ns();
   assert(st->txn);
   if (sqlite3_get_autocommit(st->db)) {
     txn_fail(st, "the transaction was rolled back by an I/O error", false);
@@ -554,6 +649,7 @@ static void txn_commit(store *st) {
   st->commits++;
   batch *b = enqueue(st, st->t_head, st->t_tail, B_SYNC);
   b->gen = st->commits;
+  b->commit_ns = began;
   b->has_cp = auditlog_committed(st->al, &b->cp_size, b->cp_root);
   if (st->recover) b->fault_ms = now_ms();
   if (!st->pipelined && !st->recover) st->durable = st->commits;
@@ -567,7 +663,9 @@ static void txn_commit(store *st) {
  * once flushed). Returns 0 when it committed. */
 static int settle(store *st) {
   char err[256];
-  if (exec_sql(st->db, "BEGIN IMMEDIATE", err, sizeof err) != 0) return -1;
+  if (rollback_leftover(st, err, sizeof err) != 0 ||
+      exec_sql(st->db, "BEGIN IMMEDIATE", err, sizeof err) != 0)
+    return -1;
   /* Twice: the page must be written, and SQLite skips an update that changes no byte. */
   if (exec_sql(st->db,
                "UPDATE schema_version SET version = -version;"
@@ -587,6 +685,8 @@ static int settle(store *st) {
  * stale frame can come back after a crash. Needs no open transaction and an idle flush thread.
  * Returns 0 when it worked. */
 static int recover(store *st) {
+  char err[256];
+  if (rollback_leftover(st, err, sizeof err) != 0) return -1;
   int nlog = -1, nckpt = -1;
   int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &nlog, &nckpt);
   if (rc != SQLITE_OK) {
@@ -599,6 +699,8 @@ static int recover(store *st) {
   }
   return 0;
 }
+
+void store_scrub(store *st) { st->scrub = true; }
 
 /* ---- answers (storage thread) ---------------------------------------------------------------- */
 
@@ -617,6 +719,25 @@ static void deliver(store *st, job *head, job *tail) {
   uv_async_send(&st->async);
 }
 
+/* A committed batch is durable: how long that took since its COMMIT began (store_stats). */
+static void note_latency(store *st, const batch *b) {
+  uint64_t us = (now_ns() - b->commit_ns) / 1000u;
+  pthread_mutex_lock(&st->mu);
+  store_stats *x = &st->stats;
+  x->commits++;
+  x->latency_last_us = us;
+  /* an exponential average over about the last 16 commits */
+  x->latency_avg_us = x->commits == 1 ? us : x->latency_avg_us - x->latency_avg_us / 16 + us / 16;
+  if (us > x->latency_max_us) x->latency_max_us = us;
+  pthread_mutex_unlock(&st->mu);
+}
+
+void store_get_stats(store *st, store_stats *out) {
+  pthread_mutex_lock(&st->mu);
+  *out = st->stats;
+  pthread_mutex_unlock(&st->mu);
+}
+
 /* Answer the batches at the head of the queue that can be answered now, in order: a committed
  * one once durable (its checkpoint, the newest of those, is signed first), a settled one as
  * not done, and any held by a fault for settle_ms as of unknown outcome. */
@@ -632,6 +753,7 @@ static void release(store *st) {
     bool timed_out = b->fault_ms != 0 && now - b->fault_ms >= st->cfg.settle_ms;
     if (b->state == B_SYNC) {
       if (!st->recover && b->gen <= st->durable) {
+        note_latency(st, b);
         if (b->has_cp) {
           sign = true;
           cp_size = b->cp_size;
@@ -670,17 +792,20 @@ static void release(store *st) {
     }
     dequeue(st);
   }
-  if (sign) {
-    char err[256];
-    if (auditlog_sign(st->al, cp_size, cp_root, err, sizeof err) != 0)
-      log_error("storage: cannot sign the checkpoint of size %llu (%s); the next batch's will "
-                "cover it", (unsigned long long)cp_size, err);
-  }
   if (out_head) {
     st->released_ns = now_ns();
     st->released = n;
     st->arrived = 0;
     deliver(st, out_head, out_tail);
+  }
+  /* Signed after the answers are on their way (they are durable; the round trip to the signer
+   * need not hold them), and before this thread runs another job: a request sent after its
+   * answer reads the signed checkpoint that covers it. */
+  if (sign) {
+    char err[256];
+    if (auditlog_sign(st->al, cp_size, cp_root, err, sizeof err) != 0)
+      log_error("storage: cannot sign the checkpoint of size %llu (%s); the next batch's will "
+                "cover it", (unsigned long long)cp_size, err);
   }
 }
 
@@ -803,6 +928,37 @@ static bool fault_pending(const store *st) {
   return st->recover || (b != NULL && b->fault_ms != 0);
 }
 
+/* Deleted content is zeroed in the pages that held it (secure_delete), but the write-ahead
+ * log still holds earlier images of those pages. Once nothing is open, copy the log into the
+ * database file and empty it (recover() does exactly that), without waiting for readers: one
+ * that is open (a backup) makes it fail, and it is tried again every SCRUB_RETRY_MS. Closing
+ * the database does it too. */
+static bool scrub_due(const store *st, uint64_t now_ms_, uint64_t *at_ms) {
+  *at_ms = st->scrub_ms ? st->scrub_ms + SCRUB_RETRY_MS : 0;
+  return st->scrub && !st->txn && !st->recover && now_ms_ >= *at_ms;
+}
+
+static void scrub_work(store *st) {
+  uint64_t at;
+  if (!scrub_due(st, now_ms(), &at)) return;
+  pthread_mutex_lock(&st->mu);
+  while (flush_busy(st)) pthread_cond_wait(&st->cv, &st->mu);
+  pthread_mutex_unlock(&st->mu);
+  sqlite3_busy_timeout(st->db, 0);
+  int rc = recover(st);
+  sqlite3_busy_timeout(st->db, 5000);
+  if (rc != 0) {
+    st->scrub_ms = now_ms();
+    log_warn("storage: cannot empty the write-ahead log yet (%s); deleted content stays in it "
+             "until the next attempt, in %d ms", sqlite3_errmsg(st->db), SCRUB_RETRY_MS);
+    return;
+  }
+  st->scrub = false;
+  st->scrub_ms = 0;
+  st->durable = st->commits; /* the checkpoint synced everything into the database file */
+  log_info("storage: write-ahead log copied into the database file and emptied");
+}
+
 static void *thread_main(void *arg) {
   store *st = arg;
   for (;;) {
@@ -823,6 +979,10 @@ static void *thread_main(void *arg) {
         uint64_t retry = now + (uint64_t)SETTLE_RETRY_MS * 1000000ull;
         if (wake == 0 || retry < wake) wake = retry;
       }
+      uint64_t scrub_at;
+      if (scrub_due(st, now / 1000000ull, &scrub_at)) break; /* empty the log */
+      if (st->scrub && !st->txn && !st->recover && (wake == 0 || scrub_at * 1000000ull < wake))
+        wake = scrub_at * 1000000ull;
       if (wake)
         wait_until(st, wake);
       else
@@ -867,6 +1027,7 @@ static void *thread_main(void *arg) {
         pthread_mutex_unlock(&st->mu);
       }
     }
+    scrub_work(st);
     fault_work(st);
     release(st);
   }
@@ -946,6 +1107,7 @@ int store_run_sync(store *st, job *j) {
   j->next = NULL;
   txn_run(st, j);
   if (st->txn) txn_commit(st);
+  scrub_work(st);
   /* synchronous=FULL: a commit is durable; answer (sign) at once. */
   release(st);
   while (st->bq_count) dequeue(st); /* a held failure: the caller reads the job */
@@ -999,6 +1161,7 @@ void store_close(store *st) {
   walsync_close(st->ws);
   auditlog_close(st->al);
   for (int i = 0; i < st->nstmts; i++) sqlite3_finalize(st->stmts[i].stmt);
+  for (int i = 0; i < st->ncaches; i++) st->caches[i].release(st->caches[i].state);
   if (st->db) sqlite3_close(st->db);
   pthread_mutex_destroy(&st->mu);
   pthread_cond_destroy(&st->cv);

@@ -39,6 +39,14 @@ int store_run_sync(store *st, job *j);
 /* Stop: finish every queued job, join the thread, deliver the last results, close the async
  * handle. After the loop has run the close callbacks, call store_close. */
 void store_stop(store *st);
+/* What the store has done since it started: committed batches made durable, and how long
+ * that took from the COMMIT (the last, an average over about the last 16, the longest). */
+typedef struct store_stats {
+  uint64_t commits;
+  uint64_t latency_last_us, latency_avg_us, latency_max_us;
+} store_stats;
+/* The figures so far (any thread). */
+void store_get_stats(store *st, store_stats *out);
 /* Close the log and the database and free. NULL is a no-op. */
 void store_close(store *st);
 
@@ -46,8 +54,20 @@ void store_close(store *st);
 sqlite3 *store_db(store *st);
 auditlog *store_auditlog(store *st);
 const config *store_config(store *st);
+/* How often rows of the rowid table `table` (a static string) have changed through this
+ * store's connection: a count that moves on with every row inserted, updated or deleted, and
+ * with every rollback that may have undone such a change. Equal counts mean no change between
+ * them (counted from the first call for the table). */
+uint64_t store_changes(store *st, const char *table);
+/* State an op keeps in this store between jobs (a cache), found by key (the address of
+ * something static of the op): size zeroed bytes on first use, freed with the store by release
+ * (which frees what it holds and then the state itself). NULL when out of memory. */
+void *store_cache(store *st, const void *key, size_t size, void (*release)(void *state));
 /* Prepared-statement cache keyed by the SQL text's address (a static string): returns a reset
  * statement with no bindings, or NULL (logged) when it cannot be prepared. */
 sqlite3_stmt *store_stmt(store *st, const char *sql);
+/* Once the open transaction has committed, copy the write-ahead log into the database file and
+ * empty it, so that the images of deleted rows it holds are gone from the files too. */
+void store_scrub(store *st);
 
 #endif

@@ -108,6 +108,12 @@ SV.clearProblems = function (form) {
   form.querySelectorAll('[aria-invalid]').forEach((i) => i.removeAttribute('aria-invalid'));
 };
 
+/* Replace box's children with kids, leaving out null, undefined and false (the DOM's own
+ * replaceChildren would show them as the text "null"). */
+SV.fill = function (box, ...kids) {
+  box.replaceChildren(...kids.flat().filter((c) => c !== null && c !== undefined && c !== false));
+};
+
 /* A labelled form row: label text, the input, and the box for its problems. */
 SV.field = function (label, input, hint) {
   const name = input.getAttribute('name');
@@ -132,6 +138,13 @@ SV.fmtTime = function (unix) {
   return timeFormat.format(new Date(unix * 1000));
 };
 
+let dayFormat = null;
+/* Unix seconds as a local date. */
+SV.fmtDay = function (unix) {
+  if (!dayFormat) dayFormat = new Intl.DateTimeFormat(SV.locale(), { dateStyle: 'medium' });
+  return dayFormat.format(new Date(unix * 1000));
+};
+
 SV.locale = () => (SV.session && SV.session.lang === 'en' ? 'en-GB' : 'da-DK');
 SV.num = (n) => Number(n).toLocaleString(SV.locale());
 
@@ -148,6 +161,7 @@ SV.header = function () {
     SV.el('a', { class: 'brand', href: '/', text: SV.t('app.title') }),
     SV.el('nav', {},
       caps.area ? link('/', 'nav.areas', 'nav-areas') : null,
+      caps.area ? link('/concerns', 'nav.concerns', 'nav-concerns') : null,
       caps.core ? link('/notes', 'nav.notes', 'nav-notes') : null,
       link('/audit', 'nav.audit', 'nav-audit')),
     SV.el('span', { class: 'who', id: 'who', text: SV.t('app.you', s.member.name, SV.t('role.' + s.member.role)) }),
