@@ -14,6 +14,8 @@
 
 #include "directory.h"
 #include "envelope.h"
+#include "policy.h"
+#include "purposearg.h"
 #include "util.h"
 #include "web_api.h"
 #include "web_app.h"
@@ -275,9 +277,8 @@ static void api_note_send(web_req *r) {
       web_api_text(r, "body", true, true, &body) != 0)
     return;
   web_req_form(r, "body", &blen);
-  if (strlen(purpose) > ENVELOPE_PURPOSE_MAX) {
-    web_reply_error(r, 422, "invalid", "purpose", "the purpose is at most %d bytes",
-                    ENVELOPE_PURPOSE_MAX);
+  if (!policy_purpose_code_valid(purpose)) {
+    web_reply_error(r, 422, "invalid", "purpose", "%s", purposearg_help);
     return;
   }
   note_member *rows = NULL;

@@ -162,6 +162,15 @@ void request_authorize(const rq_ctx *ctx, const rq_question *q, decision *out);
  * purpose. The answer goes to *out, not to j. */
 void request_ask(const rq_ctx *ctx, const job *j, const char *klass, enum policy_level level,
                  decision *out);
+/* The rule of the audit entry of a request refused because its purpose is not one the policy
+ * declares (request_purpose). */
+#define RQ_RULE_UNDECLARED_PURPOSE "undeclared purpose"
+/* Take purpose, as a client stated it, as j's purpose: "" (none) or a code the policy in force
+ * declares. Anything else (free text, a code with a space or a capital, a code the policy does
+ * not declare) refuses j with invalid before any policy question is asked: decision deny, rule
+ * RQ_RULE_UNDECLARED_PURPOSE, j->purpose_refused set and j->purpose left empty, so the offered
+ * text never reaches the audit log. Returns 0 or -1. */
+int request_purpose(const rq_ctx *ctx, job *j, const char *purpose);
 /* Make d j's decision; a denial sets j's error (denied, naming the rule when it has a name). */
 void request_apply(job *j, const decision *d);
 /* Storage thread: the stored object's level is known. When it is the level of the alternative
