@@ -385,6 +385,11 @@ bool request_key_enrolled(const requests *rq, const uint8_t noise_pk[32]) {
   return directory_by_noise(&rq->dir, noise_pk) != NULL;
 }
 
+bool request_key_revoked(const requests *rq, const uint8_t noise_pk[32]) {
+  return directory_by_noise(&rq->dir, noise_pk) == NULL &&
+         directory_revoked_by_noise(&rq->dir, noise_pk) != NULL;
+}
+
 bool request_session_open(requests *rq, rq_session *s, const uint8_t noise_pk[32],
                           const rq_refusal *refusal, msgpack_sbuffer *payload) {
   assert(!s->linked && s->t != NULL);

@@ -101,6 +101,8 @@ uint32_t request_inflight(const requests *rq);
 
 /* Whether noise_pk is the key of an active member. */
 bool request_key_enrolled(const requests *rq, const uint8_t noise_pk[32]);
+/* Whether noise_pk is the key of a revoked member (refused at the handshake whatever else). */
+bool request_key_revoked(const requests *rq, const uint8_t noise_pk[32]);
 /* A handshake with static key noise_pk finished on s (whose t and id are set): fill s->who from
  * the directory and append the responder's payload ({"v":1,"ok":..,"member":..}) to payload.
  * Returns true when s is open for requests (now linked), false when the key is refused: a

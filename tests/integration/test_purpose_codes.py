@@ -13,7 +13,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import svaudit as A  # noqa: E402
 from areatest import Team  # noqa: E402
 from svnote import Identity, seal  # noqa: E402
-from svtest import Client, Daemon, check  # noqa: E402
+from svtest import check  # noqa: E402
+from test_notes import connect, make_daemon  # noqa: E402
 
 NAME_CPR = "Jonas Kristensen 120305-1453 Vollsmose"
 # Not purpose codes: refused by the client and the daemon.
@@ -24,25 +25,6 @@ UNDECLARED = "tyveri"
 # the entries' purpose fields; as bytes they are everywhere).
 SEARCHED = ["Efterforskning", "efterforskning af tyveri", "Jonas Kristensen", "120305-1453",
             "120305"]
-
-
-def make_daemon(people):
-    """people: (Identity, role) pairs; the first is registered as the coordinator."""
-    import shutil
-    import tempfile
-    cdir = tempfile.mkdtemp(prefix="svcards.")
-    admin = people[0][0].write_card(os.path.join(cdir, "admin.txt"))
-    members = ["%s:%s" % (i.write_card(os.path.join(cdir, "m%d.txt" % n)), role)
-               for n, (i, role) in enumerate(people[1:])]
-    d = Daemon(admin_card=admin, members=members)
-    shutil.rmtree(cdir, ignore_errors=True)
-    return d
-
-
-def connect(d, ident):
-    c = Client(d.port, d.server_key, keypair=ident.noise)
-    check(c.hello.get("member") is not None, "%s is not enrolled" % ident.name)
-    return c
 
 
 def refused_invalid(d, r, what):
@@ -60,7 +42,6 @@ def wire_part():
     partner, auditor = Identity("Bo Boligsocial"), Identity("Revisor")
     d = make_daemon([(coord, "coordinator"), (ssp, "ssp"), (police, "police"),
                      (partner, "partner"), (auditor, "auditor")])
-    d.start()
     try:
         cs, ss, pa = connect(d, coord), connect(d, ssp), connect(d, partner)
         # The declared code passes each op (the refusals below are about the purpose alone).
