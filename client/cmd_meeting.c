@@ -203,7 +203,7 @@ static int cmd_meeting_add(int argc, char **argv, const cli_ctx *ctx0) {
   int npos = 0, status = CLI_OK;
   if (cli_parse(argc, argv, &ctx, opts, "AREA", &npos, &status) != 0) return status;
   if (npos != 1) return cli_usage_error(&ctx, "give the AREA");
-  bool is_core;
+  bool is_core = false;
   if ((status = track_opts(&ctx, core, area, true, &is_core, NULL)) != 0) return status;
   if (nitems > MEETING_MAX_ITEMS)
     return cli_usage_error(&ctx, "at most %d agenda items at once", MEETING_MAX_ITEMS);
@@ -286,7 +286,7 @@ static int cmd_meeting_list(int argc, char **argv, const cli_ctx *ctx0) {
   int npos = 0, status = CLI_OK;
   if (cli_parse(argc, argv, &ctx, opts, "[AREA]", &npos, &status) != 0) return status;
   if (npos > 1) return cli_usage_error(&ctx, "unexpected argument '%s'", argv[2]);
-  bool is_core, given;
+  bool is_core = false, given = false;
   if ((status = track_opts(&ctx, core, area, false, &is_core, &given)) != 0) return status;
   uint64_t since = 0;
   char err[300];
@@ -330,7 +330,7 @@ static int cmd_meeting_draft(int argc, char **argv, const cli_ctx *ctx0) {
   int npos = 0, status = CLI_OK;
   if (cli_parse(argc, argv, &ctx, opts, "AREA", &npos, &status) != 0) return status;
   if (npos != 1) return cli_usage_error(&ctx, "give the AREA");
-  bool is_core;
+  bool is_core = false;
   if ((status = track_opts(&ctx, core, area, false, &is_core, NULL)) != 0) return status;
   enum doc_lang lang = DOC_DA;
   if (lang_s && docwords_lang(lang_s, &lang) != 0) return cli_usage_error(&ctx, "--lang is da or en");

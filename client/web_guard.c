@@ -79,7 +79,7 @@ static void random_hex(char out[WEB_TOKEN_HEX]) {
 static void add_host(web_guard *g, const char *fmt_host, uint16_t port) {
   assert(g->nhosts < WEB_HOSTS_MAX);
   snprintf(g->hosts[g->nhosts], WEB_HOST_MAX, "%s:%u", fmt_host, (unsigned)port);
-  snprintf(g->origins[g->nhosts], sizeof g->origins[0], "http://%s", g->hosts[g->nhosts]);
+  snprintf(g->origins[g->nhosts], sizeof g->origins[0], "http://%s:%u", fmt_host, (unsigned)port);
   g->nhosts++;
 }
 

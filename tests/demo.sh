@@ -70,7 +70,7 @@ as pia observe Vollsmose --resource --category skole "Lektiecafé på biblioteke
 as_fails pia observe Vollsmose --challenge --category tryghed --group --size 2 "To drenge kaster sten"
 as_fails pia observe Vollsmose --challenge --category tryghed "Drengen med cpr 010203-1234 er set"
 as anna observations Vollsmose
-as pia intervention add Vollsmose --level group --step act "Gadeplansmedarbejder ved p-kælderen fredag aften"
+as pia intervention add Vollsmose --level group --size 8 --step act "Gadeplansmedarbejder ved p-kælderen fredag aften"
 as pia map Vollsmose --geojson "$TMP/vollsmose.geojson" --svg "$TMP/vollsmose.svg"
 as_fails otto observations Vollsmose
 
