@@ -5,6 +5,11 @@
 #   make install  build (release) and install into $(DESTDIR)$(PREFIX) (default /usr/local)
 #   make deb    build the Debian package from the tree into build/deb and check it with lintian
 #   make faults build with ASan+UBSan and inject storage faults at every call of the workload
+#   make fuzz   build the libFuzzer harnesses (clang, ASan+UBSan) into build/fuzz; a long run:
+#               bash tests/fuzz/campaign.sh build/fuzz [NAME[:SECONDS]...]
+#   make soak-rss  build (release) and send SOAK_REQUESTS (default 10^6) mixed requests to a
+#               daemon with its resident memory sampled; fails when it grows after warm-up
+#               (SOAK_SECONDS=S stops it after S seconds)
 
 DEB_PACKAGES := build-essential cmake pkg-config libsodium-dev libuv1-dev libsqlite3-dev \
                 libmsgpack-dev libutf8proc-dev libicu-dev python3 python3-msgpack python3-dissononce \
@@ -25,7 +30,7 @@ ensure_packages = missing=""; for p in $(1); do \
 	fi
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps release testbuild demo test bench fuzz faults install deb clean
+.PHONY: all deps release testbuild demo test bench fuzz faults soak-rss install deb clean
 
 all: release
 
@@ -70,8 +75,16 @@ faults: testbuild
 	bash tests/faults/run.sh build/test test_storage_faults.py SAMVIRKE_FAULT_SWEEP=full
 
 fuzz: deps
-	CC=clang cmake -S . -B build/fuzz -DSAMVIRKE_FUZZING=ON -DSAMVIRKE_SANITIZERS=ON -DSAMVIRKE_TESTS=OFF
+	@$(call ensure_packages,clang)
+	CC=clang cmake -S . -B build/fuzz -DSAMVIRKE_FUZZING=ON -DSAMVIRKE_SANITIZERS=ON -DSAMVIRKE_TESTS=OFF \
+	  -DSAMVIRKE_BENCH=OFF
 	cmake --build build/fuzz -j $(JOBS)
+
+SOAK_REQUESTS ?= 1000000
+SOAK_SECONDS ?= 0
+soak-rss: release
+	SAMVIRKED=$(CURDIR)/build/release/daemon/samvirked /usr/bin/python3 tests/bench/soak_rss.py \
+	  --requests $(SOAK_REQUESTS) --seconds $(SOAK_SECONDS)
 
 clean:
 	rm -rf build

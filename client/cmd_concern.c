@@ -16,6 +16,7 @@
 #include "areaprint.h"
 #include "cmd_note.h"
 #include "cmdutil.h"
+#include "concern_seal.h"
 #include "directory.h"
 #include "envelope.h"
 #include "json.h"
@@ -131,80 +132,15 @@ static int cmd_concern_submit(int argc, char **argv, const cli_ctx *ctx0) {
   session *s = cmdutil_open_session(&ctx, &cfg, &me);
   if (s == NULL) return CLI_FAIL;
   int rc = CLI_FAIL;
-  uint8_t *body = NULL, *env = NULL;
-  size_t blen = 0, elen = 0;
-  sv_card *cards = NULL;
-  const sv_card **rcpt = NULL;
-  size_t nr = 0;
-  sv_request req;
-  sv_request_init(&req, 0, SV_OP_CONCERN_INTAKE);
-  msgpack_unpacked resp;
-  if (cmdutil_call(s, &req, &resp, "concern submit") != 0) goto out;
-  const msgpack_object *list = cmdutil_get_array(session_result(&resp), "recipients");
-  if (list == NULL || list->via.array.size == 0 || list->via.array.size > ENVELOPE_MAX_RECIPIENTS) {
-    cli_fail("concern submit: the server named no one in the regime to receive concerns");
-    goto out;
-  }
-  cards = calloc(list->via.array.size, sizeof *cards);
-  rcpt = calloc(list->via.array.size, sizeof *rcpt);
-  if (cards == NULL || rcpt == NULL) {
-    cli_fail("out of memory");
-    goto out;
-  }
-  /* Every card we seal to is proven against the audit log first: the daemon may name the
-   * recipients, but it cannot give us keys the log does not show. */
-  for (uint32_t i = 0; i < list->via.array.size; i++) {
-    char keyid[CARD_KEYID_HEX], name[CARD_NAME_MAX + 1];
-    cmdutil_get_str(&list->via.array.ptr[i], "keyid", keyid, sizeof keyid);
-    cmdutil_get_str(&list->via.array.ptr[i], "name", name, sizeof name);
-    directory_trust t;
-    char err[512];
-    if (directory_trust_card(s, &cfg, keyid, 0, &t, err, sizeof err) != 0) {
-      cli_fail("concern submit: cannot trust the card of %s: %s", name, err);
-      goto out;
-    }
-    cards[nr] = t.card;
-    rcpt[nr] = &cards[nr];
-    nr++;
-  }
-  body = cmd_note_read_body(npos == 1 ? argv[1] : NULL, &blen);
-  if (body == NULL) goto out;
-  if (blen == 0) {
-    cli_fail("concern submit: the concern is empty");
-    goto out;
-  }
-  envelope_params p = {.klass = "concern", .area = area, .purpose = purpose, .recipients = rcpt,
-                       .nrecipients = nr};
-  int er = envelope_seal(me, &p, body, blen, &env, &elen);
-  if (er != ENVELOPE_OK) {
-    cli_fail("concern submit: %s", er == ENVELOPE_ERR_INVALID
-                                       ? "area or purpose is not acceptable (at most 255 bytes "
-                                         "of text)"
-                                       : envelope_strerror(er));
-    goto out;
-  }
-  sv_request_free(&req);
-  sv_request_init(&req, 0, SV_OP_CONCERN_SUBMIT);
-  if (sv_request_set_bin(&req, SV_F_ENVELOPE, env, elen) != 0) {
-    cli_fail("out of memory");
-    goto out;
-  }
-  msgpack_unpacked_destroy(&resp);
-  if (cmdutil_call(s, &req, &resp, "concern submit") != 0) goto out;
-  const msgpack_object *res = session_result(&resp);
+  size_t blen = 0, nr = 0;
   concern_receipt r;
-  memset(&r, 0, sizeof r);
-  const uint8_t *rid;
-  size_t rlen;
-  if (res == NULL || sv_map_bin(res, "receipt", &rid, &rlen) != 0 || rlen != 16) {
-    cli_fail("concern submit: the server's answer has no receipt");
+  uint8_t *body = cmd_note_read_body(npos == 1 ? argv[1] : NULL, &blen);
+  if (body == NULL) goto out;
+  char err[512], hex[33];
+  if (concern_seal_submit(s, &cfg, me, area, purpose, body, blen, &r, &nr, err, sizeof err) != 0) {
+    cli_fail("concern submit: %s", err);
     goto out;
   }
-  memcpy(r.id, rid, 16);
-  r.audit = cmdutil_last_audit(s);
-  r.time = cmdutil_get_uint(res, "time");
-  snprintf(r.area, sizeof r.area, "%s", area ? area : "");
-  char err[512], hex[33];
   util_hex(hex, r.id, 16);
   if (concern_receipt_save(ctx.identity_dir, &r, err, sizeof err) != 0)
     fprintf(stderr, "samvirke: the concern was handed in, but the receipt could not be kept "
@@ -230,11 +166,6 @@ static int cmd_concern_submit(int argc, char **argv, const cli_ctx *ctx0) {
   }
 out:
   sodium_free(body); /* wipes the plaintext */
-  free(env);
-  free(cards);
-  free(rcpt);
-  sv_request_free(&req);
-  msgpack_unpacked_destroy(&resp);
   session_close(s);
   identity_free(me);
   return rc;
@@ -278,41 +209,27 @@ static int cmd_concern_status(int argc, char **argv, const cli_ctx *ctx0) {
   for (size_t i = 0; s && i < n; i++) {
     char hex[33];
     util_hex(hex, rs[i].id, 16);
-    sv_request req;
-    sv_request_init(&req, 0, SV_OP_RECEIPT_STATUS);
-    msgpack_unpacked resp;
-    char e[512] = "out of memory";
-    int cr = -1;
-    if (sv_request_set_bin(&req, SV_F_RECEIPT, rs[i].id, 16) == 0)
-      cr = session_call(s, &req, &resp, e, sizeof e);
-    else
-      msgpack_unpacked_init(&resp);
-    sv_request_free(&req);
-    const msgpack_object *res = cr == 0 ? session_result(&resp) : NULL;
-    bool handled = false;
-    if (res) sv_map_bool(res, "handled", &handled);
-    const char *state = cr == 0 ? (handled ? "handled" : "received")
-                        : strcmp(session_last_error_code(s), "not_found") == 0 ? "unknown"
-                                                                                : NULL;
-    if (state == NULL) {
+    const char *state;
+    uint64_t t, audit;
+    char e[512];
+    if (concern_receipt_state(s, rs[i].id, &state, &t, &audit, e, sizeof e) != 0) {
       rc = cli_fail("concern status: %s", e);
-      msgpack_unpacked_destroy(&resp);
       break;
     }
+    bool known = strcmp(state, "unknown") != 0;
     if (ctx.json) {
       json_begin_object(&j);
       json_kv_str(&j, "receipt", hex);
       json_kv_str(&j, "state", state);
-      if (res) json_kv_uint(&j, "time", cmdutil_get_uint(res, "time"));
-      json_kv_uint(&j, "audit", cmdutil_last_audit(s));
+      if (known) json_kv_uint(&j, "time", t);
+      json_kv_uint(&j, "audit", audit);
       json_end_object(&j);
     } else {
       char when[32] = "-";
-      if (res) cmdutil_fmt_time(when, sizeof when, "%Y-%m-%d %H:%M", cmdutil_get_uint(res, "time"), true);
+      if (known) cmdutil_fmt_time(when, sizeof when, "%Y-%m-%d %H:%M", t, true);
       printf("%s  %-8s  handed in %s%s%s\n", hex, state, when, rs[i].area[0] ? "  area " : "",
              rs[i].area);
     }
-    msgpack_unpacked_destroy(&resp);
   }
   if (s && ctx.json && rc == CLI_OK) {
     json_end_array(&j);

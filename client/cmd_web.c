@@ -23,6 +23,8 @@
 #include "web_assets.h"
 #include "web_conf.h"
 #include "web_notes.h"
+#include "web_concerns.h"
+#include "web_tracks.h"
 #include "web_pages.h"
 #include "web_server.h"
 
@@ -123,6 +125,7 @@ int cmd_web(int argc, char **argv, const cli_ctx *ctx0) {
     goto out;
   }
   snprintf(app->tile_url, sizeof app->tile_url, "%s", conf.tiles);
+  snprintf(app->dir, sizeof app->dir, "%s", ctx.identity_dir);
   snprintf(app->tile_attribution, sizeof app->tile_attribution, "%s", conf.tiles_attribution);
   if (web_guard_csp(origin, app->csp, sizeof app->csp) != 0) {
     cli_fail("the tile URL is too long");
@@ -159,8 +162,9 @@ int cmd_web(int argc, char **argv, const cli_ctx *ctx0) {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, NULL);
-  static const web_route *const tables[] = {web_pages_routes, web_area_routes,
-                                                web_notes_routes, web_audit_routes, NULL};
+  static const web_route *const tables[] = {web_pages_routes,  web_area_routes,
+                                            web_notes_routes,  web_audit_routes,
+                                            web_tracks_routes, web_concerns_routes, NULL};
   uint16_t port = 0;
   ws = web_server_start(app, &l, tables, &port, err, sizeof err);
   if (ws == NULL) {

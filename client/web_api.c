@@ -56,6 +56,18 @@ void web_api_forward(web_req *r, sv_request *req, bool retry, web_field_fn field
   web_reply_json(r, 200, &w);
 }
 
+int web_api_set_str(web_req *r, sv_request *req, enum sv_field f, const char *v) {
+  if (v == NULL || sv_request_set_str(req, f, v) == 0) return 0;
+  web_reply_error(r, 500, "web_internal", NULL, "out of memory");
+  return -1;
+}
+
+int web_api_set_uint(web_req *r, sv_request *req, enum sv_field f, uint64_t v) {
+  if (sv_request_set_uint(req, f, v) == 0) return 0;
+  web_reply_error(r, 500, "web_internal", NULL, "out of memory");
+  return -1;
+}
+
 int web_api_text(web_req *r, const char *key, bool required, bool multiline, const char **out) {
   size_t n = 0;
   const char *v = web_req_form(r, key, &n);
@@ -169,6 +181,19 @@ int web_api_coords(web_req *r, bool *present, double *lat, double *lon) {
     return -1;
   }
   *present = true;
+  return 0;
+}
+
+int web_api_query_id(web_req *r, const char *key, const char *what, uint64_t *out) {
+  const char *v = web_req_query(r, key);
+  char *end = NULL;
+  errno = 0;
+  unsigned long long n = v && v[0] >= '0' && v[0] <= '9' ? strtoull(v, &end, 10) : 0;
+  if (n == 0 || errno != 0 || n > WEB_API_ID_MAX || end == NULL || *end != '\0') {
+    web_reply_error(r, 422, "web_number", key, "%s is a whole number", what);
+    return -1;
+  }
+  *out = n;
   return 0;
 }
 

@@ -10,6 +10,8 @@
 #include "codec.h"
 #include "web_server.h"
 
+#define WEB_API_ID_MAX UINT64_C(9007199254740991) /* the largest id a page's script holds */
+
 /* Which form field a daemon error message is about, or NULL: the daemon's guard messages start
  * with what they are about ("text: ...", "category must ...", "a group of 3 ..."). */
 typedef const char *(*web_field_fn)(const char *message);
@@ -24,6 +26,11 @@ int web_api_call(web_req *r, sv_request *req, bool retry, web_field_fn field_of,
 /* web_api_call, then answer {"ok": true, "audit": N, "result": R} with R the daemon's result
  * as JSON. */
 void web_api_forward(web_req *r, sv_request *req, bool retry, web_field_fn field_of);
+
+/* Set a string (v NULL: nothing) or number argument of req, or answer "out of memory".
+ * Returns 0 or -1. */
+int web_api_set_str(web_req *r, sv_request *req, enum sv_field f, const char *v);
+int web_api_set_uint(web_req *r, sv_request *req, enum sv_field f, uint64_t v);
 
 /* ---- form fields and query arguments; on a bad value these answer r and return -1 ---- */
 
@@ -48,6 +55,10 @@ int web_api_word(web_req *r, const char *key, bool required, const char *const *
 
 /* Both lat and lon (fields "lat", "lon", reported as field "at"), or neither. */
 int web_api_coords(web_req *r, bool *present, double *lat, double *lon);
+
+/* A query argument that must be a whole number 1..WEB_API_ID_MAX (what names it, e.g. "a
+ * meeting number", goes into the error). */
+int web_api_query_id(web_req *r, const char *key, const char *what, uint64_t *out);
 
 /* A query argument that must be a label (area name). */
 int web_api_query_label(web_req *r, const char *key, bool required, const char **out);

@@ -24,6 +24,7 @@ typedef struct web_app {
   char csp[WEB_CSP_MAX];        /* Content-Security-Policy of every answer */
   struct web_audit *audit;      /* the auditor's verification (web_audit.c) */
   char open_file[CLIENT_PATH_MAX]; /* --open's page holding the token: removed at first login */
+  char dir[CLIENT_PATH_MAX];    /* the identity directory (the concern receipts are kept there) */
 } web_app;
 
 #endif

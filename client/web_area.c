@@ -14,12 +14,12 @@
 #include "web_reply.h"
 
 #define SIZE_MAX_GROUP 1000000000u
-#define ID_MAX UINT64_C(9007199254740991) /* the largest id a page's script holds exactly */
+#define ID_MAX WEB_API_ID_MAX
 
 static const char *const KINDS[] = {"resource", "challenge", NULL};
 static const char *const LEVELS[] = {"area", "group", NULL};
 static const char *const STEPS[] = {"establish", "map", "analyse", "act", NULL};
-static const char *const STATUSES[] = {"planned", "running", "done", NULL};
+static const char *const STATUSES[] = {"planned", "running", "done", "evaluated", NULL};
 
 /* The form field a daemon message is about, from the words it starts with. */
 static const char *area_field_of(const char *m) {
@@ -35,19 +35,6 @@ static const char *area_field_of(const char *m) {
   for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
     if (strncmp(m, map[i].prefix, strlen(map[i].prefix)) == 0) return map[i].field;
   return NULL;
-}
-
-/* Set a string argument, or answer "out of memory". Returns 0 or -1. */
-static int set_str(web_req *r, sv_request *req, enum sv_field f, const char *v) {
-  if (v == NULL || sv_request_set_str(req, f, v) == 0) return 0;
-  web_reply_error(r, 500, "web_internal", NULL, "out of memory");
-  return -1;
-}
-
-static int set_uint(web_req *r, sv_request *req, enum sv_field f, uint64_t v) {
-  if (sv_request_set_uint(req, f, v) == 0) return 0;
-  web_reply_error(r, 500, "web_internal", NULL, "out of memory");
-  return -1;
 }
 
 static int set_coords(web_req *r, sv_request *req, double lat, double lon) {
@@ -74,7 +61,7 @@ static void api_area_add(web_req *r) {
     return;
   sv_request req;
   sv_request_init(&req, 0, SV_OP_AREA_ADD);
-  if (set_str(r, &req, SV_F_NAME, name) == 0 && set_str(r, &req, SV_F_DESCRIPTION, desc) == 0)
+  if (web_api_set_str(r, &req, SV_F_NAME, name) == 0 && web_api_set_str(r, &req, SV_F_DESCRIPTION, desc) == 0)
     web_api_forward(r, &req, false, area_field_of);
   sv_request_free(&req);
 }
@@ -85,7 +72,7 @@ static void api_observations(web_req *r) {
   if (web_api_query_label(r, "area", true, &area) != 0) return;
   sv_request req;
   sv_request_init(&req, 0, SV_OP_OBS_LIST);
-  if (set_str(r, &req, SV_F_AREA, area) == 0) web_api_forward(r, &req, true, area_field_of);
+  if (web_api_set_str(r, &req, SV_F_AREA, area) == 0) web_api_forward(r, &req, true, area_field_of);
   sv_request_free(&req);
 }
 
@@ -105,10 +92,10 @@ static void api_observation_add(web_req *r) {
     return;
   sv_request req;
   sv_request_init(&req, 0, SV_OP_OBS_ADD);
-  if (set_str(r, &req, SV_F_AREA, area) == 0 && set_str(r, &req, SV_F_KIND, kind) == 0 &&
-      set_str(r, &req, SV_F_CATEGORY, category) == 0 &&
-      set_str(r, &req, SV_F_LEVEL, level) == 0 && set_str(r, &req, SV_F_TEXT, text) == 0 &&
-      (!has_size || set_uint(r, &req, SV_F_SIZE, size) == 0) &&
+  if (web_api_set_str(r, &req, SV_F_AREA, area) == 0 && web_api_set_str(r, &req, SV_F_KIND, kind) == 0 &&
+      web_api_set_str(r, &req, SV_F_CATEGORY, category) == 0 &&
+      web_api_set_str(r, &req, SV_F_LEVEL, level) == 0 && web_api_set_str(r, &req, SV_F_TEXT, text) == 0 &&
+      (!has_size || web_api_set_uint(r, &req, SV_F_SIZE, size) == 0) &&
       (!has_at || set_coords(r, &req, lat, lon) == 0))
     web_api_forward(r, &req, false, area_field_of);
   sv_request_free(&req);
@@ -128,9 +115,9 @@ static void api_observation_update(web_req *r) {
     return;
   sv_request req;
   sv_request_init(&req, 0, SV_OP_OBS_UPDATE);
-  if (set_uint(r, &req, SV_F_OBSERVATION, id) == 0 &&
-      set_str(r, &req, SV_F_CATEGORY, category) == 0 && set_str(r, &req, SV_F_TEXT, text) == 0 &&
-      (!has_size || set_uint(r, &req, SV_F_SIZE, size) == 0) &&
+  if (web_api_set_uint(r, &req, SV_F_OBSERVATION, id) == 0 &&
+      web_api_set_str(r, &req, SV_F_CATEGORY, category) == 0 && web_api_set_str(r, &req, SV_F_TEXT, text) == 0 &&
+      (!has_size || web_api_set_uint(r, &req, SV_F_SIZE, size) == 0) &&
       (!has_at || set_coords(r, &req, lat, lon) == 0))
     web_api_forward(r, &req, false, area_field_of);
   sv_request_free(&req);
@@ -143,7 +130,7 @@ static void api_observation_withdraw(web_req *r) {
   if (web_api_uint(r, "id", true, ID_MAX, &id, &has_id) != 0) return;
   sv_request req;
   sv_request_init(&req, 0, SV_OP_OBS_WITHDRAW);
-  if (set_uint(r, &req, SV_F_OBSERVATION, id) == 0) web_api_forward(r, &req, false, NULL);
+  if (web_api_set_uint(r, &req, SV_F_OBSERVATION, id) == 0) web_api_forward(r, &req, false, NULL);
   sv_request_free(&req);
 }
 
@@ -153,7 +140,7 @@ static void api_interventions(web_req *r) {
   if (web_api_query_label(r, "area", false, &area) != 0) return;
   sv_request req;
   sv_request_init(&req, 0, SV_OP_IV_LIST);
-  if (set_str(r, &req, SV_F_AREA, area) == 0) web_api_forward(r, &req, true, area_field_of);
+  if (web_api_set_str(r, &req, SV_F_AREA, area) == 0) web_api_forward(r, &req, true, area_field_of);
   sv_request_free(&req);
 }
 
@@ -170,9 +157,9 @@ static void api_intervention_add(web_req *r) {
     return;
   sv_request req;
   sv_request_init(&req, 0, SV_OP_IV_ADD);
-  if (set_str(r, &req, SV_F_AREA, area) == 0 && set_str(r, &req, SV_F_LEVEL, level) == 0 &&
-      set_str(r, &req, SV_F_STEP, step) == 0 && set_str(r, &req, SV_F_TEXT, text) == 0 &&
-      (!has_size || set_uint(r, &req, SV_F_SIZE, size) == 0))
+  if (web_api_set_str(r, &req, SV_F_AREA, area) == 0 && web_api_set_str(r, &req, SV_F_LEVEL, level) == 0 &&
+      web_api_set_str(r, &req, SV_F_STEP, step) == 0 && web_api_set_str(r, &req, SV_F_TEXT, text) == 0 &&
+      (!has_size || web_api_set_uint(r, &req, SV_F_SIZE, size) == 0))
     web_api_forward(r, &req, false, area_field_of);
   sv_request_free(&req);
 }
@@ -187,7 +174,7 @@ static void api_intervention_update(web_req *r) {
     return;
   sv_request req;
   sv_request_init(&req, 0, SV_OP_IV_UPDATE);
-  if (set_uint(r, &req, SV_F_INTERVENTION, id) == 0 && set_str(r, &req, SV_F_STATUS, status) == 0)
+  if (web_api_set_uint(r, &req, SV_F_INTERVENTION, id) == 0 && web_api_set_str(r, &req, SV_F_STATUS, status) == 0)
     web_api_forward(r, &req, false, area_field_of);
   sv_request_free(&req);
 }

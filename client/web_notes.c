@@ -174,9 +174,46 @@ static void api_notes(web_req *r) {
   web_reply_json(r, 200, &w);
 }
 
+int web_notes_open(web_req *r, const uint8_t *env, size_t elen, envelope_header *h,
+                   directory_trust *t, uint8_t **body, size_t *blen) {
+  web_app *app = web_req_app(r);
+  char err[512], kid[CARD_KEYID_HEX];
+  *body = NULL;
+  *blen = 0;
+  if (envelope_parse(env, elen, h) != ENVELOPE_OK) {
+    web_reply_error(r, 502, "web_note", NULL, "the server sent no well-formed envelope");
+    return -1;
+  }
+  util_hex(kid, h->sender, ENVELOPE_KEYID_LEN);
+  session *s = web_backend_session(&app->backend, err, sizeof err);
+  if (s == NULL || directory_trust_card(s, &app->backend.cfg, kid, 0, t, err, sizeof err) != 0) {
+    web_reply_error(r, 502, "web_untrusted", NULL, "the sender's card (%s): %s", kid, err);
+    return -1;
+  }
+  int er = envelope_open(env, elen, &t->card, app->backend.id, h, body, blen);
+  if (er != ENVELOPE_OK) {
+    web_reply_error(r, 422, "web_note", NULL, "refusing it: %s", envelope_strerror(er));
+    return -1;
+  }
+  return 0;
+}
+
+int web_notes_fields(web_req *r, const char **purpose, const char **area, const char **body,
+                     size_t *blen) {
+  if (web_api_text(r, "purpose", true, false, purpose) != 0 ||
+      web_api_label(r, "area", false, area) != 0 ||
+      web_api_text(r, "body", true, true, body) != 0)
+    return -1;
+  web_req_form(r, "body", blen);
+  if (!policy_purpose_code_valid(*purpose)) {
+    web_reply_error(r, 422, "invalid", "purpose", "%s", purposearg_help);
+    return -1;
+  }
+  return 0;
+}
+
 /* GET /api/note?id=HEX: fetch, verify against the sender's proven card, decrypt, answer. */
 static void api_note(web_req *r) {
-  web_app *app = web_req_app(r);
   uint8_t nid[ENVELOPE_ID_LEN];
   if (note_id(r, web_req_query(r, "id"), nid) != 0) return;
   sv_request req;
@@ -196,8 +233,9 @@ static void api_note(web_req *r) {
   const uint8_t *env = NULL;
   size_t elen = 0;
   envelope_header h;
+  directory_trust t;
   const msgpack_object *res = session_result(&resp);
-  char err[512], kid[CARD_KEYID_HEX], hex[NOTE_ID_HEX];
+  char kid[CARD_KEYID_HEX], hex[NOTE_ID_HEX];
   if (res == NULL || sv_map_bin(res, "envelope", &env, &elen) != 0 ||
       envelope_parse(env, elen, &h) != ENVELOPE_OK) {
     web_reply_error(r, 502, "web_note", NULL, "the server sent no well-formed note");
@@ -207,18 +245,8 @@ static void api_note(web_req *r) {
     web_reply_error(r, 502, "web_note", NULL, "the server returned another note than asked for");
     goto out;
   }
+  if (web_notes_open(r, env, elen, &h, &t, &body, &blen) != 0) goto out;
   util_hex(kid, h.sender, ENVELOPE_KEYID_LEN);
-  directory_trust t;
-  session *s = web_backend_session(&app->backend, err, sizeof err);
-  if (s == NULL || directory_trust_card(s, &app->backend.cfg, kid, 0, &t, err, sizeof err) != 0) {
-    web_reply_error(r, 502, "web_untrusted", NULL, "the sender's card (%s): %s", kid, err);
-    goto out;
-  }
-  int er = envelope_open(env, elen, &t.card, app->backend.id, &h, &body, &blen);
-  if (er != ENVELOPE_OK) {
-    web_reply_error(r, 422, "web_note", NULL, "refusing it: %s", envelope_strerror(er));
-    goto out;
-  }
   web_json w;
   json_out *j = web_reply_ok_begin(r, &w, 6 * blen + 8192);
   if (j == NULL) goto out;
@@ -257,9 +285,15 @@ static void api_note_ack(web_req *r) {
   sv_request_free(&req);
 }
 
-/* POST /api/note/send: to (repeated, member names), purpose, [area], body. */
-static void api_note_send(web_req *r) {
+/* POST /api/note/send: to (repeated, member names), purpose, [area], body. With op
+ * SV_OP_CONCERN_ANSWER the note answers concern number `concern` (the form's "id"). */
+static void note_send(web_req *r, enum sv_op op) {
   web_app *app = web_req_app(r);
+  uint64_t concern = 0;
+  bool has_concern = false;
+  if (op == SV_OP_CONCERN_ANSWER &&
+      web_api_uint(r, "id", true, WEB_API_ID_MAX, &concern, &has_concern) != 0)
+    return;
   const char *purpose, *area, *body;
   size_t blen = 0;
   const char *to[ENVELOPE_MAX_RECIPIENTS];
@@ -272,15 +306,7 @@ static void api_note_send(web_req *r) {
     web_reply_error(r, 422, "invalid", "to", "at most %d recipients", ENVELOPE_MAX_RECIPIENTS);
     return;
   }
-  if (web_api_text(r, "purpose", true, false, &purpose) != 0 ||
-      web_api_label(r, "area", false, &area) != 0 ||
-      web_api_text(r, "body", true, true, &body) != 0)
-    return;
-  web_req_form(r, "body", &blen);
-  if (!policy_purpose_code_valid(purpose)) {
-    web_reply_error(r, 422, "invalid", "purpose", "%s", purposearg_help);
-    return;
-  }
+  if (web_notes_fields(r, &purpose, &area, &body, &blen) != 0) return;
   note_member *rows = NULL;
   long nm = fetch_members(r, &rows);
   if (nm < 0) return;
@@ -291,7 +317,11 @@ static void api_note_send(web_req *r) {
   uint8_t *env = NULL;
   size_t elen = 0;
   sv_request req;
-  sv_request_init(&req, 0, SV_OP_NOTE_SEND);
+  sv_request_init(&req, 0, op);
+  if (has_concern && sv_request_set_uint(&req, SV_F_CONCERN, concern) != 0) {
+    web_reply_error(r, 500, "web_internal", NULL, "out of memory");
+    goto out;
+  }
   if (cards == NULL) {
     web_reply_error(r, 500, "web_internal", NULL, "out of memory");
     goto out;
@@ -375,11 +405,16 @@ out:
   free(rows);
 }
 
+static void api_note_send(web_req *r) { note_send(r, SV_OP_NOTE_SEND); }
+/* POST /api/concern/answer: id (the concern), and a note's fields as /api/note/send. */
+static void api_concern_answer(web_req *r) { note_send(r, SV_OP_CONCERN_ANSWER); }
+
 const web_route web_notes_routes[] = {
     {"/api/members", WEB_API, 0, api_members},
     {"/api/notes", WEB_API, 0, api_notes},
     {"/api/note", WEB_API, 0, api_note},
     {"/api/note/ack", WEB_API, WEB_R_CHANGE, api_note_ack},
     {"/api/note/send", WEB_API, WEB_R_CHANGE, api_note_send},
+    {"/api/concern/answer", WEB_API, WEB_R_CHANGE, api_concern_answer},
     {NULL, WEB_API, 0, NULL},
 };

@@ -19,6 +19,7 @@ static void page_area(web_req *r) { web_reply_page(r, "area", true); }
 static void page_notes(web_req *r) { web_reply_page(r, "notes", false); }
 static void page_audit(web_req *r) { web_reply_page(r, "audit", false); }
 static void page_meeting(web_req *r) { web_reply_page(r, "meeting", true); }
+static void page_concerns(web_req *r) { web_reply_page(r, "concerns", false); }
 
 /* /login?token=T: the launch token becomes a browser session. */
 static void page_login(web_req *r) {
@@ -138,6 +139,7 @@ const web_route web_pages_routes[] = {
     {"/notes", WEB_PAGE, 0, page_notes},
     {"/audit", WEB_PAGE, 0, page_audit},
     {"/meeting", WEB_PAGE, 0, page_meeting},
+    {"/concerns", WEB_PAGE, 0, page_concerns},
     {"/login", WEB_PAGE, WEB_R_PUBLIC | WEB_R_ANYSITE, page_login},
     {"/static/", WEB_ASSET, WEB_R_PUBLIC | WEB_R_PREFIX, file_static},
     {"/leaflet/", WEB_ASSET, WEB_R_PUBLIC | WEB_R_PREFIX, file_leaflet},

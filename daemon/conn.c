@@ -193,9 +193,12 @@ static void conn_flush(conn *c) {
   c->ngather = 0;
   int rc = uv_write(&w->req, &c->h.stream, w->bufs, w->n, on_written);
   if (rc != 0) {
-    c->ngather = w->n; /* still owned here: freed by the close */
+    /* libuv did not take them (the peer reset the connection): they are dropped here, or
+     * the close would try to write them again, and fail again, without end. */
+    c->ngather = w->n;
     memcpy(c->gather, w->bufs, w->n * sizeof *w->bufs);
     free(w);
+    conn_drop_gathered(c);
     conn_close(c, uv_strerror(rc));
   }
 }

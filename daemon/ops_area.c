@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "area_middle.h"
 #include "guard.h"
 #include "ops.h"
 #include "ops_guard.h"
@@ -247,24 +248,26 @@ static sqlite3_stmt *area_stmt(store *st, job *j, const char *sql) {
   return s;
 }
 
-/* A located observation in area (self: the observation itself when it moves, 0 for a new one)
- * must lie within GUARD_AREA_RADIUS_KM of the middle (guard_median_point) of the area's other
- * located observations that are not withdrawn; an area without any takes any point. Returns
- * 0, or -1 with invalid (saying the distance and the rule) or a storage error. */
-static int check_near_area(store *st, job *j, int64_t area, int64_t self) {
+/* The middle of area's located observations that are not withdrawn other than self (an
+ * observation that moves), read from the table; *n gets their count. Returns 0 or -1 (storage
+ * error set). A new observation (self 0) asks area_middle.c, which keeps the middles. */
+static int middle_of_others(store *st, job *j, int64_t area, int64_t self, size_t *n,
+                            double *mlat, double *mlon) {
   static const char sql[] =
       "SELECT lat, lon FROM observations WHERE area = ? AND id != ? AND withdrawn = 0"
       " AND lat IS NOT NULL AND lon IS NOT NULL";
-  if (!HAS(j, LAT)) return 0;
+  *n = 0;
+  if (self == 0)
+    return area_middle_get(st, area, n, mlat, mlon) == 0 ? 0 : ops_storage_error(st, j);
   sqlite3_stmt *s = store_stmt(st, sql);
   if (s == NULL) return ops_storage_error(st, j);
   sqlite3_bind_int64(s, 1, area);
   sqlite3_bind_int64(s, 2, self);
   double *lat = NULL, *lon = NULL;
-  size_t n = 0, cap = 0;
+  size_t cap = 0;
   int rc;
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    if (n == cap) {
+    if (*n == cap) {
       size_t nc = cap ? 2 * cap : 64;
       double *a = realloc(lat, nc * sizeof *a);
       if (a != NULL) lat = a;
@@ -276,31 +279,42 @@ static int check_near_area(store *st, job *j, int64_t area, int64_t self) {
       lon = b;
       cap = nc;
     }
-    lat[n] = sqlite3_column_double(s, 0);
-    lon[n] = sqlite3_column_double(s, 1);
-    n++;
+    lat[*n] = sqlite3_column_double(s, 0);
+    lon[*n] = sqlite3_column_double(s, 1);
+    (*n)++;
   }
   sqlite3_reset(s);
   int out = 0;
-  if (rc != SQLITE_DONE) {
+  if (rc != SQLITE_DONE)
     out = ops_storage_error(st, j);
-  } else if (n > 0) {
-    double mlat, mlon;
-    guard_median_point(lat, lon, n, &mlat, &mlon);
-    double km = guard_distance_km(mlat, mlon, j->req.a.lat, j->req.a.lon);
-    if (km > GUARD_AREA_RADIUS_KM) {
-      job_fail(j, SV_ERR_INVALID,
-               "the point %.5f,%.5f lies %.1f km from the middle (%.5f,%.5f) of this area's "
-               "other %zu located observation%s; a point more than %.0f km from it is refused "
-               "as a typing error: check that latitude and longitude are not swapped",
-               j->req.a.lat, j->req.a.lon, km, mlat, mlon, n, n == 1 ? "" : "s",
-               GUARD_AREA_RADIUS_KM);
-      out = -1;
-    }
-  }
+  else if (*n > 0)
+    guard_median_point(lat, lon, *n, mlat, mlon);
   free(lat);
   free(lon);
   return out;
+}
+
+/* A located observation in area (self: the observation itself when it moves, 0 for a new one)
+ * must lie within GUARD_AREA_RADIUS_KM of the middle (guard_median_point) of the area's other
+ * located observations that are not withdrawn; an area without any takes any point. Returns
+ * 0, or -1 with invalid (saying the distance and the rule) or a storage error. */
+static int check_near_area(store *st, job *j, int64_t area, int64_t self) {
+  if (!HAS(j, LAT)) return 0;
+  size_t n = 0;
+  double mlat = 0, mlon = 0;
+  if (middle_of_others(st, j, area, self, &n, &mlat, &mlon) != 0) return -1;
+  if (n == 0) return 0;
+  double km = guard_distance_km(mlat, mlon, j->req.a.lat, j->req.a.lon);
+  if (km > GUARD_AREA_RADIUS_KM) {
+    job_fail(j, SV_ERR_INVALID,
+             "the point %.5f,%.5f lies %.1f km from the middle (%.5f,%.5f) of this area's "
+             "other %zu located observation%s; a point more than %.0f km from it is refused "
+             "as a typing error: check that latitude and longitude are not swapped",
+             j->req.a.lat, j->req.a.lon, km, mlat, mlon, n, n == 1 ? "" : "s",
+             GUARD_AREA_RADIUS_KM);
+    return -1;
+  }
+  return 0;
 }
 
 /* ---- areas ---- */
@@ -466,6 +480,7 @@ int ops_obs_add_exec(store *st, job *j) {
   sqlite3_bind_int64(s, 10, (sqlite3_int64)now);
   sqlite3_bind_int64(s, 11, (sqlite3_int64)now);
   if (ops_step_done(st, j, s) != 0) return -1;
+  area_middle_added(st, area, HAS(j, LAT), j->req.a.lat, j->req.a.lon);
   /* The result is the row as stored, packed from what was bound rather than read back: the
    * area name matched exactly, and the author is the caller (checked active in this batch). */
   obs_view o = {

@@ -333,6 +333,7 @@ void request_frame(requests *rq, rq_session *s, const uint8_t *frame, size_t len
     /* Ops any key may call (ping, enroll): no policy question; prepare's error is the answer. */
     int level = POLICY_LEVEL_NONE;
     if (oe->prepare) oe->prepare(&rq->ctx, j, &level);
+    if (j->err != SV_OK) j->exec = NULL; /* an answered error runs nothing in storage */
     j->dec.permit = true;
     snprintf(j->dec.rule, sizeof j->dec.rule, "builtin: any key may %s", j->op);
     submit(rq, j);
@@ -342,7 +343,8 @@ void request_frame(requests *rq, rq_session *s, const uint8_t *frame, size_t len
   if (oe->prepare && oe->prepare(&rq->ctx, j, &level) != 0 &&
       (j->err == SV_ERR_BAD_REQUEST || j->purpose_refused)) {
     /* Malformed arguments, or a purpose the policy does not declare (request_purpose set the
-     * decision): no policy question can be asked. */
+     * decision): no policy question can be asked, and nothing runs. */
+    j->exec = NULL;
     j->dec.permit = false;
     if (!j->purpose_refused) snprintf(j->dec.rule, sizeof j->dec.rule, "malformed request");
     submit(rq, j);

@@ -28,6 +28,8 @@
 
 #define SCHEMA_VERSION 3
 #define STMT_CACHE 256
+#define WATCH_MAX 8 /* tables whose changes are counted (store_changes) */
+#define CACHE_MAX 8 /* ops' states kept between jobs (store_cache) */
 #define SETTLE_RETRY_MS 100 /* how often held answers retry the settling commit or recovery */
 /* The commit of the open transaction waits, after a flush, for the requests its answers set
  * off: until as many jobs came in as were answered, or none came for COMMIT_GAP_NS, or
@@ -159,6 +161,20 @@ struct store {
     sqlite3_stmt *stmt;
   } stmts[STMT_CACHE];
   int nstmts;
+  /* Storage thread: rows changed per watched table (the update hook), rows changed in all
+   * (hooked), and rollbacks that may have undone some (store_changes). */
+  struct {
+    const char *table;
+    uint64_t rows;
+  } watch[WATCH_MAX];
+  int nwatch;
+  uint64_t hooked, rollbacks;
+  struct {
+    const void *key;
+    void *state;
+    void (*release)(void *);
+  } caches[CACHE_MAX];
+  int ncaches;
   /* queue from the loop thread */
   pthread_mutex_t mu;
   pthread_cond_t cv;
@@ -225,6 +241,53 @@ sqlite3_stmt *store_stmt(store *st, const char *sql) {
   st->stmts[st->nstmts].stmt = s;
   st->nstmts++;
   return s;
+}
+
+uint64_t store_changes(store *st, const char *table) {
+  for (int i = 0; i < st->nwatch; i++)
+    if (strcmp(st->watch[i].table, table) == 0) return st->watch[i].rows + st->rollbacks;
+  if (st->nwatch == WATCH_MAX) { /* unwatched: a new count every time, so never "unchanged" */
+    log_error("storage: too many watched tables (%d); raise WATCH_MAX", WATCH_MAX);
+    return ++st->rollbacks;
+  }
+  st->watch[st->nwatch].table = table;
+  st->watch[st->nwatch].rows = 0;
+  st->nwatch++;
+  return st->rollbacks;
+}
+
+void *store_cache(store *st, const void *key, size_t size, void (*release)(void *state)) {
+  for (int i = 0; i < st->ncaches; i++)
+    if (st->caches[i].key == key) return st->caches[i].state;
+  if (st->ncaches == CACHE_MAX) {
+    log_error("storage: too many op caches (%d); raise CACHE_MAX", CACHE_MAX);
+    return NULL;
+  }
+  void *state = calloc(1, size);
+  if (state == NULL) return NULL;
+  st->caches[st->ncaches].key = key;
+  st->caches[st->ncaches].state = state;
+  st->caches[st->ncaches].release = release;
+  st->ncaches++;
+  return state;
+}
+
+/* SQLite update hook of the store's connection: count the row changes of watched tables. */
+static void on_row_change(void *arg, int op, const char *dbname, const char *table,
+                          sqlite3_int64 rowid) {
+  (void)op;
+  (void)dbname;
+  (void)rowid;
+  store *st = arg;
+  st->hooked++;
+  for (int i = 0; i < st->nwatch; i++)
+    if (strcmp(st->watch[i].table, table) == 0) st->watch[i].rows++;
+}
+
+/* SQLite rollback hook: a rolled-back transaction may have undone counted changes. */
+static void on_rollback(void *arg) {
+  store *st = arg;
+  st->rollbacks++;
 }
 
 static int exec_sql(sqlite3 *db, const char *sql, char *err, size_t errlen) {
@@ -339,6 +402,8 @@ store *store_open(const config *cfg, const uint8_t log_pk[32], const auditlog_si
   }
   if (db_settings(st->db, err, errlen) != 0) goto err;
   sqlite3_commit_hook(st->db, commit_guard, st);
+  sqlite3_update_hook(st->db, on_row_change, st);
+  sqlite3_rollback_hook(st->db, on_rollback, st);
   sqlite3_stmt *s = NULL;
   int version = -1;
   if (sqlite3_prepare_v2(st->db, "SELECT version FROM schema_version", -1, &s, NULL) == SQLITE_OK &&
@@ -377,6 +442,7 @@ static const char sql_release[] = "RELEASE job";
 /* Run one job inside the batch: its exec under a savepoint (rolled back if it fails), then its
  * audit entry. Returns 0, or -1 when the transaction itself failed (err set). */
 static int run_job(store *st, job *j, char *err, size_t errlen) {
+  uint64_t hooked = st->hooked; /* rows changed before j: a rollback of j undoes later ones */
   if (j->err == SV_OK && j->exec == NULL && st->run != NULL) {
     /* Nothing to change, so nothing to roll back: run only decides whether the job still
      * stands (a revocation committed ahead of it voids it). */
@@ -390,6 +456,7 @@ static int run_job(store *st, job *j, char *err, size_t errlen) {
     int rc = st->run ? st->run(st, j) : j->exec(st, j);
     if (rc != 0) {
       if (j->err == SV_OK) job_fail(j, SV_ERR_INTERNAL, "internal error");
+      if (st->hooked != hooked) st->rollbacks++; /* it undoes rows the hook counted */
       if (step_sql(st, sql_rollback_to, err, errlen) != 0) return -1;
       msgpack_sbuffer_clear(&j->result);
       j->effect = EFFECT_NONE;
@@ -478,6 +545,7 @@ static void txn_fail(store *st, const char *why, bool uncertain) {
     b->gen = st->commits;
     if (uncertain) b->fault_ms = now_ms();
   }
+  st->rollbacks++; /* what it undid (also when SQLite had rolled it back on its own) */
   st->txn = false;
   st->t_head = st->t_tail = NULL;
   st->t_jobs = 0;
@@ -670,17 +738,20 @@ static void release(store *st) {
     }
     dequeue(st);
   }
-  if (sign) {
-    char err[256];
-    if (auditlog_sign(st->al, cp_size, cp_root, err, sizeof err) != 0)
-      log_error("storage: cannot sign the checkpoint of size %llu (%s); the next batch's will "
-                "cover it", (unsigned long long)cp_size, err);
-  }
   if (out_head) {
     st->released_ns = now_ns();
     st->released = n;
     st->arrived = 0;
     deliver(st, out_head, out_tail);
+  }
+  /* Signed after the answers are on their way (they are durable; the round trip to the signer
+   * need not hold them), and before this thread runs another job: a request sent after its
+   * answer reads the signed checkpoint that covers it. */
+  if (sign) {
+    char err[256];
+    if (auditlog_sign(st->al, cp_size, cp_root, err, sizeof err) != 0)
+      log_error("storage: cannot sign the checkpoint of size %llu (%s); the next batch's will "
+                "cover it", (unsigned long long)cp_size, err);
   }
 }
 
@@ -999,6 +1070,7 @@ void store_close(store *st) {
   walsync_close(st->ws);
   auditlog_close(st->al);
   for (int i = 0; i < st->nstmts; i++) sqlite3_finalize(st->stmts[i].stmt);
+  for (int i = 0; i < st->ncaches; i++) st->caches[i].release(st->caches[i].state);
   if (st->db) sqlite3_close(st->db);
   pthread_mutex_destroy(&st->mu);
   pthread_cond_destroy(&st->cv);

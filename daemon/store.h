@@ -46,6 +46,15 @@ void store_close(store *st);
 sqlite3 *store_db(store *st);
 auditlog *store_auditlog(store *st);
 const config *store_config(store *st);
+/* How often rows of the rowid table `table` (a static string) have changed through this
+ * store's connection: a count that moves on with every row inserted, updated or deleted, and
+ * with every rollback that may have undone such a change. Equal counts mean no change between
+ * them (counted from the first call for the table). */
+uint64_t store_changes(store *st, const char *table);
+/* State an op keeps in this store between jobs (a cache), found by key (the address of
+ * something static of the op): size zeroed bytes on first use, freed with the store by release
+ * (which frees what it holds and then the state itself). NULL when out of memory. */
+void *store_cache(store *st, const void *key, size_t size, void (*release)(void *state));
 /* Prepared-statement cache keyed by the SQL text's address (a static string): returns a reset
  * statement with no bindings, or NULL (logged) when it cannot be prepared. */
 sqlite3_stmt *store_stmt(store *st, const char *sql);

@@ -427,3 +427,73 @@ void guard_median_point(double *lat, double *lon, size_t n, double *mid_lat, dou
   *mid_lat = median_sorted(lat, n);
   *mid_lon = median_sorted(lon, n);
 }
+
+/* ---- the running median ---- */
+
+/* Make room for one more value in the heap *v of n values and capacity *cap. */
+static int heap_reserve(double **v, size_t n, size_t *cap) {
+  if (n < *cap) return 0;
+  size_t nc = *cap ? 2 * *cap : 64;
+  double *p = realloc(*v, nc * sizeof *p);
+  if (p == NULL) return -1;
+  *v = p;
+  *cap = nc;
+  return 0;
+}
+
+/* Push x on the min-heap v of *n values (room reserved). */
+static void heap_push(double *v, size_t *n, double x) {
+  size_t i = (*n)++;
+  while (i > 0) {
+    size_t parent = (i - 1) / 2;
+    if (v[parent] <= x) break;
+    v[i] = v[parent];
+    i = parent;
+  }
+  v[i] = x;
+}
+
+/* Pop the smallest value of the min-heap v of *n >= 1 values. */
+static double heap_pop(double *v, size_t *n) {
+  double top = v[0], x = v[--*n];
+  size_t i = 0;
+  for (;;) {
+    size_t c = 2 * i + 1;
+    if (c >= *n) break;
+    if (c + 1 < *n && v[c + 1] < v[c]) c++;
+    if (x <= v[c]) break;
+    v[i] = v[c];
+    i = c;
+  }
+  if (*n > 0) v[i] = x;
+  return top;
+}
+
+int guard_median_add(guard_median *m, double x) {
+  if (heap_reserve(&m->lo, m->nlo, &m->caplo) != 0 ||
+      heap_reserve(&m->hi, m->nhi, &m->caphi) != 0)
+    return -1;
+  if (m->nlo == 0 || x <= -m->lo[0])
+    heap_push(m->lo, &m->nlo, -x);
+  else
+    heap_push(m->hi, &m->nhi, x);
+  /* Both heaps have room for one more, so moving a value across cannot fail. */
+  if (m->nlo > m->nhi + 1)
+    heap_push(m->hi, &m->nhi, -heap_pop(m->lo, &m->nlo));
+  else if (m->nhi > m->nlo)
+    heap_push(m->lo, &m->nlo, -heap_pop(m->hi, &m->nhi));
+  return 0;
+}
+
+size_t guard_median_count(const guard_median *m) { return m->nlo + m->nhi; }
+
+double guard_median_value(const guard_median *m) {
+  assert(m->nlo >= 1);
+  return m->nlo > m->nhi ? -m->lo[0] : (-m->lo[0] + m->hi[0]) / 2.0;
+}
+
+void guard_median_free(guard_median *m) {
+  free(m->lo);
+  free(m->hi);
+  memset(m, 0, sizeof *m);
+}

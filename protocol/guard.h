@@ -93,4 +93,21 @@ double guard_distance_km(double lat1, double lon1, double lat2, double lon2);
  * it. Sorts lat and lon in place. */
 void guard_median_point(double *lat, double *lon, size_t n, double *mid_lat, double *mid_lon);
 
+/* A running median: values are added one at a time and the median of all added so far is
+ * the one guard_median_point takes (the middle value, or the mean of the two middle ones),
+ * at O(log n) per value. Zero-initialise; free with guard_median_free. */
+typedef struct guard_median {
+  double *lo; /* the lower half, negated, as a min-heap (its top is the half's largest) */
+  double *hi; /* the upper half as a min-heap; nlo == nhi or nlo == nhi + 1 */
+  size_t nlo, nhi, caplo, caphi;
+} guard_median;
+
+/* Add x (finite). Returns 0, or -1 when out of memory (m unchanged). */
+int guard_median_add(guard_median *m, double x);
+/* How many values were added. */
+size_t guard_median_count(const guard_median *m);
+/* The median of the values added (at least one). */
+double guard_median_value(const guard_median *m);
+void guard_median_free(guard_median *m);
+
 #endif

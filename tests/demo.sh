@@ -115,6 +115,10 @@ NEXT_WEEK=$(date -d '+7 days' '+%Y-%m-%d')
 as pia link add --resource 1 --challenge 3
 as pia intervention update 1 --owner "Pia Boligsocial" --due +14d
 as pia link add --intervention 1 --challenge 3
+as pia link list Vollsmose
+printf '{"type":"Polygon","coordinates":[[[10.428,55.404],[10.442,55.404],[10.442,55.412],[10.428,55.412],[10.428,55.404]]]}\n' > "$TMP/outline.geojson"
+as anna area update Vollsmose --boundary "$TMP/outline.geojson"
+as pia meeting draft Vollsmose
 as anna meeting add Vollsmose --area --at "$NEXT_WEEK 17:00" --title "Områdemøde" --with "Anna Koordinator,Pia Boligsocial,Sami SSP" --item "Velkommen" --draft
 as pia meeting item 1 --observation 3 "Gruppen ved p-kælderen: hvem kender dem?"
 as anna meeting add Vollsmose --core --at now --title "Kerneteamet" --with "Anna Koordinator,Sami SSP"
@@ -134,6 +138,9 @@ as pia concern submit --purpose bekymring --area Vollsmose "$TMP/concern.txt"
 as_fails pia concern list
 as sami concern list
 as sami concern read 1
+as sami concern assign 1 "Sami SSP"
+printf 'SSP har talt med familien; mentor tilknyttet.\n' > "$TMP/answer.txt"
+as sami concern answer 1 --purpose bekymring "$TMP/answer.txt"
 as sami concern close 1
 as pia concern status
 if grep -qa "rejse ud" "$TMP/daemon/samvirke.db"*; then echo "plaintext concern in the database!" >&2; exit 1; fi
@@ -145,6 +152,8 @@ as pia actor add Vollsmose "Fædregruppen" --category forening --form co-creatio
 as pia actor add Vollsmose "Moskéen" --category "religiøst samfund" --form exchange
 as anna actor add Vollsmose "Boligforeningen" --category boligsocial --form partnership
 as pia actor tie 1 3 "lokaler i kælderen"
+as pia actor update 2 --form partnership
+as pia actor list Vollsmose
 as pia network Vollsmose --dot "$TMP/netvaerk.dot" --svg "$TMP/netvaerk.svg"
 as anna area status Vollsmose
 as pia map Vollsmose --svg "$TMP/vollsmose.svg"

@@ -132,6 +132,13 @@ SV.fmtTime = function (unix) {
   return timeFormat.format(new Date(unix * 1000));
 };
 
+let dayFormat = null;
+/* Unix seconds as a local date. */
+SV.fmtDay = function (unix) {
+  if (!dayFormat) dayFormat = new Intl.DateTimeFormat(SV.locale(), { dateStyle: 'medium' });
+  return dayFormat.format(new Date(unix * 1000));
+};
+
 SV.locale = () => (SV.session && SV.session.lang === 'en' ? 'en-GB' : 'da-DK');
 SV.num = (n) => Number(n).toLocaleString(SV.locale());
 
@@ -148,6 +155,7 @@ SV.header = function () {
     SV.el('a', { class: 'brand', href: '/', text: SV.t('app.title') }),
     SV.el('nav', {},
       caps.area ? link('/', 'nav.areas', 'nav-areas') : null,
+      caps.area ? link('/concerns', 'nav.concerns', 'nav-concerns') : null,
       caps.core ? link('/notes', 'nav.notes', 'nav-notes') : null,
       link('/audit', 'nav.audit', 'nav-audit')),
     SV.el('span', { class: 'who', id: 'who', text: SV.t('app.you', s.member.name, SV.t('role.' + s.member.role)) }),

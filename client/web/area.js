@@ -28,6 +28,25 @@
 
   SV.kindColor = (kind) => (kind === 'resource' ? '#1b7f3b' : '#c0392b');
 
+  /* Number the markers of list in layer by observation id, as on the printed map (called once
+   * the markers are on the screen): a few hundred at a time, so a long list does not hold the
+   * map back. A later call for the same layer stops an unfinished numbering. */
+  SV.numberMarkers = function (layer, list) {
+    const gen = (layer.svNumbering = (layer.svNumbering || 0) + 1);
+    const todo = list.filter((o) => typeof o.lat === 'number' && typeof o.lon === 'number');
+    let i = 0;
+    const slice = () => {
+      if (layer.svNumbering !== gen) return;
+      for (const end = Math.min(todo.length, i + 250); i < end; i++) {
+        const o = todo[i];
+        L.marker([o.lat, o.lon], { interactive: false, keyboard: false,
+          icon: L.divIcon({ className: 'sv-num', html: String(Number(o.id)), iconSize: null, iconAnchor: [-9, 9] }) }).addTo(layer);
+      }
+      if (i < todo.length) setTimeout(slice, 0);
+    };
+    slice();
+  };
+
   /* Draw observations with a place as circle markers into layer; fit the map to them. onpick
    * (may be null) gets the observation of a clicked marker. Returns the markers by id. */
   SV.drawObservations = function (map, layer, list, onpick) {
@@ -45,6 +64,7 @@
       markers[o.id] = m;
       pts.push([o.lat, o.lon]);
     }
+    if (map.svBoundary) pts.push(...map.svBoundary); /* keep the area's outline in view */
     if (pts.length === 1) map.setView(pts[0], 16);
     else if (pts.length > 1) map.fitBounds(pts, { padding: [30, 30], maxZoom: 17 });
     return markers;
@@ -107,14 +127,19 @@
     const side = el('aside', { class: 'side' });
     const done = el('p', { id: 'area-status', class: 'done', hidden: true, role: 'status' });
     const problem = el('div', { id: 'area-problem', hidden: true });
+    const statusBox = el('p', { id: 'area-steps', class: 'steps-line' });
     main.append(
       el('div', { class: 'titlebar' }, el('h1', { id: 'area-name', text: name }),
         el('a', { id: 'meeting-link', href: '/meeting?area=' + encodeURIComponent(name), text: t('nav.meeting') })),
-      notice, problem, done,
+      statusBox, notice, problem, done,
       el('div', { class: 'mapwrap' }, mapBox, side));
     const map = SV.makeMap(mapBox, notice);
+    const extras = L.layerGroup().addTo(map);
     const layer = L.layerGroup().addTo(map);
     let observations = [], markers = {}, filter = 'all';
+    async function refreshStatus() {
+      try { await SV.drawStatus(statusBox, name); } catch (p) { SV.showProblem(problem, p); }
+    }
 
     /* the form: new (click on the map) or correcting one's own (mode edit) */
     const kindRadios = ['resource', 'challenge'].map((k) => el('label', { class: 'inline' },
@@ -295,10 +320,13 @@
         /* after the next frame: the markers are on the screen */
         requestAnimationFrame(() => setTimeout(() => {
           if (!performance.getEntriesByName('sv-map-drawn').length) performance.mark('sv-map-drawn');
+          SV.numberMarkers(layer, observations);
         }, 0));
         const listed = renderList();
         if (r.result.truncated) unplaced.textContent += ' ' + t('obs.truncated');
+        await SV.drawAreaExtras(map, extras, name, observations);
         await listed;
+        refreshStatus();
       } catch (p) { SV.showProblem(problem, p); }
     }
 
@@ -333,6 +361,8 @@
       } catch (p) { SV.formProblem(ivForm, p); }
     });
     main.append(el('section', { class: 'interventions' }, el('h2', { text: t('iv.title') }), ivList, ivForm));
+    const meetings = SV.meetingsSection(name, done, async () => { await loadInterventions(); refreshStatus(); });
+    main.append(meetings);
 
     async function loadInterventions() {
       try {
@@ -343,21 +373,27 @@
     }
     function ivRow(iv) {
       const sel = el('select', { id: 'iv-status-' + iv.id, 'aria-label': t('iv.status') },
-        ...['planned', 'running', 'done'].map((s) => el('option', { value: s, text: t('status.' + s), selected: s === iv.status })));
+        ...['planned', 'running', 'done', 'evaluated'].map((s) => el('option', { value: s, text: t('status.' + s), selected: s === iv.status })));
       sel.addEventListener('change', async () => {
         try {
           const r = await SV.post('/api/intervention/update', { id: iv.id, status: sel.value });
           SV.status(done, t('iv.changed', iv.id, t('status.' + sel.value), r.audit));
+          iv.status = sel.value;
+          refreshStatus();
         } catch (p) { SV.showProblem(problem, p); sel.value = iv.status; }
       });
-      return el('li', { id: 'iv-' + iv.id, class: 'iv ' + iv.status },
-        el('span', { class: 'num', text: '#' + iv.id }), ' ',
+      return el('li', { id: 'iv-' + iv.id, class: 'iv ' + iv.status + (iv.overdue ? ' overdue' : '') },
+        el('span', { class: 'num', text: 'I' + iv.id }), ' ',
         el('span', { class: 'step', text: t('step.' + iv.step) }), ' ',
         el('span', { class: 'text', text: iv.text }), ' ', sel,
-        el('span', { class: 'meta muted', text: ' — ' + t('w.by', iv.author) }));
+        iv.overdue ? el('span', { class: 'warn overdue-mark', text: ' ' + t('iv.overdue') }) : null,
+        el('span', { class: 'meta muted', text: ' — ' + t('iv.owner', iv.owner || '–') +
+          (iv.due ? ', ' + t('iv.due', SV.fmtDay(iv.due)) : '') + (iv.meeting ? ', ' + t('iv.from_meeting', (iv.track === 'core' ? 'K' : '#') + iv.meeting) : '') }),
+        iv.outcome ? el('span', { class: 'meta', text: ' — ' + iv.outcome }) : null);
     }
 
-    await Promise.all([loadObservations(), loadInterventions()]);
+    await Promise.all([loadObservations(), loadInterventions(),
+      meetings.load().catch((p) => SV.showProblem(problem, p))]);
     performance.mark('sv-page-done');
   };
 })();

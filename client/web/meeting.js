@@ -31,14 +31,17 @@
           SV.get('/api/interventions', { area: name })]);
         const center = map.getCenter(), zoom = map.getZoom();
         SV.drawObservations(map, layer, o.result.observations || [], null);
+        SV.numberMarkers(layer, o.result.observations || []);
         if (fitted) map.setView(center, zoom); /* keep where the room has moved the map */
         fitted = true;
         if (SV.drawAreaExtras) await SV.drawAreaExtras(map, extra, name, o.result.observations || []);
         const open = (iv.result.interventions || []).filter((x) => x.status === 'planned' || x.status === 'running');
         ivs.replaceChildren(...(open.length ? open.map((x) => el('li', { id: 'miv-' + x.id, class: 'iv ' + x.status },
-          el('span', { class: 'num', text: '#' + x.id }), ' ',
+          el('span', { class: 'num', text: 'I' + x.id }), ' ',
           el('strong', { text: x.text }), ' ',
-          el('span', { class: 'muted', text: '(' + t('step.' + x.step) + ', ' + t('status.' + x.status) + ')' })))
+          el('span', { class: 'muted', text: '(' + t('step.' + x.step) + ', ' + t('status.' + x.status) +
+            (x.owner ? ', ' + t('iv.owner', x.owner) : '') + (x.due ? ', ' + t('iv.due', SV.fmtDay(x.due)) : '') + ')' }),
+          x.overdue ? el('span', { class: 'warn', text: ' ' + t('iv.overdue') }) : null))
           : [el('li', { class: 'muted', text: t('iv.none') })]));
         if (SV.drawAgenda) await SV.drawAgenda(agenda, name);
         else agenda.replaceChildren();

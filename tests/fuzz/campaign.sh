@@ -2,15 +2,18 @@
 # campaign.sh -- long libFuzzer runs: each harness for RUNS executions or SECONDS seconds
 # (whichever comes first), then the grown corpus is minimised into tests/fuzz/corpus/NAME with
 # -merge=1 (only inputs that add coverage are kept). Prints executions, coverage and findings.
-#   usage: campaign.sh BUILD_DIR [NAME...]      (default: every *_fuzzer in BUILD_DIR/tests)
+#   usage: campaign.sh BUILD_DIR [NAME[:SECONDS]...]  (default: every *_fuzzer in BUILD_DIR/tests;
+#          NAME:SECONDS gives that harness its own time limit)
 #   env:   FUZZ_RUNS (default 10000000), FUZZ_SECONDS (default 1800), FUZZ_JOBS is not used:
 #          one harness at a time, under nice -n 19, so a shared machine stays usable.
+#          FUZZ_SUMMARY (default BUILD_DIR/campaign/summary.txt): where the summary lines go, so
+#          that two campaigns over different harnesses can run side by side.
 set -u
 build=${1:?usage: campaign.sh BUILD_DIR [NAME...]}
 shift
 src=$(cd "$(dirname "$0")" && pwd)
 runs=${FUZZ_RUNS:-10000000}
-secs=${FUZZ_SECONDS:-1800}
+default_secs=${FUZZ_SECONDS:-1800}
 out=$build/campaign
 mkdir -p "$out"
 names=("$@")
@@ -20,14 +23,18 @@ if [ ${#names[@]} -eq 0 ]; then
     names+=("${n%_fuzzer}")
   done
 fi
-summary=$out/summary.txt
+summary=${FUZZ_SUMMARY:-$out/summary.txt}
 : > "$summary"
 status=0
-for name in "${names[@]}"; do
+for arg in "${names[@]}"; do
+  name=${arg%%:*}
+  secs=$default_secs
+  [ "$arg" != "$name" ] && secs=${arg#*:}
   bin=$build/tests/fuzz_${name}_fuzzer
   corpus=$src/corpus/$name
   work=$out/$name.corpus
   log=$out/$name.log
+  [ -f "$log" ] && mv "$log" "$log.$(date +%s)" # an earlier run's log is kept
   [ -x "$bin" ] || { echo "campaign: no harness $bin" >&2; status=1; continue; }
   mkdir -p "$corpus" "$work" "$out/$name.artifacts"
   cp -n "$corpus"/* "$work"/ 2>/dev/null

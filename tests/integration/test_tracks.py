@@ -125,6 +125,9 @@ try:
     check(any("Follow-up overdue" in t and "I%d" % iv["id"] in t for t in texts) and
           any(t.startswith("Due ") and "I%d" % dec_iv["id"] in t for t in texts),
           "drafted agenda: %r" % texts)
+    check(any(t.startswith("New challenge #%d: " % ch) for t in texts) and
+          any(t.startswith("New resource #%d: " % res) for t in texts),
+          "the draft names the observations made since the last meeting: %r" % texts)
 
     # --- meetings: the core track ------------------------------------------------------------
     team.run_fail("anna", 1, "denied", "meeting", "add", "Gellerup", "--core", "--at",
@@ -214,6 +217,24 @@ try:
           [False, False, False, False], repr(st))
     out = team.run_ok("pia", "area", "status", "Gellerup")
     check("step 4 of 4" in out and "[x] analyse" in out, out)
+    # A core-track meeting held in Tingbjerg counts for the core team, not for a partner.
+    team.run_ok("anna", "meeting", "add", "Tingbjerg", "--core", "--at", str(past),
+                "--with", "anna,sune")
+    check(team.run_json("anna", "area", "status", "Tingbjerg")["steps"][0]["done"] is True,
+          "the core team's status counts its own meeting")
+    st = team.run_json("pia", "area", "status", "Tingbjerg")
+    check(st["steps"][0]["done"] is False and st["last_meeting"] is None,
+          "a partner's status does not count a core-track meeting: %r" % st)
+    # The draft holds what changed since the last meeting, and not what came before it.
+    time.sleep(1.1)
+    team.run_ok("anna", "meeting", "add", "Tingbjerg", "--area", "--at", str(int(time.time())))
+    time.sleep(1.1)
+    new = team.run_json("pia", "observe", "Tingbjerg", "--challenge", "--category", "x",
+                        "Nyt siden mødet")["id"]
+    items = pia.call("meeting.draft", area="Tingbjerg")["result"]["items"]
+    check([i["observation"] for i in items if i["kind"] == "observation"] == [new],
+          "only the observation made after the last meeting is drafted (not #%d): %r" %
+          (other, items))
 
     # --- a withdrawn observation's links are no longer listed --------------------------------
     team.run_ok("pia", "observation", "withdraw", str(res))

@@ -196,6 +196,18 @@ class Browser:
             shutil.rmtree(self.profile, ignore_errors=True)
 
 
+def close_all(browser, webs, team):
+    """The end of a browser test: the browser, then every `samvirke web` (each must exit 0
+    with nothing from the sanitizers), then the team's daemon and files."""
+    try:
+        if browser:
+            browser.quit()
+        for w in webs:
+            w.stop()
+    finally:
+        team.cleanup()
+
+
 def png_pixels(data):
     """Decode an 8-bit RGB or RGBA PNG (what chromium's screenshots are) into (width, height,
     rows of bytes, bytes per pixel)."""

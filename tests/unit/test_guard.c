@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "guard.h"
+#include "support/rng.h"
 #include "task.h"
 
 /* Reference: is day/month/year a real Gregorian date? Uses timegm's normalisation, a method
@@ -564,6 +565,41 @@ static void test_median_point(void) {
   ASSERT(mlat == 55.1 && mlon == 10.2);
 }
 
+/* The running median equals guard_median_point's for every prefix of a sequence with ties,
+ * runs in both directions and few distinct values. */
+static void test_running_median(void) {
+  enum { N = 600 };
+  double v[N], sorted[N], other[N];
+  test_rng r = {.state = 0x5eed1234abcdull};
+  for (int i = 0; i < N; i++) {
+    if (i < 100)
+      v[i] = 55.0 + i * 1e-3;               /* rising */
+    else if (i < 200)
+      v[i] = 56.0 - i * 1e-3;               /* falling */
+    else if (i < 400)
+      v[i] = 10.0 + test_rng_below(&r, 7);  /* many ties */
+    else
+      v[i] = (double)test_rng_below(&r, 1000000) * 1e-4 - 50.0;
+  }
+  guard_median m = {0};
+  for (int n = 1; n <= N; n++) {
+    ASSERT_INT_EQ(guard_median_add(&m, v[n - 1]), 0);
+    ASSERT(guard_median_count(&m) == (size_t)n);
+    memcpy(sorted, v, (size_t)n * sizeof *v);
+    memcpy(other, v, (size_t)n * sizeof *v);
+    double want, ignored;
+    guard_median_point(sorted, other, (size_t)n, &want, &ignored);
+    ASSERT(guard_median_value(&m) == want); /* exactly: the same values, the same sum */
+  }
+  guard_median_free(&m);
+  ASSERT(guard_median_count(&m) == 0);
+  ASSERT_INT_EQ(guard_median_add(&m, 3.5), 0);
+  ASSERT(guard_median_value(&m) == 3.5);
+  ASSERT_INT_EQ(guard_median_add(&m, 1.5), 0);
+  ASSERT(guard_median_value(&m) == 2.5);
+  guard_median_free(&m);
+}
+
 int main(void) {
   RUN_TEST(test_date_exhaustive);
   RUN_TEST(test_leap_years);
@@ -583,5 +619,6 @@ int main(void) {
   RUN_TEST(test_coords);
   RUN_TEST(test_distance);
   RUN_TEST(test_median_point);
+  RUN_TEST(test_running_median);
   return 0;
 }
