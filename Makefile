@@ -4,7 +4,11 @@
 #   make bench  build (release) and run the benchmarks
 #   make install  build (release) and install into $(DESTDIR)$(PREFIX) (default /usr/local)
 #   make deb    build the Debian package from the tree into build/deb and check it with lintian
-#   make faults build with ASan+UBSan and inject storage faults at every call of the workload
+#   make faults build with ASan+UBSan and inject storage faults and allocation failures at every
+#               call of the workload
+#   make soak   build with ASan+UBSan and kill the daemon TRIALS times (default 200) at random
+#               moments under mixed load, then as often with a simulated power cut; every
+#               restart is checked for lost or duplicated work
 #   make fuzz   build the libFuzzer harnesses (clang, ASan+UBSan) into build/fuzz; a long run:
 #               bash tests/fuzz/campaign.sh build/fuzz [NAME[:SECONDS]...]
 #   make soak-rss  build (release) and send SOAK_REQUESTS (default 10^6) mixed requests to a
@@ -73,6 +77,14 @@ deb: deps
 
 faults: testbuild
 	bash tests/faults/run.sh build/test test_storage_faults.py SAMVIRKE_FAULT_SWEEP=full
+	bash tests/faults/run.sh build/test test_alloc_faults.py SAMVIRKE_ALLOC_SWEEP=full
+
+# The crash trials of ctest's faults.crash_trials at full size (tests/faults/test_crash_trials.py).
+TRIALS ?= 200
+.PHONY: soak
+soak: testbuild
+	bash tests/faults/run.sh build/test test_crash_trials.py SAMVIRKE_CRASH_TRIALS=$(TRIALS) \
+	  SAMVIRKE_POWERCUT_TRIALS=$(TRIALS)
 
 fuzz: deps
 	@$(call ensure_packages,clang)

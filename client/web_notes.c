@@ -286,13 +286,15 @@ static void api_note_ack(web_req *r) {
 }
 
 /* POST /api/note/send: to (repeated, member names), purpose, [area], body. With op
- * SV_OP_CONCERN_ANSWER the note answers concern number `concern` (the form's "id"). */
+ * SV_OP_CONCERN_ANSWER the note answers concern number "id"; with SV_OP_MEETING_MINUTES it is
+ * the minutes of core-track meeting number "id", sealed to its attendees (the daemon checks
+ * they are exactly attendees). */
 static void note_send(web_req *r, enum sv_op op) {
   web_app *app = web_req_app(r);
-  uint64_t concern = 0;
-  bool has_concern = false;
-  if (op == SV_OP_CONCERN_ANSWER &&
-      web_api_uint(r, "id", true, WEB_API_ID_MAX, &concern, &has_concern) != 0)
+  uint64_t target = 0;
+  bool has_target = false;
+  if (op != SV_OP_NOTE_SEND &&
+      web_api_uint(r, "id", true, WEB_API_ID_MAX, &target, &has_target) != 0)
     return;
   const char *purpose, *area, *body;
   size_t blen = 0;
@@ -318,7 +320,11 @@ static void note_send(web_req *r, enum sv_op op) {
   size_t elen = 0;
   sv_request req;
   sv_request_init(&req, 0, op);
-  if (has_concern && sv_request_set_uint(&req, SV_F_CONCERN, concern) != 0) {
+  if (has_target &&
+      (op == SV_OP_MEETING_MINUTES
+           ? sv_request_set_uint(&req, SV_F_MEETING, target) != 0 ||
+                 sv_request_set_str(&req, SV_F_TRACK, "core") != 0
+           : sv_request_set_uint(&req, SV_F_CONCERN, target) != 0)) {
     web_reply_error(r, 500, "web_internal", NULL, "out of memory");
     goto out;
   }
@@ -408,6 +414,9 @@ out:
 static void api_note_send(web_req *r) { note_send(r, SV_OP_NOTE_SEND); }
 /* POST /api/concern/answer: id (the concern), and a note's fields as /api/note/send. */
 static void api_concern_answer(web_req *r) { note_send(r, SV_OP_CONCERN_ANSWER); }
+/* POST /api/meeting/core-minutes: id (the core-track meeting), to (its attendees), purpose,
+ * area (the meeting's), body: the minutes sealed here to the attendees. */
+static void api_core_minutes(web_req *r) { note_send(r, SV_OP_MEETING_MINUTES); }
 
 const web_route web_notes_routes[] = {
     {"/api/members", WEB_API, 0, api_members},
@@ -416,5 +425,6 @@ const web_route web_notes_routes[] = {
     {"/api/note/ack", WEB_API, WEB_R_CHANGE, api_note_ack},
     {"/api/note/send", WEB_API, WEB_R_CHANGE, api_note_send},
     {"/api/concern/answer", WEB_API, WEB_R_CHANGE, api_concern_answer},
+    {"/api/meeting/core-minutes", WEB_API, WEB_R_CHANGE, api_core_minutes},
     {NULL, WEB_API, 0, NULL},
 };

@@ -301,7 +301,8 @@ static void api_meeting_item(web_req *r) {
 }
 
 /* POST /api/meeting/minutes: id, text. The area track's minutes are area data (guarded); a
- * core-track meeting's minutes are sealed to its attendees with `samvirke meeting minutes`. */
+ * core-track meeting's minutes are never sent as text: they are sealed to its attendees
+ * (/api/meeting/core-minutes, web_notes.c). */
 static void api_meeting_minutes(web_req *r) {
   sv_request req;
   bool core;
@@ -309,8 +310,8 @@ static void api_meeting_minutes(web_req *r) {
   if (meeting_target(r, &req, SV_OP_MEETING_MINUTES, &core) == 0) {
     if (core)
       web_reply_error(r, 422, "web_core_minutes", "text",
-                      "a core-track meeting's minutes are encrypted to its attendees: write "
-                      "them with 'samvirke meeting minutes K<n> FILE --purpose CODE'");
+                      "a core-track meeting's minutes are encrypted to its attendees, never "
+                      "sent as plain text");
     else if (web_api_text(r, "text", true, true, &text) == 0 &&
              web_api_free_text(r, "text", true, &text) == 0 &&
              web_api_set_str(r, &req, SV_F_TEXT, text) == 0)

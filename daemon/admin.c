@@ -250,7 +250,26 @@ out:
 
 /* The directory's policy must let role coordinator manage the directory, or a coordinator added
  * to recover it could not invite anyone. Returns 0, or -1 with the reason in err. */
-static int check_coordinator_policy(const config *cfg, char *err, size_t errlen) {
+sqlite3 *admin_read_db(const config *cfg, char *err, size_t errlen) {
+  char path[1100];
+  config_path(cfg, CONFIG_DB_FILE, path, sizeof path);
+  sqlite3 *db = NULL;
+  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+    snprintf(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : "cannot open");
+    sqlite3_close(db);
+    return NULL;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  if (sqlite3_exec(db, "BEGIN; SELECT count(*) FROM schema_version", NULL, NULL, NULL) !=
+      SQLITE_OK) {
+    snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+    sqlite3_close(db);
+    return NULL;
+  }
+  return db;
+}
+
+policy *admin_load_policy(const config *cfg, char *err, size_t errlen) {
   policy_diag diag;
   memset(&diag, 0, sizeof diag);
   policy *p = policy_load_file(cfg->policy_path, &diag);
@@ -258,8 +277,13 @@ static int check_coordinator_policy(const config *cfg, char *err, size_t errlen)
     char why[2048];
     policy_diag_format(&diag, why, sizeof why);
     snprintf(err, errlen, "the policy %s does not load: %s", cfg->policy_path, why);
-    return -1;
   }
+  return p;
+}
+
+static int check_coordinator_policy(const config *cfg, char *err, size_t errlen) {
+  policy *p = admin_load_policy(cfg, err, errlen);
+  if (p == NULL) return -1;
   policy_request rq = {.role = policy_role(p, ADMIN_COORDINATOR_ROLE),
                        .action = policy_action(p, "manage"),
                        .klass = policy_class(p, "directory"),

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "keys.h"
+#include "policy.h"
 #include "store.h"
 
 #define ADMIN_COORDINATOR_ROLE "coordinator"
@@ -34,6 +35,13 @@ int admin_claim(sqlite3 *db, const char *dir, char *err, size_t errlen);
 int admin_open(admin_dir *ad, const char *dir, char *err, size_t errlen);
 void admin_close(admin_dir *ad);
 
+/* A read-only connection to cfg's database in a read transaction of its own (one consistent
+ * view, beside a running daemon or not), for tools that only look. NULL with the reason in
+ * err. sqlite3_close ends it. */
+sqlite3 *admin_read_db(const config *cfg, char *err, size_t errlen);
+/* Load and check the policy file cfg names. Returns it (policy_free), or NULL with "the policy
+ * FILE does not load: ..." in err. */
+policy *admin_load_policy(const config *cfg, char *err, size_t errlen);
 /* Create dir with daemon keys, config, default policy and database; register admin_card (a
  * member card file, or NULL) as the first coordinator, then each "CARD:ROLE" of members (a
  * tool for tests and for seeding a team). Returns 0 or -1 with a reason in err. */

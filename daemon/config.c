@@ -45,6 +45,9 @@ static const char template_text[] =
     "note_ttl = 2592000\n"
     "# How often (ms) the daemon looks for expired notes to delete.\n"
     "note_sweep_ms = 60000\n"
+    "# How often (s) the daemon deletes content past the retention its policy gives the\n"
+    "# content's class (`retain` lines), besides at start-up and soon after a withdrawal.\n"
+    "retention_sweep_s = 86400\n"
     "# Default lifetime of member invites (s).\n"
     "invite_ttl = 259200\n"
     "# Longest observation or intervention text (bytes).\n"
@@ -101,6 +104,7 @@ void config_defaults(config *c, const char *dir) {
   c->note_max = 4u << 20;
   c->note_ttl = 30u * 24 * 3600;
   c->note_sweep_ms = 60000;
+  c->retention_sweep_s = 86400;
   c->invite_ttl = 72u * 3600;
   c->text_max = 4000;
   c->batch_max = 512;
@@ -165,6 +169,7 @@ static int apply(config *c, const char *k, const char *v, char *err, size_t errl
   NUM("note_max", note_max, 1024, 1u << 28)
   NUM("note_ttl", note_ttl, 1, UINT64_C(10) * 365 * 86400)
   NUM("note_sweep_ms", note_sweep_ms, 100, 86400000)
+  NUM("retention_sweep_s", retention_sweep_s, 1, 31536000)
   NUM("invite_ttl", invite_ttl, 60, UINT64_C(365) * 86400)
   NUM("text_max", text_max, 16, 1u << 20)
   NUM("batch_max", batch_max, 1, 100000)

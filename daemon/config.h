@@ -28,6 +28,7 @@ typedef struct config {
   uint64_t note_max;         /* largest note envelope accepted */
   uint64_t note_ttl;         /* seconds a note waits for offline recipients */
   uint32_t note_sweep_ms;    /* how often expired notes are looked for */
+  uint32_t retention_sweep_s; /* how often content past its retention is deleted */
   uint64_t invite_ttl;       /* default invite lifetime, seconds */
   uint32_t text_max;         /* longest observation/intervention text, bytes */
   uint32_t batch_max;        /* most requests in one storage transaction */

@@ -15,6 +15,8 @@
 #define READ_CHUNK 65536
 /* Sealed frames gathered on a connection before one write (a response burst, pushes). */
 #define CONN_GATHER_MAX 64
+/* Retry interval of an accept that found no memory for the connection. */
+#define ACCEPT_RETRY_MS 50
 
 enum conn_state { CONN_HANDSHAKE, CONN_OPEN, CONN_CLOSING };
 
@@ -158,7 +160,10 @@ static void conn_close(conn *c, const char *why) {
   c->prev = c->next = NULL;
   env->n--;
   conn_drop_gathered(c);
-  if (why) log_debug("conn %llu: closed: %s", (unsigned long long)c->id, why);
+  if (why != NULL && strstr(why, "out of memory") != NULL) /* the operator needs to know */
+    log_warn("conn %llu: closed: %s", (unsigned long long)c->id, why);
+  else if (why)
+    log_debug("conn %llu: closed: %s", (unsigned long long)c->id, why);
   uv_timer_stop(&c->timer);
   uv_close((uv_handle_t *)&c->timer, on_handle_closed);
   uv_close((uv_handle_t *)&c->h.stream, on_handle_closed);
@@ -252,8 +257,19 @@ static void on_flush_check(uv_check_t *h) {
 
 /* Seal and gather one frame (msgpack body) for c; drops c if its write queue is over the
  * limit. */
+/* Whether body is one whole msgpack value: packing ignores a failed write, so an answer
+ * built while memory ran out may have lost bytes, and is never sent. */
+static bool whole_value(const char *body, size_t len) {
+  size_t end = 0;
+  return sv_msgpack_check((const uint8_t *)body, len, &end) == 0 && end == len;
+}
+
 static void conn_send_frame(conn *c, const char *body, size_t len) {
   if (c->state != CONN_OPEN) return;
+  if (!whole_value(body, len)) {
+    conn_close(c, "out of memory building a frame (lost bytes)");
+    return;
+  }
   uint8_t *out = NULL;
   size_t outlen = 0;
   int rc = frame_writer_seal(c->wr, (const uint8_t *)body, len, &out, &outlen);
@@ -277,14 +293,20 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   *buf = uv_buf_init(chunk, sizeof chunk);
 }
 
-/* Check the initiator's first payload: {"v": 1, "client": "<name/version>"}. */
+/* Check the initiator's first payload: {"v": 1, "client": "<name/version>"}. Returns 0, -1
+ * when it is not that, -2 when there was no memory to read it. */
 static int check_hello(const uint8_t *p, size_t n) {
   msgpack_unpacked up;
   msgpack_unpacked_init(&up);
   size_t off = 0;
-  int ok = sv_msgpack_check(p, n, NULL) == 0 && /* msgpack-c trusts container headers */
-           msgpack_unpack_next(&up, (const char *)p, n, &off) == MSGPACK_UNPACK_SUCCESS &&
-           off == n && up.data.type == MSGPACK_OBJECT_MAP;
+  int ok = sv_msgpack_check(p, n, NULL) == 0; /* msgpack-c trusts container headers */
+  msgpack_unpack_return ur = ok ? msgpack_unpack_next(&up, (const char *)p, n, &off)
+                                : MSGPACK_UNPACK_PARSE_ERROR;
+  if (ur == MSGPACK_UNPACK_NOMEM_ERROR) {
+    msgpack_unpacked_destroy(&up);
+    return -2;
+  }
+  ok = ok && ur == MSGPACK_UNPACK_SUCCESS && off == n && up.data.type == MSGPACK_OBJECT_MAP;
   uint64_t v = 0;
   const char *client;
   size_t clen;
@@ -329,8 +351,12 @@ static int conn_handshake(conn *c, const uint8_t *msg, size_t len) {
     log_info("conn %llu: handshake failed: %s", (unsigned long long)c->id, noise_strerror(rc));
     return -1;
   }
-  if (check_hello(payload, plen) != 0) {
-    log_info("conn %llu: handshake payload is not {v: 1, client: ...}", (unsigned long long)c->id);
+  if ((rc = check_hello(payload, plen)) != 0) {
+    if (rc == -2)
+      log_warn("conn %llu: out of memory reading the handshake", (unsigned long long)c->id);
+    else
+      log_info("conn %llu: handshake payload is not {v: 1, client: ...}",
+               (unsigned long long)c->id);
     return -1;
   }
   uint8_t remote[32];
@@ -364,6 +390,11 @@ static int conn_handshake(conn *c, const uint8_t *msg, size_t len) {
     c->unenrolled = true;
     env->unenrolled++;
   }
+  if (!whole_value(sb.data, sb.size)) {
+    msgpack_sbuffer_destroy(&sb);
+    log_warn("conn %llu: out of memory building the handshake reply", (unsigned long long)c->id);
+    return -1;
+  }
   uint8_t *out = malloc(2 + NOISE_MAX_MSG);
   size_t outlen = 0;
   rc = out ? noise_handshake_write(c->hs, (const uint8_t *)sb.data, sb.size, out + 2,
@@ -391,6 +422,7 @@ static int conn_handshake(conn *c, const uint8_t *msg, size_t len) {
   c->split = NULL;
   if (c->rd == NULL || c->wr == NULL) {
     free(out);
+    log_warn("conn %llu: out of memory for the connection's buffers", (unsigned long long)c->id);
     return -1;
   }
   c->state = CONN_OPEN;
@@ -589,6 +621,11 @@ int conn_env_init(conn_env *env, uv_loop_t *loop, const config *cfg, const sv_da
   env->flush.data = env;
   uv_check_start(&env->flush, on_flush_check);
   uv_unref((uv_handle_t *)&env->flush);
+  if (uv_timer_init(loop, &env->accept_retry) == 0) {
+    env->accept_retry.data = env;
+    uv_unref((uv_handle_t *)&env->accept_retry);
+    env->retry_on = true;
+  }
   env->flush_on = true;
   return 0;
 }
@@ -656,9 +693,32 @@ static int admit_connection(conn *c, bool is_pipe) {
   return 0;
 }
 
+static void on_accept_retry(uv_timer_t *t) {
+  conn_env *env = t->data;
+  for (int p = 0; p < 2; p++) {
+    uv_stream_t *l = env->retry_listener[p];
+    env->retry_listener[p] = NULL;
+    if (l != NULL && !env->stopping) conn_accept(env, l, p == 1);
+  }
+}
+
+/* No memory for the connection waiting in listener: leave it queued there and try again in
+ * ACCEPT_RETRY_MS (the listener reads no other connection meanwhile). */
+static void accept_later(conn_env *env, uv_stream_t *listener, bool is_pipe) {
+  if (!env->retry_on) return;
+  if (env->retry_listener[0] == NULL && env->retry_listener[1] == NULL)
+    log_warn("out of memory for a new connection; accepting it again in %d ms", ACCEPT_RETRY_MS);
+  env->retry_listener[is_pipe] = listener;
+  if (!uv_is_active((uv_handle_t *)&env->accept_retry))
+    uv_timer_start(&env->accept_retry, on_accept_retry, ACCEPT_RETRY_MS, 0);
+}
+
 void conn_accept(conn_env *env, uv_stream_t *listener, bool is_pipe) {
   conn *c = calloc(1, sizeof *c);
-  if (c == NULL) return;
+  if (c == NULL) {
+    accept_later(env, listener, is_pipe);
+    return;
+  }
   c->env = env;
   c->id = ++env->next_id;
   c->sess.t = &conn_transport_fns;
@@ -666,6 +726,7 @@ void conn_accept(conn_env *env, uv_stream_t *listener, bool is_pipe) {
   int rc = is_pipe ? uv_pipe_init(env->loop, &c->h.pipe, 0) : uv_tcp_init(env->loop, &c->h.tcp);
   if (rc != 0) {
     free(c);
+    accept_later(env, listener, is_pipe);
     return;
   }
   c->h.stream.data = c;
@@ -735,6 +796,9 @@ void conn_env_close(conn_env *env) {
   while (env->dirty != NULL) conn_flush(env->dirty);
   if (env->flush_on) uv_close((uv_handle_t *)&env->flush, NULL);
   env->flush_on = false;
+  if (env->retry_on) uv_close((uv_handle_t *)&env->accept_retry, NULL);
+  env->retry_on = false;
+  env->retry_listener[0] = env->retry_listener[1] = NULL;
 }
 
 void conn_env_free(conn_env *env) {

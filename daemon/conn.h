@@ -36,6 +36,11 @@ typedef struct conn_env {
   admit *adm;
   conn *hs_head, *hs_tail;
   uint32_t handshaking, unenrolled;
+  /* A connection that could not be given memory stays queued in its listener (libuv reads
+   * no further connections from it until one is accepted): accepting is retried from here. */
+  uv_timer_t accept_retry;
+  uv_stream_t *retry_listener[2]; /* [is_pipe] */
+  bool retry_on;
 } conn_env;
 
 /* Set up env (all borrowed) and its flush handle on loop. 0, or -1 when libuv refuses. */

@@ -61,7 +61,7 @@ typedef struct job {
   actor who;
   char op[32];           /* op name for the audit entry */
   char klass[32];        /* data class for the audit entry ("" if none) */
-  char object[80];       /* object id ("" if none); exec may set it */
+  char object[AUDIT_OBJECT_MAX + 1]; /* object id ("" if none); exec may set it */
   char purpose[256];      /* "" or a code the policy declares (request_purpose) */
   bool purpose_refused;   /* the stated purpose was not declared: refused, and not logged */
   decision dec;          /* the decision the audit entry records */
@@ -69,6 +69,8 @@ typedef struct job {
   enum sv_err err;       /* error decided before storage (bad_request, denied, ...) */
   char errmsg[256];
   job_exec_fn exec;      /* NULL: nothing to do but log */
+  bool audit_if_changed; /* internal jobs only: no audit entry when exec changed no row (a
+                          * sweep that found nothing); every request is audited */
   job_done_fn done;      /* NULL: no op-specific effect */
   void *op_data;         /* the op's own state from prepare to exec and done (owned, free()) */
   /* Follow-ups (linked by next, owned): jobs the storage thread runs right after this one in

@@ -1,5 +1,5 @@
-/* main.c -- samvirked entry point: every command (init, info, run, backup, restore, admin, and
- * the signer it starts itself), dispatched from one table. */
+/* main.c -- samvirked entry point: every command (init, info, run, status, backup, restore, purge,
+ * admin, and the signer it starts itself), dispatched from one table. */
 #include <errno.h>
 #include <stdarg.h>
 #include <getopt.h>
@@ -14,8 +14,10 @@
 #include "admin.h"
 #include "backup.h"
 #include "log.h"
+#include "purge.h"
 #include "server.h"
 #include "signer_proc.h"
+#include "status.h"
 
 static int cmd_init(int argc, char **argv);
 static int cmd_info(int argc, char **argv);
@@ -23,6 +25,8 @@ static int cmd_run(int argc, char **argv);
 static int cmd_admin(int argc, char **argv);
 static int cmd_backup(int argc, char **argv);
 static int cmd_restore(int argc, char **argv);
+static int cmd_purge(int argc, char **argv);
+static int cmd_status(int argc, char **argv);
 static int cmd_signer(int argc, char **argv);
 
 static const struct command {
@@ -36,10 +40,15 @@ static const struct command {
      "create a daemon directory: keys, config, policy, database, first coordinator", false},
     {"info", cmd_info, "DIR [--json]", "print what a client needs to connect", false},
     {"run", cmd_run, "DIR [--verify quick|full]", "serve TCP and the Unix socket until SIGTERM", false},
+    {"status", cmd_status, "DIR [--json]",
+     "connections, request rate, commit latency, log, checkpoint, notes, next retention sweep",
+     false},
     {"backup", cmd_backup, "DIR DEST [--with-keys]",
      "copy the directory, running or not, into the new directory DEST, verified", false},
     {"restore", cmd_restore, "DIR BACKUP [--trusted CHECKPOINT] [--force]",
      "with the daemon stopped: put BACKUP back, unless it would roll the audit log back", false},
+    {"purge", cmd_purge, "DIR [--dry-run]",
+     "delete what is past its retention now (daemon stopped); --dry-run only shows it", false},
     {"admin", cmd_admin, "add-coordinator DIR CARD",
      "with the daemon stopped: make CARD a coordinator when none is left", false},
     {"signer", cmd_signer, "DIR", "the audit log's signer process, started by samvirked run", true},
@@ -85,6 +94,23 @@ static bool wants_help(int argc, char **argv) {
   return false;
 }
 
+/* Parse "DIR [FLAG]" for command name: *dir and whether FLAG was given. Returns 0, or the
+ * usage error's exit status. */
+static int dir_and_flag(int argc, char **argv, const char *name, const char *flag,
+                        const char **dir, bool *set) {
+  *dir = NULL;
+  *set = false;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], flag) == 0)
+      *set = true;
+    else if (argv[i][0] != '-' && *dir == NULL)
+      *dir = argv[i];
+    else
+      return usage_error(name, "unexpected argument '%s'", argv[i]);
+  }
+  return *dir == NULL ? usage_error(name, "missing DIR") : 0;
+}
+
 static int cmd_init(int argc, char **argv) {
   const char *dir = NULL, *admin = NULL, *origin = "samvirke.local/audit";
   const char *members[64];
@@ -115,20 +141,10 @@ static int cmd_init(int argc, char **argv) {
 }
 
 static int cmd_info(int argc, char **argv) {
-  const char *dir = NULL;
-  bool json = false;
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--json") == 0)
-      json = true;
-    else if (argv[i][0] != '-' && dir == NULL)
-      dir = argv[i];
-    else {
-      return usage_error("info", "unexpected argument '%s'", argv[i]);
-    }
-  }
-  if (dir == NULL) {
-    return usage_error("info", "missing DIR");
-  }
+  const char *dir;
+  bool json;
+  int usage = dir_and_flag(argc, argv, "info", "--json", &dir, &json);
+  if (usage != 0) return usage;
   char err[1024];
   if (admin_info(dir, json, err, sizeof err) != 0) {
     fprintf(stderr, "samvirked info: %s\n", err);
@@ -210,6 +226,33 @@ static int cmd_restore(int argc, char **argv) {
   char err[4096];
   if (backup_restore(dir, src, trusted, force, err, sizeof err) != 0) {
     fprintf(stderr, "samvirked restore: %s\n", err);
+    return 1;
+  }
+  return 0;
+}
+
+static int cmd_status(int argc, char **argv) {
+  const char *dir;
+  bool json;
+  int usage = dir_and_flag(argc, argv, "status", "--json", &dir, &json);
+  if (usage != 0) return usage;
+  char err[2048];
+  int rc = status_show(dir, json, err, sizeof err);
+  if (rc < 0) {
+    fprintf(stderr, "samvirked status: %s\n", err);
+    return 1;
+  }
+  return rc;
+}
+
+static int cmd_purge(int argc, char **argv) {
+  const char *dir;
+  bool dry_run;
+  int usage = dir_and_flag(argc, argv, "purge", "--dry-run", &dir, &dry_run);
+  if (usage != 0) return usage;
+  char err[4096];
+  if (purge_run(dir, dry_run, err, sizeof err) != 0) {
+    fprintf(stderr, "samvirked purge: %s\n", err);
     return 1;
   }
   return 0;

@@ -19,6 +19,20 @@ void *ops_op_data(job *j, size_t size) {
   return p;
 }
 
+job *ops_internal_job(const char *op, const char *klass, const char *rule, job_exec_fn exec,
+                      job_done_fn done, size_t size) {
+  job *j = job_internal(NULL, op, klass, "", rule);
+  void *data = j ? calloc(1, size) : NULL;
+  if (data == NULL) {
+    job_free(j);
+    return NULL;
+  }
+  j->exec = exec;
+  j->done = done;
+  j->op_data = data;
+  return j;
+}
+
 void ops_result_packer(job *j, msgpack_packer *pk) {
   msgpack_sbuffer_clear(&j->result);
   msgpack_packer_init(pk, &j->result, msgpack_sbuffer_write);

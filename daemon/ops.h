@@ -17,6 +17,11 @@
 /* Loop thread: a zeroed op state of size bytes, made j->op_data (any earlier one freed). NULL
  * with internal set on j when memory runs out. */
 void *ops_op_data(job *j, size_t size);
+/* A daemon-internal job (job_internal: the daemon is the actor) of the periodic kind, such as
+ * a sweep: exec runs on the storage thread, done when it is back, and op_data is size zeroed
+ * bytes for the two to share. NULL on allocation failure. */
+job *ops_internal_job(const char *op, const char *klass, const char *rule, job_exec_fn exec,
+                      job_done_fn done, size_t size);
 /* Clear j->result and point pk at it: the handler packs exactly one object, its result. */
 void ops_result_packer(job *j, msgpack_packer *pk);
 /* Report a storage failure (SQLite's last message) on j as internal. Returns -1. */

@@ -599,8 +599,9 @@ int ops_obs_update_exec(store *st, job *j) {
 }
 
 int ops_obs_withdraw_exec(store *st, job *j) {
-  /* The text and the place go (the store overwrites deleted content: secure_delete); what
-   * remains says only that an observation of this kind, category and level existed. */
+  /* The text and the place go (the store overwrites deleted content: secure_delete, and
+   * empties the write-ahead log after the commit); what remains says only that an observation
+   * of this kind, category and level existed, until its class's retention deletes it. */
   static const char sql[] = "UPDATE observations SET withdrawn = ?1, updated = ?1, text = '',"
                             " lat = NULL, lon = NULL WHERE id = ?2";
   int64_t area = 0;
@@ -611,6 +612,7 @@ int ops_obs_withdraw_exec(store *st, job *j) {
   sqlite3_bind_int64(s, 1, (sqlite3_int64)(now ? now : 1));
   sqlite3_bind_int64(s, 2, (sqlite3_int64)j->req.a.observation);
   if (ops_step_done(st, j, s) != 0) return -1;
+  store_scrub(st);
   msgpack_packer pk;
   ops_result_packer(j, &pk);
   msgpack_pack_map(&pk, 3);

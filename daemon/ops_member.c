@@ -152,14 +152,6 @@ job *ops_member_register_job(const sv_card *card, const char *role, const char *
   return j;
 }
 
-/* Format a Unix time as "YYYY-MM-DD HH:MM UTC" for messages. */
-static void fmt_utc(char *out, size_t outlen, uint64_t t) {
-  time_t tt = (time_t)t;
-  struct tm tm;
-  if (gmtime_r(&tt, &tm) == NULL || strftime(out, outlen, "%Y-%m-%d %H:%M UTC", &tm) == 0)
-    snprintf(out, outlen, "%llu", (unsigned long long)t);
-}
-
 /* ---- Looking members up ---- */
 
 /* One members row: the directory entry plus what list/show/proof report. */
@@ -458,7 +450,7 @@ int ops_enroll_exec(store *st, job *j) {
   sqlite3_reset(s);
   char when[64];
   if (used) {
-    fmt_utc(when, sizeof when, used);
+    util_utc_text(when, sizeof when, used);
     job_fail(j, SV_ERR_INVITE_USED,
              "this invite was already used (%s); an invite admits one person once: ask the "
              "coordinator for a new one", when);
@@ -466,7 +458,7 @@ int ops_enroll_exec(store *st, job *j) {
   }
   uint64_t now = util_unix_time();
   if (now >= expires) {
-    fmt_utc(when, sizeof when, expires);
+    util_utc_text(when, sizeof when, expires);
     job_fail(j, SV_ERR_INVITE_EXPIRED, "this invite expired at %s; ask the coordinator for a new one",
              when);
     return -1;

@@ -575,16 +575,9 @@ void ops_note_sweep(rq_ctx *ctx) {
   char rule[AUDIT_NAME_MAX + 1];
   snprintf(rule, sizeof rule, "note time-to-live (note_ttl %llu s)",
            (unsigned long long)ctx->cfg->note_ttl);
-  job *j = job_internal(NULL, "note.expire", "", "", rule);
-  note_sweep *w = j ? calloc(1, sizeof *w) : NULL;
-  if (w == NULL) {
-    job_free(j);
-    return;
-  }
-  w->now = now;
-  j->exec = sweep_exec;
-  j->done = sweep_done;
-  j->op_data = w;
+  job *j = ops_internal_job("note.expire", "", rule, sweep_exec, sweep_done, sizeof(note_sweep));
+  if (j == NULL) return;
+  ((note_sweep *)j->op_data)->now = now;
   /* Until this job reports the next expiry, there is nothing more to sweep. */
   note_next_expiry = UINT64_MAX;
   request_submit_internal(ctx, j);

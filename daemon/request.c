@@ -22,6 +22,7 @@ struct requests {
   char policy_hash_hex[65];
   rq_session *sessions; /* open sessions */
   uint32_t inflight;
+  uint64_t answered; /* requests answered since the start (status) */
   rq_submit_fn submit;
   void *submit_ctx;
   rq_drained_fn drained;
@@ -72,6 +73,8 @@ void request_set_policy(requests *rq, policy *pol) {
 
 const char *request_policy_hash_hex(const requests *rq) { return rq->policy_hash_hex; }
 rq_ctx *request_ctx(requests *rq) { return &rq->ctx; }
+uint64_t request_answered(const requests *rq) { return rq->answered; }
+
 uint32_t request_inflight(const requests *rq) { return rq->inflight; }
 
 /* ---- authorization ------------------------------------------------------------------------ */
@@ -274,9 +277,16 @@ static job *frame_job(requests *rq, rq_session *s, const uint8_t *frame, size_t 
   char err[256];
   enum sv_err e = sv_request_decode(frame, len, &j->req, err, sizeof err);
   j->decoded = *decoded = (e == SV_OK);
+  if (e == SV_ERR_INTERNAL) /* no memory to decode it: answered (id 0 when it was not read) */
+    log_warn("session %llu: out of memory decoding a request: %s", (unsigned long long)s->id,
+             err);
   if (e != SV_OK) {
     snprintf(j->op, sizeof j->op, "%s", j->req.op_name[0] ? j->req.op_name : "?");
-    job_deny(j, e, e == SV_ERR_UNKNOWN_OP ? "unknown op" : "malformed request", "%s", err);
+    job_deny(j, e,
+             e == SV_ERR_UNKNOWN_OP ? "unknown op"
+             : e == SV_ERR_INTERNAL ? "out of memory"
+                                    : "malformed request",
+             "%s", err);
   } else {
     snprintf(j->op, sizeof j->op, "%s", sv_op_name(j->req.op));
   }
@@ -538,6 +548,7 @@ void request_done(job *j, void *ctx) {
   if (s != NULL) {
     assert(s->inflight > 0);
     s->inflight--;
+    if (!j->internal) rq->answered++;
     if (s->linked && !j->internal) send_response(s, j);
     if (j->held > 0) atomic_fetch_sub(&s->held, j->held); /* now in the transport's queue */
     if (s->linked && j->push && j->audited && j->err == SV_OK) send_push(s, j);

@@ -98,6 +98,8 @@ const char *request_policy_hash_hex(const requests *rq);
 rq_ctx *request_ctx(requests *rq);
 /* Jobs submitted and not yet back. */
 uint32_t request_inflight(const requests *rq);
+/* Requests from members' sessions that have come back from storage since the start. */
+uint64_t request_answered(const requests *rq);
 
 /* Whether noise_pk is the key of an active member. */
 bool request_key_enrolled(const requests *rq, const uint8_t noise_pk[32]);

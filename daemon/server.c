@@ -17,11 +17,16 @@
 #include "keys.h"
 #include "log.h"
 #include "ops_note.h"
+#include "ops_retention.h"
 #include "ops_table.h"
 #include "policy.h"
 #include "request.h"
 #include "signer.h"
+#include "status.h"
 #include "store.h"
+#include "util.h"
+
+#define RATE_WINDOW 60 /* seconds of request counts kept for the rates */
 
 typedef struct server {
   uv_loop_t *loop;
@@ -37,7 +42,12 @@ typedef struct server {
   uv_pipe_t pipe;
   bool tcp_on, pipe_on;
   uv_signal_t sigterm, sigint, sighup;
-  uv_timer_t sweep; /* periodic: note TTL expiry */
+  uv_timer_t sweep; /* periodic: note TTL expiry, retention */
+  uv_timer_t tick;  /* every second: the request rates of the status */
+  status_srv status;
+  uint64_t started_ms;
+  uint64_t answered[RATE_WINDOW + 1]; /* requests answered, sampled each second (a ring) */
+  uint64_t ticks;
   bool stopping;
   bool finished;    /* shutdown's last step has run */
   int exit_code;
@@ -70,6 +80,8 @@ static void server_maybe_finish(server *srv) {
   store_stop(srv->st);
   conn_env_close(&srv->conns);
   uv_close((uv_handle_t *)&srv->sweep, NULL);
+  uv_close((uv_handle_t *)&srv->tick, NULL);
+  status_serve_close(&srv->status);
   uv_close((uv_handle_t *)&srv->sigterm, NULL);
   uv_close((uv_handle_t *)&srv->sigint, NULL);
   uv_close((uv_handle_t *)&srv->sighup, NULL);
@@ -128,7 +140,44 @@ static void on_signal(uv_signal_t *h, int signum) {
 
 static void on_sweep(uv_timer_t *t) {
   server *srv = t->data;
-  if (!srv->stopping) ops_note_sweep(request_ctx(srv->rq));
+  if (srv->stopping) return;
+  ops_note_sweep(request_ctx(srv->rq));
+  ops_retention_sweep(request_ctx(srv->rq));
+}
+
+static void on_tick(uv_timer_t *t) {
+  server *srv = t->data;
+  srv->ticks++;
+  srv->answered[srv->ticks % (RATE_WINDOW + 1)] = request_answered(srv->rq);
+}
+
+/* Requests per second over the last secs seconds (fewer while the daemon is younger). */
+static double rate(const server *srv, uint64_t secs) {
+  if (secs > srv->ticks) secs = srv->ticks;
+  if (secs == 0) return 0;
+  uint64_t now = srv->answered[srv->ticks % (RATE_WINDOW + 1)];
+  uint64_t then = srv->answered[(srv->ticks - secs) % (RATE_WINDOW + 1)];
+  return (double)(now - then) / (double)secs;
+}
+
+/* The status socket's answer (status.h): the live figures, one "key value" line each. */
+static void fill_status(void *ctx, char *buf, size_t n) {
+  server *srv = ctx;
+  store_stats st;
+  store_get_stats(srv->st, &st);
+  snprintf(buf, n,
+           "version 1\npid %ld\nuptime_s %llu\nconnections %u\nhandshaking %u\n"
+           "unenrolled %u\nrequests %llu\nrequests_per_s_10s %.1f\nrequests_per_s_60s %.1f\n"
+           "inflight %u\ncommits %llu\ncommit_latency_last_us %llu\n"
+           "commit_latency_avg_us %llu\ncommit_latency_max_us %llu\n"
+           "retention_sweep_s %u\nnext_retention_sweep %llu\npolicy_sha256 %s\n",
+           (long)getpid(), (unsigned long long)((util_unix_ms() - srv->started_ms) / 1000),
+           srv->conns.n, srv->conns.handshaking, srv->conns.unenrolled,
+           (unsigned long long)request_answered(srv->rq), rate(srv, 10), rate(srv, RATE_WINDOW),
+           request_inflight(srv->rq), (unsigned long long)st.commits,
+           (unsigned long long)st.latency_last_us, (unsigned long long)st.latency_avg_us,
+           (unsigned long long)st.latency_max_us, srv->cfg.retention_sweep_s,
+           (unsigned long long)ops_retention_next(), request_policy_hash_hex(srv->rq));
 }
 
 /* The log signer stopped answering (storage thread, or start-up): nothing more can be signed,
@@ -188,7 +237,10 @@ static int listen_pipe(server *srv) {
 
 int server_run(const char *dir, enum auditlog_verify verify) {
   server *srv = calloc(1, sizeof *srv);
-  if (srv == NULL) return 1;
+  if (srv == NULL) {
+    log_error("refusing to serve: out of memory");
+    return 1;
+  }
   static char err[8192];
   int code = 1;
   uv_loop_t loop;
@@ -244,6 +296,9 @@ int server_run(const char *dir, enum auditlog_verify verify) {
   uv_signal_start(&srv->sighup, on_signal, SIGHUP);
   uv_timer_init(&loop, &srv->sweep);
   srv->sweep.data = srv;
+  uv_timer_init(&loop, &srv->tick);
+  srv->tick.data = srv;
+  srv->started_ms = util_unix_ms();
   if (conn_env_init(&srv->conns, &loop, &srv->cfg, srv->keys, srv->rq) != 0) {
     log_error("cannot set up the connection handles");
     goto fail_loop;
@@ -261,6 +316,10 @@ int server_run(const char *dir, enum auditlog_verify verify) {
     log_error("cannot start the storage thread");
     goto fail_loop;
   }
+  ops_retention_init();
+  ops_retention_sweep(request_ctx(srv->rq)); /* the first sweep, before any request */
+  uv_timer_start(&srv->tick, on_tick, 1000, 1000);
+  status_serve_start(&srv->status, &loop, srv->cfg.dir, fill_status, srv);
   if ((srv->cfg.listen_host[0] && listen_tcp(srv) != 0) ||
       (srv->cfg.socket_path[0] && listen_pipe(srv) != 0)) {
     goto fail_loop;

@@ -40,6 +40,7 @@
 /* Most batches awaiting their answers (a flush, or a fault's settling); the storage thread
  * takes no new jobs while the queue is full. */
 #define BATCHQ 256
+#define SCRUB_RETRY_MS 1000 /* how often emptying the write-ahead log is retried (store_scrub) */
 
 /* A finished batch on its way back to the loop thread; batches are answered in commit order. */
 typedef struct batch {
@@ -54,6 +55,7 @@ typedef struct batch {
   uint64_t cp_size;
   uint8_t cp_root[32];
   uint64_t fault_ms; /* when a fault began to hold it (0: none) */
+  uint64_t commit_ns; /* B_SYNC: when its COMMIT began (commit latency, store_stats) */
 } batch;
 
 static const char schema_sql[] =
@@ -207,6 +209,9 @@ struct store {
   bool stopping;
   bool started;
   bool committing; /* the storage thread is committing a batch (commit_guard lets it) */
+  store_stats stats; /* under mu */
+  bool scrub;      /* empty the write-ahead log once the open transaction has committed */
+  uint64_t scrub_ms; /* the last attempt */
   bool wrote;      /* a batch committed: this store writes (not a reader that never claimed
                     * the database) */
   pthread_t thread;
@@ -453,6 +458,7 @@ static int run_job(store *st, job *j, char *err, size_t errlen) {
     }
   } else if (j->err == SV_OK && j->exec != NULL) {
     if (step_sql(st, sql_savepoint, err, errlen) != 0) return -1;
+    sqlite3_int64 changes = sqlite3_total_changes64(st->db);
     int rc = st->run ? st->run(st, j) : j->exec(st, j);
     if (rc != 0) {
       if (j->err == SV_OK) job_fail(j, SV_ERR_INTERNAL, "internal error");
@@ -462,6 +468,11 @@ static int run_job(store *st, job *j, char *err, size_t errlen) {
       j->effect = EFFECT_NONE;
     }
     if (step_sql(st, sql_release, err, errlen) != 0) return -1;
+    /* An internal job that found nothing to do (a sweep) is not worth an entry. A request
+     * always is, and so is anything that changed a row. */
+    if (rc == 0 && j->audit_if_changed && j->internal && j->session == NULL &&
+        sqlite3_total_changes64(st->db) == changes)
+      return 0;
   }
   audit_entry e;
   job_audit_entry(j, &e);
@@ -536,8 +547,11 @@ static void dequeue(store *st) {
 /* The open transaction failed: roll it back and fail its jobs (nothing was done). */
 static void txn_fail(store *st, const char *why, bool uncertain) {
   char err[128];
-  exec_sql(st->db, "ROLLBACK", err, sizeof err);
-  log_error("storage: batch failed and was rolled back: %s", why);
+  if (exec_sql(st->db, "ROLLBACK", err, sizeof err) != 0 && !sqlite3_get_autocommit(st->db))
+    log_error("storage: batch failed: %s; it is rolled back before the next one begins (%s)",
+              why, err);
+  else
+    log_error("storage: batch failed and was rolled back: %s", why);
   auditlog_restore(st->al, &st->mark);
   fail_list(st->t_head, uncertain ? msg_unknown : msg_not_done);
   if (st->t_head) {
@@ -551,6 +565,17 @@ static void txn_fail(store *st, const char *why, bool uncertain) {
   st->t_jobs = 0;
 }
 
+/* A failed batch whose ROLLBACK failed too (out of memory) is still open: roll it back now, so
+ * that nothing of it is ever committed and the next batch can begin. Returns 0 when no
+ * transaction is open any more. */
+static int rollback_leftover(store *st, char *err, size_t errlen) {
+  if (sqlite3_get_autocommit(st->db)) return 0;
+  if (exec_sql(st->db, "ROLLBACK", err, errlen) != 0 && !sqlite3_get_autocommit(st->db))
+    return -1;
+  log_info("storage: the failed batch is rolled back");
+  return 0;
+}
+
 /* Run the jobs head.. (and their follow-ups) in the open transaction, beginning it if needed.
  * A job ends up audited (its changes kept) or failed; a failure of the transaction itself
  * fails every job in it. */
@@ -562,7 +587,8 @@ static void txn_run(store *st, job *head) {
   }
   if (!st->txn) {
     auditlog_save(st->al, &st->mark);
-    if (exec_sql(st->db, "BEGIN IMMEDIATE", err, sizeof err) != 0) {
+    if (rollback_leftover(st, err, sizeof err) != 0 ||
+        exec_sql(st->db, "BEGIN IMMEDIATE", err, sizeof err) != 0) {
       log_error("storage: cannot begin a batch: %s", err);
       job *tail = head;
       while (tail->next) tail = tail->next;
@@ -604,6 +630,7 @@ static void txn_run(store *st, job *head) {
  * a failed one). Without the pipeline the commit is durable at once (synchronous=FULL). */
 static void txn_commit(store *st) {
   char err[256];
+  uint64_t began = now_ns();
   assert(st->txn);
   if (sqlite3_get_autocommit(st->db)) {
     txn_fail(st, "the transaction was rolled back by an I/O error", false);
@@ -622,6 +649,7 @@ static void txn_commit(store *st) {
   st->commits++;
   batch *b = enqueue(st, st->t_head, st->t_tail, B_SYNC);
   b->gen = st->commits;
+  b->commit_ns = began;
   b->has_cp = auditlog_committed(st->al, &b->cp_size, b->cp_root);
   if (st->recover) b->fault_ms = now_ms();
   if (!st->pipelined && !st->recover) st->durable = st->commits;
@@ -635,7 +663,9 @@ static void txn_commit(store *st) {
  * once flushed). Returns 0 when it committed. */
 static int settle(store *st) {
   char err[256];
-  if (exec_sql(st->db, "BEGIN IMMEDIATE", err, sizeof err) != 0) return -1;
+  if (rollback_leftover(st, err, sizeof err) != 0 ||
+      exec_sql(st->db, "BEGIN IMMEDIATE", err, sizeof err) != 0)
+    return -1;
   /* Twice: the page must be written, and SQLite skips an update that changes no byte. */
   if (exec_sql(st->db,
                "UPDATE schema_version SET version = -version;"
@@ -655,6 +685,8 @@ static int settle(store *st) {
  * stale frame can come back after a crash. Needs no open transaction and an idle flush thread.
  * Returns 0 when it worked. */
 static int recover(store *st) {
+  char err[256];
+  if (rollback_leftover(st, err, sizeof err) != 0) return -1;
   int nlog = -1, nckpt = -1;
   int rc = sqlite3_wal_checkpoint_v2(st->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, &nlog, &nckpt);
   if (rc != SQLITE_OK) {
@@ -667,6 +699,8 @@ static int recover(store *st) {
   }
   return 0;
 }
+
+void store_scrub(store *st) { st->scrub = true; }
 
 /* ---- answers (storage thread) ---------------------------------------------------------------- */
 
@@ -685,6 +719,25 @@ static void deliver(store *st, job *head, job *tail) {
   uv_async_send(&st->async);
 }
 
+/* A committed batch is durable: how long that took since its COMMIT began (store_stats). */
+static void note_latency(store *st, const batch *b) {
+  uint64_t us = (now_ns() - b->commit_ns) / 1000u;
+  pthread_mutex_lock(&st->mu);
+  store_stats *x = &st->stats;
+  x->commits++;
+  x->latency_last_us = us;
+  /* an exponential average over about the last 16 commits */
+  x->latency_avg_us = x->commits == 1 ? us : x->latency_avg_us - x->latency_avg_us / 16 + us / 16;
+  if (us > x->latency_max_us) x->latency_max_us = us;
+  pthread_mutex_unlock(&st->mu);
+}
+
+void store_get_stats(store *st, store_stats *out) {
+  pthread_mutex_lock(&st->mu);
+  *out = st->stats;
+  pthread_mutex_unlock(&st->mu);
+}
+
 /* Answer the batches at the head of the queue that can be answered now, in order: a committed
  * one once durable (its checkpoint, the newest of those, is signed first), a settled one as
  * not done, and any held by a fault for settle_ms as of unknown outcome. */
@@ -700,6 +753,7 @@ static void release(store *st) {
     bool timed_out = b->fault_ms != 0 && now - b->fault_ms >= st->cfg.settle_ms;
     if (b->state == B_SYNC) {
       if (!st->recover && b->gen <= st->durable) {
+        note_latency(st, b);
         if (b->has_cp) {
           sign = true;
           cp_size = b->cp_size;
@@ -874,6 +928,37 @@ static bool fault_pending(const store *st) {
   return st->recover || (b != NULL && b->fault_ms != 0);
 }
 
+/* Deleted content is zeroed in the pages that held it (secure_delete), but the write-ahead
+ * log still holds earlier images of those pages. Once nothing is open, copy the log into the
+ * database file and empty it (recover() does exactly that), without waiting for readers: one
+ * that is open (a backup) makes it fail, and it is tried again every SCRUB_RETRY_MS. Closing
+ * the database does it too. */
+static bool scrub_due(const store *st, uint64_t now_ms_, uint64_t *at_ms) {
+  *at_ms = st->scrub_ms ? st->scrub_ms + SCRUB_RETRY_MS : 0;
+  return st->scrub && !st->txn && !st->recover && now_ms_ >= *at_ms;
+}
+
+static void scrub_work(store *st) {
+  uint64_t at;
+  if (!scrub_due(st, now_ms(), &at)) return;
+  pthread_mutex_lock(&st->mu);
+  while (flush_busy(st)) pthread_cond_wait(&st->cv, &st->mu);
+  pthread_mutex_unlock(&st->mu);
+  sqlite3_busy_timeout(st->db, 0);
+  int rc = recover(st);
+  sqlite3_busy_timeout(st->db, 5000);
+  if (rc != 0) {
+    st->scrub_ms = now_ms();
+    log_warn("storage: cannot empty the write-ahead log yet (%s); deleted content stays in it "
+             "until the next attempt, in %d ms", sqlite3_errmsg(st->db), SCRUB_RETRY_MS);
+    return;
+  }
+  st->scrub = false;
+  st->scrub_ms = 0;
+  st->durable = st->commits; /* the checkpoint synced everything into the database file */
+  log_info("storage: write-ahead log copied into the database file and emptied");
+}
+
 static void *thread_main(void *arg) {
   store *st = arg;
   for (;;) {
@@ -894,6 +979,10 @@ static void *thread_main(void *arg) {
         uint64_t retry = now + (uint64_t)SETTLE_RETRY_MS * 1000000ull;
         if (wake == 0 || retry < wake) wake = retry;
       }
+      uint64_t scrub_at;
+      if (scrub_due(st, now / 1000000ull, &scrub_at)) break; /* empty the log */
+      if (st->scrub && !st->txn && !st->recover && (wake == 0 || scrub_at * 1000000ull < wake))
+        wake = scrub_at * 1000000ull;
       if (wake)
         wait_until(st, wake);
       else
@@ -938,6 +1027,7 @@ static void *thread_main(void *arg) {
         pthread_mutex_unlock(&st->mu);
       }
     }
+    scrub_work(st);
     fault_work(st);
     release(st);
   }
@@ -1017,6 +1107,7 @@ int store_run_sync(store *st, job *j) {
   j->next = NULL;
   txn_run(st, j);
   if (st->txn) txn_commit(st);
+  scrub_work(st);
   /* synchronous=FULL: a commit is durable; answer (sign) at once. */
   release(st);
   while (st->bq_count) dequeue(st); /* a held failure: the caller reads the job */

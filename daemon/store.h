@@ -39,6 +39,14 @@ int store_run_sync(store *st, job *j);
 /* Stop: finish every queued job, join the thread, deliver the last results, close the async
  * handle. After the loop has run the close callbacks, call store_close. */
 void store_stop(store *st);
+/* What the store has done since it started: committed batches made durable, and how long
+ * that took from the COMMIT (the last, an average over about the last 16, the longest). */
+typedef struct store_stats {
+  uint64_t commits;
+  uint64_t latency_last_us, latency_avg_us, latency_max_us;
+} store_stats;
+/* The figures so far (any thread). */
+void store_get_stats(store *st, store_stats *out);
 /* Close the log and the database and free. NULL is a no-op. */
 void store_close(store *st);
 
@@ -58,5 +66,8 @@ void *store_cache(store *st, const void *key, size_t size, void (*release)(void 
 /* Prepared-statement cache keyed by the SQL text's address (a static string): returns a reset
  * statement with no bindings, or NULL (logged) when it cannot be prepared. */
 sqlite3_stmt *store_stmt(store *st, const char *sql);
+/* Once the open transaction has committed, copy the write-ahead log into the database file and
+ * empty it, so that the images of deleted rows it holds are gone from the files too. */
+void store_scrub(store *st);
 
 #endif

@@ -152,6 +152,13 @@ uint64_t util_now_ns(void) {
 
 uint64_t util_unix_time(void) { return (uint64_t)time(NULL); }
 
+void util_utc_text(char *out, size_t outlen, uint64_t t) {
+  time_t tt = (time_t)t;
+  struct tm tm;
+  if (gmtime_r(&tt, &tm) == NULL || strftime(out, outlen, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+    snprintf(out, outlen, "%llu", (unsigned long long)t);
+}
+
 uint64_t util_unix_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);

@@ -25,6 +25,8 @@ int util_write_file(const char *path, const void *data, size_t len, unsigned mod
 /* Monotonic clock in nanoseconds, and wall clock in Unix seconds / milliseconds. */
 uint64_t util_now_ns(void);
 uint64_t util_unix_time(void);
+/* Format Unix time t as "YYYY-MM-DD HH:MM UTC" (the number itself if it cannot). */
+void util_utc_text(char *out, size_t outlen, uint64_t t);
 uint64_t util_unix_ms(void);
 /* True when s (len bytes) is valid UTF-8 without NUL and without C0 controls other than
  * tab and newline (allow_newline decides newline). */

@@ -108,6 +108,12 @@ SV.clearProblems = function (form) {
   form.querySelectorAll('[aria-invalid]').forEach((i) => i.removeAttribute('aria-invalid'));
 };
 
+/* Replace box's children with kids, leaving out null, undefined and false (the DOM's own
+ * replaceChildren would show them as the text "null"). */
+SV.fill = function (box, ...kids) {
+  box.replaceChildren(...kids.flat().filter((c) => c !== null && c !== undefined && c !== false));
+};
+
 /* A labelled form row: label text, the input, and the box for its problems. */
 SV.field = function (label, input, hint) {
   const name = input.getAttribute('name');

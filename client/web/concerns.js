@@ -109,7 +109,7 @@
           await load();
         } catch (p) { SV.showProblem(detail.querySelector('#cd-problem'), p); }
       } });
-      detail.replaceChildren(
+      SV.fill(detail,
         el('h3', { text: t('concern.detail', c.id, t('concern.state.' + c.status)) }),
         el('p', { class: 'muted', text: t('concern.row', c.from_name, c.area || '–', c.purpose, SV.fmtTime(c.time)) +
           (c.answers ? ' — ' + t('concern.answers', c.answers) : '') }),

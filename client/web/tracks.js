@@ -50,7 +50,7 @@
     const s = r.result, steps = s.steps || [];
     const at = steps.findIndex((x) => x.step === s.step);
     const iv = s.interventions || {};
-    box.replaceChildren(...[
+    SV.fill(box,
       el('strong', { text: t('status.step', at + 1, t('step.' + s.step)) }), ' ',
       el('span', { class: 'steps' }, ...steps.map((x) => el('span', { class: 'stepmark ' + (x.done ? 'on' : 'off'),
         title: t('step.' + x.step), text: x.done ? '✓' : '·' }))), ' ',
@@ -58,8 +58,7 @@
         s.links, (iv.planned || 0) + (iv.running || 0), (iv.done || 0) + (iv.evaluated || 0)) }),
       s.overdue ? el('span', { class: 'warn', id: 'status-overdue', text: ' ' + t('status.overdue', s.overdue) }) : null,
       s.next_meeting ? el('span', { class: 'muted', text: ' ' + t('status.next', SV.fmtTime(s.next_meeting.time)) }) : null,
-      typeof s.open_concerns === 'number' ? el('span', { class: 'muted', id: 'status-concerns', text: ' ' + t('status.concerns', s.open_concerns) }) : null,
-    ].filter((x) => x !== null));
+      typeof s.open_concerns === 'number' ? el('span', { class: 'muted', id: 'status-concerns', text: ' ' + t('status.concerns', s.open_concerns) }) : null);
   };
 
   /* ---- meetings ---- */
@@ -213,9 +212,26 @@
         });
         minutesBox = mf;
       } else {
-        minutesBox = el('p', { class: 'muted', text: t('meeting.minutes.cli') });
+        /* the core team's minutes: sealed here to the attendees, as a restricted note is */
+        const cf = el('form', { id: 'md-core-minutes-form' },
+          el('p', { class: 'muted small', text: t('meeting.minutes.seal', (x.attendees || []).join(', ')) }),
+          SV.field(t('notes.purpose'), el('input', { name: 'purpose', id: 'md-core-purpose', value: 'forebyggelse' }), t('notes.purpose.hint')),
+          SV.field(t('meeting.minutes'), el('textarea', { name: 'body', id: 'md-core-minutes-text', rows: 4 })),
+          el('p', { class: 'form-error', 'data-err': '', hidden: true, role: 'alert' }),
+          el('button', { type: 'submit', text: t('notes.send.button') }));
+        cf.addEventListener('submit', async (ev) => {
+          ev.preventDefault();
+          SV.clearProblems(cf);
+          try {
+            const a = await SV.post('/api/meeting/core-minutes', { id: x.id, to: x.attendees || [], area: x.area,
+              purpose: cf.elements.purpose.value.trim(), body: cf.elements.body.value });
+            SV.status(done, t('meeting.minutes.sealed.done', a.to.length, a.audit));
+            await show(x);
+          } catch (p) { SV.formProblem(cf, p); }
+        });
+        minutesBox = cf;
       }
-      detail.replaceChildren(
+      SV.fill(detail,
         el('h3', { id: 'md-title', text: t('meeting.detail', label(x), x.title || t('track.' + x.track)) }),
         el('p', { class: 'muted', text: SV.fmtTime(x.time) + ' — ' + t('track.' + x.track) +
           ((x.attendees || []).length ? ' — ' + t('meeting.attendees', x.attendees.join(', ')) : '') }),

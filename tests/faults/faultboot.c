@@ -1,6 +1,7 @@
 /* faultboot.c -- start-up of the fault-injecting test daemon (samvirked_faults): before main,
- * attach the control block (SVFAULT_CTL), enable the power-cut simulation (SVFAULT_POWERCUT)
- * and install the fault VFS as SQLite's default; and record every note the daemon signs
+ * attach the control block (SVFAULT_CTL), install the failing allocators (faultmem.c), enable
+ * the power-cut simulation (SVFAULT_POWERCUT) and install the fault VFS as SQLite's default;
+ * and record every note the daemon signs
  * (SVFAULT_SIGNLOG), so a test can check that no checkpoint was signed for a tree the log
  * does not hold. Linked only into test binaries; the release daemon has none of this. */
 #include <fcntl.h>
@@ -10,12 +11,17 @@
 #include <unistd.h>
 
 #include "faultctl.h"
+#include "faultmem.h"
 #include "faultvfs.h"
 #include "powercut.h"
 #include "signed_note.h"
 
 __attribute__((constructor)) static void faultboot(void) {
   faultctl_attach();
+  if (faultmem_init() != 0) { /* before anything initialises SQLite */
+    fprintf(stderr, "samvirked_faults: cannot install the failing allocator under SQLite\n");
+    abort();
+  }
   const char *pc = getenv("SVFAULT_POWERCUT");
   if (pc != NULL && pc[0] != '\0' && powercut_init(pc) != 0) {
     fprintf(stderr, "samvirked_faults: cannot use power-cut directory %s\n", pc);
@@ -25,6 +31,7 @@ __attribute__((constructor)) static void faultboot(void) {
     fprintf(stderr, "samvirked_faults: cannot register the fault VFS\n");
     abort();
   }
+  faultmem_start();
 }
 
 int __real_note_sign(const char *text, size_t len, const note_signer *const *signers,

@@ -21,6 +21,8 @@
  * them, in any order). */
 #include "powercut.h"
 
+#include "faultmem.h" /* its own allocations are never failed */
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -112,7 +114,7 @@ pc_file *powercut_open(const char *path) {
       return f;
     }
   }
-  pc_file *f = calloc(1, sizeof *f);
+  pc_file *f = faultmem_real_calloc(1, sizeof *f);
   if (f == NULL) die("out of memory for", path);
   snprintf(f->path, sizeof f->path, "%s", path);
   f->refs = 1;
@@ -158,7 +160,7 @@ void powercut_truncate(pc_file *f, int64_t size) {
 static void apply_pending(pc_file *f) {
   off_t end = lseek(f->pending_fd, 0, SEEK_END);
   if (end < 0) die("cannot seek", f->path);
-  char *buf = malloc(end > 0 ? (size_t)end : 1);
+  char *buf = faultmem_real_malloc(end > 0 ? (size_t)end : 1);
   if (buf == NULL) die("out of memory for", f->path);
   size_t got = 0;
   while (got < (size_t)end) {

@@ -36,6 +36,8 @@ def spread(n, k):
 
 
 class Sweep:
+    RUN = Run  # the workload's class (test_alloc_faults.py substitutes its own)
+
     def __init__(self):
         self.tmp = tempfile.mkdtemp(prefix="svfaults.")
         self.team = Team(conf={"settle_ms": 100})
@@ -58,7 +60,7 @@ class Sweep:
         d = self.daemon()
         d.start()
         after_start = {k: self.ctl.calls(k) for k in svfault.KINDS}
-        run = Run(self.team, d, "cal")
+        run = self.RUN(self.team, d, "cal")
         safe(run.run)
         safe(lambda: still_serves(run))
         after_work = {k: self.ctl.calls(k) for k in svfault.KINDS}
@@ -119,14 +121,7 @@ class Sweep:
                 return
             safe(lambda: still_serves(run))
             run.close()
-            if phase == "shutdown":
-                start_calls = self.ctl.calls(kind)
-                self.ctl.arm(kind, start_calls + at, count, err)
-            rc = d.stop()
-            if phase == "shutdown":
-                fired = self.ctl.fired(kind)
-                reached = self.ctl.calls(kind) - start_calls >= at
-                check(fired > 0 or not reached, "%s: the armed fault fired" % label)
+            rc, fired, reached = self.stop(d, phase, kind, err, at, count, label, fired, reached)
             check(rc == 0, "%s: clean stop after the fault (rc %d)" % (label, rc))
             verify_restart(d)
             check_log(d, [run], self.signlog, label)
@@ -137,6 +132,19 @@ class Sweep:
             raise
         finally:
             d.cleanup()
+
+    def stop(self, d, phase, kind, err, at, count, label, fired, reached):
+        """Stop d, in the shutdown phase with the fault armed at call `at` of the stop.
+        Returns the exit code and the trial's (fired, reached), updated in that phase."""
+        if phase != "shutdown":
+            return d.stop(), fired, reached
+        start_calls = self.ctl.calls(kind)
+        self.ctl.arm(kind, start_calls + at, count, err)
+        rc = d.stop()
+        fired = self.ctl.fired(kind)
+        reached = self.ctl.calls(kind) - start_calls >= at
+        check(fired > 0 or not reached, "%s: the armed fault fired" % label)
+        return rc, fired, reached
 
     def count(self, phase, kind, err, mode, fired, reached, run):
         t = self.tally.setdefault((phase, kind, err, mode), {

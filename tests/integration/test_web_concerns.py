@@ -12,7 +12,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from areatest import Team  # noqa: E402
 from svtest import check  # noqa: E402
-from webtest import Browser, Web, close_all  # noqa: E402
+from webtest import Browser, Web, close_all, files_containing  # noqa: E402
 
 CONCERN = "Viceværten: pigen i opgang 7 virker bange for at gå hjem"
 
@@ -92,18 +92,30 @@ try:
     check(len(notes) == 1 and notes[0]["from_name"] == "sune", "the answer is a note to anna")
     check(team.run_json("anna", "note", "read", notes[0]["note"])["body"] ==
           "SSP tager kontakt til familien", "which anna's CLI decrypts")
+    check("null" not in b.text("#concern-detail"), "no stray words: %r" % b.text("#concern-detail"))
     b.find("#cd-close").click()
     b.wait(lambda: "er afsluttet" in (b.text("#concern-status") or ""), "closed")
     check(team.run_json("sune", "concern", "list", "--status", "closed")["concerns"][0]["answers"] == 1,
           "closed with its answer counted")
 
     # the partner sees it handled, and still nothing more
+    # nothing of the concern on disk: not the identity directories, not the browser's profile
+    b.find("#nav-areas").click()  # leave the page, as a user would
+    b.wait(lambda: b.find("a.area-link") is not None, "the area list")
+    for text in (CONCERN, "SSP tager kontakt til familien"):
+        hits = files_containing(team.home, text.encode()) + files_containing(b.profile, text.encode())
+        check(hits == [], "%r is on disk in %r" % (text[:30], hits))
     b.login(pia, "/concerns")
     b.wait(lambda: b.find("#receipt-" + receipt) is not None, "the receipt again")
     check("behandlet" in b.text("#receipt-" + receipt), b.text("#receipt-" + receipt))
     page = b.page_text()
     check("SSP tager kontakt" not in page and "sune" not in page and CONCERN not in page,
           "the partner learns only that it was handled: %r" % page)
+    # the same page in English, on asking
+    b.open(pia, "/concerns?lang=en")
+    b.wait(lambda: b.find("#receipt-" + receipt) is not None, "the English page")
+    check("Hand in a concern" in b.text("#concern-form") and "handled" in b.text("#receipt-" + receipt),
+          "in English: %r" % b.text("#receipt-" + receipt))
 
 finally:
     close_all(browser, webs, team)

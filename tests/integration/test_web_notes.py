@@ -12,21 +12,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from areatest import Team, audit_entries  # noqa: E402
 from svtest import check  # noqa: E402
-from webtest import Browser, Web  # noqa: E402
-
-
-def files_containing(root, needle):
-    hits = []
-    for dirpath, _, names in os.walk(root):
-        for n in names:
-            p = os.path.join(dirpath, n)
-            try:
-                with open(p, "rb") as f:
-                    if needle in f.read():
-                        hits.append(p)
-            except OSError:
-                pass
-    return hits
+from webtest import Browser, Web, files_containing  # noqa: E402
 
 
 team = Team([("anna", "coordinator"), ("sune", "ssp"), ("pia", "partner")])

@@ -5,7 +5,8 @@ meetings only (never a core-track one, in no page and no answer), plans an area 
 agenda drafted from what is new since the last one (it then shows in the CLI), adds an item,
 records a decision that becomes an intervention linked to the meeting, and writes minutes (a CPR
 number stopped beside the field). The core team sees both tracks and reads a core-track
-meeting's minutes decrypted in samvirke web (no-store; never sent as plain text). The projector
+meeting's minutes decrypted in samvirke web (no-store; never sent as plain text) and writes
+another's, sealed in samvirke web to the attendees. The projector
 view shows the area meeting's agenda (the area track only, whoever looks), the outline and the
 links. The pages load nothing from anywhere but samvirke web itself.
 SAMVIRKE_KEEP_SCREENSHOTS=DIR keeps the map page and the projector view."""
@@ -20,6 +21,7 @@ from svtest import check  # noqa: E402
 from webtest import Browser, Web, close_all, png_pixels, region_colors  # noqa: E402
 
 SECRET = "Kerneteam: drengen i blok 4 (15) har brug for en mentor"
+SECRET2 = "Kerneteam: familien i opgang 9 er kontaktet af SSP"
 KEEP = os.environ.get("SAMVIRKE_KEEP_SCREENSHOTS")
 
 team = Team([("anna", "coordinator"), ("sune", "ssp"), ("pia", "partner")])
@@ -73,6 +75,8 @@ try:
         f.write(SECRET + "\n")
     team.run_ok("anna", "meeting", "minutes", "K1", minutes, "--purpose", "forebyggelse")
     os.unlink(minutes)
+    team.run_ok("anna", "meeting", "add", "Vollsmose", "--core", "--at", str(now + 86400),
+                "--with", "anna,sune")  # K2: its minutes are written in the browser
     kdec = team.run_json("anna", "meeting", "decide", "K1", "--owner", "sune",
                          "Tryghedsvandring")["intervention"]["id"]
     # something new since the area meeting, for the draft
@@ -98,7 +102,7 @@ try:
           len(b.find_all("#map img.leaflet-tile")) == 0, "no base map, and the map says so")
     b.wait(lambda: "Hvor området står: 4. Igangsæt" in (b.text("#area-steps") or ""), "where the area stands")
     steps = b.text("#area-steps")
-    check("overskredet" in steps and b.find("#status-concerns") is None,
+    check("null" not in steps and "overskredet" in steps and b.find("#status-concerns") is None,
           "the status shows the overdue follow-up and, to a partner, no concerns: %r" % steps)
     b.wait(lambda: b.find("#iv-%d" % iv) is not None, "the interventions")
     row = b.find("#iv-%d" % iv)
@@ -192,6 +196,29 @@ try:
               "a CPR number in the %s is refused beside it: %d %r" % (field, st, e))
     check(sum(1 for e in audit_entries(os.path.join(d.dir, "samvirke.db")) if e["op"] == "meeting.add") == adds,
           "the refused meetings never reached the daemon")
+    # garbage to the new routes gets a clear refusal, and samvirke web stays up
+    for path, body in (("/api/meeting/add", b"area=Vollsmose&time=-1"),
+                       ("/api/meeting/add", b"area=Vollsmose&time=99999999999999999999"),
+                       ("/api/meeting/add", b"area=Vollsmose&time=1&track=kerne"),
+                       ("/api/meeting/add", b"area=Vollsmose&time=1&with=%FF%FE"),
+                       ("/api/meeting/add", b"&".join(b"item=x%d" % i for i in range(70))),
+                       ("/api/meeting/item", b"id=0&text=x"), ("/api/meeting/item", b"id=abc&text=x"),
+                       ("/api/meeting/decide", b"id=1&text=x&due=soon"),
+                       ("/api/meeting/decide", b"id=1&text=x&level=person"),
+                       ("/api/meeting/minutes", b"id=%d" % mid),
+                       ("/api/concern/submit", b"purpose=bekymring"),
+                       ("/api/concern/submit", b"purpose=" + b"p" * 300 + b"&body=x"),
+                       ("/api/concern/assign", b"id=1"), ("/api/concern/close", b"id=-3"),
+                       ("/api/concern/answer", b"id=1&purpose=x&body=y")):
+        st, h, raw = pia.http("POST", path, form, body)
+        check(400 <= st < 500 and json.loads(raw)["ok"] is False,
+              "%s %r is refused clearly: %d %r" % (path, body[:40], st, raw[:160]))
+    for path in ("/api/meeting?id=", "/api/meeting?id=1&track=x", "/api/meeting/draft",
+                 "/api/meetings", "/api/status?area=%00", "/api/links?area=" + "x" * 70,
+                 "/api/concern?id=18446744073709551616", "/api/concerns?status=open"):
+        st, h, raw = pia.http("GET", path, {"Cookie": pc})
+        check(400 <= st < 500, "%s is refused clearly: %d %r" % (path, st, raw[:160]))
+    check(pia.alive(), "samvirke web is still running")
     for path in ("/api/meeting?id=1&track=core", "/api/meeting?id=99&track=core",
                  "/api/meeting/draft?area=Vollsmose&track=core"):
         st, h, raw = pia.http("GET", path, {"Cookie": pc})
@@ -227,6 +254,22 @@ try:
                            b"id=1&track=core&text=klar%20tekst")
     check(st == 422 and json.loads(raw)["error"]["code"] == "web_core_minutes",
           "core minutes are never sent as plain text: %d %r" % (st, raw))
+    # K2's minutes written in the browser: sealed here to the attendees
+    b.find("#meeting-core-2 button.open").click()
+    b.wait(lambda: b.find("#md-core-minutes-form") is not None, "the core minutes form")
+    check("anna, sune" in b.text("#md-core-minutes-form"), "it names the attendees it seals to")
+    b.find("#md-core-minutes-text").send_keys(SECRET2)
+    b.find("#md-core-minutes-form button").click()
+    b.wait(lambda: b.find("#md-minutes") is not None, "the sealed minutes are shown")
+    check(b.text("#md-minutes") == SECRET2, b.text("#md-minutes"))
+    check("null" not in b.text("#meeting-detail") and "undefined" not in b.text("#meeting-detail"),
+          "the meeting's panel shows no stray words: %r" % b.text("#meeting-detail"))
+    shown2 = team.run_json("anna", "meeting", "show", "K2")
+    check(shown2["minutes_text"] == SECRET2, "an attendee's CLI decrypts them: %r" % shown2)
+    for name in os.listdir(d.dir):
+        if name.startswith("samvirke.db"):
+            check(b"opgang 9" not in open(os.path.join(d.dir, name), "rb").read(),
+                  "the core minutes' plaintext is in %s" % name)
 
     # --- the projector view -----------------------------------------------------------------
     b.open(pia, "/meeting?area=Vollsmose")  # the meeting going on: just held, no agenda

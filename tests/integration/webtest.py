@@ -196,6 +196,21 @@ class Browser:
             shutil.rmtree(self.profile, ignore_errors=True)
 
 
+def files_containing(root, needle):
+    """The files under root whose bytes hold needle."""
+    hits = []
+    for dirpath, _, names in os.walk(root):
+        for n in names:
+            p = os.path.join(dirpath, n)
+            try:
+                with open(p, "rb") as f:
+                    if needle in f.read():
+                        hits.append(p)
+            except OSError:
+                pass
+    return hits
+
+
 def close_all(browser, webs, team):
     """The end of a browser test: the browser, then every `samvirke web` (each must exit 0
     with nothing from the sanitizers), then the team's daemon and files."""
