@@ -20,6 +20,7 @@
 #include "directory.h"
 #include "envelope.h"
 #include "json.h"
+#include "purposearg.h"
 #include "trackarg.h"
 #include "util.h"
 
@@ -124,6 +125,7 @@ static int cmd_concern_submit(int argc, char **argv, const cli_ctx *ctx0) {
   int npos = 0, status = CLI_OK;
   if (cli_parse(argc, argv, &ctx, opts, "[FILE|-]", &npos, &status) != 0) return status;
   if (npos > 1) return cli_usage_error(&ctx, "unexpected argument '%s'", argv[2]);
+  if ((status = purposearg_check(&ctx, purpose)) != CLI_OK) return status;
   if (area && areaprint_check_label("area", area) != CLI_OK) return CLI_FAIL;
   client_config cfg;
   sv_identity *me = NULL;
@@ -436,6 +438,7 @@ static int cmd_concern_answer(int argc, char **argv, const cli_ctx *ctx0) {
   uint64_t id;
   if ((status = concern_arg(&ctx, npos, argv, &id)) != 0) return status;
   if (npos > 2) return cli_usage_error(&ctx, "unexpected argument '%s'", argv[3]);
+  if ((status = purposearg_check(&ctx, purpose)) != CLI_OK) return status;
   char *to_copy = to ? strdup(to) : NULL;
   char *names[ENVELOPE_MAX_RECIPIENTS];
   int nnames = to_copy ? trackarg_split(to_copy, names, ENVELOPE_MAX_RECIPIENTS) : 0;

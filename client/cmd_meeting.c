@@ -23,6 +23,7 @@
 #include "json.h"
 #include "mapsvg.h"
 #include "pack.h"
+#include "purposearg.h"
 #include "trackarg.h"
 #include "util.h"
 
@@ -688,6 +689,7 @@ static int cmd_meeting_minutes(int argc, char **argv, const cli_ctx *ctx0) {
     return cli_usage_error(&ctx, "core-track minutes need --purpose CODE (why they are shared)");
   if (!core && purpose != NULL)
     return cli_usage_error(&ctx, "--purpose is for core-track minutes; area minutes are area data");
+  if (core && (status = purposearg_check(&ctx, purpose)) != CLI_OK) return status;
   client_config cfg;
   sv_identity *me = NULL;
   session *s = cmdutil_open_session_max(&ctx, &cfg, &me, CMD_NOTE_FRAME_MAX);

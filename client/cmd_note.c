@@ -22,6 +22,7 @@
 #include "directory.h"
 #include "envelope.h"
 #include "json.h"
+#include "purposearg.h"
 #include "util.h"
 
 #define NOTE_BODY_MAX (4u << 20)            /* largest body read from a file or stdin */
@@ -201,8 +202,8 @@ int cmd_note_send(int argc, char **argv, const cli_ctx *ctx0) {
   const cli_opt opts[] = {
       {"--to", "NAME|ROLE", "recipient: a member's name or a role (all its members); repeat or "
                             "separate with commas", NULL, NULL, false},
-      {"--purpose", "TEXT", "why the information is shared (written into the audit log)",
-       &purpose, NULL, true},
+      {"--purpose", "CODE", "why the information is shared: a purpose the policy declares (e.g. "
+                            "forebyggelse; written into the audit log)", &purpose, NULL, true},
       {"--area", "AREA", "the area the note concerns", &area, NULL, false},
       {"--class", "CLASS", "data class (default individual)", &klass, NULL, false},
       {"--accept-new-key", NULL, "accept a recipient's changed key (after checking it)", NULL,
@@ -213,6 +214,7 @@ int cmd_note_send(int argc, char **argv, const cli_ctx *ctx0) {
   if (cli_parse(argc, argv, &ctx, opts, "[FILE|-]", &npos, &status) != 0) return status;
   if (npos > 1) return cli_usage_error(&ctx, "unexpected argument '%s'", argv[2]);
   if (nto == 0) return cli_usage_error(&ctx, "missing --to NAME|ROLE");
+  if ((status = purposearg_check(&ctx, purpose)) != CLI_OK) return status;
   if (klass == NULL) klass = "individual";
 
   client_config cfg;

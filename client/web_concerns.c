@@ -42,7 +42,9 @@ static void api_concern_submit(web_req *r) {
     const char *code = rc > 0 ? session_last_error_code(s) : "";
     if (rc < 0) web_backend_drop(&app->backend); /* the next request connects afresh */
     if (rc > 0)
-      web_reply_daemon(r, 1, code, err, strcmp(code, "denied") == 0 ? "purpose" : NULL);
+      web_reply_daemon(r, 1, code, err,
+                       strcmp(code, "denied") == 0 || strcmp(code, "invalid") == 0 ? "purpose"
+                                                                                  : NULL);
     else
       web_reply_error(r, 502, "web_concern", NULL, "%s", err);
     return;

@@ -14,6 +14,8 @@
 
 #include "directory.h"
 #include "envelope.h"
+#include "policy.h"
+#include "purposearg.h"
 #include "util.h"
 #include "web_api.h"
 #include "web_app.h"
@@ -203,9 +205,8 @@ int web_notes_fields(web_req *r, const char **purpose, const char **area, const 
       web_api_text(r, "body", true, true, body) != 0)
     return -1;
   web_req_form(r, "body", blen);
-  if (strlen(*purpose) > ENVELOPE_PURPOSE_MAX) {
-    web_reply_error(r, 422, "invalid", "purpose", "the purpose is at most %d bytes",
-                    ENVELOPE_PURPOSE_MAX);
+  if (!policy_purpose_code_valid(*purpose)) {
+    web_reply_error(r, 422, "invalid", "purpose", "%s", purposearg_help);
     return -1;
   }
   return 0;

@@ -17,8 +17,8 @@
 int web_notes_open(web_req *r, const uint8_t *env, size_t elen, envelope_header *h,
                    directory_trust *t, uint8_t **body, size_t *blen);
 
-/* The fields of an envelope's form: purpose (at most ENVELOPE_PURPOSE_MAX bytes), [area] (a
- * label) and body (multi-line text, *blen bytes). Returns 0, or -1 after answering r. */
+/* The fields of an envelope's form: purpose (a purpose code, policy_purpose_code_valid), [area]
+ * (a label) and body (multi-line text, *blen bytes). Returns 0, or -1 after answering r. */
 int web_notes_fields(web_req *r, const char **purpose, const char **area, const char **body,
                      size_t *blen);
 

@@ -373,15 +373,18 @@ static int conn_handshake(conn *c, const uint8_t *msg, size_t len) {
   msgpack_sbuffer_init(&sb);
   bool accepted = request_session_open(env->rq, &c->sess, remote, refusal, &sb);
   if (!accepted) {
-    /* Audited, at most once per key per refusal_audit_s (a refusal must not flood the log). */
+    /* Audited, at most once per key per refusal_audit_s (a refusal must not flood the log),
+     * with the refusal the key was given: a revoked key hears that it is revoked even when the
+     * connections of keys that are not enrolled are all taken. */
+    bool revoked = request_key_revoked(env->rq, remote);
     admit_id key = admit_id_make(ADMIT_KEY, remote, 32);
     uint32_t left_out = 0;
     if (admit_audit_due(env->adm, &key, (uint64_t)env->cfg->refusal_audit_s * 1000,
                         uv_now(env->loop), &left_out))
       request_refuse_session(env->rq, &c->sess,
-                             refusal ? "too many connections of keys that are not enrolled"
-                                     : "revoked key",
-                             refusal ? SV_ERR_UNAVAILABLE : SV_ERR_NOT_ENROLLED, left_out);
+                             revoked ? "revoked key"
+                                     : "too many connections of keys that are not enrolled",
+                             revoked ? SV_ERR_NOT_ENROLLED : SV_ERR_UNAVAILABLE, left_out);
   } else if (member) {
     /* A member counts against nothing a stranger does. */
     unadmit(c);

@@ -119,7 +119,8 @@ void job_audit_entry(const job *j, audit_entry *e) {
                         : j->dec.permit ? AUDIT_OUTCOME_OK
                                         : sv_err_code(SV_ERR_DENIED);
   snprintf(e->outcome, sizeof e->outcome, "%s", outcome);
-  clean_copy(e->purpose, sizeof e->purpose, j->purpose, NULL);
+  /* A refused purpose is not logged: it may be free text naming a person. */
+  clean_copy(e->purpose, sizeof e->purpose, j->purpose_refused ? "" : j->purpose, NULL);
   memcpy(e->policy, j->policy_hash, 32);
   randombytes_buf(e->salt, sizeof e->salt);
 }

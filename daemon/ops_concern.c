@@ -72,8 +72,8 @@ int ops_concern_submit_prepare(rq_ctx *ctx, job *j, int *level) {
   /* Sealed to members whose role may read concerns: the regime (the recipients' question). */
   if (ops_note_vet(ctx, j, &j->req.a.envelope, "concern", "read", POLICY_LEVEL_NONE, &p->env) != 0)
     return -1;
-  /* The caller's own question (submit concern) carries the header's purpose and area. */
-  snprintf(j->purpose, sizeof j->purpose, "%s", p->env.h.purpose);
+  /* The caller's own question (submit concern) carries the header's purpose (j->purpose, set
+   * by ops_note_parse) and area. */
   return 0;
 }
 
@@ -115,7 +115,7 @@ int ops_concern_answer_prepare(rq_ctx *ctx, job *j, int *level) {
   /* The answer is a restricted note of class individual: note.send's guards, deliveries and
    * the caller's own question (send individual). */
   note_vetted v;
-  if (ops_note_parse(j, &j->req.a.envelope, "individual", &v) != 0) return -1;
+  if (ops_note_parse(ctx, j, &j->req.a.envelope, "individual", &v) != 0) return -1;
   if (ops_note_send_prepare(ctx, j, level) != 0) return -1;
   /* And it changes the concern. */
   rq_question q = {.role = j->who.role, .action = "update", .klass = "concern",

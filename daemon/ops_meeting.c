@@ -132,8 +132,7 @@ int ops_meeting_minutes_prepare(rq_ctx *ctx, job *j, int *level) {
   /* Individuals are discussed here: the minutes are an individual-class envelope, sent by the
    * caller (who must be allowed to send it with its purpose) to recipients who may receive it;
    * exec checks that they are the meeting's attendees. */
-  if (ops_note_parse(j, &j->req.a.envelope, "individual", &p->env) != 0) return -1;
-  snprintf(j->purpose, sizeof j->purpose, "%s", p->env.h.purpose);
+  if (ops_note_parse(ctx, j, &j->req.a.envelope, "individual", &p->env) != 0) return -1;
   if (!p->env.h.purpose[0]) {
     job_fail(j, SV_ERR_INVALID, "the minutes' envelope states no purpose; give a declared one");
     return -1;

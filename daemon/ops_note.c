@@ -45,7 +45,8 @@ static void note_object(char *out, size_t n, const uint8_t id[ENVELOPE_ID_LEN]) 
 
 /* ---- envelopes handed in: note.send, and the ops that take one (ops_note.h) ------------- */
 
-int ops_note_parse(job *j, const sv_bin *env, const char *klass, note_vetted *v) {
+int ops_note_parse(const rq_ctx *ctx, job *j, const sv_bin *env, const char *klass,
+                   note_vetted *v) {
   memset(v, 0, sizeof *v);
   if (envelope_parse(env->ptr, env->len, &v->h) != ENVELOPE_OK) {
     job_fail(j, SV_ERR_BAD_REQUEST, "the envelope is malformed (see PROTOCOL.md, note envelopes)");
@@ -56,7 +57,7 @@ int ops_note_parse(job *j, const sv_bin *env, const char *klass, note_vetted *v)
              v->h.klass);
     return -1;
   }
-  return 0;
+  return request_purpose(ctx, j, v->h.purpose);
 }
 
 int ops_note_check(rq_ctx *ctx, job *j, const sv_bin *env, const char *action,
@@ -113,7 +114,7 @@ int ops_note_check(rq_ctx *ctx, job *j, const sv_bin *env, const char *action,
 
 int ops_note_vet(rq_ctx *ctx, job *j, const sv_bin *env, const char *klass, const char *action,
                  enum policy_level level, note_vetted *v) {
-  if (ops_note_parse(j, env, klass, v) != 0) return -1;
+  if (ops_note_parse(ctx, j, env, klass, v) != 0) return -1;
   return ops_note_check(ctx, j, env, action, level, v);
 }
 
@@ -135,10 +136,9 @@ int ops_note_send_prepare(rq_ctx *ctx, job *j, int *level) {
   note_plan *p = ops_op_data(j, sizeof *p);
   if (p == NULL) return -1;
   j->done = send_done;
-  if (ops_note_parse(j, e, NULL, &p->v) != 0) return -1;
+  if (ops_note_parse(ctx, j, e, NULL, &p->v) != 0) return -1;
   envelope_header *h = &p->v.h;
   snprintf(j->klass, sizeof j->klass, "%s", h->klass);
-  snprintf(j->purpose, sizeof j->purpose, "%s", h->purpose);
   note_object(j->object, sizeof j->object, h->id);
   int lv = policy_level_parse(h->klass);
   *level = lv > 0 ? lv : POLICY_LEVEL_NONE;

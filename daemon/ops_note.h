@@ -28,8 +28,10 @@ typedef struct note_vetted {
 } note_vetted;
 
 /* Loop thread. Parse env into v (else bad_request), of class klass when klass is not NULL
- * (else bad_request). Returns 0 or -1 with j's error set. */
-int ops_note_parse(job *j, const sv_bin *env, const char *klass, note_vetted *v);
+ * (else bad_request), and take the header's purpose as j's: none or a code the policy declares,
+ * else invalid and not logged (request_purpose). Returns 0 or -1 with j's error set. */
+int ops_note_parse(const rq_ctx *ctx, job *j, const sv_bin *env, const char *klass,
+                   note_vetted *v);
 /* Loop thread, after ops_note_parse: the envelope is from the caller (else denied, rule
  * "envelope sender is not the caller"), at most note_max bytes (too_large), signed with the
  * caller's card (bad_signature), and every recipient is a member (unknown_recipient), active

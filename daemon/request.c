@@ -169,6 +169,22 @@ void request_ask(const rq_ctx *ctx, const job *j, const char *klass, enum policy
   request_authorize(ctx, &q, out);
 }
 
+int request_purpose(const rq_ctx *ctx, job *j, const char *purpose) {
+  j->purpose[0] = '\0';
+  if (purpose == NULL || purpose[0] == '\0') return 0;
+  if (policy_purpose_find(ctx->pol, purpose) != NULL) {
+    snprintf(j->purpose, sizeof j->purpose, "%s", purpose);
+    return 0;
+  }
+  j->purpose_refused = true;
+  job_deny(j, SV_ERR_INVALID, RQ_RULE_UNDECLARED_PURPOSE,
+           "the purpose is not %s the policy declares: state one of its purpose codes (samvirke "
+           "policy explain lists them); a name or a case number belongs in the note, not in the "
+           "purpose",
+           policy_purpose_code_valid(purpose) ? "one" : "a purpose code");
+  return -1;
+}
+
 void request_apply(job *j, const decision *d) {
   j->dec = *d;
   if (d->permit) return;
@@ -334,11 +350,13 @@ void request_frame(requests *rq, rq_session *s, const uint8_t *frame, size_t len
     return;
   }
   int level = POLICY_LEVEL_NONE;
-  if (oe->prepare && oe->prepare(&rq->ctx, j, &level) != 0 && j->err == SV_ERR_BAD_REQUEST) {
-    /* Malformed arguments: no policy question can be asked, and nothing runs. */
+  if (oe->prepare && oe->prepare(&rq->ctx, j, &level) != 0 &&
+      (j->err == SV_ERR_BAD_REQUEST || j->purpose_refused)) {
+    /* Malformed arguments, or a purpose the policy does not declare (request_purpose set the
+     * decision): no policy question can be asked, and nothing runs. */
     j->exec = NULL;
     j->dec.permit = false;
-    snprintf(j->dec.rule, sizeof j->dec.rule, "malformed request");
+    if (!j->purpose_refused) snprintf(j->dec.rule, sizeof j->dec.rule, "malformed request");
     submit(rq, j);
     return;
   }
@@ -377,6 +395,11 @@ static void session_become(rq_session *s, const dir_member *m) {
 
 bool request_key_enrolled(const requests *rq, const uint8_t noise_pk[32]) {
   return directory_by_noise(&rq->dir, noise_pk) != NULL;
+}
+
+bool request_key_revoked(const requests *rq, const uint8_t noise_pk[32]) {
+  return directory_by_noise(&rq->dir, noise_pk) == NULL &&
+         directory_revoked_by_noise(&rq->dir, noise_pk) != NULL;
 }
 
 bool request_session_open(requests *rq, rq_session *s, const uint8_t noise_pk[32],

@@ -103,6 +103,8 @@ uint64_t request_answered(const requests *rq);
 
 /* Whether noise_pk is the key of an active member. */
 bool request_key_enrolled(const requests *rq, const uint8_t noise_pk[32]);
+/* Whether noise_pk is the key of a revoked member (refused at the handshake whatever else). */
+bool request_key_revoked(const requests *rq, const uint8_t noise_pk[32]);
 /* A handshake with static key noise_pk finished on s (whose t and id are set): fill s->who from
  * the directory and append the responder's payload ({"v":1,"ok":..,"member":..}) to payload.
  * Returns true when s is open for requests (now linked), false when the key is refused: a
@@ -164,6 +166,15 @@ void request_authorize(const rq_ctx *ctx, const rq_question *q, decision *out);
  * purpose. The answer goes to *out, not to j. */
 void request_ask(const rq_ctx *ctx, const job *j, const char *klass, enum policy_level level,
                  decision *out);
+/* The rule of the audit entry of a request refused because its purpose is not one the policy
+ * declares (request_purpose). */
+#define RQ_RULE_UNDECLARED_PURPOSE "undeclared purpose"
+/* Take purpose, as a client stated it, as j's purpose: "" (none) or a code the policy in force
+ * declares. Anything else (free text, a code with a space or a capital, a code the policy does
+ * not declare) refuses j with invalid before any policy question is asked: decision deny, rule
+ * RQ_RULE_UNDECLARED_PURPOSE, j->purpose_refused set and j->purpose left empty, so the offered
+ * text never reaches the audit log. Returns 0 or -1. */
+int request_purpose(const rq_ctx *ctx, job *j, const char *purpose);
 /* Make d j's decision; a denial sets j's error (denied, naming the rule when it has a name). */
 void request_apply(job *j, const decision *d);
 /* Storage thread: the stored object's level is known. When it is the level of the alternative

@@ -134,10 +134,10 @@ static bool check_utf8(const char *s) {
   return true;
 }
 
-/* A purpose code: 1..POLICY_MAX_PURPOSE_CODE bytes, a lowercase ASCII letter, then lowercase
- * letters, digits and '-'. Codes go into requests and the permanent audit log, so they are kept
- * to a small alphabet that cannot spell a person's name the way people write it. */
-static bool check_purpose_code(const char *s) {
+/* Codes go into requests and the permanent audit log, so they are kept to a small alphabet that
+ * cannot spell a person's name the way people write it (policy.h). */
+bool policy_purpose_code_valid(const char *s) {
+  if (s == NULL) return false;
   size_t n = strlen(s);
   if (n == 0 || n > POLICY_MAX_PURPOSE_CODE || s[0] < 'a' || s[0] > 'z') return false;
   for (size_t i = 1; i < n; i++)
@@ -163,7 +163,7 @@ static int check_purposes(checker *ck) {
                 id->name, p->purpose_tab[prev].line);
       continue;
     }
-    if (!check_purpose_code(id->name)) {
+    if (!policy_purpose_code_valid(id->name)) {
       CHECK_ERR(ck, id->line, id->col, -1,
                 "purpose code '%s' must be at most %d lowercase letters a-z, digits and '-', "
                 "starting with a letter",

@@ -135,6 +135,10 @@ typedef struct {
   int line;                /* where it is declared */
 } policy_purpose;
 
+/* True when s has the shape of a purpose code (1..POLICY_MAX_PURPOSE_CODE bytes of [a-z0-9-],
+ * starting with a letter): the one syntax check of a purpose, used by the policy checker, the
+ * client before it seals a note, and the daemon. Declared or not is policy_purpose_find. */
+bool policy_purpose_code_valid(const char *s);
 int policy_purpose_count(const policy *p);
 /* Purpose i (0 <= i < count) in declaration order; NULL when out of range. */
 const policy_purpose *policy_purpose_at(const policy *p, int i);

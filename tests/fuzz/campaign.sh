@@ -6,8 +6,8 @@
 #          NAME:SECONDS gives that harness its own time limit)
 #   env:   FUZZ_RUNS (default 10000000), FUZZ_SECONDS (default 1800), FUZZ_JOBS is not used:
 #          one harness at a time, under nice -n 19, so a shared machine stays usable.
-#          FUZZ_SUMMARY (default BUILD_DIR/campaign/summary.txt): where the summary lines go, so
-#          that two campaigns over different harnesses can run side by side.
+#          FUZZ_SUMMARY (default BUILD_DIR/campaign/summary.txt, emptied first): a file the
+#          summary lines are appended to, so that two campaigns can run side by side.
 set -u
 build=${1:?usage: campaign.sh BUILD_DIR [NAME...]}
 shift
@@ -24,7 +24,7 @@ if [ ${#names[@]} -eq 0 ]; then
   done
 fi
 summary=${FUZZ_SUMMARY:-$out/summary.txt}
-: > "$summary"
+[ -n "${FUZZ_SUMMARY:-}" ] || : > "$summary" # a summary file that was given is appended to
 status=0
 for arg in "${names[@]}"; do
   name=${arg%%:*}

@@ -166,6 +166,20 @@ class Daemon:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def run_daemon(d, fn, *args):
+    """Run fn(*args) against the started daemon d: on failure print the daemon's log; then stop
+    it (it must exit 0) and remove its directory."""
+    try:
+        fn(*args)
+    except BaseException:
+        print(d.read_log(), file=sys.stderr)
+        raise
+    finally:
+        rc = d.stop()
+        d.cleanup()
+    check(rc == 0, "samvirked exited %d" % rc)
+
+
 class ProtocolError(Exception):
     pass
 

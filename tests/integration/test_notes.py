@@ -13,22 +13,24 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import svaudit as A  # noqa: E402
 from svnote import Identity, open_envelope, seal  # noqa: E402
-from svtest import Client, Daemon, ProtocolError, check, fail  # noqa: E402
+from svtest import Client, Daemon, ProtocolError, check, fail, run_daemon  # noqa: E402
 
 
 def audit_entries(d):
     return A.db_entries(os.path.join(d.dir, "samvirke.db"))
 
 
-def make_daemon(people, conf=None):
-    """people: list of (Identity, role); the first is registered as the coordinator."""
+def make_daemon(people, conf=None, start=True):
+    """people: list of (Identity, role); the first is registered as the coordinator. Started
+    unless start is False (a test that writes its own policy first)."""
     cdir = tempfile.mkdtemp(prefix="svcards.")
     admin_card = people[0][0].write_card(os.path.join(cdir, "admin.txt"))
     members = ["%s:%s" % (i.write_card(os.path.join(cdir, "m%d.txt" % n)), role)
                for n, (i, role) in enumerate(people[1:])]
     d = Daemon(admin_card=admin_card, conf=conf, members=members)
     shutil.rmtree(cdir, ignore_errors=True)
-    d.start()
+    if start:
+        d.start()
     return d
 
 
@@ -56,15 +58,7 @@ def main():
     partner = Identity("Bo Boligsocial")
     d = make_daemon([(coord, "coordinator"), (ssp, "ssp"), (police, "police"),
                      (partner, "partner")])
-    try:
-        run(d, coord, ssp, police, partner)
-    except BaseException:
-        print(d.read_log(), file=sys.stderr)
-        raise
-    finally:
-        rc = d.stop()
-        d.cleanup()
-    check(rc == 0, "samvirked exited %d" % rc)
+    run_daemon(d, run, d, coord, ssp, police, partner)
     ttl_test(coord, ssp)
     print("ok: notes")
 

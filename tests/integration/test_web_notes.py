@@ -10,7 +10,7 @@ import secrets
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from areatest import Team  # noqa: E402
+from areatest import Team, audit_entries  # noqa: E402
 from svtest import check  # noqa: E402
 from webtest import Browser, Web, files_containing  # noqa: E402
 
@@ -103,6 +103,18 @@ try:
     check(st == 422 and json.loads(raw)["error"]["code"] == "unknown_recipient", "unknown recipient")
     st, h, raw = sune.http("POST", "/api/note/send", form, b"purpose=x&body=y")
     check(st == 422 and json.loads(raw)["error"]["field"] == "to", "no recipient")
+    # a purpose that is not a purpose code is refused before anything is sent
+    sends = lambda: [e for e in audit_entries(os.path.join(d.dir, "samvirke.db"))
+                     if e["op"] == "note.send"]
+    before = len(sends())
+    for bad in (b"efterforskning%20af%20tyveri", b"Efterforskning", b"forebyggelse%20", b"%20"):
+        st, h, raw = sune.http("POST", "/api/note/send", form, b"to=anna&purpose=" + bad +
+                               b"&body=y")
+        e = json.loads(raw)["error"]
+        check(st == 422 and e["code"] == "invalid" and e["field"] == "purpose" and
+              "purpose" in e["message"], "purpose %r: %r" % (bad, e))
+    check(len(sends()) == before,
+          "a purpose that is not a code reached the daemon")
 
     # nothing of either note on disk: not the identity directories, not the browser's profile
     b.find("#nav-areas").click()  # leave the page, as a user would

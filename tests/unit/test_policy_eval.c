@@ -204,6 +204,22 @@ static void test_purposes(void) {
   policy_free(p);
 }
 
+/* The one syntax check of a purpose code (client, daemon and checker), on both sides of each
+ * limit: 1..32 bytes, a lowercase letter first, then lowercase letters, digits and '-'. */
+static void test_purpose_code_syntax(void) {
+  const char *ok[] = {"a", "forebyggelse", "p2", "a-1", "a-", "abcdefghijklmnopqrstuvwxyz012345"};
+  const char *bad[] = {"", " ", "abcdefghijklmnopqrstuvwxyz0123456", "Efterforskning",
+                       "efterforskning ", " efterforskning", "efterforskning af tyveri",
+                       "1abc", "-a", "a_b", "a.b", "zz\x7f", "\xc3\xa6" "ble", "a\n",
+                       "Jonas 120305-1453", "A", "{", "`"};
+  for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+    if (!policy_purpose_code_valid(ok[i])) TASK_FAIL("'%s' is a purpose code", ok[i]);
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    if (policy_purpose_code_valid(bad[i])) TASK_FAIL("'%s' is not a purpose code", bad[i]);
+  ASSERT(!policy_purpose_code_valid(NULL));
+  ASSERT_INT_EQ((int)strlen(ok[5]), POLICY_MAX_PURPOSE_CODE);
+}
+
 /* An intake rule permits 'submit' only, in file order with the permits, and a forbid beats it. */
 static void test_intake(void) {
   policy *p = eval_load("roles a, x\nactions read, submit\nclasses s\n"
@@ -542,6 +558,7 @@ int main(void) {
   RUN_TEST(test_forbid_wins);
   RUN_TEST(test_conditions);
   RUN_TEST(test_purposes);
+  RUN_TEST(test_purpose_code_syntax);
   RUN_TEST(test_intake);
   RUN_TEST(test_send_receive_differ);
   RUN_TEST(test_retention);
