@@ -187,13 +187,7 @@ static void api_concern(web_req *r) {
                                      "assignee", "answers", "recipients"};
   for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
     json_kv_msgpack(j, keys[k], sv_map_get(c, keys[k]));
-  json_kv_str(j, "from_name", t.card.name);
-  json_kv_str(j, "from_fingerprint", t.fingerprint);
-  json_key(j, "body");
-  json_strn(j, (const char *)body, blen);
-  json_end_object(j);
-  json_end_object(j);
-  web_reply_json(r, 200, &w);
+  web_reply_opened(r, &w, &t, body, blen);
 out:
   envelope_free_body(body, blen);
   msgpack_unpacked_destroy(&resp);

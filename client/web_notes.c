@@ -256,17 +256,11 @@ static void api_note(web_req *r) {
   json_begin_object(j);
   json_kv_str(j, "id", hex);
   json_kv_str(j, "from", kid);
-  json_kv_str(j, "from_name", t.card.name);
-  json_kv_str(j, "from_fingerprint", t.fingerprint);
   json_kv_str(j, "class", h.klass);
   json_kv_str(j, "area", h.area);
   json_kv_str(j, "purpose", h.purpose);
   json_kv_uint(j, "created", h.created);
-  json_key(j, "body");
-  json_strn(j, (const char *)body, blen);
-  json_end_object(j);
-  json_end_object(j);
-  web_reply_json(r, 200, &w);
+  web_reply_opened(r, &w, &t, body, blen);
 out:
   envelope_free_body(body, blen);
   msgpack_unpacked_destroy(&resp);

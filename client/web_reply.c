@@ -69,6 +69,18 @@ json_out *web_reply_ok_begin(web_req *r, web_json *w, size_t secret_cap) {
   return j;
 }
 
+void web_reply_opened(web_req *r, web_json *w, const directory_trust *sealer, const uint8_t *body,
+                      size_t blen) {
+  json_out *j = &w->j;
+  json_kv_str(j, "from_name", sealer->card.name);
+  json_kv_str(j, "from_fingerprint", sealer->fingerprint);
+  json_key(j, "body");
+  json_strn(j, (const char *)body, blen);
+  json_end_object(j);
+  json_end_object(j);
+  web_reply_json(r, 200, w);
+}
+
 void web_reply_error(web_req *r, unsigned status, const char *code, const char *field,
                      const char *fmt, ...) {
   char msg[1024];

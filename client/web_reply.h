@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "directory.h"
 #include "web_guard.h"
 #include "web_json.h"
 #include "web_server.h"
@@ -20,6 +21,13 @@ void web_reply_json(web_req *r, unsigned status, web_json *w);
  * 0 for an ordinary answer, else the size of a secret one (web_json_open_secret). Returns the
  * writer, or NULL after answering 500 when memory runs out. */
 json_out *web_reply_ok_begin(web_req *r, web_json *w, size_t secret_cap);
+
+/* The end of an answer that shows an opened envelope, written inside its open inner object
+ * (the second level of w): the sealer as the trusted directory names them ("from_name",
+ * "from_fingerprint") and the plaintext ("body"); closes that object and the document and sends
+ * it with status 200. The body stays the caller's to wipe. */
+void web_reply_opened(web_req *r, web_json *w, const directory_trust *sealer, const uint8_t *body,
+                      size_t blen);
 
 /* Send {"ok": false, "error": {"code": code, "message": MESSAGE, "field": field}} (field left
  * out when NULL). code is a daemon error code ("personal_data") or one of the interface's own
