@@ -57,6 +57,8 @@ int ops_note_parse(const rq_ctx *ctx, job *j, const sv_bin *env, const char *kla
              v->h.klass);
     return -1;
   }
+  /* the class first: a refused purpose's entry then still says what class was sent */
+  if (request_class(ctx, j, v->h.klass) != 0) return -1;
   return request_purpose(ctx, j, v->h.purpose);
 }
 
@@ -138,7 +140,6 @@ int ops_note_send_prepare(rq_ctx *ctx, job *j, int *level) {
   j->done = send_done;
   if (ops_note_parse(ctx, j, e, NULL, &p->v) != 0) return -1;
   envelope_header *h = &p->v.h;
-  snprintf(j->klass, sizeof j->klass, "%s", h->klass);
   note_object(j->object, sizeof j->object, h->id);
   int lv = policy_level_parse(h->klass);
   *level = lv > 0 ? lv : POLICY_LEVEL_NONE;

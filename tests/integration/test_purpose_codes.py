@@ -3,7 +3,9 @@ code with a capital or a trailing space, and a purpose holding a name and a CPR 
 refused `invalid` by the daemon for every op that carries a purpose (note.send, concern.submit,
 concern.answer, core-track meeting.minutes), and the offered text reaches neither the audit log
 (the refusal's entry has an empty purpose and rule `undeclared purpose`) nor any database file
-nor the daemon's log. The CLI refuses the same texts itself, before it connects."""
+nor the daemon's log. The same holds for the class a note's envelope states: one the policy does
+not declare (a CPR number has the shape of a class name) is refused with rule `undeclared
+class` and logged as no class. The CLI refuses the same texts itself, before it connects."""
 import glob
 import os
 import sys
@@ -23,8 +25,10 @@ NOT_CODES = ["Efterforskning", "efterforskning ", "efterforskning af tyveri", " 
 UNDECLARED = "tyveri"
 # The offered texts that must be found nowhere (" " and the trailing-space form are checked in
 # the entries' purpose fields; as bytes they are everywhere).
+# A class name is lower-case letters, digits, '-' and '_': a CPR number fits that shape.
+CPR_CLASS = "010203-1234"
 SEARCHED = ["Efterforskning", "efterforskning af tyveri", "Jonas Kristensen", "120305-1453",
-            "120305"]
+            "120305", CPR_CLASS]
 
 
 def refused_invalid(d, r, what):
@@ -90,6 +94,30 @@ def wire_part():
         check(not r["ok"] and r["error"]["code"] == "denied" and
               "no-investigation" in r["error"]["message"], "forbidden purpose %r" % r)
         check(cs.call("ping")["ok"], "the connection is still usable")
+
+        # The class an envelope states is a class name the policy declares: one shaped like a
+        # class name but holding a CPR number is refused invalid before any policy question, and
+        # its entry records no class. A declared class stays in the entry of a note refused for
+        # its purpose, so the auditor sees what was sent.
+        db = os.path.join(d.dir, "samvirke.db")
+        for who, c in ((coord, cs), (partner, pa)):
+            r = c.call("note.send", envelope=seal(who, [ssp], b"x", klass=CPR_CLASS))
+            check(not r["ok"] and r["error"]["code"] == "invalid" and "class" in r["error"]["message"],
+                  "a note of class %r from %s: %r" % (CPR_CLASS, who.name, r))
+            e = A.db_entries(db)[r["audit"]]
+            check(e["decision"] == "deny" and e["outcome"] == "invalid" and
+                  e["rule"] == "undeclared class" and e["class"] == "-",
+                  "the entry of an undeclared class %r" % e)
+        # a declared class the policy does not let notes carry is the policy's denial, logged
+        r = cs.call("note.send", envelope=seal(coord, [ssp], b"x", klass="area"))
+        check(not r["ok"] and r["error"]["code"] == "denied", "a note of class area: %r" % r)
+        e = A.db_entries(db)[r["audit"]]
+        check(e["class"] == "area" and e["rule"].startswith("default deny"),
+              "the entry of a declared class's denial %r" % e)
+        r = cs.call("note.send", envelope=seal(coord, [ssp], b"x", purpose=UNDECLARED))
+        e = A.db_entries(db)[r["audit"]]
+        check(e["rule"] == "undeclared purpose" and e["class"] == "individual",
+              "a refused purpose's entry keeps the declared class: %r" % e)
         last = r["audit"]
 
         # The audit entries as an auditor fetches them: no offered text, in any field or byte.
