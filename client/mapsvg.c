@@ -27,6 +27,9 @@
 #define BOUNDARY_COLOUR "#4a6b3a"
 #define WRAP_COLS 46
 #define WRAP_LINES 3
+#define LEGEND_GAP 12  /* between the map frame and the legend under it */
+#define LEGEND_H 66    /* two rows of entries */
+#define LEGEND_COL 300 /* width of a legend column (three across the map's width) */
 #define SPREAD_DIST 40.0 /* a group ring is 19 px across the centre */
 
 typedef struct proj {
@@ -357,7 +360,7 @@ static void write_map(FILE *f, const area_data *ad, const proj *pr, const mark *
   char lab[32];
   for (double v = ceil(lat_lo / step) * step; v <= lat_hi; v += step) {
     double y = py(pr, v);
-    if (y < MAP_Y + 24 || y > MAP_Y + MAP_H - 164) continue; /* clear of the legend */
+    if (y < MAP_Y + 24 || y > MAP_Y + MAP_H - 12) continue;
     fmt_deg(v, true, lab, sizeof lab);
     fprintf(f, "<text x=\"%d\" y=\"%.1f\">%s</text>\n", MAP_X + 4, y - 3, lab);
   }
@@ -443,35 +446,55 @@ static void write_map(FILE *f, const area_data *ad, const proj *pr, const mark *
           bx - 3, by - 6, bx + bar + 3, by - 6, ml);
 }
 
+/* Where legend entry k goes: its symbol around (*x + 22, *y), its label from *x + 42. */
+static void legend_at(int k, int lx, int ly, int *x, int *y) {
+  *x = lx + (k % 3) * LEGEND_COL;
+  *y = ly + 22 + (k / 3) * 26;
+}
+
+/* The legend: a strip under the map frame (never over the map, where it would hide markers or
+ * the outline), two rows of up to three entries in columns LEGEND_COL wide. */
 static void write_legend(FILE *f, const area_data *ad, enum doc_lang lang) {
-  int rows = 4 + (ad->nboundary >= 3);
-  int lx = MAP_X + 16, ly = MAP_Y + MAP_H - 18 - 26 * rows;
-  fprintf(f, "<g class=\"legend\"><rect x=\"%d\" y=\"%d\" width=\"240\" height=\"%d\" rx=\"6\" "
-             "fill=\"#fff\" fill-opacity=\"0.92\" stroke=\"#bbb\"/>\n", lx, ly, 26 * rows + 8);
+  int lx = MAP_X, ly = MAP_Y + MAP_H + LEGEND_GAP;
+  fprintf(f, "<g class=\"legend\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"6\" "
+             "fill=\"#fff\" stroke=\"#bbb\"/>\n", lx, ly, MAP_W, LEGEND_H);
   static const char label[] = "<text x=\"%d\" y=\"%d\" font-size=\"14\" fill=\"#222\">%s</text>\n";
-  int y = ly + 20;
-  fprintf(f, "<circle cx=\"%d\" cy=\"%d\" r=\"8\" fill=\"%s\"/>", lx + 22, y, GREEN);
-  fprintf(f, label, lx + 42, y + 5, docwords(lang, "resource"));
-  y += 26;
-  fprintf(f, "<circle cx=\"%d\" cy=\"%d\" r=\"8\" fill=\"%s\"/>", lx + 22, y, RED);
-  fprintf(f, label, lx + 42, y + 5, docwords(lang, "challenge"));
-  y += 26;
-  fprintf(f, "<circle cx=\"%d\" cy=\"%d\" r=\"8\" fill=\"#888\"/><circle cx=\"%d\" cy=\"%d\" "
-             "r=\"12\" fill=\"none\" stroke=\"#888\" stroke-width=\"2\" stroke-dasharray=\"3 2\"/>",
-          lx + 22, y, lx + 22, y);
-  fprintf(f, label, lx + 42, y + 5, docwords(lang, "group.level"));
-  y += 26;
-  fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"18\" height=\"14\" rx=\"3\" fill=\"%s\"/>"
-             "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"/>",
-          lx + 8, y - 7, BLUE, lx + 30, y, lx + 38, y, LINK_COLOUR);
-  char both[128];
-  snprintf(both, sizeof both, "%s / %s", docwords(lang, "intervention"), docwords(lang, "link"));
-  fprintf(f, label, lx + 42, y + 5, both);
-  y += 26;
+  {
+    int x, y;
+    legend_at(0, lx, ly, &x, &y);
+    fprintf(f, "<circle cx=\"%d\" cy=\"%d\" r=\"8\" fill=\"%s\"/>", x + 22, y, GREEN);
+    fprintf(f, label, x + 42, y + 5, docwords(lang, "resource"));
+  }
+  {
+    int x, y;
+    legend_at(1, lx, ly, &x, &y);
+    fprintf(f, "<circle cx=\"%d\" cy=\"%d\" r=\"8\" fill=\"%s\"/>", x + 22, y, RED);
+    fprintf(f, label, x + 42, y + 5, docwords(lang, "challenge"));
+  }
+  {
+    int x, y;
+    legend_at(2, lx, ly, &x, &y);
+    fprintf(f, "<circle cx=\"%d\" cy=\"%d\" r=\"8\" fill=\"#888\"/><circle cx=\"%d\" cy=\"%d\" "
+               "r=\"11\" fill=\"none\" stroke=\"#888\" stroke-width=\"2\" stroke-dasharray=\"3 2\"/>",
+            x + 22, y, x + 22, y);
+    fprintf(f, label, x + 42, y + 5, docwords(lang, "group.level"));
+  }
+  {
+    int x, y;
+    legend_at(3, lx, ly, &x, &y);
+    fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"18\" height=\"14\" rx=\"3\" fill=\"%s\"/>"
+               "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"/>",
+            x + 8, y - 7, BLUE, x + 30, y, x + 38, y, LINK_COLOUR);
+    char both[128];
+    snprintf(both, sizeof both, "%s / %s", docwords(lang, "intervention"), docwords(lang, "link"));
+    fprintf(f, label, x + 42, y + 5, both);
+  }
   if (ad->nboundary >= 3) {
+    int x, y;
+    legend_at(4, lx, ly, &x, &y);
     fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"28\" height=\"14\" fill=\"#dfeadb\" stroke=\"%s\" "
-               "stroke-width=\"2\" stroke-dasharray=\"6 3\"/>", lx + 8, y - 7, BOUNDARY_COLOUR);
-    fprintf(f, label, lx + 42, y + 5, docwords(lang, "boundary"));
+               "stroke-width=\"2\" stroke-dasharray=\"6 3\"/>", x + 8, y - 7, BOUNDARY_COLOUR);
+    fprintf(f, label, x + 42, y + 5, docwords(lang, "boundary"));
   }
   fputs("</g>\n", f);
 }
@@ -498,7 +521,7 @@ int mapsvg_write(FILE *f, const area_data *ad, enum doc_lang lang, uint64_t now)
     goto out;
   }
   kf = NULL;
-  int H = (int)ceil(fmax(MAP_Y + MAP_H, key_bottom) + 60);
+  int H = (int)ceil(fmax(MAP_Y + MAP_H + LEGEND_GAP + LEGEND_H, key_bottom) + 60);
   const char *title = docwords(lang, "map.title");
 
   fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"

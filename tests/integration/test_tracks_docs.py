@@ -138,6 +138,18 @@ try:
     check(classes.count("boundary") == 1 and classes.count("link") == 1 and
           classes.count("iv-link") == 2 and classes.count("leader") == 2,
           "outline, a link, the intervention's two links and two spread markers: %r" % classes)
+    # The legend lies under the map frame, never over the map (where it hid the outline).
+    frame = next(e for e in root.iter(NS + "rect") if e.get("fill") == "#f3f1ea")
+    legend = next(e for e in root.iter(NS + "g") if e.get("class") == "legend")
+    frame_bottom = float(frame.get("y")) + float(frame.get("height"))
+    for e in legend.iter():
+        for attr in ("y", "cy", "y1", "y2"):
+            if e.get(attr) is not None:
+                check(float(e.get(attr)) >= frame_bottom,
+                      "legend part %s %s=%s over the map (ends at y=%g)" % (
+                          e.tag, attr, e.get(attr), frame_bottom))
+    check(float(root.get("height")) >= float(legend.find(NS + "rect").get("y")) +
+          float(legend.find(NS + "rect").get("height")), "the legend fits in the picture")
     png = render(svg)
     colours = png_colours(png)
     for rgb in ((0x1a, 0x98, 0x50), (0xd7, 0x30, 0x27), (0x2e, 0x6d, 0xa4)):
