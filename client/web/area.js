@@ -34,12 +34,14 @@
   SV.numberMarkers = function (layer, list) {
     const gen = (layer.svNumbering = (layer.svNumbering || 0) + 1);
     const todo = list.filter((o) => typeof o.lat === 'number' && typeof o.lon === 'number');
+    layer.svNums = {};
     let i = 0;
     const slice = () => {
       if (layer.svNumbering !== gen) return;
       for (const end = Math.min(todo.length, i + 250); i < end; i++) {
         const o = todo[i];
-        L.marker([o.lat, o.lon], { interactive: false, keyboard: false,
+        const at = (layer.svPlaced && layer.svPlaced[o.id]) || [o.lat, o.lon];
+        layer.svNums[o.id] = L.marker(at, { interactive: false, keyboard: false,
           icon: L.divIcon({ className: 'sv-num', html: String(Number(o.id)), iconSize: null, iconAnchor: [-9, 9] }) }).addTo(layer);
       }
       if (i < todo.length) setTimeout(slice, 0);
@@ -66,9 +68,49 @@
     }
     if (map.svBoundary) pts.push(...map.svBoundary); /* keep the area's outline in view */
     if (pts.length === 1) map.setView(pts[0], 16);
-    else if (pts.length > 1) map.fitBounds(pts, { padding: [30, 30], maxZoom: 17 });
+    else if (pts.length > 1) map.fitBounds(pts, { padding: [40, 40], maxZoom: 17 }); /* room for a ring */
+    spreadShared(map, layer, list, markers);
     return markers;
   };
+
+  /* Markers that share a point would hide each other: as on the printed map, they are drawn on
+   * a ring around the point (a fixed distance on the screen, so the ring is laid out again at
+   * every zoom), each joined to the true point by a thin leader. The numbers follow them. */
+  const SPREAD_PX = 24;
+  function spreadShared(map, layer, list, markers) {
+    if (layer.svRelayout) map.off('zoomend', layer.svRelayout);
+    const byPoint = new Map();
+    for (const o of list) {
+      if (!markers[o.id]) continue;
+      const key = o.lat + ',' + o.lon;
+      if (!byPoint.has(key)) byPoint.set(key, []);
+      byPoint.get(key).push(o);
+    }
+    const groups = [...byPoint.values()].filter((g) => g.length > 1).map((g) => ({
+      at: L.latLng(g[0].lat, g[0].lon), items: g.sort((a, b) => a.id - b.id),
+      leaders: g.map(() => L.polyline([], { weight: 1.5, color: '#555', interactive: false,
+        className: 'sv-leader' }).addTo(layer)),
+    }));
+    layer.svPlaced = {};
+    layer.svRelayout = function () {
+      for (const g of groups) {
+        const n = g.items.length, r = Math.max(SPREAD_PX, (n * 22) / (2 * Math.PI));
+        const c = map.latLngToLayerPoint(g.at);
+        g.items.forEach((o, k) => {
+          const a = -Math.PI / 2 + (2 * Math.PI * k) / n;
+          const p = map.layerPointToLatLng(c.add([r * Math.cos(a), r * Math.sin(a)]));
+          markers[o.id].setLatLng(p);
+          g.leaders[k].setLatLngs([g.at, p]);
+          layer.svPlaced[o.id] = p;
+          if (layer.svNums && layer.svNums[o.id]) layer.svNums[o.id].setLatLng(p);
+        });
+      }
+    };
+    if (groups.length) {
+      layer.svRelayout();
+      map.on('zoomend', layer.svRelayout);
+    }
+  }
 
   /* ---- the list of areas ---- */
 
