@@ -474,8 +474,9 @@ static void write_legend(FILE *f, const area_data *ad, enum doc_lang lang) {
   {
     int x, y;
     legend_at(2, lx, ly, &x, &y);
-    fprintf(f, "<circle cx=\"%d\" cy=\"%d\" r=\"8\" fill=\"#888\"/><circle cx=\"%d\" cy=\"%d\" "
-               "r=\"11\" fill=\"none\" stroke=\"#888\" stroke-width=\"2\" stroke-dasharray=\"3 2\"/>",
+    fprintf(f, "<circle cx=\"%d\" cy=\"%d\" r=\"8\" fill=\"#888\"/><circle cx=\"%d\" "
+               "cy=\"%d\" r=\"11\" fill=\"none\" stroke=\"#888\" stroke-width=\"2\" "
+               "stroke-dasharray=\"3 2\"/>",
             x + 22, y, x + 22, y);
     fprintf(f, label, x + 42, y + 5, docwords(lang, "group.level"));
   }

@@ -368,7 +368,8 @@ void request_frame(requests *rq, rq_session *s, const uint8_t *frame, size_t len
      * or request_class set the decision): no policy question can be asked, and nothing runs. */
     j->exec = NULL;
     j->dec.permit = false;
-    if (!j->purpose_refused && !j->class_refused) snprintf(j->dec.rule, sizeof j->dec.rule, "malformed request");
+    if (!j->purpose_refused && !j->class_refused)
+      snprintf(j->dec.rule, sizeof j->dec.rule, "malformed request");
     submit(rq, j);
     return;
   }

@@ -68,7 +68,8 @@
     }
     if (map.svBoundary) pts.push(...map.svBoundary); /* keep the area's outline in view */
     if (pts.length === 1) map.setView(pts[0], 16);
-    else if (pts.length > 1) map.fitBounds(pts, { padding: [40, 40], maxZoom: 17 }); /* room for a ring */
+    /* the padding leaves room for a ring of markers sharing a point (spreadShared) */
+    else if (pts.length > 1) map.fitBounds(pts, { padding: [40, 40], maxZoom: 17 });
     spreadShared(map, layer, list, markers);
     return markers;
   };

@@ -102,7 +102,8 @@ def wire_part():
         db = os.path.join(d.dir, "samvirke.db")
         for who, c in ((coord, cs), (partner, pa)):
             r = c.call("note.send", envelope=seal(who, [ssp], b"x", klass=CPR_CLASS))
-            check(not r["ok"] and r["error"]["code"] == "invalid" and "class" in r["error"]["message"],
+            check(not r["ok"] and r["error"]["code"] == "invalid" and
+                  "class" in r["error"]["message"],
                   "a note of class %r from %s: %r" % (CPR_CLASS, who.name, r))
             e = A.db_entries(db)[r["audit"]]
             check(e["decision"] == "deny" and e["outcome"] == "invalid" and

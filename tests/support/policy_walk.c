@@ -94,9 +94,11 @@ int pm_walk_rejected(const pm_model *m, const pm_verdict *v, const policy_diag *
   for (int e = 0; e < d->count; e++) {
     if (!pm_error_is_regime(&d->errors[e])) continue;
     int ri = d->errors[e].rule;
-    if (ri < 0 || ri >= m->nrules) return failf(fail, ctx, "regime error without a rule: %s", d->errors[e].text);
+    if (ri < 0 || ri >= m->nrules)
+      return failf(fail, ctx, "regime error without a rule: %s", d->errors[e].text);
     if (!v->crossing[ri] || m->rules[ri].forbid)
-      return failf(fail, ctx, "refusal names rule %d that does not cross: %s", ri, d->errors[e].text);
+      return failf(fail, ctx, "refusal names rule %d that does not cross: %s", ri,
+                   d->errors[e].text);
   }
   if (!v->any_unsat && !v->any_cross && clean)
     return failf(fail, ctx, "policy refused without reason: %s", d->errors[0].text);

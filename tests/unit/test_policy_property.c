@@ -85,7 +85,8 @@ static void test_random_policies(void) {
       continue;
     }
     accepted++;
-    if (v.any_unsat || v.any_cross) TASK_FAIL("policy accepted although the oracle rejects it\n%s", buf);
+    if (v.any_unsat || v.any_cross)
+      TASK_FAIL("policy accepted although the oracle rejects it\n%s", buf);
     bool has_intake = false;
     for (int i = 0; i < m.nrules; i++) has_intake = has_intake || m.rules[i].intake;
     accepted_intake += has_intake;
