@@ -5,7 +5,7 @@
 #   make install  build (release) and install into $(DESTDIR)$(PREFIX) (default /usr/local)
 #   make deb    build the Debian package from the tree into build/deb and check it with lintian
 #   make faults build with ASan+UBSan and inject storage faults and allocation failures at every
-#               call of the workload
+#               call of the workload (the storage sweep in two processes side by side)
 #   make soak   build with ASan+UBSan and kill the daemon TRIALS times (default 200) at random
 #               moments under mixed load, then as often with a simulated power cut; every
 #               restart is checked for lost or duplicated work
@@ -76,7 +76,10 @@ deb: deps
 	bash tests/package/check_deb.sh build/deb/samvirke_*.deb
 
 faults: testbuild
-	bash tests/faults/run.sh build/test test_storage_faults.py SAMVIRKE_FAULT_SWEEP=full
+	bash tests/faults/run.sh build/test test_storage_faults.py SAMVIRKE_FAULT_SWEEP=full \
+	  SAMVIRKE_FAULT_SHARD=0/2 & p=$$!; \
+	bash tests/faults/run.sh build/test test_storage_faults.py SAMVIRKE_FAULT_SWEEP=full \
+	  SAMVIRKE_FAULT_SHARD=1/2; b=$$?; wait $$p; a=$$?; test $$a -eq 0 -a $$b -eq 0
 	bash tests/faults/run.sh build/test test_alloc_faults.py SAMVIRKE_ALLOC_SWEEP=full
 
 # The crash trials of ctest's faults.crash_trials at full size (tests/faults/test_crash_trials.py).

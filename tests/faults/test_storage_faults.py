@@ -7,7 +7,9 @@ cleanly, sign and serve only checkpoints of the log it keeps, and its files must
 `samvirked run --verify full` with every answer's promise kept.
 
 SAMVIRKE_FAULT_SWEEP=full tries every N (make faults); the default tries a spread sample of
-them, so that ctest's share stays near a couple of minutes."""
+them, so that ctest's share stays near a couple of minutes. SAMVIRKE_FAULT_SHARD=K/N runs only
+every N-th trial of the sweep from the K-th (0 <= K < N), so N processes side by side share a
+full sweep between them (make faults runs two)."""
 import os
 import sys
 import tempfile
@@ -21,6 +23,17 @@ from svworkload import Run, Team, check_log, safe, still_serves, verify_restart 
 
 FULL = os.environ.get("SAMVIRKE_FAULT_SWEEP", "sample") == "full"
 SAMPLE = int(os.environ.get("SAMVIRKE_FAULT_SAMPLE", "8"))  # Ns per (kind, error, mode)
+
+
+def shard():
+    """(K, N) of SAMVIRKE_FAULT_SHARD=K/N, (0, 1) when unset."""
+    v = os.environ.get("SAMVIRKE_FAULT_SHARD", "0/1")
+    try:
+        k, n = (int(x) for x in v.split("/"))
+    except ValueError:
+        k, n = -1, 0
+    check(0 <= k < n, "SAMVIRKE_FAULT_SHARD is K/N with 0 <= K < N, not %r" % v)
+    return k, n
 
 # (kind, errors) pairs; reads and syncs report every errno as one SQLite code, so they are
 # tried with EIO only in the sample and with both in the full sweep.
@@ -164,7 +177,9 @@ class Sweep:
 
 def main():
     t0 = time.time()
+    my_shard, shards = shard()
     s = Sweep()
+    planned = 0
     try:
         calls = s.calibrate()
         print("calls of a fault-free pass: %s" % "; ".join(
@@ -184,7 +199,13 @@ def main():
                         if kill and not FULL:
                             k = max(2, SAMPLE // 2)
                         for at in (range(1, n + 1) if FULL else spread(n, k)):
+                            planned += 1
+                            if (planned - 1) % shards != my_shard:
+                                continue
                             s.trial(phase, kind, err, at, cnt, kill)
+                            if s.trials % 100 == 0:
+                                print("storage faults: %d trials done (%.0f s)" %
+                                      (s.trials, time.time() - t0), flush=True)
         total_fired = unreached = 0
         for (phase, kind, err, mode), t in sorted(s.tally.items()):
             total_fired += t["fired"]
@@ -195,8 +216,9 @@ def main():
                       t["unavailable"], t["unknown"]))
         check(unreached * 5 <= s.trials, "most trials reached their N (%d of %d did not)" %
               (unreached, s.trials))
-        print("storage faults: %d trials, %d faults injected and survived, in %.0f s (%s sweep)"
-              % (s.trials, total_fired, time.time() - t0, "full" if FULL else "sampled"))
+        print("storage faults: %d trials, %d faults injected and survived, in %.0f s (%s sweep%s)"
+              % (s.trials, total_fired, time.time() - t0, "full" if FULL else "sampled",
+                 "" if shards == 1 else ", shard %d of %d" % (my_shard + 1, shards)))
     finally:
         s.cleanup()
 
