@@ -7,8 +7,8 @@
 #   make faults build with ASan+UBSan and inject storage faults and allocation failures at every
 #               call of the workload (the storage sweep in two processes side by side)
 #   make soak   build with ASan+UBSan and kill the daemon TRIALS times (default 200) at random
-#               moments under mixed load, then as often with a simulated power cut; every
-#               restart is checked for lost or duplicated work
+#               moments under mixed load, and as often with a simulated power cut (the two
+#               side by side); every restart is checked for lost or duplicated work
 #   make fuzz   build the libFuzzer harnesses (clang, ASan+UBSan) into build/fuzz; a long run:
 #               bash tests/fuzz/campaign.sh build/fuzz [NAME[:SECONDS]...]
 #   make soak-rss  build (release) and send SOAK_REQUESTS (default 10^6) mixed requests to a
@@ -87,7 +87,9 @@ TRIALS ?= 200
 .PHONY: soak
 soak: testbuild
 	bash tests/faults/run.sh build/test test_crash_trials.py SAMVIRKE_CRASH_TRIALS=$(TRIALS) \
-	  SAMVIRKE_POWERCUT_TRIALS=$(TRIALS)
+	  SAMVIRKE_POWERCUT_TRIALS=0 & p=$$!; \
+	bash tests/faults/run.sh build/test test_crash_trials.py SAMVIRKE_CRASH_TRIALS=0 \
+	  SAMVIRKE_POWERCUT_TRIALS=$(TRIALS); b=$$?; wait $$p; a=$$?; test $$a -eq 0 -a $$b -eq 0
 
 fuzz: deps
 	@$(call ensure_packages,clang)
