@@ -8,8 +8,9 @@ cleanly, sign and serve only checkpoints of the log it keeps, and its files must
 
 SAMVIRKE_FAULT_SWEEP=full tries every N (make faults); the default tries a spread sample of
 them, so that ctest's share stays near a couple of minutes. SAMVIRKE_FAULT_SHARD=K/N runs only
-every N-th trial of the sweep from the K-th (0 <= K < N), so N processes side by side share a
-full sweep between them (make faults runs two)."""
+every N-th (phase, kind, error, mode) of the sweep from the K-th (0 <= K < N), each with every N
+of its own calibrated pass, so N processes side by side share a full sweep between them (make
+faults runs two)."""
 import os
 import sys
 import tempfile
@@ -179,7 +180,7 @@ def main():
     t0 = time.time()
     my_shard, shards = shard()
     s = Sweep()
-    planned = 0
+    group = 0
     try:
         calls = s.calibrate()
         print("calls of a fault-free pass: %s" % "; ".join(
@@ -188,20 +189,20 @@ def main():
         for phase in ("workload", "shutdown", "startup"):
             for kind, errs in PLAN:
                 n = calls[phase][kind]
-                if n == 0:
-                    continue
                 for err in errs:
                     modes = [(1, False), (FOREVER, False)]
                     if phase == "workload":
                         modes += [(1, True), (FOREVER, True)]
                     for cnt, kill in modes:
+                        # groups are counted whatever this pass's calibration found, so every
+                        # shard numbers them alike
+                        group += 1
+                        if (group - 1) % shards != my_shard or n == 0:
+                            continue
                         k = SAMPLE if phase == "workload" else max(2, SAMPLE // 3)
                         if kill and not FULL:
                             k = max(2, SAMPLE // 2)
                         for at in (range(1, n + 1) if FULL else spread(n, k)):
-                            planned += 1
-                            if (planned - 1) % shards != my_shard:
-                                continue
                             s.trial(phase, kind, err, at, cnt, kill)
                             if s.trials % 100 == 0:
                                 print("storage faults: %d trials done (%.0f s)" %
