@@ -120,7 +120,7 @@ void job_audit_entry(const job *j, audit_entry *e) {
                                         : sv_err_code(SV_ERR_DENIED);
   snprintf(e->outcome, sizeof e->outcome, "%s", outcome);
   /* A refused purpose is not logged: it may be free text naming a person. */
-  clean_copy(e->purpose, sizeof e->purpose, j->purpose_refused ? "" : j->purpose, NULL);
+  clean_copy(e->purpose, sizeof e->purpose, j->code_refused ? "" : j->purpose, NULL);
   memcpy(e->policy, j->policy_hash, 32);
   randombytes_buf(e->salt, sizeof e->salt);
 }

@@ -63,8 +63,8 @@ typedef struct job {
   char klass[32];        /* data class for the audit entry ("" if none) */
   char object[AUDIT_OBJECT_MAX + 1]; /* object id ("" if none); exec may set it */
   char purpose[256];      /* "" or a code the policy declares (request_purpose) */
-  bool purpose_refused;   /* the stated purpose was not declared: refused, and not logged */
-  bool class_refused;     /* the stated class was not declared: refused, and not logged */
+  bool code_refused;      /* a purpose or class it stated is not declared by the policy:
+                           * refused before any policy question, and not logged */
   decision dec;          /* the decision the audit entry records */
   uint8_t policy_hash[32];
   enum sv_err err;       /* error decided before storage (bad_request, denied, ...) */

@@ -176,7 +176,7 @@ int request_purpose(const rq_ctx *ctx, job *j, const char *purpose) {
     snprintf(j->purpose, sizeof j->purpose, "%s", purpose);
     return 0;
   }
-  j->purpose_refused = true;
+  j->code_refused = true;
   job_deny(j, SV_ERR_INVALID, RQ_RULE_UNDECLARED_PURPOSE,
            "the purpose is not %s the policy declares: state one of its purpose codes (samvirke "
            "policy explain lists them); a name or a case number belongs in the note, not in the "
@@ -190,7 +190,7 @@ int request_class(const rq_ctx *ctx, job *j, const char *klass) {
     if (j->klass[0] == '\0') snprintf(j->klass, sizeof j->klass, "%s", klass);
     return 0;
   }
-  j->class_refused = true;
+  j->code_refused = true;
   job_deny(j, SV_ERR_INVALID, RQ_RULE_UNDECLARED_CLASS,
            "the envelope's class is not one the policy declares (samvirke policy explain lists "
            "them)");
@@ -363,13 +363,12 @@ void request_frame(requests *rq, rq_session *s, const uint8_t *frame, size_t len
   }
   int level = POLICY_LEVEL_NONE;
   if (oe->prepare && oe->prepare(&rq->ctx, j, &level) != 0 &&
-      (j->err == SV_ERR_BAD_REQUEST || j->purpose_refused || j->class_refused)) {
+      (j->err == SV_ERR_BAD_REQUEST || j->code_refused)) {
     /* Malformed arguments, or a purpose or class the policy does not declare (request_purpose
      * or request_class set the decision): no policy question can be asked, and nothing runs. */
     j->exec = NULL;
     j->dec.permit = false;
-    if (!j->purpose_refused && !j->class_refused)
-      snprintf(j->dec.rule, sizeof j->dec.rule, "malformed request");
+    if (!j->code_refused) snprintf(j->dec.rule, sizeof j->dec.rule, "malformed request");
     submit(rq, j);
     return;
   }

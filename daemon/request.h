@@ -172,7 +172,7 @@ void request_ask(const rq_ctx *ctx, const job *j, const char *klass, enum policy
 /* Take purpose, as a client stated it, as j's purpose: "" (none) or a code the policy in force
  * declares. Anything else (free text, a code with a space or a capital, a code the policy does
  * not declare) refuses j with invalid before any policy question is asked: decision deny, rule
- * RQ_RULE_UNDECLARED_PURPOSE, j->purpose_refused set and j->purpose left empty, so the offered
+ * RQ_RULE_UNDECLARED_PURPOSE, j->code_refused set and j->purpose left empty, so the offered
  * text never reaches the audit log. Returns 0 or -1. */
 int request_purpose(const rq_ctx *ctx, job *j, const char *purpose);
 /* The rule of the audit entry of a request refused because the class its envelope states is
@@ -182,7 +182,7 @@ int request_purpose(const rq_ctx *ctx, job *j, const char *purpose);
  * it, it becomes j's class unless j has one of its own already (the op's, e.g. core-meeting).
  * Any other (a well-formed class name may still be a CPR number) refuses j with invalid before
  * any policy question is asked, as request_purpose does: decision deny, rule
- * RQ_RULE_UNDECLARED_CLASS, j->class_refused set, and klass is not copied. Returns 0 or -1. */
+ * RQ_RULE_UNDECLARED_CLASS, j->code_refused set, and klass is not copied. Returns 0 or -1. */
 int request_class(const rq_ctx *ctx, job *j, const char *klass);
 /* Make d j's decision; a denial sets j's error (denied, naming the rule when it has a name). */
 void request_apply(job *j, const decision *d);
