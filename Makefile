@@ -75,21 +75,23 @@ deb: deps
 	lintian --info --display-info build/deb/*.changes
 	bash tests/package/check_deb.sh build/deb/samvirke_*.deb
 
+# $(call side_by_side,A,B) -- shell code that runs commands A and B at once and fails when
+# either fails.
+side_by_side = $(1) & p=$$!; $(2); b=$$?; wait $$p; a=$$?; test $$a -eq 0 -a $$b -eq 0
+
 faults: testbuild
-	bash tests/faults/run.sh build/test test_storage_faults.py SAMVIRKE_FAULT_SWEEP=full \
-	  SAMVIRKE_FAULT_SHARD=0/2 & p=$$!; \
-	bash tests/faults/run.sh build/test test_storage_faults.py SAMVIRKE_FAULT_SWEEP=full \
-	  SAMVIRKE_FAULT_SHARD=1/2; b=$$?; wait $$p; a=$$?; test $$a -eq 0 -a $$b -eq 0
+	$(call side_by_side,\
+	  bash tests/faults/run.sh build/test test_storage_faults.py SAMVIRKE_FAULT_SWEEP=full SAMVIRKE_FAULT_SHARD=0/2,\
+	  bash tests/faults/run.sh build/test test_storage_faults.py SAMVIRKE_FAULT_SWEEP=full SAMVIRKE_FAULT_SHARD=1/2)
 	bash tests/faults/run.sh build/test test_alloc_faults.py SAMVIRKE_ALLOC_SWEEP=full
 
 # The crash trials of ctest's faults.crash_trials at full size (tests/faults/test_crash_trials.py).
 TRIALS ?= 200
 .PHONY: soak
 soak: testbuild
-	bash tests/faults/run.sh build/test test_crash_trials.py SAMVIRKE_CRASH_TRIALS=$(TRIALS) \
-	  SAMVIRKE_POWERCUT_TRIALS=0 & p=$$!; \
-	bash tests/faults/run.sh build/test test_crash_trials.py SAMVIRKE_CRASH_TRIALS=0 \
-	  SAMVIRKE_POWERCUT_TRIALS=$(TRIALS); b=$$?; wait $$p; a=$$?; test $$a -eq 0 -a $$b -eq 0
+	$(call side_by_side,\
+	  bash tests/faults/run.sh build/test test_crash_trials.py SAMVIRKE_CRASH_TRIALS=$(TRIALS) SAMVIRKE_POWERCUT_TRIALS=0,\
+	  bash tests/faults/run.sh build/test test_crash_trials.py SAMVIRKE_CRASH_TRIALS=0 SAMVIRKE_POWERCUT_TRIALS=$(TRIALS))
 
 fuzz: deps
 	@$(call ensure_packages,clang)
