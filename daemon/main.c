@@ -14,6 +14,7 @@
 #include "admin.h"
 #include "backup.h"
 #include "log.h"
+#include "noise.h"
 #include "purge.h"
 #include "server.h"
 #include "signer_proc.h"
@@ -182,7 +183,9 @@ static int cmd_run(int argc, char **argv) {
     return 1;
   }
   signal(SIGPIPE, SIG_IGN);
-  return server_run(abs, verify);
+  int rc = server_run(abs, verify);
+  noise_pool_drain(); /* the wiped secure blocks kept for reuse */
+  return rc;
 }
 
 static int cmd_backup(int argc, char **argv) {

@@ -19,11 +19,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "secpool.h"
+
 #include "util.h"
 
 #define MAGIC_LEN 4
 #define TAG_LEN crypto_aead_xchacha20poly1305_ietf_ABYTES
 #define KEY_LEN 32
+/* Secure blocks, pooled (secpool.h): one for the keys of a seal or an open, and one for an
+ * opened body of up to BODY_BLOCK bytes, placed at the block's end so that an overrun meets the
+ * guard page; a longer body gets a sodium_malloc of its own. */
+#define SECRET_LEN (KEY_LEN * 3 + 32)
+#define BODY_BLOCK ENVELOPE_BODY_POOLED
+static secpool secrets = SECPOOL_INIT(SECRET_LEN, 16);
+static secpool bodies = SECPOOL_INIT(BODY_BLOCK, 8);
 
 /* Where the parts of a well-formed envelope are. */
 typedef struct layout {
@@ -249,7 +258,7 @@ static int seal(const sv_identity *sender, const envelope_params *p, const envel
   size_t total = hdr_len + n * ENVELOPE_WRAP_LEN + ENVELOPE_NONCE_LEN + 4 + len + TAG_LEN +
                  ENVELOPE_SIG_LEN;
   uint8_t *env = malloc(total);
-  uint8_t *secret = sodium_malloc(KEY_LEN * 3 + 32); /* ck, wrap key, shared, eph_sk */
+  uint8_t *secret = secpool_get(&secrets); /* ck, wrap key, shared, eph_sk */
   int rc = ENVELOPE_ERR_NOMEM;
   if (env == NULL || secret == NULL) goto err;
   uint8_t *ck = secret, *wk = secret + KEY_LEN, *shared = secret + 2 * KEY_LEN,
@@ -328,12 +337,12 @@ static int seal(const sv_identity *sender, const envelope_params *p, const envel
   crypto_sign_detached(env + off, NULL, msg, sizeof msg, sender->sign_sk);
   off += ENVELOPE_SIG_LEN;
   assert(off == total);
-  sodium_free(secret);
+  secpool_put(&secrets, secret);
   *out = env;
   *outlen = total;
   return ENVELOPE_OK;
 err:
-  sodium_free(secret);
+  secpool_put(&secrets, secret);
   free(env);
   return rc;
 }
@@ -348,6 +357,13 @@ int envelope_seal_fixed(const sv_identity *sender, const envelope_params *p,
                         size_t *outlen) {
   assert(fx != NULL && fx->id && fx->content_key && fx->nonce && fx->eph_sk);
   return seal(sender, p, fx, body, len, out, outlen);
+}
+
+/* Secure room for an opened body of len bytes (see BODY_BLOCK); free with envelope_free_body. */
+static uint8_t *body_new(size_t len) {
+  if (len > BODY_BLOCK) return sodium_malloc(len);
+  uint8_t *b = secpool_get(&bodies);
+  return b ? b + (BODY_BLOCK - len) : NULL;
 }
 
 int envelope_open(const uint8_t *env, size_t len, const sv_card *sender,
@@ -367,7 +383,7 @@ int envelope_open(const uint8_t *env, size_t len, const sv_card *sender,
   for (size_t i = 0; i < h.nrecipients; i++)
     if (memcmp(h.recipients[i], me, ENVELOPE_KEYID_LEN) == 0) idx = i;
   if (idx == h.nrecipients) return ENVELOPE_ERR_NOT_RECIPIENT;
-  uint8_t *secret = sodium_malloc(KEY_LEN * 3);
+  uint8_t *secret = secpool_get(&secrets);
   uint8_t *pt = NULL;
   uint8_t commit[ENVELOPE_COMMIT_LEN];
   size_t ptlen = l.body_len - TAG_LEN;
@@ -392,7 +408,7 @@ int envelope_open(const uint8_t *env, size_t len, const sv_card *sender,
     rc = ENVELOPE_ERR_COMMIT;
     goto err;
   }
-  pt = sodium_malloc(ptlen ? ptlen : 1);
+  pt = body_new(ptlen);
   if (pt == NULL) {
     rc = ENVELOPE_ERR_NOMEM;
     goto err;
@@ -402,18 +418,26 @@ int envelope_open(const uint8_t *env, size_t len, const sv_card *sender,
     rc = ENVELOPE_ERR_BODY;
     goto err;
   }
-  sodium_free(secret);
+  secpool_put(&secrets, secret);
   if (hout) *hout = h;
   *body = pt;
   *bodylen = ptlen;
   return ENVELOPE_OK;
 err:
-  sodium_free(pt);
-  sodium_free(secret);
+  envelope_free_body(pt, ptlen);
+  secpool_put(&secrets, secret);
   return rc;
 }
 
 void envelope_free_body(uint8_t *body, size_t len) {
-  (void)len; /* sodium_free wipes the whole allocation */
-  sodium_free(body);
+  if (body == NULL) return;
+  if (len <= BODY_BLOCK)
+    secpool_put(&bodies, body - (BODY_BLOCK - len)); /* wipes the whole block */
+  else
+    sodium_free(body); /* wipes the whole allocation */
+}
+
+void envelope_pool_count(unsigned *secret_blocks, unsigned *body_blocks) {
+  *secret_blocks = secpool_count(&secrets);
+  *body_blocks = secpool_count(&bodies);
 }

@@ -104,8 +104,12 @@ int envelope_verify(const uint8_t *env, size_t len, const uint8_t sender_pk[32])
 int envelope_open(const uint8_t *env, size_t len, const sv_card *sender,
                   const sv_identity *reader, envelope_header *h, uint8_t **body,
                   size_t *bodylen);
-/* Wipe and free a body from envelope_open. NULL is a no-op. */
+/* Wipe and free a body from envelope_open, with the length it gave. NULL is a no-op. */
 void envelope_free_body(uint8_t *body, size_t len);
+/* Bodies up to this many bytes are opened into pooled secure blocks (reused, wiped). */
+#define ENVELOPE_BODY_POOLED 16384u
+/* How many wiped secure blocks the envelope code keeps for reuse: for keys and for bodies. */
+void envelope_pool_count(unsigned *secret_blocks, unsigned *body_blocks);
 
 /* The key commitment for content_key and note id:
  * BLAKE2b-256(key = content_key, ENVELOPE_COMMIT_CONTEXT || 0x00 || id). */

@@ -46,6 +46,14 @@ void noise_hkdf(const uint8_t ck[NOISE_HASHLEN], const uint8_t *ikm, size_t ikml
 typedef struct noise_cipher noise_cipher;
 
 /* Allocate a CipherState holding key k (32 bytes) with nonce 0. NULL on allocation failure. */
+/* Secure memory: each handshake (with the two CipherStates its Split() makes) lives in one
+ * sodium_malloc block. A released block is wiped and kept for reuse, at most NOISE_POOL_MAX of
+ * them (each holds one locked page). noise_pool_count says how many are kept;
+ * noise_pool_drain frees them (for a process that is done with Noise). */
+#define NOISE_POOL_MAX 64
+size_t noise_pool_count(void);
+void noise_pool_drain(void);
+
 noise_cipher *noise_cipher_new(const uint8_t k[NOISE_KEYLEN]);
 void noise_cipher_free(noise_cipher *c);
 /* Encrypt ptlen bytes (with associated data) into out, which must hold ptlen + NOISE_TAGLEN

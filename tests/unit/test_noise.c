@@ -707,6 +707,43 @@ static void test_with_pk(void) {
   ASSERT(noise_handshake_new_with_pk(false, NULL, 0, NULL, r_pk, NULL) == NULL);
 }
 
+/* Released secure blocks are kept for reuse, at most NOISE_POOL_MAX; a reused one starts a
+ * CipherState from nonce 0 and a handshake that agrees with its peer. */
+static void test_pool(void) {
+  noise_pool_drain();
+  ASSERT_UINT_EQ(noise_pool_count(), 0);
+  uint8_t k[32], ct[16], pt[16];
+  randombytes_buf(k, sizeof k);
+  noise_cipher *c[NOISE_POOL_MAX + 1];
+  for (int i = 0; i <= NOISE_POOL_MAX; i++) ASSERT((c[i] = noise_cipher_new(k)) != NULL);
+  ASSERT_UINT_EQ(noise_pool_count(), 0);
+  ASSERT_INT_EQ(noise_cipher_encrypt(c[0], NULL, 0, (const uint8_t *)"x", 1, ct), NOISE_OK);
+  noise_cipher_free(c[0]);
+  ASSERT_UINT_EQ(noise_pool_count(), 1);
+  c[0] = noise_cipher_new(k); /* from the pool, as new */
+  ASSERT(c[0] != NULL);
+  ASSERT_UINT_EQ(noise_pool_count(), 0);
+  ASSERT_UINT_EQ(noise_cipher_nonce(c[0]), 0);
+  ASSERT_INT_EQ(noise_cipher_decrypt(c[0], NULL, 0, ct, 1 + NOISE_TAGLEN, pt), NOISE_OK);
+  for (int i = 0; i < NOISE_POOL_MAX; i++) noise_cipher_free(c[i]);
+  ASSERT_UINT_EQ(noise_pool_count(), NOISE_POOL_MAX);
+  noise_cipher_free(c[NOISE_POOL_MAX]); /* one more than the pool holds: freed */
+  ASSERT_UINT_EQ(noise_pool_count(), NOISE_POOL_MAX);
+  /* a handshake on reused blocks agrees with its peer */
+  pair p;
+  pair_new(&p, SAMVIRKE_PROLOGUE);
+  ASSERT_UINT_EQ(noise_pool_count(), NOISE_POOL_MAX - 2);
+  pair_handshake(&p);
+  uint8_t hi[64], hr[64];
+  noise_handshake_hash(p.i, hi);
+  noise_handshake_hash(p.r, hr);
+  ASSERT_MEM_EQ(hi, hr, 64);
+  pair_free(&p);
+  ASSERT_UINT_EQ(noise_pool_count(), NOISE_POOL_MAX);
+  noise_pool_drain();
+  ASSERT_UINT_EQ(noise_pool_count(), 0);
+}
+
 static void test_strerror(void) {
   ASSERT_STR_CONTAINS(noise_strerror(NOISE_ERR_DH), "low-order");
   ASSERT_STR_CONTAINS(noise_strerror(NOISE_ERR_NONCE), "nonce");
@@ -728,6 +765,7 @@ int main(void) {
   RUN_TEST(test_random_roundtrip);
   RUN_TEST(test_free_order);
   RUN_TEST(test_with_pk);
+  RUN_TEST(test_pool);
   RUN_TEST(test_strerror);
   return 0;
 }
