@@ -162,10 +162,10 @@ static const char sql_rcpt_insert[] =
     "INSERT INTO note_recipients(note, member, role)"
     " SELECT ?, id, role FROM members WHERE id = ? AND revoked = 0 AND role = ?";
 static const char sql_member_revoked[] = "SELECT revoked FROM members WHERE id = ?";
-static const char sql_waiting_total[] = "SELECT COALESCE(SUM(size), 0) FROM notes";
+/* Kept by the schema's triggers (store.c): two rows, not a sum over every waiting note. */
+static const char sql_waiting_total[] = "SELECT bytes FROM notes_held";
 static const char sql_waiting_for[] =
-    "SELECT COALESCE(SUM(n.size), 0) FROM note_recipients r JOIN notes n ON n.id = r.note"
-    " WHERE r.member = ? AND r.acked = 0";
+    "SELECT COALESCE((SELECT bytes FROM note_waiting WHERE member = ?), 0)";
 
 /* The storage quotas: bytes of notes waiting in all, and for each recipient, may not pass
  * note_quota_total and note_quota_recipient with this note. Returns 0, or -1 with j's error

@@ -26,7 +26,7 @@
 #include "log.h"
 #include "walsync.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 #define STMT_CACHE 256
 #define WATCH_MAX 8 /* tables whose changes are counted (store_changes) */
 #define CACHE_MAX 8 /* ops' states kept between jobs (store_cache) */
@@ -149,6 +149,39 @@ static const char *const migrations[] = {
     " author INTEGER NOT NULL, created INTEGER NOT NULL, UNIQUE(a, b));",
     [2] = /* 2 -> 3: a group-level intervention states the group's approximate size. */
     "ALTER TABLE interventions ADD COLUMN size INTEGER;",
+    [3] = /* 3 -> 4: the bytes of notes waiting, kept by triggers for the storage quotas, in all
+           * (notes_held, one row) and per recipient (the unacknowledged deliveries' notes), so
+           * that a send reads two rows instead of summing every waiting note. Every change of
+           * notes and note_recipients, in any order, keeps them equal to the sums. */
+    "CREATE TABLE notes_held(id INTEGER PRIMARY KEY CHECK(id = 1), bytes INTEGER NOT NULL);"
+    "INSERT INTO notes_held VALUES(1, (SELECT COALESCE(SUM(size), 0) FROM notes));"
+    "CREATE TABLE note_waiting(member INTEGER PRIMARY KEY, bytes INTEGER NOT NULL);"
+    "INSERT INTO note_waiting SELECT r.member, SUM(n.size) FROM note_recipients r"
+    " JOIN notes n ON n.id = r.note WHERE r.acked = 0 GROUP BY r.member;"
+    "CREATE TRIGGER notes_held_add AFTER INSERT ON notes BEGIN"
+    " UPDATE notes_held SET bytes = bytes + NEW.size;"
+    " UPDATE note_waiting SET bytes = bytes + NEW.size WHERE member IN"
+    " (SELECT member FROM note_recipients WHERE note = NEW.id AND acked = 0); END;"
+    "CREATE TRIGGER notes_held_del AFTER DELETE ON notes BEGIN"
+    " UPDATE notes_held SET bytes = bytes - OLD.size;"
+    " UPDATE note_waiting SET bytes = bytes - OLD.size WHERE member IN"
+    " (SELECT member FROM note_recipients WHERE note = OLD.id AND acked = 0); END;"
+    "CREATE TRIGGER note_waiting_add AFTER INSERT ON note_recipients WHEN NEW.acked = 0 BEGIN"
+    " INSERT INTO note_waiting VALUES(NEW.member,"
+    " COALESCE((SELECT size FROM notes WHERE id = NEW.note), 0))"
+    " ON CONFLICT(member) DO UPDATE SET bytes = bytes + excluded.bytes; END;"
+    "CREATE TRIGGER note_waiting_del AFTER DELETE ON note_recipients WHEN OLD.acked = 0 BEGIN"
+    " UPDATE note_waiting SET bytes = bytes -"
+    " COALESCE((SELECT size FROM notes WHERE id = OLD.note), 0) WHERE member = OLD.member; END;"
+    "CREATE TRIGGER note_waiting_ack AFTER UPDATE OF acked ON note_recipients"
+    " WHEN (OLD.acked = 0) != (NEW.acked = 0) BEGIN"
+    " INSERT INTO note_waiting VALUES(OLD.member, 0) ON CONFLICT(member) DO NOTHING;"
+    " UPDATE note_waiting SET bytes = bytes + (CASE WHEN NEW.acked = 0 THEN 1 ELSE -1 END) *"
+    " COALESCE((SELECT size FROM notes WHERE id = OLD.note), 0) WHERE member = OLD.member; END;"
+    "CREATE TRIGGER note_recipients_fixed BEFORE UPDATE OF note, member ON note_recipients"
+    " BEGIN SELECT RAISE(ABORT, 'a delivery keeps its note and member'); END;"
+    "CREATE TRIGGER notes_size_fixed BEFORE UPDATE OF id, size ON notes"
+    " BEGIN SELECT RAISE(ABORT, 'a note keeps its id and size'); END;",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == SCHEMA_VERSION,
                "a migration step for every version before SCHEMA_VERSION");
