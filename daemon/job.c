@@ -10,10 +10,13 @@
 
 #include "util.h"
 
+/* Room for a typical answer, allocated here on the loop thread that frees it. */
+#define JOB_RESULT_CAP 512
+
 job *job_new(void) {
   job *j = calloc(1, sizeof *j);
   if (j == NULL) return NULL;
-  msgpack_sbuffer_init(&j->result);
+  sv_sbuffer_init_cap(&j->result, JOB_RESULT_CAP);
   return j;
 }
 

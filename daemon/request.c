@@ -525,7 +525,7 @@ static void apply_effect(requests *rq, job *j) {
 /* Pack and send j's response to its session. */
 static void send_response(rq_session *s, const job *j) {
   msgpack_sbuffer sb;
-  msgpack_sbuffer_init(&sb);
+  sv_sbuffer_init_cap(&sb, j->result.size + 128); /* the result and the response's own keys */
   msgpack_packer pk;
   msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
   if (j->err == SV_OK)

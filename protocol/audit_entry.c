@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codec.h"
 #include "merkle.h"
 #include "util.h"
 
@@ -92,7 +93,7 @@ int audit_entry_encode(const audit_entry *e, uint8_t **out, size_t *outlen) {
   const char *const *names = v2 ? fields_v2 : fields_v1;
   msgpack_sbuffer sb;
   msgpack_packer pk;
-  msgpack_sbuffer_init(&sb);
+  sv_sbuffer_init_cap(&sb, 512); /* an entry is a few hundred bytes */
   msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
   const char *decision = e->decision == AUDIT_PERMIT ? "permit" : "deny";
   /* The string fields after the two integers, in key order. */

@@ -625,6 +625,12 @@ int sv_request_set_doubles(sv_request *req, enum sv_field f, const double *v, si
   return 0;
 }
 
+void sv_sbuffer_init_cap(msgpack_sbuffer *sb, size_t cap) {
+  msgpack_sbuffer_init(sb);
+  if (cap == 0 || (sb->data = malloc(cap)) == NULL) return;
+  sb->alloc = cap;
+}
+
 int sv_request_encode(const sv_request *req, msgpack_sbuffer *sbuf, char *err, size_t errlen) {
   assert((unsigned)req->op < SV_OP__COUNT);
   const struct op_desc *od = &ops[req->op];

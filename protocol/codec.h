@@ -238,6 +238,11 @@ int sv_request_set_doubles(sv_request *req, enum sv_field f, const double *v, si
  * Appends to sbuf. Returns 0, or -1 if an argument is missing or not accepted by the op. */
 int sv_request_encode(const sv_request *req, msgpack_sbuffer *sbuf, char *err, size_t errlen);
 
+/* Initialise sb with room for cap bytes. msgpack-c's buffer allocates 8 KiB on its first write,
+ * which for a small message is a large allocation (past malloc's per-thread cache); when this
+ * malloc fails sb starts empty and grows as usual. */
+void sv_sbuffer_init_cap(msgpack_sbuffer *sb, size_t cap);
+
 /* Response helpers (daemon side). A response is a map
  *   {"id": id, "ok": true, "audit": seq, "result": <result>}   or
  *   {"id": id, "ok": false, "audit": seq, "error": {"code": c, "message": m}}.

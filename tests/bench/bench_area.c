@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -211,6 +212,34 @@ out:
   return rc;
 }
 
+static pid_t g_daemon = -1; /* for its CPU time per request */
+
+/* CPU seconds (user + system, all threads) used so far by pid, from /proc; -1 if unknown. */
+static double cpu_secs(pid_t pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  FILE *f = fopen(path, "r");
+  if (f == NULL) return -1;
+  char buf[1024];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = '\0';
+  const char *p = strrchr(buf, ')'); /* the name may hold spaces; the fields follow it */
+  unsigned long ut = 0, st = 0;
+  if (p == NULL ||
+      sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+    return -1;
+  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* This process's CPU seconds so far. */
+static double self_secs(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+         ru.ru_stime.tv_usec / 1e6;
+}
+
 /* Run total requests of op over nc connections with depth in flight on each. Prints one line.
  * Returns 0, or -1 on a transport failure or a refused request. */
 static int phase(const char *name, bconn *cs, int nc, enum sv_op op, build_fn build,
@@ -223,6 +252,7 @@ static int phase(const char *name, bconn *cs, int nc, enum sv_op op, build_fn bu
     return -1;
   }
   uint64_t issued = 0, finished = 0, errors = 0;
+  double d0 = cpu_secs(g_daemon), c0 = self_secs();
   uint64_t t0 = util_now_ns();
   for (int i = 0; i < nc; i++) {
     cs[i].head = cs[i].inflight = 0;
@@ -268,12 +298,16 @@ static int phase(const char *name, bconn *cs, int nc, enum sv_op op, build_fn bu
     }
   }
   uint64_t t1 = util_now_ns();
+  double d1 = cpu_secs(g_daemon), c1 = self_secs();
   qsort(lat, total, sizeof *lat, test_cmp_u64);
   double secs = (double)(t1 - t0) / 1e9, rate = (double)total / secs;
   printf("%-18s %7llu requests  %9.0f req/s  median %7.2f ms  p99 %7.2f ms  (%d conns x %u "
          "in flight)%s\n",
          name, (unsigned long long)total, rate, (double)lat[total / 2] / 1e6,
          (double)lat[(total * 99) / 100] / 1e6, nc, depth, errors ? "  ERRORS" : "");
+  if (total >= 1000 && d0 >= 0 && d1 >= 0) /* CPU per request: the daemon's all threads */
+    printf("%-18s cpu/request: daemon %.1f us, this client %.1f us\n", "",
+           (d1 - d0) * 1e6 / (double)total, (c1 - c0) * 1e6 / (double)total);
   if (rate_out) *rate_out = rate;
   free(lat);
   free(pfd);
@@ -366,7 +400,7 @@ int main(int argc, char **argv) {
     die(err);
     goto out;
   }
-  pid = fork();
+  pid = g_daemon = fork();
   if (pid == 0) {
     int lf = open(logf, O_WRONLY | O_CREAT | O_APPEND, 0600);
     if (lf >= 0) dup2(lf, 2);
