@@ -5,16 +5,14 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "sha256.h"
+
 typedef uint8_t hash_t[MERKLE_HASH_LEN];
 
 void merkle_leaf_hash(const uint8_t *data, size_t len, uint8_t out[MERKLE_HASH_LEN]) {
   static const uint8_t prefix = 0x00;
-  crypto_hash_sha256_state st;
   assert(data != NULL || len == 0);
-  crypto_hash_sha256_init(&st);
-  crypto_hash_sha256_update(&st, &prefix, 1);
-  if (len > 0) crypto_hash_sha256_update(&st, data, len);
-  crypto_hash_sha256_final(&st, out);
+  sha256_2(out, &prefix, 1, data, len);
 }
 
 void merkle_node_hash(const uint8_t left[MERKLE_HASH_LEN], const uint8_t right[MERKLE_HASH_LEN],
@@ -23,7 +21,7 @@ void merkle_node_hash(const uint8_t left[MERKLE_HASH_LEN], const uint8_t right[M
   buf[0] = 0x01;
   memcpy(buf + 1, left, MERKLE_HASH_LEN);
   memcpy(buf + 1 + MERKLE_HASH_LEN, right, MERKLE_HASH_LEN);
-  crypto_hash_sha256(out, buf, sizeof buf);
+  sha256_2(out, buf, sizeof buf, NULL, 0);
 }
 
 void merkle_empty_root(uint8_t out[MERKLE_HASH_LEN]) {
