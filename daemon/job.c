@@ -2,6 +2,7 @@
 #include "job.h"
 
 #include <assert.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,6 +10,42 @@
 #include <string.h>
 
 #include "util.h"
+
+/* Entry salts come from a pool of random bytes filled by one call to the system's generator for
+ * SALT_POOL / AUDIT_SALT_LEN entries, instead of a getrandom(2) per entry. The bytes not yet
+ * used are secret until their entries exist (a salt known in advance would let a proof's
+ * neighbouring leaf be guessed back into its entry), so the pool is secure memory, each salt
+ * is wiped from it when taken, and a forked child (which must not repeat its parent's salts)
+ * starts with an empty pool. */
+#define SALT_POOL 4096
+static struct {
+  pthread_mutex_t mu;
+  uint8_t *bytes; /* sodium_malloc'd on first use, kept for the life of the process */
+  size_t left;    /* unused bytes at the end of bytes */
+  bool atfork;
+} salts = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static void salts_forked(void) { salts.left = 0; }
+
+static void take_salt(uint8_t out[AUDIT_SALT_LEN]) {
+  pthread_mutex_lock(&salts.mu);
+  if (!salts.atfork) salts.atfork = pthread_atfork(NULL, NULL, salts_forked) == 0;
+  if (salts.bytes == NULL) salts.bytes = sodium_malloc(SALT_POOL);
+  if (salts.bytes == NULL) { /* no secure memory: one call per salt, as without the pool */
+    pthread_mutex_unlock(&salts.mu);
+    randombytes_buf(out, AUDIT_SALT_LEN);
+    return;
+  }
+  if (salts.left < AUDIT_SALT_LEN) {
+    randombytes_buf(salts.bytes, SALT_POOL);
+    salts.left = SALT_POOL;
+  }
+  uint8_t *p = salts.bytes + SALT_POOL - salts.left;
+  memcpy(out, p, AUDIT_SALT_LEN);
+  sodium_memzero(p, AUDIT_SALT_LEN);
+  salts.left -= AUDIT_SALT_LEN;
+  pthread_mutex_unlock(&salts.mu);
+}
 
 /* Room for a typical answer, allocated here on the loop thread that frees it. */
 #define JOB_RESULT_CAP 512
@@ -125,5 +162,5 @@ void job_audit_entry(const job *j, audit_entry *e) {
   /* A refused purpose is not logged: it may be free text naming a person. */
   clean_copy(e->purpose, sizeof e->purpose, j->code_refused ? "" : j->purpose, NULL);
   memcpy(e->policy, j->policy_hash, 32);
-  randombytes_buf(e->salt, sizeof e->salt);
+  take_salt(e->salt);
 }
