@@ -220,7 +220,31 @@ int ops_iv_update_prepare(rq_ctx *ctx, job *j, int *level) {
 
 /* ---- storage thread ---------------------------------------------------------------------- */
 
-int64_t ops_area_id(store *st, job *j, const sv_str *name) {
+/* Area ids by name, looked up last, kept on the storage thread while the areas table's change
+ * count (store_changes) stays where it was when they were read. */
+#define AREA_CACHE 16
+#define AREA_CACHE_NAME 96 /* longer names are looked up every time */
+typedef struct area_cache {
+  uint64_t changes;
+  unsigned n, next;
+  struct {
+    int64_t id;
+    size_t len;
+    char name[AREA_CACHE_NAME];
+  } a[AREA_CACHE];
+} area_cache;
+static const char areas_table[] = "areas";
+
+static int64_t area_lookup(store *st, job *j, const sv_str *name) {
+  area_cache *c = store_cache(st, areas_table, sizeof(area_cache), free);
+  uint64_t now = store_changes(st, areas_table);
+  if (c != NULL && c->changes != now) {
+    c->n = c->next = 0;
+    c->changes = now;
+  }
+  for (unsigned i = 0; c != NULL && i < c->n; i++)
+    if (c->a[i].len == name->len && memcmp(c->a[i].name, name->ptr, name->len) == 0)
+      return c->a[i].id;
   static const char sql[] = "SELECT id FROM areas WHERE name = ?";
   sqlite3_stmt *s = store_stmt(st, sql);
   if (s == NULL) return ops_storage_error(st, j);
@@ -229,6 +253,19 @@ int64_t ops_area_id(store *st, job *j, const sv_str *name) {
   int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
   sqlite3_reset(s);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return ops_storage_error(st, j);
+  if (id > 0 && c != NULL && name->len <= AREA_CACHE_NAME) {
+    c->a[c->next].id = id;
+    c->a[c->next].len = name->len;
+    memcpy(c->a[c->next].name, name->ptr, name->len);
+    c->next = (c->next + 1) % AREA_CACHE;
+    if (c->n < AREA_CACHE) c->n++;
+  }
+  return id;
+}
+
+int64_t ops_area_id(store *st, job *j, const sv_str *name) {
+  int64_t id = area_lookup(st, j, name);
+  if (id < 0) return id;
   if (id == 0) job_fail(j, SV_ERR_NOT_FOUND, "no area named '%s'", name->ptr);
   else snprintf(j->object, sizeof j->object, "area:%lld", (long long)id);
   return id;

@@ -581,26 +581,77 @@ void request_done(job *j, void *ctx) {
 
 static const char sql_member_state[] = "SELECT role, revoked FROM members WHERE id = ?";
 
+/* The members' states read last, kept on the storage thread while the members table's change
+ * count (store_changes) stays where it was when they were read: a revocation, a role change and
+ * a rollback each move it. */
+#define MEMBER_CACHE 64
+typedef struct member_state {
+  int64_t id;
+  bool revoked;
+  char role[sizeof ((actor *)0)->role];
+} member_state;
+typedef struct member_cache {
+  uint64_t changes;
+  unsigned n, next;
+  member_state m[MEMBER_CACHE];
+} member_cache;
+static const char members_table[] = "members";
+
+/* Member id's state into *out: 1 when there is such a member, 0 when there is none, -1 on a
+ * storage error. */
+static int member_state_of(store *st, int64_t id, member_state *out) {
+  member_cache *c = store_cache(st, members_table, sizeof(member_cache), free);
+  uint64_t now = store_changes(st, members_table);
+  if (c != NULL && c->changes != now) {
+    c->n = c->next = 0;
+    c->changes = now;
+  }
+  for (unsigned i = 0; c != NULL && i < c->n; i++)
+    if (c->m[i].id == id) {
+      *out = c->m[i];
+      return 1;
+    }
+  sqlite3_stmt *s = store_stmt(st, sql_member_state);
+  if (s == NULL) return -1;
+  sqlite3_bind_int64(s, 1, id);
+  int rc = sqlite3_step(s);
+  int found = 0;
+  if (rc == SQLITE_ROW) {
+    const unsigned char *role = sqlite3_column_text(s, 0);
+    size_t len = role ? strlen((const char *)role) : 0;
+    out->id = id;
+    out->revoked = sqlite3_column_int64(s, 1) != 0;
+    found = 1;
+    if (role == NULL || len >= sizeof out->role) {
+      out->role[0] = '\0'; /* matches no session's role (and is not kept) */
+      found = 2;
+    } else {
+      memcpy(out->role, role, len + 1);
+    }
+  }
+  sqlite3_reset(s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return -1;
+  if (found == 1 && c != NULL) {
+    c->m[c->next] = *out;
+    c->next = (c->next + 1) % MEMBER_CACHE;
+    if (c->n < MEMBER_CACHE) c->n++;
+  }
+  return found ? 1 : 0;
+}
+
 /* The loop thread decided on j with the member's role as it knew it; a revocation or role
  * change queued ahead of j (committed earlier in this or a previous batch) voids that decision.
  * Returns 0 when j's member is still active with the same role, else -1 with j denied. */
 static int member_current(store *st, job *j) {
   if (j->internal || j->who.member_id == 0) return 0;
-  sqlite3_stmt *s = store_stmt(st, sql_member_state);
-  if (s == NULL) {
-    job_fail(j, SV_ERR_INTERNAL, "internal error");
-    return -1;
-  }
-  sqlite3_bind_int64(s, 1, j->who.member_id);
-  int rc = sqlite3_step(s);
-  bool active = rc == SQLITE_ROW && sqlite3_column_int64(s, 1) == 0;
-  const unsigned char *role = rc == SQLITE_ROW ? sqlite3_column_text(s, 0) : NULL;
-  bool same_role = role != NULL && strcmp((const char *)role, j->who.role) == 0;
-  sqlite3_reset(s);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+  member_state m;
+  int rc = member_state_of(st, j->who.member_id, &m);
+  if (rc < 0) {
     job_fail(j, SV_ERR_INTERNAL, "storage error");
     return -1;
   }
+  bool active = rc == 1 && !m.revoked;
+  bool same_role = rc == 1 && strcmp(m.role, j->who.role) == 0;
   if (active && same_role) return 0;
   if (!active)
     job_deny(j, SV_ERR_NOT_ENROLLED, "member revoked before the request was carried out",

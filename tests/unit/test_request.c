@@ -7,6 +7,7 @@
 #include "codec.h"
 #include "directory.h"
 #include "job.h"
+#include "ops_area.h"
 #include "policy.h"
 #include "request.h"
 #include "store.h"
@@ -671,6 +672,67 @@ static int exec_seed(store *st, job *j) {
                       NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
+/* exec: change member 1 as its object says ("role" or "revoke"), or roll a change back. */
+static int exec_change(store *st, job *j) {
+  const char *sql = strcmp(j->object, "role") == 0     ? "UPDATE members SET role = 'ssp' WHERE id = 1"
+                    : strcmp(j->object, "revoke") == 0 ? "UPDATE members SET revoked = 9 WHERE id = 1"
+                                                       : "UPDATE members SET role = 'police' WHERE id = 1";
+  if (sqlite3_exec(store_db(st), sql, NULL, NULL, NULL) != SQLITE_OK) return -1;
+  if (strcmp(j->object, "undo") == 0) { /* a change its job then takes back (rolled back) */
+    job_fail(j, SV_ERR_INVALID, "changed its mind");
+    return -1;
+  }
+  return 0;
+}
+
+static void change_member(store *st, const char *what) {
+  job *c = job_internal(NULL, "test.change", "directory", what, "test");
+  c->exec = exec_change;
+  ASSERT_INT_EQ(store_run_sync(st, c), 0);
+  job_free(c);
+}
+
+/* exec: run the SQL in the job's object. */
+static int exec_sql_object(store *st, job *j) {
+  return sqlite3_exec(store_db(st), j->object, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+static void store_sql(store *st, const char *sql) {
+  job *c = job_internal(NULL, "test.sql", "area", sql, "test");
+  c->exec = exec_sql_object;
+  ASSERT_INT_EQ(store_run_sync(st, c), 0);
+  ASSERT_INT_EQ(c->err, SV_OK);
+  job_free(c);
+}
+
+static int64_t area_id(store *st, const char *name) {
+  job *j = job_new();
+  sv_str n = {name, strlen(name)};
+  int64_t id = ops_area_id(st, j, &n);
+  job_free(j);
+  return id;
+}
+
+/* Area ids by name are kept between jobs, and follow every change of the areas table. */
+static void test_area_ids(void) {
+  daemon_fixture fx;
+  fixture_init(&fx);
+  store *st = fixture_store(&fx);
+  ASSERT_INT_EQ(area_id(st, "Gellerup"), 0);
+  store_sql(st, "INSERT INTO areas(id, name, created, author) VALUES(5, 'Gellerup', 0, 0)");
+  ASSERT_INT_EQ(area_id(st, "Gellerup"), 5);
+  ASSERT_INT_EQ(area_id(st, "Gellerup"), 5); /* kept */
+  ASSERT_INT_EQ(area_id(st, "gellerup"), 0); /* names compare exactly */
+  store_sql(st, "UPDATE areas SET name = 'Bispehaven' WHERE id = 5");
+  ASSERT_INT_EQ(area_id(st, "Gellerup"), 0);
+  ASSERT_INT_EQ(area_id(st, "Bispehaven"), 5);
+  store_sql(st, "DELETE FROM areas WHERE id = 5;"
+                "INSERT INTO areas(id, name, created, author) VALUES(6, 'Bispehaven', 0, 0)");
+  ASSERT_INT_EQ(area_id(st, "Bispehaven"), 6);
+  store_close(st);
+  fixture_free(&fx);
+}
+
 static void test_run(void) {
   daemon_fixture fx;
   fixture_init(&fx);
@@ -701,6 +763,25 @@ static void test_run(void) {
   j->internal = true; /* the daemon's own entries are not members' requests */
   ASSERT_INT_EQ(request_run(st, j), 0);
   ASSERT_INT_EQ(exec_ran, 2);
+  /* The states are kept between jobs, and a change of the member is seen at once: a change
+   * rolled back leaves it as it was, a role change and a revocation do not. */
+  j->internal = false;
+  j->who.member_id = 1;
+  snprintf(j->who.role, sizeof j->who.role, "coordinator");
+  ASSERT_INT_EQ(request_run(st, j), 0);
+  change_member(st, "undo");
+  ASSERT_INT_EQ(request_run(st, j), 0);
+  ASSERT_INT_EQ(exec_ran, 4);
+  change_member(st, "role");
+  ASSERT_INT_EQ(request_run(st, j), -1);
+  ASSERT_INT_EQ(j->err, SV_ERR_DENIED);
+  j->err = SV_OK;
+  snprintf(j->who.role, sizeof j->who.role, "ssp");
+  ASSERT_INT_EQ(request_run(st, j), 0);
+  change_member(st, "revoke");
+  ASSERT_INT_EQ(request_run(st, j), -1);
+  ASSERT_INT_EQ(j->err, SV_ERR_NOT_ENROLLED);
+  ASSERT_INT_EQ(exec_ran, 5);
   job_free(j);
   store_close(st);
   fixture_free(&fx);
@@ -715,6 +796,7 @@ int main(void) {
   RUN_TEST(test_push);
   RUN_TEST(test_effects);
   RUN_TEST(test_run);
+  RUN_TEST(test_area_ids);
   ASSERT_INT_EQ(nqueue, 0);
   ASSERT_UINT_EQ(request_inflight(rq), 0);
   request_free(rq);
