@@ -412,7 +412,9 @@ int sv_msgpack_check_limit(const uint8_t *buf, size_t len, size_t max_items, siz
 enum sv_err sv_request_decode(const uint8_t *frame, size_t len, sv_request *req, char *err,
                               size_t errlen) {
   memset(req, 0, sizeof *req);
-  req->zone = msgpack_zone_new(MSGPACK_ZONE_CHUNK_SIZE);
+  /* Room for the copies of the frame's strings and binaries with their terminators, in most
+   * requests all of them (the zone grows if not): a small first chunk, not msgpack-c's 8 KiB. */
+  req->zone = msgpack_zone_new(len < 4096 ? len + 256 : MSGPACK_ZONE_CHUNK_SIZE);
   if (req->zone == NULL) {
     snprintf(err, errlen, "out of memory");
     return SV_ERR_INTERNAL;
