@@ -3,6 +3,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,7 @@ bool guard_cpr_date_valid(int dd, int mm, int yy, int digit7) {
 
 /* ---- normalised text, one unit at a time ------------------------------------------------- */
 
-enum unit_kind { U_DIGIT, U_SPACE, U_DASH, U_DOT, U_OTHER };
+enum unit_kind { U_DIGIT = 0, U_SPACE, U_DASH, U_DOT, U_OTHER }; /* U_DIGIT 0: ascii_unit packs */
 
 typedef struct unit {
   enum unit_kind kind;
@@ -86,8 +87,42 @@ static bool dropped(utf8proc_int32_t cp) {
          pr->category == UTF8PROC_CATEGORY_ME;
 }
 
+/* The unit of each ASCII character, worked out once from the same Unicode data as for any
+ * other character: ASCII_SLOW where the general path must decide (a character dropped, or one
+ * whose compatibility decomposition is not itself; there are none, but the table does not
+ * assume it). Most text is ASCII, and a table lookup is far cheaper than a decomposition. */
+#define ASCII_SLOW 0xff
+static uint8_t ascii_unit[128];
+static pthread_once_t ascii_once = PTHREAD_ONCE_INIT;
+
+static void ascii_init(void) {
+  for (int c = 0; c < 128; c++) {
+    utf8proc_int32_t dec[4];
+    utf8proc_ssize_t nd = utf8proc_decompose_char(c, dec, 4, UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT,
+                                                  NULL);
+    int digit = 0;
+    if (nd != 1 || dec[0] != c || dropped(c)) {
+      ascii_unit[c] = ASCII_SLOW;
+      continue;
+    }
+    enum unit_kind k = classify(c, &digit);
+    ascii_unit[c] = (uint8_t)(k == U_DIGIT ? digit << 4 : (int)k); /* U_DIGIT is 0 */
+  }
+}
+
 /* Next unit, or false at the end of the text. */
 static bool unit_next(unit_iter *it, unit *u) {
+  if (it->idec >= it->ndec && it->pos < it->len && it->p[it->pos] < 0x80) {
+    uint8_t a = ascii_unit[it->p[it->pos]];
+    if (a != ASCII_SLOW) {
+      u->kind = (enum unit_kind)(a & 0x0f);
+      u->digit = a >> 4;
+      u->start = it->cstart = it->pos;
+      u->end = it->cend = ++it->pos;
+      it->ndec = it->idec = 0;
+      return true;
+    }
+  }
   for (;;) {
     while (it->idec < it->ndec) {
       utf8proc_int32_t cp = it->dec[it->idec++];
@@ -188,6 +223,7 @@ static bool match_at(unit_iter it, size_t *start, size_t *end) {
 
 bool guard_find_cpr(const char *text, size_t len, size_t *off, size_t *mlen) {
   assert(text != NULL || len == 0);
+  pthread_once(&ascii_once, ascii_init);
   unit_iter it;
   memset(&it, 0, sizeof it);
   it.p = (const utf8proc_uint8_t *)text;
@@ -347,6 +383,11 @@ enum guard_label_status guard_label_check(const char *s, size_t len, size_t max)
   }
   if (prev_space) return GUARD_LABEL_SPACING;
   bool nomem = false;
+  /* ASCII text is in NFC, and its letters are all of one script (Latin): the two checks below
+   * can only pass it. */
+  bool ascii = true;
+  for (size_t i = 0; i < len && ascii; i++) ascii = p[i] < 0x80;
+  if (ascii) return GUARD_LABEL_OK;
   if (!is_nfc(p, len, &nomem)) return nomem ? GUARD_LABEL_ENCODING : GUARD_LABEL_NORMALISED;
   if (!scripts_ok(p, len)) return GUARD_LABEL_MIXED_SCRIPT;
   return GUARD_LABEL_OK;
