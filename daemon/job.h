@@ -70,6 +70,12 @@ typedef struct job {
   enum sv_err err;       /* error decided before storage (bad_request, denied, ...) */
   char errmsg[256];
   job_exec_fn exec;      /* NULL: nothing to do but log */
+  bool one_write;        /* exec changes the database in at most one statement, as its last
+                          * step that can fail, so it runs without a savepoint (a statement
+                          * that fails undoes itself); an exec that fails after changing a row
+                          * anyway fails the whole batch */
+  uint64_t result_max;   /* one_write requests: the most bytes exec's result takes, counted
+                          * against the session's limit before exec runs */
   bool audit_if_changed; /* internal jobs only: no audit entry when exec changed no row (a
                           * sweep that found nothing); every request is audited */
   job_done_fn done;      /* NULL: no op-specific effect */

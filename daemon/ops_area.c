@@ -94,7 +94,13 @@ int ops_obs_add_prepare(rq_ctx *ctx, job *j, int *level) {
   if (ops_guard_label(j, "category", &j->req.a.category) != 0) return -1;
   if (ops_guard_text(ctx, j, "text", &j->req.a.text, false) != 0) return -1;
   if (ops_guard_group_size(ctx, j, *level == POLICY_LEVEL_GROUP, "observation") != 0) return -1;
-  return check_coords(j);
+  if (check_coords(j) != 0) return -1;
+  /* exec's one change is its INSERT, and nothing after it can fail; its result is the row
+   * packed from these fields (pack_obs_view), the author's name and a few numbers. */
+  j->one_write = true;
+  j->result_max = j->req.a.area.len + j->req.a.kind.len + j->req.a.category.len +
+                  j->req.a.level.len + j->req.a.text.len + CARD_NAME_MAX + 256;
+  return 0;
 }
 
 int ops_obs_list_prepare(rq_ctx *ctx, job *j, int *level) {

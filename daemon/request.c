@@ -662,23 +662,42 @@ static int member_current(store *st, job *j) {
   return -1;
 }
 
+/* Count size more bytes against what the daemon may hold for s's peer. Returns 0, or -1 with
+ * j refused (too_large) and nothing counted when that would pass the limit. */
+static int hold_answer(const config *cfg, rq_session *s, job *j, uint64_t size) {
+  uint64_t mine = atomic_fetch_add(&s->held, size) + size;
+  if (mine <= cfg->max_write_queue) return 0;
+  atomic_fetch_sub(&s->held, size);
+  job_fail(j, SV_ERR_TOO_LARGE,
+           "the answer (%llu bytes) would take what the daemon holds for this connection past "
+           "%llu bytes: read the answers already asked for, or ask for less",
+           (unsigned long long)size, (unsigned long long)cfg->max_write_queue);
+  return -1;
+}
+
 int request_run(store *st, job *j) {
   if (member_current(st, j) != 0) return -1;
   if (j->exec == NULL) return 0; /* ping, whoami: nothing to run; their answer is made in prepare */
-  int rc = j->exec(st, j);
   rq_session *s = j->session;
+  const config *cfg = store_config(st);
+  if (j->one_write && s != NULL) {
+    /* Its change cannot be undone once made, so its answer's room is taken before. */
+    if (hold_answer(cfg, s, j, j->result_max) != 0) return -1;
+    int rc = j->exec(st, j);
+    uint64_t size = rc == 0 ? j->result.size : 0;
+    if (size < j->result_max)
+      atomic_fetch_sub(&s->held, j->result_max - size);
+    else
+      atomic_fetch_add(&s->held, size - j->result_max); /* more than it said: counted */
+    j->held = size;
+    return rc;
+  }
+  int rc = j->exec(st, j);
   if (rc != 0 || s == NULL || j->result.size == 0) return rc;
   /* The answer counts against what the daemon may hold for this peer before it is kept. */
-  const config *cfg = store_config(st);
   uint64_t size = j->result.size;
-  uint64_t mine = atomic_fetch_add(&s->held, size) + size;
-  if (mine > cfg->max_write_queue) {
-    atomic_fetch_sub(&s->held, size);
+  if (hold_answer(cfg, s, j, size) != 0) {
     msgpack_sbuffer_clear(&j->result);
-    job_fail(j, SV_ERR_TOO_LARGE,
-             "the answer (%llu bytes) would take what the daemon holds for this connection past "
-             "%llu bytes: read the answers already asked for, or ask for less",
-             (unsigned long long)size, (unsigned long long)cfg->max_write_queue);
     return -1;
   }
   j->held = size;

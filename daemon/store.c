@@ -490,17 +490,22 @@ static int run_job(store *st, job *j, char *err, size_t errlen) {
       j->effect = EFFECT_NONE;
     }
   } else if (j->err == SV_OK && j->exec != NULL) {
-    if (step_sql(st, sql_savepoint, err, errlen) != 0) return -1;
+    bool savepoint = !j->one_write;
+    if (savepoint && step_sql(st, sql_savepoint, err, errlen) != 0) return -1;
     sqlite3_int64 changes = sqlite3_total_changes64(st->db);
     int rc = st->run ? st->run(st, j) : j->exec(st, j);
     if (rc != 0) {
+      if (!savepoint && sqlite3_total_changes64(st->db) != changes) {
+        snprintf(err, errlen, "%s changed rows and then failed without a savepoint", j->op);
+        return -1; /* nothing can undo them but the whole transaction */
+      }
       if (j->err == SV_OK) job_fail(j, SV_ERR_INTERNAL, "internal error");
       if (st->hooked != hooked) st->rollbacks++; /* it undoes rows the hook counted */
-      if (step_sql(st, sql_rollback_to, err, errlen) != 0) return -1;
+      if (savepoint && step_sql(st, sql_rollback_to, err, errlen) != 0) return -1;
       msgpack_sbuffer_clear(&j->result);
       j->effect = EFFECT_NONE;
     }
-    if (step_sql(st, sql_release, err, errlen) != 0) return -1;
+    if (savepoint && step_sql(st, sql_release, err, errlen) != 0) return -1;
     /* An internal job that found nothing to do (a sweep) is not worth an entry. A request
      * always is, and so is anything that changed a row. */
     if (rc == 0 && j->audit_if_changed && j->internal && j->session == NULL &&

@@ -3,6 +3,8 @@
  * guards against the policy's answer, pushes to a member's sessions, directory effects, and the
  * storage-side recheck of the caller's membership. */
 #include <sodium.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 
 #include "codec.h"
 #include "directory.h"
@@ -692,6 +694,52 @@ static void change_member(store *st, const char *what) {
   job_free(c);
 }
 
+/* exec: pack a result of the size in the job's object (one_write jobs). */
+static int exec_sized(store *st, job *j) {
+  (void)st;
+  exec_ran++;
+  size_t n = (size_t)strtoul(j->object, NULL, 10);
+  msgpack_packer pk;
+  msgpack_sbuffer_clear(&j->result);
+  msgpack_packer_init(&pk, &j->result, msgpack_sbuffer_write);
+  msgpack_pack_bin(&pk, n);
+  static const char zeros[4096];
+  msgpack_pack_bin_body(&pk, zeros, n);
+  return 0;
+}
+
+/* A job whose one change cannot be undone alone takes its answer's room (result_max) against
+ * the session's limit before exec runs: refused at once when that room is not there, and
+ * afterwards the session holds exactly the answer's bytes. */
+static void test_one_write_room(void) {
+  daemon_fixture fx;
+  fixture_init(&fx);
+  store *st = fixture_store(&fx);
+  uint64_t max = store_config(st)->max_write_queue;
+  rq_session sess;
+  memset(&sess, 0, sizeof sess);
+  job *j = job_internal(NULL, "test.one", "area", "100", "test");
+  j->internal = false;
+  j->session = &sess;
+  j->exec = exec_sized;
+  j->one_write = true;
+  j->result_max = 200;
+  exec_ran = 0;
+  atomic_store(&sess.held, max - 200); /* room for exactly result_max */
+  ASSERT_INT_EQ(request_run(st, j), 0);
+  ASSERT_INT_EQ(exec_ran, 1);
+  ASSERT_UINT_EQ(atomic_load(&sess.held), max - 200 + j->result.size);
+  ASSERT_UINT_EQ(j->held, j->result.size);
+  atomic_store(&sess.held, max - 199); /* one byte short */
+  ASSERT_INT_EQ(request_run(st, j), -1);
+  ASSERT_INT_EQ(exec_ran, 1); /* not run */
+  ASSERT_INT_EQ(j->err, SV_ERR_TOO_LARGE);
+  ASSERT_UINT_EQ(atomic_load(&sess.held), max - 199);
+  job_free(j);
+  store_close(st);
+  fixture_free(&fx);
+}
+
 /* exec: run the SQL in the job's object. */
 static int exec_sql_object(store *st, job *j) {
   return sqlite3_exec(store_db(st), j->object, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
@@ -797,6 +845,7 @@ int main(void) {
   RUN_TEST(test_effects);
   RUN_TEST(test_run);
   RUN_TEST(test_area_ids);
+  RUN_TEST(test_one_write_room);
   ASSERT_INT_EQ(nqueue, 0);
   ASSERT_UINT_EQ(request_inflight(rq), 0);
   request_free(rq);

@@ -245,12 +245,49 @@ static void test_failed_batch(void) {
   store_close(fixture_store(&fx));
 }
 
+/* exec: fail before changing anything. */
+static int exec_fail_first(store *st, job *j) {
+  (void)st;
+  job_fail(j, SV_ERR_NOT_FOUND, "nothing there");
+  return -1;
+}
+
+/* A job that changes the database in one statement runs without a savepoint: its success
+ * commits, its refusal before the change is audited; one that changes a row and then fails
+ * anyway cannot be undone alone, so its whole batch fails. */
+static void test_one_write(void) {
+  store *st = fixture_store(&fx);
+  job *j = make_job("one-write-a", exec_insert);
+  j->one_write = true;
+  ASSERT_INT_EQ(store_run_sync(st, j), 0);
+  ASSERT(j->audited && j->err == SV_OK);
+  ASSERT_INT_EQ(area_count(st, "one-write-a"), 1);
+  job_free(j);
+  j = make_job("one-write-b", exec_fail_first);
+  j->one_write = true;
+  ASSERT_INT_EQ(store_run_sync(st, j), 0);
+  ASSERT(j->audited);
+  ASSERT_INT_EQ(j->err, SV_ERR_NOT_FOUND);
+  job_free(j);
+  uint64_t base = auditlog_size(store_auditlog(st));
+  j = make_job("one-write-c", exec_insert_then_fail);
+  j->one_write = true;
+  ASSERT_INT_EQ(store_run_sync(st, j), -1);
+  ASSERT(!j->audited);
+  ASSERT_INT_EQ(j->err, SV_ERR_UNAVAILABLE);
+  ASSERT_UINT_EQ(auditlog_size(store_auditlog(st)), base);
+  job_free(j);
+  ASSERT_INT_EQ(area_count(st, "one-write-c"), 0);
+  store_close(st);
+}
+
 int main(void) {
   fixture_init(&fx);
   RUN_TEST(test_sync_jobs);
   RUN_TEST(test_follow_ups);
   RUN_TEST(test_thread);
   RUN_TEST(test_failed_batch);
+  RUN_TEST(test_one_write);
   fixture_free(&fx);
   return 0;
 }
