@@ -231,7 +231,7 @@ int ops_iv_update_prepare(rq_ctx *ctx, job *j, int *level) {
 #define AREA_CACHE 16
 #define AREA_CACHE_NAME 96 /* longer names are looked up every time */
 typedef struct area_cache {
-  uint64_t changes;
+  uint64_t changes; /* first: store_table_cache */
   unsigned n, next;
   struct {
     int64_t id;
@@ -242,12 +242,7 @@ typedef struct area_cache {
 static const char areas_table[] = "areas";
 
 static int64_t area_lookup(store *st, job *j, const sv_str *name) {
-  area_cache *c = store_cache(st, areas_table, sizeof(area_cache), free);
-  uint64_t now = store_changes(st, areas_table);
-  if (c != NULL && c->changes != now) {
-    c->n = c->next = 0;
-    c->changes = now;
-  }
+  area_cache *c = store_table_cache(st, areas_table, sizeof(area_cache));
   for (unsigned i = 0; c != NULL && i < c->n; i++)
     if (c->a[i].len == name->len && memcmp(c->a[i].name, name->ptr, name->len) == 0)
       return c->a[i].id;

@@ -591,7 +591,7 @@ typedef struct member_state {
   char role[sizeof ((actor *)0)->role];
 } member_state;
 typedef struct member_cache {
-  uint64_t changes;
+  uint64_t changes; /* first: store_table_cache */
   unsigned n, next;
   member_state m[MEMBER_CACHE];
 } member_cache;
@@ -600,12 +600,7 @@ static const char members_table[] = "members";
 /* Member id's state into *out: 1 when there is such a member, 0 when there is none, -1 on a
  * storage error. */
 static int member_state_of(store *st, int64_t id, member_state *out) {
-  member_cache *c = store_cache(st, members_table, sizeof(member_cache), free);
-  uint64_t now = store_changes(st, members_table);
-  if (c != NULL && c->changes != now) {
-    c->n = c->next = 0;
-    c->changes = now;
-  }
+  member_cache *c = store_table_cache(st, members_table, sizeof(member_cache));
   for (unsigned i = 0; c != NULL && i < c->n; i++)
     if (c->m[i].id == id) {
       *out = c->m[i];

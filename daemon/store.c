@@ -310,6 +310,18 @@ void *store_cache(store *st, const void *key, size_t size, void (*release)(void 
   return state;
 }
 
+void *store_table_cache(store *st, const char *table, size_t size) {
+  assert(size >= sizeof(uint64_t));
+  uint64_t *c = store_cache(st, table, size, free);
+  if (c == NULL) return NULL;
+  uint64_t now = store_changes(st, table);
+  if (*c != now) {
+    memset(c, 0, size);
+    *c = now;
+  }
+  return c;
+}
+
 /* SQLite update hook of the store's connection: count the row changes of watched tables. */
 static void on_row_change(void *arg, int op, const char *dbname, const char *table,
                           sqlite3_int64 rowid) {

@@ -63,6 +63,10 @@ uint64_t store_changes(store *st, const char *table);
  * something static of the op): size zeroed bytes on first use, freed with the store by release
  * (which frees what it holds and then the state itself). NULL when out of memory. */
 void *store_cache(store *st, const void *key, size_t size, void (*release)(void *state));
+/* A store_cache of rows read from `table` (a static string, also the key): size bytes whose
+ * first member is a uint64_t, all zeroed, and that member set to store_changes(table),
+ * whenever the table has changed since the last call. NULL when out of memory. */
+void *store_table_cache(store *st, const char *table, size_t size);
 /* Prepared-statement cache keyed by the SQL text's address (a static string): returns a reset
  * statement with no bindings, or NULL (logged) when it cannot be prepared. */
 sqlite3_stmt *store_stmt(store *st, const char *sql);
