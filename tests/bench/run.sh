@@ -45,6 +45,8 @@ SAMVIRKED="$SAMVIRKED" SAMVIRKE="$BUILD/client/samvirke" run "$BIN/bench_audit" 
 # bench_notes starts its own daemon with 52 registered members (50 senders, 2 recipients)
 run "$BIN/bench_notes" "$SAMVIRKED"
 run "$BIN/bench_signer" "$SAMVIRKED"
+# the note quotas' check with 100,000 notes waiting for a recipient who is away
+SAMVIRKED="$SAMVIRKED" run /usr/bin/python3 "$SRC/tests/bench/bench_quota.py"
 # bench_hostile starts its own daemon with the default limits and attacks it
 SAMVIRKED="$SAMVIRKED" run /usr/bin/python3 "$SRC/tests/bench/bench_hostile.py"
 
