@@ -391,17 +391,19 @@ internal:
   return ops_storage_error(st, j);
 }
 
-static const char sql_note_mine[] =
-    "SELECT n.envelope, n.class, n.purpose, r.role, n.send_seq, n.sender_keyid, n.created"
-    " FROM note_recipients r JOIN notes n ON n.id = r.note JOIN members m ON m.id = r.member"
-    " WHERE r.note = ? AND r.member = ? AND r.acked = 0 AND m.revoked = 0";
+#define NOTE_MINE(envelope)                                                                 \
+  "SELECT " envelope ", n.class, n.purpose, r.role, n.send_seq, n.sender_keyid, n.created"  \
+  " FROM note_recipients r JOIN notes n ON n.id = r.note JOIN members m ON m.id = r.member"  \
+  " WHERE r.note = ? AND r.member = ? AND r.acked = 0 AND m.revoked = 0"
+static const char sql_note_mine[] = NOTE_MINE("n.envelope");
+static const char sql_note_mine_ack[] = NOTE_MINE("NULL"); /* an ack needs no ciphertext */
 
 /* Find the caller's pending delivery of j's note. Returns the statement positioned on the row
  * (caller resets it), or NULL with j->err set. The audit entry gets the note's class and
  * purpose; `receive` was decided for the caller's role when the note was sent, so a caller
  * whose role has changed since is refused. */
-static sqlite3_stmt *mine(store *st, job *j) {
-  sqlite3_stmt *s = store_stmt(st, sql_note_mine);
+static sqlite3_stmt *mine(store *st, job *j, const char *sql) {
+  sqlite3_stmt *s = store_stmt(st, sql);
   if (s == NULL) {
     ops_storage_error(st, j);
     return NULL;
@@ -429,7 +431,7 @@ static sqlite3_stmt *mine(store *st, job *j) {
 }
 
 int ops_note_fetch_exec(store *st, job *j) {
-  sqlite3_stmt *s = mine(st, j);
+  sqlite3_stmt *s = mine(st, j, sql_note_mine);
   if (s == NULL) return 0; /* refused: nothing changed, the entry records the refusal */
   msgpack_packer pk;
   ops_result_packer(j, &pk);
@@ -455,7 +457,7 @@ static const char sql_note_del_rcpt[] = "DELETE FROM note_recipients WHERE note 
 
 /* Acknowledge: the caller's delivery is done; the ciphertext is deleted with the last one. */
 int ops_note_ack_exec(store *st, job *j) {
-  sqlite3_stmt *s = mine(st, j);
+  sqlite3_stmt *s = mine(st, j, sql_note_mine_ack);
   if (s == NULL) return 0;
   sqlite3_reset(s);
   const uint8_t *id = j->req.a.note.ptr;

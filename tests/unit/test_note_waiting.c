@@ -59,7 +59,7 @@ static void test_random_changes(void) {
   char sql[512];
   check_counts(db, "nothing");
   for (int step = 0; step < STEPS; step++) {
-    unsigned what = test_rng_below(&r, 9);
+    unsigned what = test_rng_below(&r, 10);
     int note = 1 + (int)test_rng_below(&r, (uint32_t)next_note);
     int member = 1 + (int)test_rng_below(&r, MEMBERS);
     const char *name = "";
@@ -114,6 +114,13 @@ static void test_random_changes(void) {
                  " <= %u); DELETE FROM notes WHERE expires <= %u", test_rng_below(&r, 10),
                  test_rng_below(&r, 10));
         break;
+      case 9: /* a delivery marked waiting again, and one recorded as already read */
+        name = "a delivery waiting again";
+        snprintf(sql, sizeof sql,
+                 "UPDATE note_recipients SET acked = 0 WHERE note = x'%04x' AND member = %d;"
+                 "INSERT OR IGNORE INTO note_recipients(note, member, acked) VALUES(x'%04x', %d, 1)",
+                 note, member, note, 1 + (int)test_rng_below(&r, MEMBERS));
+        break;
       case 8: /* changes rolled back */
         name = "a rolled-back savepoint";
         snprintf(sql, sizeof sql,
@@ -140,7 +147,8 @@ static void test_random_changes(void) {
   /* As a version-3 database: no counters. Opened again, it is migrated and they are right. */
   exec(db, "DROP TRIGGER notes_held_add; DROP TRIGGER notes_held_del;"
            "DROP TRIGGER note_waiting_add; DROP TRIGGER note_waiting_del;"
-           "DROP TRIGGER note_waiting_ack; DROP TRIGGER note_recipients_fixed;"
+           "DROP TRIGGER note_waiting_ack; DROP TRIGGER note_waiting_unack;"
+           "DROP TRIGGER note_recipients_fixed;"
            "DROP TRIGGER notes_size_fixed; DROP TABLE notes_held; DROP TABLE note_waiting;"
            "UPDATE schema_version SET version = 3");
   ASSERT_INT_EQ(sqlite3_close(db), SQLITE_OK);
