@@ -320,6 +320,9 @@ static void push_pack(msgpack_packer *pk, const job *d) {
 static void push_follow(rq_ctx *ctx, job *j, const note_plan *p) {
   for (size_t i = 0; i < p->v.n; i++)
     request_push(ctx, j, p->v.member[i], "note.deliver", deliver_exec, push_pack);
+  /* A delivery changes nothing (its entry is the record): no savepoint, and no answer. */
+  for (job *d = j->follow; d != NULL; d = d->next)
+    if (d->exec == deliver_exec) d->one_write = true;
 }
 
 /* ---- note.list / note.fetch / note.ack ------------------------------------------------------ */
