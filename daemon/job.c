@@ -25,7 +25,11 @@ static struct {
   bool atfork;
 } salts = {.mu = PTHREAD_MUTEX_INITIALIZER};
 
-static void salts_forked(void) { salts.left = 0; }
+/* In a forked child: no salts of the parent's, and a lock no other thread of the parent holds. */
+static void salts_forked(void) {
+  salts.left = 0;
+  pthread_mutex_init(&salts.mu, NULL);
+}
 
 static void take_salt(uint8_t out[AUDIT_SALT_LEN]) {
   pthread_mutex_lock(&salts.mu);

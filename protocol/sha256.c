@@ -7,6 +7,7 @@
 #include "sha256.h"
 
 #include <sodium.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -123,7 +124,7 @@ static int cpu_has_sha(void) {
 }
 #endif
 
-static int use_cpu = -1; /* -1: not decided yet */
+static _Atomic int use_cpu = -1; /* -1: not decided yet (threads may race to decide: same answer) */
 
 bool sha256_on_cpu(void) {
 #ifdef SHA256_X86
