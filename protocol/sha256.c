@@ -12,6 +12,7 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define SHA256_X86 1
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -118,9 +119,13 @@ static void hash_cpu(uint8_t out[32], const uint8_t *a, size_t alen, const uint8
   sodium_memzero(&c, sizeof c);
 }
 
+/* CPUID: SHA is leaf 7 EBX bit 29; SSSE3 and SSE4.1 are leaf 1 ECX bits 9 and 19. (x86-64
+ * always has the XMM state enabled.) */
 static int cpu_has_sha(void) {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 9)) || !(c & (1u << 19))) return 0;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
+  return (b >> 29) & 1u;
 }
 #endif
 
