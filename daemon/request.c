@@ -610,28 +610,26 @@ static int member_state_of(store *st, int64_t id, member_state *out) {
   if (s == NULL) return -1;
   sqlite3_bind_int64(s, 1, id);
   int rc = sqlite3_step(s);
-  int found = 0;
+  bool keep = false;
   if (rc == SQLITE_ROW) {
     const unsigned char *role = sqlite3_column_text(s, 0);
     size_t len = role ? strlen((const char *)role) : 0;
     out->id = id;
     out->revoked = sqlite3_column_int64(s, 1) != 0;
-    found = 1;
-    if (role == NULL || len >= sizeof out->role) {
-      out->role[0] = '\0'; /* matches no session's role (and is not kept) */
-      found = 2;
-    } else {
+    keep = role != NULL && len < sizeof out->role;
+    if (keep)
       memcpy(out->role, role, len + 1);
-    }
+    else
+      out->role[0] = '\0'; /* matches no session's role */
   }
   sqlite3_reset(s);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return -1;
-  if (found == 1 && c != NULL) {
+  if (keep && c != NULL) {
     c->m[c->next] = *out;
     c->next = (c->next + 1) % MEMBER_CACHE;
     if (c->n < MEMBER_CACHE) c->n++;
   }
-  return found ? 1 : 0;
+  return rc == SQLITE_ROW ? 1 : 0;
 }
 
 /* The loop thread decided on j with the member's role as it knew it; a revocation or role
@@ -676,8 +674,9 @@ int request_run(store *st, job *j) {
   rq_session *s = j->session;
   const config *cfg = store_config(st);
   if (j->one_write && s != NULL) {
-    /* Its change cannot be undone once made, so its answer's room is taken before. */
-    if (hold_answer(cfg, s, j, j->result_max) != 0) return -1;
+    /* Its change cannot be undone once made, so its answer's room is taken before. A job
+     * with no answer (a delivery) holds nothing, whatever the session holds already. */
+    if (j->result_max > 0 && hold_answer(cfg, s, j, j->result_max) != 0) return -1;
     int rc = j->exec(st, j);
     uint64_t size = rc == 0 ? j->result.size : 0;
     if (size < j->result_max)

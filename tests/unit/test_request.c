@@ -735,6 +735,15 @@ static void test_one_write_room(void) {
   ASSERT_INT_EQ(exec_ran, 1); /* not run */
   ASSERT_INT_EQ(j->err, SV_ERR_TOO_LARGE);
   ASSERT_UINT_EQ(atomic_load(&sess.held), max - 199);
+  /* A job with no answer (a delivery) runs whatever the session holds, and holds nothing. */
+  j->err = SV_OK;
+  snprintf(j->object, sizeof j->object, "0");
+  j->result_max = 0;
+  atomic_store(&sess.held, max + 1000); /* pushes queued past the limit */
+  ASSERT_INT_EQ(request_run(st, j), 0);
+  ASSERT_INT_EQ(exec_ran, 2);
+  ASSERT_INT_EQ(j->err, SV_OK);
+  ASSERT_UINT_EQ(atomic_load(&sess.held), max + 1000 + j->result.size);
   job_free(j);
   store_close(st);
   fixture_free(&fx);
