@@ -179,10 +179,44 @@ static void on_written(uv_write_t *req, int status) {
   if (status < 0 && status != UV_ECANCELED) conn_close(c, uv_strerror(status));
 }
 
-/* Hand c's gathered frames to libuv as one write (one writev). */
+/* Write what of c's gathered frames the socket takes now, without a write request: libuv
+ * would write them at once too, but a request's completion costs a pass of the loop's pending
+ * queue and an epoll_ctl. Frames written are freed and uncounted; a frame written in part keeps
+ * its rest at the start of its buffer. Returns 0, or -1 when the connection is broken (the
+ * frames are dropped, c is closed). */
+static int conn_write_now(conn *c) {
+  int n = uv_try_write(&c->h.stream, c->gather, c->ngather);
+  if (n == UV_EAGAIN) return 0; /* the socket is full, or libuv still holds earlier frames */
+  if (n < 0) {
+    conn_drop_gathered(c);
+    conn_close(c, uv_strerror(n));
+    return -1;
+  }
+  size_t left = (size_t)n;
+  unsigned done = 0;
+  while (done < c->ngather && left >= c->gather[done].len) {
+    left -= c->gather[done].len;
+    free(c->gather[done].base);
+    done++;
+  }
+  if (left > 0) { /* done < ngather: the frame written in part */
+    uv_buf_t *b = &c->gather[done];
+    memmove(b->base, b->base + left, b->len - left);
+    b->len -= (unsigned)left;
+  }
+  c->write_queued -= (uint64_t)n;
+  request_hold(c->env->rq, &c->sess, -(int64_t)n);
+  c->ngather -= done;
+  memmove(c->gather, c->gather + done, c->ngather * sizeof *c->gather);
+  return 0;
+}
+
+/* Hand c's gathered frames to the socket, what it does not take now to libuv as one write
+ * (one writev). */
 static void conn_flush(conn *c) {
   conn_undirty(c);
   if (c->ngather == 0 || c->state == CONN_CLOSING) return;
+  if (conn_write_now(c) != 0 || c->ngather == 0) return;
   wreq *w = malloc(sizeof *w);
   if (w == NULL) {
     /* the frames cannot go out: dropped here, or the close would try to send them again */
