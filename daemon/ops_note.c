@@ -157,7 +157,6 @@ int ops_note_send_prepare(rq_ctx *ctx, job *j, int *level) {
 static const char sql_note_insert[] =
     "INSERT INTO notes(id, sender, sender_keyid, class, area, purpose, envelope, size, created,"
     " expires, send_seq) VALUES(?,?,?,?,?,?,?,?,?,?,?)";
-static const char sql_note_exists[] = "SELECT 1 FROM notes WHERE id = ?";
 static const char sql_rcpt_insert[] =
     "INSERT INTO note_recipients(note, member, role)"
     " SELECT ?, id, role FROM members WHERE id = ? AND revoked = 0 AND role = ?";
@@ -168,13 +167,14 @@ static const char sql_waiting_for[] =
     "SELECT COALESCE((SELECT bytes FROM note_waiting WHERE member = ?), 0)";
 
 /* The storage quotas: bytes of notes waiting in all, and for each recipient, may not pass
- * note_quota_total and note_quota_recipient with this note. Returns 0, or -1 with j's error
+ * note_quota_total and note_quota_recipient with this note, whose row is stored and counted
+ * in notes_held already, and whose deliveries are not yet. Returns 0, or -1 with j's error
  * (too_large, or a storage error). */
 static int check_quotas(store *st, job *j, const note_vetted *p, uint64_t len) {
   const config *cfg = store_config(st);
   sqlite3_stmt *s = store_stmt(st, sql_waiting_total);
   if (s == NULL || sqlite3_step(s) != SQLITE_ROW) goto internal;
-  uint64_t total = (uint64_t)sqlite3_column_int64(s, 0);
+  uint64_t total = (uint64_t)sqlite3_column_int64(s, 0) - len; /* without this note */
   sqlite3_reset(s);
   if (total + len > cfg->note_quota_total) {
     job_fail(j, SV_ERR_TOO_LARGE,
@@ -213,17 +213,7 @@ static int send_store(store *st, job *j, uint32_t nlead, void (*lead)(msgpack_pa
   note_plan *p = j->op_data;
   const sv_bin *e = &j->req.a.envelope;
   sqlite3 *db = store_db(st);
-  sqlite3_stmt *s = store_stmt(st, sql_note_exists);
-  if (s == NULL) goto internal;
-  sqlite3_bind_blob(s, 1, p->v.h.id, ENVELOPE_ID_LEN, SQLITE_STATIC);
-  int exists = sqlite3_step(s) == SQLITE_ROW;
-  sqlite3_reset(s);
-  if (exists) {
-    job_fail(j, SV_ERR_CONFLICT, "a note with this id was already sent");
-    return -1;
-  }
-  if (check_quotas(st, j, &p->v, e->len) != 0) return -1;
-  s = store_stmt(st, sql_note_insert);
+  sqlite3_stmt *s = store_stmt(st, sql_note_insert);
   if (s == NULL) goto internal;
   sqlite3_bind_blob(s, 1, p->v.h.id, ENVELOPE_ID_LEN, SQLITE_STATIC);
   sqlite3_bind_int64(s, 2, j->who.member_id);
@@ -237,8 +227,15 @@ static int send_store(store *st, job *j, uint32_t nlead, void (*lead)(msgpack_pa
   sqlite3_bind_int64(s, 10, (sqlite3_int64)p->expires);
   sqlite3_bind_int64(s, 11, (sqlite3_int64)auditlog_size(store_auditlog(st)));
   int rc = sqlite3_step(s);
+  int xrc = sqlite3_extended_errcode(db);
   sqlite3_reset(s);
+  if (rc == SQLITE_CONSTRAINT && xrc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+    job_fail(j, SV_ERR_CONFLICT, "a note with this id was already sent");
+    return -1;
+  }
   if (rc != SQLITE_DONE) goto internal;
+  /* Counted now with this note (the savepoint takes it back if a quota refuses it). */
+  if (check_quotas(st, j, &p->v, e->len) != 0) return -1;
   for (size_t i = 0; i < p->v.n; i++) {
     s = store_stmt(st, sql_rcpt_insert);
     if (s == NULL) goto internal;
@@ -454,30 +451,28 @@ int ops_note_fetch_exec(store *st, job *j) {
 static const char sql_note_ack[] =
     "UPDATE note_recipients SET acked = 1 WHERE note = ? AND member = ? AND acked = 0";
 static const char sql_note_pending[] =
-    "SELECT 1 FROM note_recipients WHERE note = ? AND acked = 0 LIMIT 1";
+    "SELECT count(*) FROM note_recipients WHERE note = ? AND acked = 0";
 static const char sql_note_del[] = "DELETE FROM notes WHERE id = ?";
 static const char sql_note_del_rcpt[] = "DELETE FROM note_recipients WHERE note = ?";
 
-/* Acknowledge: the caller's delivery is done; the ciphertext is deleted with the last one. */
+/* Acknowledge: the caller's delivery is done; the ciphertext is deleted with the last one. The
+ * last one deletes at once, without marking its delivery done first: its delivery, still
+ * pending, goes first, so the schema's triggers take its bytes off the recipient's count
+ * while the note is there to say how many. */
 int ops_note_ack_exec(store *st, job *j) {
   sqlite3_stmt *s = mine(st, j, sql_note_mine_ack);
   if (s == NULL) return 0;
   sqlite3_reset(s);
   const uint8_t *id = j->req.a.note.ptr;
-  s = store_stmt(st, sql_note_ack);
-  if (s == NULL) goto internal;
-  sqlite3_bind_blob(s, 1, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
-  sqlite3_bind_int64(s, 2, j->who.member_id);
-  int rc = sqlite3_step(s);
-  sqlite3_reset(s);
-  if (rc != SQLITE_DONE) goto internal;
   s = store_stmt(st, sql_note_pending);
   if (s == NULL) goto internal;
   sqlite3_bind_blob(s, 1, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
-  rc = sqlite3_step(s);
+  int rc = sqlite3_step(s);
+  int64_t pending = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -1;
   sqlite3_reset(s);
-  bool deleted = false;
-  if (rc == SQLITE_DONE) { /* nobody is waiting for it any more */
+  if (pending < 1) goto internal; /* mine() found the caller's delivery pending */
+  bool deleted = pending == 1;    /* the caller's is the last */
+  if (deleted) {
     static const char *const dels[] = {sql_note_del_rcpt, sql_note_del};
     for (int k = 0; k < 2; k++) {
       s = store_stmt(st, dels[k]);
@@ -487,9 +482,14 @@ int ops_note_ack_exec(store *st, job *j) {
       sqlite3_reset(s);
       if (rc != SQLITE_DONE) goto internal;
     }
-    deleted = true;
-  } else if (rc != SQLITE_ROW) {
-    goto internal;
+  } else {
+    s = store_stmt(st, sql_note_ack);
+    if (s == NULL) goto internal;
+    sqlite3_bind_blob(s, 1, id, ENVELOPE_ID_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, j->who.member_id);
+    rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) goto internal;
   }
   msgpack_packer pk;
   ops_result_packer(j, &pk);

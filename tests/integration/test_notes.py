@@ -128,6 +128,19 @@ def run(d, coord, ssp, police, partner):
     r = ss.call("note.ack", note=nid)
     check(not r["ok"] and r["error"]["code"] == "not_found", "double ack %r" % r)
 
+    # --- the same note twice: the second send is a conflict and leaves nothing behind ---
+    env = seal(coord, [ssp], b"to gange")
+    r = cs.call("note.send", envelope=env)
+    check(r["ok"], "send %r" % r)
+    twice = r["result"]["note"]
+    r = cs.call("note.send", envelope=env)
+    check(not r["ok"] and r["error"]["code"] == "conflict" and
+          "already sent" in r["error"]["message"], "the same note again %r" % r)
+    r = ss.call("note.list")
+    check(r["ok"] and [i["note"] for i in r["result"]] == [twice], "one delivery of it: %r" % r)
+    r = ss.call("note.ack", note=twice)
+    check(r["ok"] and r["result"]["deleted"] is True, "its one ack deletes it %r" % r)
+
     # --- a tampered envelope is refused: any byte of header, wrap, body or signature ---
     env = seal(coord, [ssp], b"kort note")
     for pos in (30, 70, len(env) - 80, len(env) - 1):  # header, wrap, body, signature
