@@ -221,9 +221,23 @@ static bool match_at(unit_iter it, size_t *start, size_t *end) {
   return true;
 }
 
+/* Whether ASCII text has too few digits for a CPR number: every match has ten digit units, and
+ * an ASCII character is one unit, of the kind ascii_unit says. False for text that is not
+ * ASCII, or has a character the table leaves to the general path, which then reads it. */
+static bool ascii_too_few_digits(const char *text, size_t len) {
+  size_t digits = 0;
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)text[i];
+    if (c >= 0x80 || ascii_unit[c] == ASCII_SLOW) return false;
+    digits += (ascii_unit[c] & 0x0f) == U_DIGIT;
+  }
+  return digits < 10;
+}
+
 bool guard_find_cpr(const char *text, size_t len, size_t *off, size_t *mlen) {
   assert(text != NULL || len == 0);
   pthread_once(&ascii_once, ascii_init);
+  if (ascii_too_few_digits(text, len)) return false;
   unit_iter it;
   memset(&it, 0, sizeof it);
   it.p = (const utf8proc_uint8_t *)text;

@@ -120,6 +120,10 @@ static void test_separators(void) {
   ASSERT(!find("010190_1234"));
   ASSERT(!find("01-01-90-1234"));
   ASSERT(!find("010190-123"));
+  /* nine ASCII digits and one that is not ASCII (fullwidth 4, U+FF14): still ten digits */
+  ASSERT(find("010190-123\xef\xbc\x94"));
+  ASSERT(find("\xef\xbc\x90" "10190-1234")); /* fullwidth 0 first */
+  ASSERT(!find("\xef\xbc\x90" "10190-123"));
   ASSERT(!find("010190-12a4"));
   ASSERT(!find("010190-"));
   ASSERT(!find("010190"));
