@@ -95,6 +95,27 @@ static bool dropped(utf8proc_int32_t cp) {
 static uint8_t ascii_unit[128];
 static pthread_once_t ascii_once = PTHREAD_ONCE_INIT;
 
+/* Digit units of the Latin-1 characters U+0080..U+00FF (æ, ø and å among them): how many
+ * digits the general path sees in each (two in ¼, one in ², none in a letter). */
+static uint8_t latin1_digits[128];
+
+/* The digit units the general path (unit_next) makes of character cp: the digits among the
+ * code points of its compatibility decomposition that are not dropped. */
+static int digit_units(utf8proc_int32_t cp) {
+  utf8proc_int32_t dec[24];
+  const utf8proc_ssize_t cap = (utf8proc_ssize_t)(sizeof dec / sizeof dec[0]);
+  utf8proc_ssize_t nd = utf8proc_decompose_char(cp, dec, cap, UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT,
+                                                NULL);
+  if (nd < 0 || nd > cap) {
+    dec[0] = cp;
+    nd = 1;
+  }
+  int n = 0, digit;
+  for (utf8proc_ssize_t i = 0; i < nd; i++)
+    if (!dropped(dec[i]) && classify(dec[i], &digit) == U_DIGIT) n++;
+  return n;
+}
+
 static void ascii_init(void) {
   for (int c = 0; c < 128; c++) {
     utf8proc_int32_t dec[4];
@@ -108,6 +129,7 @@ static void ascii_init(void) {
     enum unit_kind k = classify(c, &digit);
     ascii_unit[c] = (uint8_t)(k == U_DIGIT ? digit << 4 : (int)k); /* U_DIGIT is 0 */
   }
+  for (int c = 0x80; c < 0x100; c++) latin1_digits[c - 0x80] = (uint8_t)digit_units(c);
 }
 
 /* Next unit, or false at the end of the text. */
@@ -221,15 +243,25 @@ static bool match_at(unit_iter it, size_t *start, size_t *end) {
   return true;
 }
 
-/* Whether ASCII text has too few digits for a CPR number: every match has ten digit units, and
- * an ASCII character is one unit, of the kind ascii_unit says. False for text that is not
- * ASCII, or has a character the table leaves to the general path, which then reads it. */
-static bool ascii_too_few_digits(const char *text, size_t len) {
+/* Whether text has too few digits for a CPR number: every match has ten digit units. An ASCII
+ * character is one unit, of the kind ascii_unit says, and a Latin-1 one has latin1_digits.
+ * False for text with any other character (or one the ASCII table leaves to the general
+ * path), which the general path then reads. */
+static bool too_few_digits(const char *text, size_t len) {
   size_t digits = 0;
   for (size_t i = 0; i < len; i++) {
     unsigned char c = (unsigned char)text[i];
-    if (c >= 0x80 || ascii_unit[c] == ASCII_SLOW) return false;
-    digits += (ascii_unit[c] & 0x0f) == U_DIGIT;
+    if (c < 0x80) {
+      if (ascii_unit[c] == ASCII_SLOW) return false;
+      digits += (ascii_unit[c] & 0x0f) == U_DIGIT;
+    } else if ((c == 0xc2 || c == 0xc3) && i + 1 < len &&
+               ((unsigned char)text[i + 1] & 0xc0) == 0x80) {
+      unsigned cp = ((c & 0x1fu) << 6) | ((unsigned char)text[i + 1] & 0x3fu); /* 0x80..0xff */
+      digits += latin1_digits[cp - 0x80];
+      i++;
+    } else {
+      return false;
+    }
   }
   return digits < 10;
 }
@@ -237,7 +269,7 @@ static bool ascii_too_few_digits(const char *text, size_t len) {
 bool guard_find_cpr(const char *text, size_t len, size_t *off, size_t *mlen) {
   assert(text != NULL || len == 0);
   pthread_once(&ascii_once, ascii_init);
-  if (ascii_too_few_digits(text, len)) return false;
+  if (too_few_digits(text, len)) return false;
   unit_iter it;
   memset(&it, 0, sizeof it);
   it.p = (const utf8proc_uint8_t *)text;

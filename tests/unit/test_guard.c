@@ -124,6 +124,12 @@ static void test_separators(void) {
   ASSERT(find("010190-123\xef\xbc\x94"));
   ASSERT(find("\xef\xbc\x90" "10190-1234")); /* fullwidth 0 first */
   ASSERT(!find("\xef\xbc\x90" "10190-123"));
+  /* Latin-1: letters are no digits, superscripts and fractions are */
+  ASSERT(find("\xc3\x86r\xc3\xb8 010190-1234 \xc3\xa5"));  /* Ærø ... å */
+  ASSERT(!find("\xc3\x86r\xc3\xb8 010190-123 \xc3\xa5"));
+  ASSERT(find("010190-12\xc2\xb3" "4"));                     /* superscript three */
+  ASSERT(find("\xc2\xb9" "10190-1234"));                     /* superscript one first */
+  ASSERT(!find("010190-1\xc2\xbc"));                         /* 1/4: 1, fraction slash, 4 */
   ASSERT(!find("010190-12a4"));
   ASSERT(!find("010190-"));
   ASSERT(!find("010190"));
