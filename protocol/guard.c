@@ -93,28 +93,7 @@ static bool dropped(utf8proc_int32_t cp) {
  * assume it). Most text is ASCII, and a table lookup is far cheaper than a decomposition. */
 #define ASCII_SLOW 0xff
 static uint8_t ascii_unit[128];
-static pthread_once_t ascii_once = PTHREAD_ONCE_INIT;
-
-/* Digit units of the Latin-1 characters U+0080..U+00FF (æ, ø and å among them): how many
- * digits the general path sees in each (two in ¼, one in ², none in a letter). */
-static uint8_t latin1_digits[128];
-
-/* The digit units the general path (unit_next) makes of character cp: the digits among the
- * code points of its compatibility decomposition that are not dropped. */
-static int digit_units(utf8proc_int32_t cp) {
-  utf8proc_int32_t dec[24];
-  const utf8proc_ssize_t cap = (utf8proc_ssize_t)(sizeof dec / sizeof dec[0]);
-  utf8proc_ssize_t nd = utf8proc_decompose_char(cp, dec, cap, UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT,
-                                                NULL);
-  if (nd < 0 || nd > cap) {
-    dec[0] = cp;
-    nd = 1;
-  }
-  int n = 0, digit;
-  for (utf8proc_ssize_t i = 0; i < nd; i++)
-    if (!dropped(dec[i]) && classify(dec[i], &digit) == U_DIGIT) n++;
-  return n;
-}
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 
 static void ascii_init(void) {
   for (int c = 0; c < 128; c++) {
@@ -129,7 +108,6 @@ static void ascii_init(void) {
     enum unit_kind k = classify(c, &digit);
     ascii_unit[c] = (uint8_t)(k == U_DIGIT ? digit << 4 : (int)k); /* U_DIGIT is 0 */
   }
-  for (int c = 0x80; c < 0x100; c++) latin1_digits[c - 0x80] = (uint8_t)digit_units(c);
 }
 
 /* Next unit, or false at the end of the text. */
@@ -180,6 +158,28 @@ static bool unit_next(unit_iter *it, unit *u) {
     }
     it->ndec = (int)nd;
   }
+}
+
+/* Digit units of the Latin-1 characters U+0080..U+00FF (æ, ø and å among them): how many
+ * digits the general path sees in each (two in ¼, one in ², none in a letter). */
+static uint8_t latin1_digits[128];
+
+/* The digit units unit_next makes of character cp, read from its UTF-8 as from any text. */
+static int digit_units(utf8proc_int32_t cp) {
+  utf8proc_uint8_t buf[4];
+  unit_iter it;
+  memset(&it, 0, sizeof it);
+  it.p = buf;
+  it.len = (size_t)utf8proc_encode_char(cp, buf);
+  int n = 0;
+  unit u;
+  while (unit_next(&it, &u)) n += u.kind == U_DIGIT;
+  return n;
+}
+
+static void tables_init(void) {
+  ascii_init();
+  for (int c = 0x80; c < 0x100; c++) latin1_digits[c - 0x80] = (uint8_t)digit_units(c);
 }
 
 /* Read n digits into *value (as a decimal number); the last one's unit in *last. */
@@ -268,7 +268,7 @@ static bool too_few_digits(const char *text, size_t len) {
 
 bool guard_find_cpr(const char *text, size_t len, size_t *off, size_t *mlen) {
   assert(text != NULL || len == 0);
-  pthread_once(&ascii_once, ascii_init);
+  pthread_once(&tables_once, tables_init);
   if (too_few_digits(text, len)) return false;
   unit_iter it;
   memset(&it, 0, sizeof it);
