@@ -27,6 +27,7 @@
 #include "frame.h"
 #include "keys.h"
 #include "noise.h"
+#include "support/cputime.h"
 #include "support/net.h"
 #include "support/sort.h"
 #include "support/tmpdir.h"
@@ -214,32 +215,6 @@ out:
 
 static pid_t g_daemon = -1; /* for its CPU time per request */
 
-/* CPU seconds (user + system, all threads) used so far by pid, from /proc; -1 if unknown. */
-static double cpu_secs(pid_t pid) {
-  char path[64];
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  FILE *f = fopen(path, "r");
-  if (f == NULL) return -1;
-  char buf[1024];
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
-  buf[n] = '\0';
-  const char *p = strrchr(buf, ')'); /* the name may hold spaces; the fields follow it */
-  unsigned long ut = 0, st = 0;
-  if (p == NULL ||
-      sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
-    return -1;
-  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-/* This process's CPU seconds so far. */
-static double self_secs(void) {
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-         ru.ru_stime.tv_usec / 1e6;
-}
-
 /* Run total requests of op over nc connections with depth in flight on each. Prints one line.
  * Returns 0, or -1 on a transport failure or a refused request. */
 static int phase(const char *name, bconn *cs, int nc, enum sv_op op, build_fn build,
@@ -252,7 +227,7 @@ static int phase(const char *name, bconn *cs, int nc, enum sv_op op, build_fn bu
     return -1;
   }
   uint64_t issued = 0, finished = 0, errors = 0;
-  double d0 = cpu_secs(g_daemon), c0 = self_secs();
+  double d0 = test_proc_cpu(g_daemon, 0), c0 = test_rusage_cpu(RUSAGE_SELF);
   uint64_t t0 = util_now_ns();
   for (int i = 0; i < nc; i++) {
     cs[i].head = cs[i].inflight = 0;
@@ -298,7 +273,7 @@ static int phase(const char *name, bconn *cs, int nc, enum sv_op op, build_fn bu
     }
   }
   uint64_t t1 = util_now_ns();
-  double d1 = cpu_secs(g_daemon), c1 = self_secs();
+  double d1 = test_proc_cpu(g_daemon, 0), c1 = test_rusage_cpu(RUSAGE_SELF);
   qsort(lat, total, sizeof *lat, test_cmp_u64);
   double secs = (double)(t1 - t0) / 1e9, rate = (double)total / secs;
   printf("%-18s %7llu requests  %9.0f req/s  median %7.2f ms  p99 %7.2f ms  (%d conns x %u "

@@ -29,6 +29,7 @@
 #include "codec.h"
 #include "frame.h"
 #include "noise.h"
+#include "support/cputime.h"
 #include "support/sort.h"
 #include "util.h"
 
@@ -280,29 +281,12 @@ static int bconn_read(bconn *c, phase *ph) {
   }
 }
 
-/* CPU seconds used so far by this process and (when known) the daemon. */
-static double cpu_self(void) {
-  struct rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-         (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-}
+/* CPU seconds used so far by this process and (when known) the daemon; 0 when unknown. */
+static double cpu_self(void) { return test_rusage_cpu(RUSAGE_SELF); }
 
 static double cpu_daemon(void) {
-  if (g_daemon_pid <= 0) return 0;
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%ld/stat", g_daemon_pid);
-  FILE *f = fopen(path, "r");
-  if (f == NULL) return 0;
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
-  buf[n] = '\0';
-  const char *p = strrchr(buf, ')'); /* fields after the command name; utime, stime are 14, 15 */
-  unsigned long ut = 0, st = 0;
-  if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
-                          &st) != 2)
-    return 0;
-  return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+  double s = g_daemon_pid > 0 ? test_proc_cpu((pid_t)g_daemon_pid, 0) : 0;
+  return s < 0 ? 0 : s;
 }
 
 /* Drive n connections for secs seconds (after warm seconds of warm-up). */

@@ -27,6 +27,7 @@
 #include "envelope.h"
 #include "keys.h"
 #include "session.h"
+#include "support/cputime.h"
 #include "support/net.h"
 #include "support/sort.h"
 #include "support/tmpdir.h"
@@ -209,27 +210,6 @@ static void *recipient_main(void *arg) {
   return NULL;
 }
 
-/* CPU seconds (user + system) of one thread (tid) of process pid, or of the whole process
- * (tid 0), from /proc. -1 when unreadable. */
-static double proc_cpu(pid_t pid, pid_t tid) {
-  char path[96], buf[1024];
-  if (tid)
-    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", (int)pid, (int)tid);
-  else
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  FILE *f = fopen(path, "r");
-  if (f == NULL) return -1;
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
-  buf[n] = '\0';
-  const char *p = strrchr(buf, ')'); /* the command name may contain spaces */
-  unsigned long long ut = 0, stt = 0;
-  if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
-                          &stt) != 2)
-    return -1;
-  return (double)(ut + stt) / (double)sysconf(_SC_CLK_TCK);
-}
-
 /* The daemon's CPU: whole process, its main (loop) thread, and the rest (storage thread, libuv
  * thread pool). */
 typedef struct cpu_sample {
@@ -237,20 +217,15 @@ typedef struct cpu_sample {
 } cpu_sample;
 
 static cpu_sample daemon_cpu(pid_t pid) {
-  cpu_sample c = {proc_cpu(pid, 0), proc_cpu(pid, pid)};
+  cpu_sample c = {test_proc_cpu(pid, 0), test_proc_cpu(pid, pid)};
   return c;
-}
-
-static double rusage_cpu(int who) {
-  struct rusage ru;
-  getrusage(who, &ru);
-  return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-         (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 /* The bench clients' CPU: this process (the recipients) and the sender processes waited for
  * (the daemon, also a child, is waited for only after the last sample). */
-static double clients_cpu(void) { return rusage_cpu(RUSAGE_SELF) + rusage_cpu(RUSAGE_CHILDREN); }
+static double clients_cpu(void) {
+  return test_rusage_cpu(RUSAGE_SELF) + test_rusage_cpu(RUSAGE_CHILDREN);
+}
 
 static double verify_rate(void) {
   uint8_t pk[32], sk[64], msg[90], sig[64];
