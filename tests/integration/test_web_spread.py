@@ -31,6 +31,14 @@ def markers(b):
     return [centre(e) for e in b.find_all("#map path.sv-marker")]
 
 
+def numbers_placed(b):
+    """Whether every number sits by its own marker (check_ring's last condition)."""
+    pts = markers(b)
+    nums = {int(e.text): centre(e) for e in b.find_all("#map .sv-num")}
+    return len(pts) == len(ids) and sorted(nums) == sorted(ids) and all(
+        dist(nums[oid], p) < 25 for oid, p in zip(sorted(ids), pts))
+
+
 def check_ring(b, what):
     """The three markers at SHARED are apart from each other and from the lone one; each has a
     leader; each number sits by its own marker."""
@@ -88,6 +96,8 @@ try:
         b.wait(lambda: not b.find_all("#map .leaflet-zoom-anim"), "the zoom has ended")
     b.wait(lambda: dist(markers(b)[0], before[0]) > 5 or dist(markers(b)[3], lone) > 5,
            "the map zoomed")
+    # The numbers are placed after the markers: on a loaded machine a frame or more later.
+    b.wait(lambda: numbers_placed(b), "the numbers placed by their markers again")
     check_ring(b, "zoomed out")
     print("ok: markers sharing a point are spread on a ring, before and after zooming")
 finally:
