@@ -1,9 +1,10 @@
 /* auditlog.c -- the daemon's audit log: entries and Merkle subtree hashes in SQLite, signed
  * checkpoints, start-up verification and proofs. Storage thread only.
  *
- * Tables: audit_entries(seq, entry) holds the canonical entries; audit_nodes(level, idx, hash)
+ * Tables: audit_entries(seq, entry) holds the canonical entries; audit_subtrees(pos, hash)
  * holds every completed perfect subtree of level >= 1 (level 0, the leaf hash, is recomputed
- * from the entry); checkpoints(size, note) holds every checkpoint.
+ * from the entry) at its append-order position (merkle_node_pos), so that a batch's subtrees
+ * are appended at the end of one B-tree; checkpoints(size, note) holds every checkpoint.
  *
  * A checkpoint is signed only after the transaction holding its entries has committed, so the
  * daemon never signs (or serves) a tree its storage may not keep: a batch stores the unsigned
@@ -34,9 +35,9 @@
 enum { Q_GET_ENTRY, Q_GET_NODE, Q_PUT_ENTRY, Q_PUT_NODE, Q_PUT_CHECKPOINT, Q_PUT_SIGNED, Q__COUNT };
 static const char *const sql_text[Q__COUNT] = {
     [Q_GET_ENTRY] = "SELECT entry FROM audit_entries WHERE seq = ?",
-    [Q_GET_NODE] = "SELECT hash FROM audit_nodes WHERE level = ? AND idx = ?",
+    [Q_GET_NODE] = "SELECT hash FROM audit_subtrees WHERE pos = ?",
     [Q_PUT_ENTRY] = "INSERT INTO audit_entries(seq, entry) VALUES(?, ?)",
-    [Q_PUT_NODE] = "INSERT INTO audit_nodes(level, idx, hash) VALUES(?, ?, ?)",
+    [Q_PUT_NODE] = "INSERT INTO audit_subtrees(pos, hash) VALUES(?, ?)",
     [Q_PUT_CHECKPOINT] = "INSERT INTO checkpoints(size, note) VALUES(?, ?)",
     [Q_PUT_SIGNED] = "UPDATE checkpoints SET note = ? WHERE size = ?",
 };
@@ -167,9 +168,10 @@ static int node_fn(void *ctx, uint64_t level, uint64_t index, uint8_t out[32]) {
     s = stmt(al, Q_GET_ENTRY);
     sqlite3_bind_int64(s, 1, (sqlite3_int64)index);
   } else {
+    int64_t pos = merkle_node_pos(level, index);
+    if (pos < 0) return -1;
     s = stmt(al, Q_GET_NODE);
-    sqlite3_bind_int64(s, 1, (sqlite3_int64)level);
-    sqlite3_bind_int64(s, 2, (sqlite3_int64)index);
+    sqlite3_bind_int64(s, 1, pos);
   }
   int rc = -1;
   if (sqlite3_step(s) == SQLITE_ROW) {
@@ -190,10 +192,11 @@ static int node_fn(void *ctx, uint64_t level, uint64_t index, uint8_t out[32]) {
 static int put_node_fn(void *ctx, uint64_t level, uint64_t index, const uint8_t hash[32]) {
   auditlog *al = ctx;
   if (level == 0) return 0; /* the entry row is the leaf */
+  int64_t pos = merkle_node_pos(level, index);
+  if (pos < 0) return -1;
   sqlite3_stmt *s = stmt(al, Q_PUT_NODE);
-  sqlite3_bind_int64(s, 1, (sqlite3_int64)level);
-  sqlite3_bind_int64(s, 2, (sqlite3_int64)index);
-  sqlite3_bind_blob(s, 3, hash, 32, SQLITE_STATIC);
+  sqlite3_bind_int64(s, 1, pos);
+  sqlite3_bind_blob(s, 2, hash, 32, SQLITE_STATIC);
   int rc = sqlite3_step(s);
   sqlite3_reset(s);
   return rc == SQLITE_DONE ? 0 : -1;

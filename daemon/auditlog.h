@@ -54,7 +54,7 @@ typedef struct auditlog_mark {
   merkle_frontier frontier;
 } auditlog_mark;
 
-/* Open the log kept in db's tables (audit_entries, audit_nodes, checkpoints) and check it
+/* Open the log kept in db's tables (audit_entries, audit_subtrees, checkpoints) and check it
  * against its last signed checkpoint, which must verify with log_pk for origin. sg signs the
  * checkpoints to come (copied; its ctx and db are borrowed and must outlive the log). Returns
  * NULL with the exact mismatch in err. */

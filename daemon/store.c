@@ -24,9 +24,10 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "merkle.h"
 #include "walsync.h"
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 5
 #define STMT_CACHE 256
 #define WATCH_MAX 8 /* tables whose changes are counted (store_changes) */
 #define CACHE_MAX 8 /* ops' states kept between jobs (store_cache) */
@@ -187,6 +188,15 @@ static const char *const migrations[] = {
     " BEGIN SELECT RAISE(ABORT, 'a delivery keeps its note and member'); END;"
     "CREATE TRIGGER notes_size_fixed BEFORE UPDATE OF id, size ON notes"
     " BEGIN SELECT RAISE(ABORT, 'a note keeps its id and size'); END;",
+    [4] = /* 4 -> 5: the audit log's subtree hashes keyed by their append-order position
+           * (merkle_node_pos, as the SQL function subtree_pos). Keyed by (level, idx), a
+           * batch's subtrees went into the middle of one key range per level, and the splits
+           * there made audit_nodes 16 of the 29 pages a commit of 50 entries wrote; appended at
+           * the end of one B-tree they take one or two. */
+    "CREATE TABLE audit_subtrees(pos INTEGER PRIMARY KEY, hash BLOB NOT NULL);"
+    "INSERT INTO audit_subtrees(pos, hash)"
+    " SELECT subtree_pos(level, idx), hash FROM audit_nodes ORDER BY 1;"
+    "DROP TABLE audit_nodes;",
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == SCHEMA_VERSION,
                "a migration step for every version before SCHEMA_VERSION");
@@ -372,8 +382,30 @@ static int commit(store *st, char *err, size_t errlen) {
   return rc;
 }
 
+/* SQL subtree_pos(level, idx): merkle_node_pos, for migration 4 -> 5. A row no log can hold
+ * (not integers, level below 1, past MERKLE_POS_MAX_SIZE) is an error: the step rolls back. */
+static void sql_subtree_pos(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  int64_t pos = -1;
+  if (sqlite3_value_type(argv[0]) == SQLITE_INTEGER &&
+      sqlite3_value_type(argv[1]) == SQLITE_INTEGER) {
+    sqlite3_int64 level = sqlite3_value_int64(argv[0]), idx = sqlite3_value_int64(argv[1]);
+    if (level >= 1 && idx >= 0) pos = merkle_node_pos((uint64_t)level, (uint64_t)idx);
+  }
+  if (pos < 0) {
+    sqlite3_result_error(ctx, "audit_nodes holds a subtree no audit log can have", -1);
+    return;
+  }
+  sqlite3_result_int64(ctx, pos);
+}
+
 static int db_settings(sqlite3 *db, char *err, size_t errlen) {
   sqlite3_busy_timeout(db, 5000);
+  if (sqlite3_create_function_v2(db, "subtree_pos", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                                 sql_subtree_pos, NULL, NULL, NULL) != SQLITE_OK) {
+    snprintf(err, errlen, "cannot register subtree_pos: %s", sqlite3_errmsg(db));
+    return -1;
+  }
   return exec_sql(db,
                   "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
                   /* Deleted and overwritten content (a withdrawn observation's text, what

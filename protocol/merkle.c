@@ -207,6 +207,12 @@ void merkle_frontier_root(const merkle_frontier *f, uint8_t out[MERKLE_HASH_LEN]
   }
 }
 
+int64_t merkle_node_pos(uint64_t level, uint64_t index) {
+  if (level > 61 || index >= (MERKLE_POS_MAX_SIZE >> level)) return -1;
+  uint64_t before = ((index + 1) << level) - 1; /* leaves before the subtree's last one */
+  return (int64_t)(2 * before - (uint64_t)__builtin_popcountll(before) + level);
+}
+
 /* ---- in-memory helpers: the RFC 9162 definitions, literally ---- */
 
 static void mem_mth(const hash_t *leaves, uint64_t a, uint64_t b, uint8_t out[MERKLE_HASH_LEN]) {

@@ -90,6 +90,17 @@ int merkle_frontier_append(merkle_frontier *f, const uint8_t leaf_hash[MERKLE_HA
 /* Root hash of the frontier's tree (SHA-256("") when empty). */
 void merkle_frontier_root(const merkle_frontier *f, uint8_t out[MERKLE_HASH_LEN]);
 
+/* Largest tree size merkle_node_pos numbers (2^61 leaves). */
+#define MERKLE_POS_MAX_SIZE (1ull << 61)
+
+/* Position of the perfect subtree (level, index) in the order merkle_frontier_append reports
+ * subtrees: each leaf, then the parents it completes, lowest first. The subtree completes the
+ * tree of m = (index + 1) << level leaves, after the 2(m-1) - popcount(m-1) subtrees of the
+ * tree before, so its position is that plus level. Appends report positions 0, 1, 2, ... in
+ * turn: a table keyed by it only ever grows at its end. Returns -1 when m would exceed
+ * MERKLE_POS_MAX_SIZE. */
+int64_t merkle_node_pos(uint64_t level, uint64_t index);
+
 /* ---- in-memory helpers (direct RFC 9162 recursive definitions; O(n) per call) ---- */
 
 /* MTH over an array of n leaf hashes. */

@@ -106,6 +106,27 @@ def db_entries(db_path):
     return check_versions([r[0] for r in rows])
 
 
+def subtree_pos(level, idx):
+    """Where the daemon's audit_subtrees table keeps the perfect subtree (level, idx): its
+    position in append order, each leaf followed by the parents it completes, lowest first
+    (docs/ARCHITECTURE.md, "The audit log and its key"). It completes the tree of
+    m = (idx + 1) * 2^level leaves, whose first m - 1 leaves made 2(m - 1) - popcount(m - 1)
+    subtrees."""
+    m = (idx + 1) << level
+    return 2 * (m - 1) - bin(m - 1).count("1") + level
+
+
+def subtrees(size):
+    """{position: (level, idx)} of every subtree of level >= 1 in a log of size entries."""
+    out = {}
+    for m in range(1, size + 1):
+        level = 1
+        while m % (1 << level) == 0:
+            out[subtree_pos(level, (m >> level) - 1)] = (level, (m >> level) - 1)
+            level += 1
+    return out
+
+
 def leaf_hash(entry):
     return hashlib.sha256(b"\x00" + entry).digest()
 

@@ -8,6 +8,7 @@ import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
+from svaudit import subtree_pos  # noqa: E402
 from svtest import STRANGERS_UNLIMITED, Client, Daemon, check  # noqa: E402
 
 N = 70  # entries before tampering
@@ -31,7 +32,10 @@ def swap(conn, a, b):
 
 
 def edit_node(conn):
-    conn.execute("UPDATE audit_nodes SET hash = zeroblob(32) WHERE level = 2 AND idx = 3")
+    """Zero the stored hash of the subtree (2, 3), entries 12..15."""
+    cur = conn.execute("UPDATE audit_subtrees SET hash = zeroblob(32) WHERE pos = ?",
+                       (subtree_pos(2, 3),))
+    check(cur.rowcount == 1, "the subtree (2, 3) is stored")
 
 
 def edit_checkpoint(conn):

@@ -1,7 +1,8 @@
 """test_tracks_migration.py -- a deployed daemon's database (schema version 1, from before the two
 tracks) is migrated when the new samvirked opens it: its data and audit log stay whole (the
 start-up check and `--verify full` accept the log), old interventions get their author as owner,
-the new ops work on it, and the migrated schema is the one a new database gets."""
+the new ops work on it, its audit subtree hashes move from (level, idx) keys to the positions a new
+database gives them (version 5), and the migrated schema is the one a new database gets."""
 import os
 import shutil
 import sqlite3
@@ -9,6 +10,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from areatest import Team  # noqa: E402
+from svaudit import subtrees  # noqa: E402
 from svtest import check  # noqa: E402
 
 # The schema at version 1, as samvirked created it before the two tracks.
@@ -51,7 +53,6 @@ V1_COLUMNS = {
                " revoked, reg_seq",
     "invites": "code_hash, name, role, created, expires, used, created_by",
     "audit_entries": "seq, entry",
-    "audit_nodes": "level, idx, hash",
     "checkpoints": "size, note",
     "areas": "id, name, description, created, author",
     "observations": "id, area, kind, category, level, size, lat, lon, text, author, created,"
@@ -102,6 +103,14 @@ try:
     v1.execute("ATTACH DATABASE ? AS cur", (db,))
     for table, cols in V1_COLUMNS.items():
         v1.execute("INSERT INTO main.%s(%s) SELECT %s FROM cur.%s" % (table, cols, cols, table))
+    # Before version 5 the subtree hashes were keyed by (level, idx).
+    (size,) = v1.execute("SELECT count(*) FROM cur.audit_entries").fetchone()
+    where = subtrees(size)
+    fresh_subtrees = v1.execute("SELECT pos, hash FROM cur.audit_subtrees ORDER BY pos").fetchall()
+    check(sorted(where) == [p for p, _ in fresh_subtrees],
+          "the new database holds each subtree of its %d entries at its position" % size)
+    v1.executemany("INSERT INTO main.audit_nodes(level, idx, hash) VALUES(?, ?, ?)",
+                   [(where[p][0], where[p][1], h) for p, h in fresh_subtrees])
     v1.commit()
     v1.execute("DETACH DATABASE cur")
     v1.close()
@@ -112,12 +121,45 @@ try:
     os.chmod(db, 0o600)
     check(schema(db)[1] == 1, "the database is at version 1 now")
 
+    # A subtree row no log can have (level 0 is the entry itself; an index past 2^61 leaves)
+    # stops the migration at version 4 with the reason, and the database keeps its rows.
+    good = db + ".good"
+    shutil.copy(db, good)
+    for level, idx in ((0, 3), (1, 1 << 60)):
+        con = sqlite3.connect(db)
+        con.execute("INSERT INTO audit_nodes(level, idx, hash) VALUES(?, ?, zeroblob(32))",
+                    (level, idx))
+        con.commit()
+        con.close()
+        rc = d.start(expect_fail=True)
+        log = d.read_log()
+        check(rc != 0 and "cannot migrate from schema version 4 to 5" in log and
+              "audit_nodes holds a subtree no audit log can have" in log,
+              "the row (%d, %d) is refused: %s" % (level, idx, log[-400:]))
+        con = sqlite3.connect(db)
+        version = con.execute("SELECT version FROM schema_version").fetchone()[0]
+        kept = con.execute("SELECT count(*) FROM audit_nodes").fetchone()[0]
+        con.close()
+        check(version == 4 and kept == len(fresh_subtrees) + 1,
+              "stopped at version 4 with every row (%d, %d rows)" % (version, kept))
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(db + suffix):
+                os.remove(db + suffix)
+        shutil.copy(good, db)
+    os.remove(good)
+
     # The new daemon migrates it on start, and its start-up check accepts the log.
     d.start(extra=["--verify", "full"])
     migrated_schema, version = schema(db)
     check(version == current, "migrated to version %d (is %d)" % (current, version))
     check(migrated_schema == fresh_schema,
           "the migrated schema is a new database's:\n%r\n%r" % (migrated_schema, fresh_schema))
+    con = sqlite3.connect(db)
+    migrated_subtrees = con.execute("SELECT pos, hash FROM audit_subtrees ORDER BY pos").fetchall()
+    con.close()
+    check(migrated_subtrees == fresh_subtrees,
+          "every subtree hash moved to its position: %d rows, %d before" %
+          (len(migrated_subtrees), len(fresh_subtrees)))
     lst = team.run_json("pia", "observations", "Gellerup")["observations"]
     check([o["id"] for o in lst] == [o1, o2], "observations kept: %r" % lst)
     ivs = team.run_json("pia", "intervention", "list", "Gellerup")["interventions"]

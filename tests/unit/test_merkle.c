@@ -508,6 +508,50 @@ static void test_frontier(void) {
   free(s);
 }
 
+/* Append-order positions: every reported subtree gets the next one, and the range ends where
+ * MERKLE_POS_MAX_SIZE says. */
+typedef struct {
+  int64_t next;
+  bool ok;
+} pos_check;
+
+static int check_pos(void *ctx, uint64_t level, uint64_t index, const uint8_t hash[32]) {
+  (void)hash;
+  pos_check *c = ctx;
+  if (merkle_node_pos(level, index) != c->next) c->ok = false;
+  c->next++;
+  return 0;
+}
+
+static void test_node_pos(void) {
+  /* Size 4: leaves 0, 1, (1,0), leaf 2, leaf 3, (1,1), (2,0). */
+  ASSERT_INT_EQ(merkle_node_pos(0, 0), 0);
+  ASSERT_INT_EQ(merkle_node_pos(0, 1), 1);
+  ASSERT_INT_EQ(merkle_node_pos(1, 0), 2);
+  ASSERT_INT_EQ(merkle_node_pos(0, 2), 3);
+  ASSERT_INT_EQ(merkle_node_pos(1, 1), 5);
+  ASSERT_INT_EQ(merkle_node_pos(2, 0), 6);
+  ASSERT_INT_EQ(merkle_node_pos(2, 3), 28); /* completes 16 leaves: 30 - 4 before, level 2 */
+  merkle_frontier f;
+  merkle_frontier_init(&f);
+  pos_check c = {0, true};
+  for (int i = 0; i < 5000; i++)
+    ASSERT_INT_EQ(merkle_frontier_append(&f, leaf_hashes[i % 8], check_pos, &c), MERKLE_OK);
+  ASSERT(c.ok);
+  ASSERT_INT_EQ(c.next, 2 * 5000 - __builtin_popcount(5000)); /* every subtree of 5000 leaves */
+  /* The last leaf and the largest subtree inside 2^61 leaves, and one past each. */
+  const int64_t last = (int64_t)(2 * (MERKLE_POS_MAX_SIZE - 1) - 61); /* 2^61 - 1 has 61 ones */
+  ASSERT_INT_EQ(merkle_node_pos(0, MERKLE_POS_MAX_SIZE - 1), last);
+  ASSERT_INT_EQ(merkle_node_pos(0, MERKLE_POS_MAX_SIZE), -1);
+  ASSERT_INT_EQ(merkle_node_pos(61, 0), last + 61);
+  ASSERT_INT_EQ(merkle_node_pos(61, 1), -1);
+  ASSERT_INT_EQ(merkle_node_pos(60, 1), last + 60);
+  ASSERT_INT_EQ(merkle_node_pos(60, 2), -1);
+  ASSERT_INT_EQ(merkle_node_pos(62, 0), -1);
+  ASSERT_INT_EQ(merkle_node_pos(64, 0), -1);
+  ASSERT_INT_EQ(merkle_node_pos(1, UINT64_MAX), -1);
+}
+
 /* Large sizes: lengths of proofs and a sanity check on the verifier's arithmetic. */
 static void test_large_sizes(void) {
   ASSERT_UINT_EQ(merkle_inclusion_proof_len(0, UINT64_MAX), 64);
@@ -527,6 +571,7 @@ int main(void) {
   RUN_TEST(test_consistency_vectors);
   RUN_TEST(test_property);
   RUN_TEST(test_frontier);
+  RUN_TEST(test_node_pos);
   RUN_TEST(test_large_sizes);
   for (int i = 0; i < 8; i++) free(leaf_data[i]);
   return 0;

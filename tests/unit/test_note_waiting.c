@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 
+#include "merkle.h"
 #include "support/daemon_fixture.h"
 #include "support/rng.h"
 #include "task.h"
@@ -46,6 +47,31 @@ static void check_counts(sqlite3 *db, const char *after) {
       TASK_FAIL("after %s: member %d has %lld bytes waiting by the counter, %lld by the sum",
                 after, m, kept, want);
   }
+}
+
+/* Schema version 4's subtree table back: audit_nodes keyed by (level, idx), from
+ * audit_subtrees (version 5), for a database made to look older than it is. */
+static void subtrees_as_v4(sqlite3 *db) {
+  exec(db, "CREATE TABLE audit_nodes(level INTEGER NOT NULL, idx INTEGER NOT NULL,"
+           " hash BLOB NOT NULL, PRIMARY KEY(level, idx)) WITHOUT ROWID");
+  sqlite3_stmt *s = NULL;
+  ASSERT_INT_EQ(sqlite3_prepare_v2(db, "INSERT INTO audit_nodes SELECT ?, ?, hash"
+                                       " FROM audit_subtrees WHERE pos = ?", -1, &s, NULL),
+                SQLITE_OK);
+  long long size = one(db, "SELECT count(*) FROM audit_entries");
+  for (uint64_t m = 1; m <= (uint64_t)size; m++)
+    for (uint64_t level = 1; m % (1ull << level) == 0; level++) {
+      uint64_t idx = (m >> level) - 1;
+      sqlite3_bind_int64(s, 1, (sqlite3_int64)level);
+      sqlite3_bind_int64(s, 2, (sqlite3_int64)idx);
+      sqlite3_bind_int64(s, 3, merkle_node_pos(level, idx));
+      ASSERT_INT_EQ(sqlite3_step(s), SQLITE_DONE);
+      sqlite3_reset(s);
+    }
+  sqlite3_finalize(s);
+  ASSERT_INT_EQ(one(db, "SELECT count(*) FROM audit_nodes"),
+                one(db, "SELECT count(*) FROM audit_subtrees"));
+  exec(db, "DROP TABLE audit_subtrees");
 }
 
 /* Random sends, acks, deletions in both orders, expiry-like sweeps and rolled-back changes. */
@@ -145,6 +171,7 @@ static void test_random_changes(void) {
   ASSERT(one(db, "SELECT bytes FROM notes_held") > 0);
 
   /* As a version-3 database: no counters. Opened again, it is migrated and they are right. */
+  subtrees_as_v4(db);
   exec(db, "DROP TRIGGER notes_held_add; DROP TRIGGER notes_held_del;"
            "DROP TRIGGER note_waiting_add; DROP TRIGGER note_waiting_del;"
            "DROP TRIGGER note_waiting_ack; DROP TRIGGER note_waiting_unack;"
@@ -154,7 +181,7 @@ static void test_random_changes(void) {
   ASSERT_INT_EQ(sqlite3_close(db), SQLITE_OK);
   store_close(fixture_store(&fx));
   ASSERT_INT_EQ(sqlite3_open_v2(fx.db_path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-  ASSERT_INT_EQ(one(db, "SELECT version FROM schema_version"), 4);
+  ASSERT_INT_EQ(one(db, "SELECT version FROM schema_version"), 5);
   check_counts(db, "the migration");
   ASSERT_INT_EQ(sqlite3_close(db), SQLITE_OK);
   fixture_free(&fx);
