@@ -6,7 +6,8 @@
  * answered, and its checkpoint signed, only after a flush that began after its COMMIT had
  * written its WAL frames has succeeded. While a flush runs, the storage thread keeps executing
  * the jobs that arrive in the next transaction; that transaction is committed when the flush
- * is done and the requests the last answers released have come in (or stopped coming).
+ * is done and it holds half as many jobs as the last answers released, or all the requests
+ * those answers set off have come in (or stopped coming).
  * A flush that fails leaves the frames it covered possibly never on disk: nothing committed
  * since is answered until a TRUNCATE checkpoint has copied the whole log into the database file
  * (synced) and a flush has made the emptied log durable; answers held longer than settle_ms say
@@ -33,8 +34,9 @@
 #define CACHE_MAX 8 /* ops' states kept between jobs (store_cache) */
 #define SETTLE_RETRY_MS 100 /* how often held answers retry the settling commit or recovery */
 /* The commit of the open transaction waits, after a flush, for the requests its answers set
- * off: until as many jobs came in as were answered, or none came for COMMIT_GAP_NS, or
- * COMMIT_LINGER_NS passed since the answers. With EAGER_JOBS jobs waiting it commits at once. */
+ * off: until it holds half as many jobs as were answered, or as many jobs came in as were
+ * answered, or none came for COMMIT_GAP_NS, or COMMIT_LINGER_NS passed since the answers. With
+ * EAGER_JOBS jobs waiting it commits at once. */
 #define COMMIT_GAP_NS 500000ull
 #define COMMIT_LINGER_NS 2000000ull
 #define EAGER_JOBS 64
@@ -246,6 +248,11 @@ struct store {
   uint32_t released;      /* they set off are awaited before the next commit) */
   uint32_t arrived;       /* jobs taken since */
   uint64_t arrived_ns;    /* when the last was */
+  /* The newest checkpoint whose answers were released and which is not signed yet (storage
+   * thread only; sign_released signs it). */
+  bool to_sign;
+  uint64_t to_sign_size;
+  uint8_t to_sign_root[32];
   /* The flush thread (under mu): it flushes when want > tried. */
   bool pipelined;
   walsync *ws;
@@ -830,9 +837,6 @@ void store_get_stats(store *st, store_stats *out) {
  * not done, and any held by a fault for settle_ms as of unknown outcome. */
 static void release(store *st) {
   uint64_t now = now_ms();
-  bool sign = false;
-  uint64_t cp_size = 0;
-  uint8_t cp_root[32];
   job *out_head = NULL, *out_tail = NULL;
   uint32_t n = 0;
   batch *b;
@@ -842,9 +846,9 @@ static void release(store *st) {
       if (!st->recover && b->gen <= st->durable) {
         note_latency(st, b);
         if (b->has_cp) {
-          sign = true;
-          cp_size = b->cp_size;
-          memcpy(cp_root, b->cp_root, 32);
+          st->to_sign = true;
+          st->to_sign_size = b->cp_size;
+          memcpy(st->to_sign_root, b->cp_root, 32);
         }
       } else if (timed_out && st->recover && try_recover(st)) {
         continue; /* a last attempt before giving up made it durable: judge it again */
@@ -885,15 +889,19 @@ static void release(store *st) {
     st->arrived = 0;
     deliver(st, out_head, out_tail);
   }
-  /* Signed after the answers are on their way (they are durable; the round trip to the signer
-   * need not hold them), and before this thread runs another job: a request sent after its
-   * answer reads the signed checkpoint that covers it. */
-  if (sign) {
-    char err[256];
-    if (auditlog_sign(st->al, cp_size, cp_root, err, sizeof err) != 0)
-      log_error("storage: cannot sign the checkpoint of size %llu (%s); the next batch's will "
-                "cover it", (unsigned long long)cp_size, err);
-  }
+}
+
+/* Sign the checkpoint of the answers released last, if not yet signed. It is signed after the
+ * answers are on their way (they are durable; the round trip to the signer need not hold
+ * them), and before this thread takes another job: a request sent after its answer reads the
+ * signed checkpoint that covers it. */
+static void sign_released(store *st) {
+  if (!st->to_sign) return;
+  st->to_sign = false;
+  char err[256];
+  if (auditlog_sign(st->al, st->to_sign_size, st->to_sign_root, err, sizeof err) != 0)
+    log_error("storage: cannot sign the checkpoint of size %llu (%s); the next batch's will "
+              "cover it", (unsigned long long)st->to_sign_size, err);
 }
 
 /* ---- the flush thread -------------------------------------------------------------------- */
@@ -937,6 +945,11 @@ static bool commit_due(const store *st, uint64_t now, uint64_t *wake_ns) {
   if (st->t_jobs >= st->cfg.batch_max || st->stopping || !st->pipelined) return true;
   if (flush_busy(st)) return false;  /* keep collecting while the disk works */
   if (st->t_jobs >= EAGER_JOBS) return true;
+  /* Half a wave: with many clients of one request each, the clients fall into two groups, and
+   * one group's requests are executed while the other's flush runs, instead of the disk
+   * waiting while one wave of answers goes out and the next comes in. What is still queued
+   * goes into the next batch. */
+  if (st->t_jobs > 0 && 2 * (uint64_t)st->t_jobs >= st->released) return true;
   if (st->in_head != NULL) return false; /* run what is queued first */
   if (st->arrived >= st->released) return true;
   uint64_t last = st->arrived_ns > st->released_ns ? st->arrived_ns : st->released_ns;
@@ -1098,7 +1111,10 @@ static void *thread_main(void *arg) {
     pthread_mutex_unlock(&st->mu);
     if (done) break;
 
-    /* Answers first: what they release is awaited by the commit below (commit_due). */
+    /* Answers first: what they release is awaited by the commit below (commit_due). The jobs
+     * in head were taken before these answers went out, so they may run, and the open
+     * transaction be committed, before the answers' checkpoint is signed; the signature then
+     * overlaps that commit's flush. */
     release(st);
     if (head != NULL) txn_run(st, head);
     uint64_t wake;
@@ -1114,9 +1130,11 @@ static void *thread_main(void *arg) {
         pthread_mutex_unlock(&st->mu);
       }
     }
+    sign_released(st);
     scrub_work(st);
     fault_work(st);
     release(st);
+    sign_released(st);
   }
   return NULL;
 }
@@ -1197,6 +1215,7 @@ int store_run_sync(store *st, job *j) {
   scrub_work(st);
   /* synchronous=FULL: a commit is durable; answer (sign) at once. */
   release(st);
+  sign_released(st);
   while (st->bq_count) dequeue(st); /* a held failure: the caller reads the job */
   return j->audited ? 0 : -1;
 }

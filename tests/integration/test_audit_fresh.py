@@ -1,0 +1,82 @@
+"""test_audit_fresh.py -- a request sent after an answer reads a signed checkpoint that covers that
+answer's entry (ARCHITECTURE.md, the path of one request, step 6): the storage thread signs a
+released batch's checkpoint before it takes another job, also when it commits the next batch
+first. An auditor pings and then asks for the checkpoint, again and again, while two other
+members keep the daemon busy, so that batches alternate and commits overlap signatures."""
+import os
+import shutil
+import sys
+import tempfile
+import threading
+
+sys.path.insert(0, os.path.dirname(__file__))
+import svaudit as A  # noqa: E402
+from svtest import Client, Daemon, check, make_card  # noqa: E402
+
+ROUNDS = 300
+
+
+def load(client, stop, errors):
+    """Ping in a loop until told to stop; a failed ping is recorded, not raised."""
+    try:
+        while not stop.is_set():
+            r = client.call("ping")
+            if not r.get("ok"):
+                errors.append(r)
+                return
+    except Exception as e:  # noqa: BLE001 -- reported by the main thread's check
+        errors.append(repr(e))
+
+
+def main():
+    cards = tempfile.mkdtemp(prefix="svcards.")
+    kp_aud = make_card(os.path.join(cards, "aud.card"), "Aud Itor")
+    kp_a = make_card(os.path.join(cards, "a.card"), "Par Tner")
+    kp_b = make_card(os.path.join(cards, "b.card"), "Coor Dinator")
+    d = Daemon(members=[(os.path.join(cards, "aud.card"), "auditor"),
+                        (os.path.join(cards, "a.card"), "partner"),
+                        (os.path.join(cards, "b.card"), "coordinator")])
+    stop = threading.Event()
+    errors = []
+    threads = []
+    try:
+        d.start()
+        aud = Client(d.port, d.server_key, keypair=kp_aud)
+        for kp in (kp_a, kp_b):
+            t = threading.Thread(target=load, args=(Client(d.port, d.server_key, keypair=kp),
+                                                    stop, errors), daemon=True)
+            t.start()
+            threads.append(t)
+        stale = []
+        first = last = None
+        for i in range(ROUNDS):
+            r = aud.call("ping")
+            check(r["ok"], "ping: %r" % r)
+            seq = r["audit"]
+            r = aud.call("audit.checkpoint")
+            check(r["ok"], "checkpoint: %r" % r)
+            size = r["result"]["size"]
+            if size <= seq:
+                stale.append((i, seq, size))
+            last = r["result"]["checkpoint"]
+            if first is None:
+                first = last
+        stop.set()
+        for t in threads:
+            t.join(timeout=10)
+        check(not errors, "the load's pings: %r" % errors[:3])
+        check(not stale, "%d of %d checkpoints read after an answer did not cover its entry "
+              "(round, entry, size): %r" % (len(stale), ROUNDS, stale[:5]))
+        for note in (first, last):  # open_checkpoint raises unless the log key signed it
+            check(A.open_checkpoint(note, d.log_key)[1] > 0, "a signed checkpoint")
+        aud.close()
+        check(d.stop() == 0, "clean exit")
+        print("audit fresh: %d checkpoints read after an answer, each covering it" % ROUNDS)
+    finally:
+        stop.set()
+        d.cleanup()
+        shutil.rmtree(cards, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
