@@ -10,6 +10,7 @@
  *
  * usage: bench_notes SAMVIRKED [--senders N] [--notes-per-sender N] [--window N]
  *                              [--recipients N] */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
@@ -342,13 +343,18 @@ int main(int argc, char **argv) {
       for (int k = 0; k < per_sender; k++)
         if ((i + k) % nrecipients == r) ra[r].expect++;
   }
-  cpu_sample d0 = daemon_cpu(pid);
-  double c0 = clients_cpu();
-  uint64_t t0 = util_now_ns();
-  for (int r = 0; r < nrecipients; r++) pthread_create(&rt[r], NULL, recipient_main, &ra[r]);
+  /* The senders are forked before the recipients' threads exist: a child forked while a thread
+   * holds a lock (libsodium's, malloc's) would wait for it for ever. They start together when
+   * the write end of the start pipe closes. */
+  int start[2];
+  if (pipe(start) != 0) return 1;
   fflush(NULL);
   for (int i = 0; i < nsenders; i++) {
     if ((spid[i] = fork()) == 0) {
+      close(start[1]);
+      char c;
+      while (read(start[0], &c, 1) < 0 && errno == EINTR) {
+      }
       sender_main(i);
       _exit(0);
     }
@@ -357,6 +363,12 @@ int main(int argc, char **argv) {
       fprintf(stderr, "bench_notes: cannot start sender %d\n", i);
     }
   }
+  close(start[0]);
+  cpu_sample d0 = daemon_cpu(pid);
+  double c0 = clients_cpu();
+  uint64_t t0 = util_now_ns();
+  for (int r = 0; r < nrecipients; r++) pthread_create(&rt[r], NULL, recipient_main, &ra[r]);
+  close(start[1]);
   for (int i = 0; i < nsenders; i++) {
     int sst = 0;
     if (spid[i] > 0 && (waitpid(spid[i], &sst, 0) != spid[i] || !WIFEXITED(sst) ||
