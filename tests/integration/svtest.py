@@ -282,6 +282,19 @@ class Client:
         self.sock.close()
 
 
+def new_members(people):
+    """Cards for fresh identities, people being [(name, role), ...], in a new temporary
+    directory (the caller removes it). Returns that directory, the identities' Noise key pairs
+    in order, and the members list for Daemon(members=...)."""
+    cards = tempfile.mkdtemp(prefix="svcards.")
+    keypairs, members = [], []
+    for i, (name, role) in enumerate(people):
+        path = os.path.join(cards, "m%d.card" % i)
+        keypairs.append(make_card(path, name))
+        members.append((path, role))
+    return cards, keypairs, members
+
+
 def make_card(path, name):
     """Write a member card file for a fresh identity (keys made here, from PROTOCOL.md's card
     format) and return the Noise key pair to connect with (a dissononce KeyPair)."""

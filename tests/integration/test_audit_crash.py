@@ -2,8 +2,8 @@
 verifies in full, and every response any client received names an entry that exists (its
 inclusion proof verifies against the new signed checkpoint, and the entry is that client's)."""
 import os
+import shutil
 import sys
-import tempfile
 import threading
 import time
 
@@ -11,7 +11,8 @@ import msgpack
 
 sys.path.insert(0, os.path.dirname(__file__))
 import svaudit as A  # noqa: E402
-from svtest import STRANGERS_UNLIMITED, Client, Daemon, ProtocolError, check, make_card  # noqa: E402
+from svtest import (STRANGERS_UNLIMITED, Client, Daemon, ProtocolError, check,  # noqa: E402
+                    new_members)
 
 CLIENTS = 4
 PIPELINE = 32
@@ -37,9 +38,8 @@ def load(port, key, received, stop):
 
 
 def main():
-    cards = tempfile.mkdtemp(prefix="svcards.")
-    kp = make_card(os.path.join(cards, "aud.card"), "Aud Itor")
-    d = Daemon(members=[(os.path.join(cards, "aud.card"), "auditor")], conf=STRANGERS_UNLIMITED)
+    cards, (kp,), members = new_members([("Aud Itor", "auditor")])
+    d = Daemon(members=members, conf=STRANGERS_UNLIMITED)
     try:
         d.start()
         stop = threading.Event()
@@ -81,6 +81,7 @@ def main():
               % (len(seqs), size))
     finally:
         d.cleanup()
+        shutil.rmtree(cards, ignore_errors=True)
 
 
 if __name__ == "__main__":

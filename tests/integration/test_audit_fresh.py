@@ -6,12 +6,11 @@ members keep the daemon busy, so that batches alternate and commits overlap sign
 import os
 import shutil
 import sys
-import tempfile
 import threading
 
 sys.path.insert(0, os.path.dirname(__file__))
 import svaudit as A  # noqa: E402
-from svtest import Client, Daemon, check, make_card  # noqa: E402
+from svtest import Client, Daemon, check, new_members  # noqa: E402
 
 ROUNDS = 300
 
@@ -29,13 +28,9 @@ def load(client, stop, errors):
 
 
 def main():
-    cards = tempfile.mkdtemp(prefix="svcards.")
-    kp_aud = make_card(os.path.join(cards, "aud.card"), "Aud Itor")
-    kp_a = make_card(os.path.join(cards, "a.card"), "Par Tner")
-    kp_b = make_card(os.path.join(cards, "b.card"), "Coor Dinator")
-    d = Daemon(members=[(os.path.join(cards, "aud.card"), "auditor"),
-                        (os.path.join(cards, "a.card"), "partner"),
-                        (os.path.join(cards, "b.card"), "coordinator")])
+    cards, (kp_aud, kp_a, kp_b), members = new_members(
+        [("Aud Itor", "auditor"), ("Par Tner", "partner"), ("Coor Dinator", "coordinator")])
+    d = Daemon(members=members)
     stop = threading.Event()
     errors = []
     threads = []

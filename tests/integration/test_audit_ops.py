@@ -3,23 +3,19 @@
 signed checkpoint, inclusion and consistency proofs verified; non-auditors are denied and their
 denial is itself an entry."""
 import os
+import shutil
 import sys
-import tempfile
 
 
 sys.path.insert(0, os.path.dirname(__file__))
 import svaudit as A  # noqa: E402
-from svtest import Client, Daemon, check, make_card  # noqa: E402
+from svtest import Client, Daemon, check, new_members  # noqa: E402
 
 
 def main():
-    cards = tempfile.mkdtemp(prefix="svcards.")
-    kp_aud = make_card(os.path.join(cards, "aud.card"), "Aud Itor")
-    kp_par = make_card(os.path.join(cards, "par.card"), "Par Tner")
-    kp_coo = make_card(os.path.join(cards, "coo.card"), "Coor Dinator")
-    d = Daemon(members=[(os.path.join(cards, "aud.card"), "auditor"),
-                        (os.path.join(cards, "par.card"), "partner"),
-                        (os.path.join(cards, "coo.card"), "coordinator")])
+    cards, (kp_aud, kp_par, kp_coo), members = new_members(
+        [("Aud Itor", "auditor"), ("Par Tner", "partner"), ("Coor Dinator", "coordinator")])
+    d = Daemon(members=members)
     try:
         d.start()
         aud = Client(d.port, d.server_key, keypair=kp_aud)
@@ -179,6 +175,7 @@ def main():
         print("audit ops: %d entries verified independently; denials logged" % size2)
     finally:
         d.cleanup()
+        shutil.rmtree(cards, ignore_errors=True)
 
 
 if __name__ == "__main__":

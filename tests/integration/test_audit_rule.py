@@ -2,12 +2,12 @@
 base name (not its full path), and a rule name too long for the 64-byte field is cut on a
 character boundary and marked, the location kept whole."""
 import os
+import shutil
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 from svaudit import decode_entry  # noqa: E402
-from svtest import Client, Daemon, check, make_card  # noqa: E402
+from svtest import Client, Daemon, check, new_members  # noqa: E402
 
 # 86 bytes; two-byte characters where a byte cut at 38 would fall (64 bytes less the location
 # " (samarbejde.policy:NN)" and "...").
@@ -15,11 +15,9 @@ LONG = "forbindelse-for-alle-medlemmer-" + "æ" * 20 + "-af-samarbejdet"
 
 
 def main():
-    cards = tempfile.mkdtemp(prefix="svcards.")
-    kp_aud = make_card(os.path.join(cards, "aud.card"), "Aud Itor")
-    kp_par = make_card(os.path.join(cards, "par.card"), "Par Tner")
-    d = Daemon(members=[(os.path.join(cards, "aud.card"), "auditor"),
-                        (os.path.join(cards, "par.card"), "partner")])
+    cards, (kp_aud, kp_par), members = new_members([("Aud Itor", "auditor"),
+                                                    ("Par Tner", "partner")])
+    d = Daemon(members=members)
     try:
         # The policy in a deep directory with a long path; its connect rule has a long name.
         deep = os.path.join(d.tmp, "a-rather-long-directory-name-for-policies", "and-deeper")
@@ -63,6 +61,7 @@ def main():
         check(d.stop() == 0, "clean exit")
     finally:
         d.cleanup()
+        shutil.rmtree(cards, ignore_errors=True)
 
 
 if __name__ == "__main__":
