@@ -347,7 +347,11 @@ int main(int argc, char **argv) {
    * holds a lock (libsodium's, malloc's) would wait for it for ever. They start together when
    * the write end of the start pipe closes. */
   int start[2];
-  if (pipe(start) != 0) return 1;
+  if (pipe(start) != 0) {
+    fprintf(stderr, "bench_notes: cannot make the start pipe\n");
+    kill(pid, SIGKILL);
+    return 1;
+  }
   fflush(NULL);
   for (int i = 0; i < nsenders; i++) {
     if ((spid[i] = fork()) == 0) {
