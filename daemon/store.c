@@ -26,6 +26,7 @@
 
 #include "log.h"
 #include "merkle.h"
+#include "slice.h"
 #include "walsync.h"
 
 #define SCHEMA_VERSION 5
@@ -232,24 +233,27 @@ struct store {
   pthread_cond_t cv;
   job *in_head, *in_tail;
   job *out_head, *out_tail;
-  /* Storage thread only: finished batches not yet answered, in commit order, and the open
-   * transaction (jobs executed, not yet committed). */
+  /* Under mu: finished batches not yet answered, in commit order. The storage thread queues
+   * them; it and the flush thread (the moment a flush makes them durable) answer them. */
   batch bq[BATCHQ]; /* ring: bq_count records from bq_first */
   unsigned bq_first, bq_count;
+  /* Storage thread only: the open transaction (jobs executed, not yet committed). */
   bool txn;
   auditlog_mark mark;
   job *t_head, *t_tail;
   uint32_t t_jobs;
   uint64_t commits;       /* transactions committed; the last one's number */
+  /* Written under mu (read by the storage thread, its only other writer, also without). */
   uint64_t durable;       /* every commit up to this number is durable */
   bool recover;           /* a flush failed: commits since are durable only after a recovery */
   uint64_t retry_ms;      /* last settle or recovery attempt */
+  /* Under mu: */
   uint64_t released_ns;   /* when answers were last released, and how many (the requests */
   uint32_t released;      /* they set off are awaited before the next commit) */
   uint32_t arrived;       /* jobs taken since */
   uint64_t arrived_ns;    /* when the last was */
-  /* The newest checkpoint whose answers were released and which is not signed yet (storage
-   * thread only; sign_released signs it). */
+  /* Under mu: the newest checkpoint whose answers were released and which is not signed yet
+   * (the storage thread signs it, sign_released, before it takes another job). */
   bool to_sign;
   uint64_t to_sign_size;
   uint8_t to_sign_root[32];
@@ -618,21 +622,20 @@ static void unknown_list(job *head) {
 
 /* ---- transactions (storage thread) ---------------------------------------------------------- */
 
-/* Queue a finished batch behind the others and return its record (a transaction begins only
- * while the queue has room for its batch: see thread_main). */
-static batch *enqueue(store *st, job *head, job *tail, enum batch_state state) {
+/* Queue a finished batch, complete in *rec, behind the others (a transaction begins only while
+ * the queue has room for its batch: see thread_main). From here on the flush thread may
+ * answer it. */
+static void enqueue(store *st, const batch *rec) {
+  pthread_mutex_lock(&st->mu);
   assert(st->bq_count < BATCHQ);
-  batch *b = &st->bq[(st->bq_first + st->bq_count++) % BATCHQ];
-  memset(b, 0, sizeof *b);
-  b->head = head;
-  b->tail = tail;
-  b->state = state;
-  return b;
+  st->bq[(st->bq_first + st->bq_count++) % BATCHQ] = *rec;
+  pthread_mutex_unlock(&st->mu);
 }
 
-/* The oldest queued batch, or NULL. */
+/* mu held: the oldest queued batch, or NULL. */
 static batch *queue_head(store *st) { return st->bq_count ? &st->bq[st->bq_first] : NULL; }
 
+/* mu held. */
 static void dequeue(store *st) {
   st->bq_first = (st->bq_first + 1) % BATCHQ;
   st->bq_count--;
@@ -649,9 +652,9 @@ static void txn_fail(store *st, const char *why, bool uncertain) {
   auditlog_restore(st->al, &st->mark);
   fail_list(st->t_head, uncertain ? msg_unknown : msg_not_done);
   if (st->t_head) {
-    batch *b = enqueue(st, st->t_head, st->t_tail, uncertain ? B_SETTLE : B_DONE);
-    b->gen = st->commits;
-    if (uncertain) b->fault_ms = now_ms();
+    batch b = {.head = st->t_head, .tail = st->t_tail, .state = uncertain ? B_SETTLE : B_DONE,
+               .gen = st->commits, .fault_ms = uncertain ? now_ms() : 0};
+    enqueue(st, &b);
   }
   st->rollbacks++; /* what it undid (also when SQLite had rolled it back on its own) */
   st->txn = false;
@@ -687,7 +690,7 @@ static void txn_run(store *st, job *head) {
       job *tail = head;
       while (tail->next) tail = tail->next;
       fail_list(head, msg_not_done);
-      enqueue(st, head, tail, B_DONE);
+      enqueue(st, &(batch){.head = head, .tail = tail, .state = B_DONE});
       return;
     }
     st->txn = true;
@@ -741,12 +744,11 @@ static void txn_commit(store *st) {
   }
   st->wrote = true;
   st->commits++;
-  batch *b = enqueue(st, st->t_head, st->t_tail, B_SYNC);
-  b->gen = st->commits;
-  b->commit_ns = began;
-  b->has_cp = auditlog_committed(st->al, &b->cp_size, b->cp_root);
-  if (st->recover) b->fault_ms = now_ms();
+  batch b = {.head = st->t_head, .tail = st->t_tail, .state = B_SYNC, .gen = st->commits,
+             .commit_ns = began, .fault_ms = st->recover ? now_ms() : 0};
+  b.has_cp = auditlog_committed(st->al, &b.cp_size, b.cp_root);
   if (!st->pipelined && !st->recover) st->durable = st->commits;
+  enqueue(st, &b);
   st->txn = false;
   st->t_head = st->t_tail = NULL;
   st->t_jobs = 0;
@@ -800,30 +802,28 @@ void store_scrub(store *st) { st->scrub = true; }
 
 static bool try_recover(store *st);
 
-/* Hand the finished jobs head..tail to the loop thread (the synchronous mode keeps them). */
-static void deliver(store *st, job *head, job *tail) {
-  if (head == NULL || !st->started) return;
-  pthread_mutex_lock(&st->mu);
+/* mu held: queue the finished jobs head..tail for the loop thread; true when the caller is to
+ * wake it (uv_async_send, once mu is released). The synchronous mode keeps them. */
+static bool deliver_locked(store *st, job *head, job *tail) {
+  if (head == NULL || !st->started) return false;
   if (st->out_tail)
     st->out_tail->next = head;
   else
     st->out_head = head;
   st->out_tail = tail;
-  pthread_mutex_unlock(&st->mu);
-  uv_async_send(&st->async);
+  return true;
 }
 
-/* A committed batch is durable: how long that took since its COMMIT began (store_stats). */
+/* mu held: a committed batch is durable: how long that took since its COMMIT began
+ * (store_stats). */
 static void note_latency(store *st, const batch *b) {
   uint64_t us = (now_ns() - b->commit_ns) / 1000u;
-  pthread_mutex_lock(&st->mu);
   store_stats *x = &st->stats;
   x->commits++;
   x->latency_last_us = us;
   /* an exponential average over about the last 16 commits */
   x->latency_avg_us = x->commits == 1 ? us : x->latency_avg_us - x->latency_avg_us / 16 + us / 16;
   if (us > x->latency_max_us) x->latency_max_us = us;
-  pthread_mutex_unlock(&st->mu);
 }
 
 void store_get_stats(store *st, store_stats *out) {
@@ -832,13 +832,17 @@ void store_get_stats(store *st, store_stats *out) {
   pthread_mutex_unlock(&st->mu);
 }
 
-/* Answer the batches at the head of the queue that can be answered now, in order: a committed
- * one once durable (its checkpoint, the newest of those, is signed first), a settled one as
- * not done, and any held by a fault for settle_ms as of unknown outcome. */
-static void release(store *st) {
+/* mu held: answer the batches at the head of the queue that can be answered now, in order: a
+ * committed one once durable (its checkpoint, the newest of those, is to be signed), a settled
+ * one as not done, and any held by a fault for settle_ms as of unknown outcome. Returns true
+ * when it stopped at a batch that a recovery attempt might make durable (try_recover, which
+ * only the storage thread may run); with tried, such an attempt just failed and the batch is
+ * answered as of unknown outcome. *wake: the loop thread is to be woken. */
+static bool release_locked(store *st, bool tried, bool *wake) {
   uint64_t now = now_ms();
   job *out_head = NULL, *out_tail = NULL;
   uint32_t n = 0;
+  bool need_recovery = false;
   batch *b;
   while ((b = queue_head(st)) != NULL) {
     bool timed_out = b->fault_ms != 0 && now - b->fault_ms >= st->cfg.settle_ms;
@@ -850,8 +854,9 @@ static void release(store *st) {
           st->to_sign_size = b->cp_size;
           memcpy(st->to_sign_root, b->cp_root, 32);
         }
-      } else if (timed_out && st->recover && try_recover(st)) {
-        continue; /* a last attempt before giving up made it durable: judge it again */
+      } else if (timed_out && st->recover && !tried) {
+        need_recovery = true; /* a last attempt before giving up may make it durable */
+        break;
       } else if (timed_out) {
         log_error("storage: no durable commit for %u ms after a failed disk flush; answering "
                   "that the outcome is unknown", st->cfg.settle_ms);
@@ -887,8 +892,23 @@ static void release(store *st) {
     st->released_ns = now_ns();
     st->released = n;
     st->arrived = 0;
-    deliver(st, out_head, out_tail);
+    if (deliver_locked(st, out_head, out_tail)) *wake = true;
   }
+  return need_recovery;
+}
+
+/* The storage thread's answering: release_locked, with a recovery attempt where one may help. */
+static void release(store *st) {
+  bool wake = false, tried = false;
+  pthread_mutex_lock(&st->mu);
+  while (release_locked(st, tried, &wake)) {
+    pthread_mutex_unlock(&st->mu);
+    try_recover(st); /* success clears recover: the batch is then answered as durable */
+    tried = true;
+    pthread_mutex_lock(&st->mu);
+  }
+  pthread_mutex_unlock(&st->mu);
+  if (wake) uv_async_send(&st->async);
 }
 
 /* Sign the checkpoint of the answers released last, if not yet signed. It is signed after the
@@ -896,19 +916,34 @@ static void release(store *st) {
  * them), and before this thread takes another job: a request sent after its answer reads the
  * signed checkpoint that covers it. */
 static void sign_released(store *st) {
-  if (!st->to_sign) return;
+  pthread_mutex_lock(&st->mu);
+  bool due = st->to_sign;
+  uint64_t size = st->to_sign_size;
+  uint8_t root[32];
+  memcpy(root, st->to_sign_root, 32);
   st->to_sign = false;
+  pthread_mutex_unlock(&st->mu);
+  if (!due) return;
   char err[256];
-  if (auditlog_sign(st->al, st->to_sign_size, st->to_sign_root, err, sizeof err) != 0)
+  if (auditlog_sign(st->al, size, root, err, sizeof err) != 0)
     log_error("storage: cannot sign the checkpoint of size %llu (%s); the next batch's will "
-              "cover it", (unsigned long long)st->to_sign_size, err);
+              "cover it", (unsigned long long)size, err);
 }
 
 /* ---- the flush thread -------------------------------------------------------------------- */
 
+/* Both threads below wake for brief work that others wait on (slice.h); without the short
+ * slice they work as well, only later when the cores are busy. */
+static void want_short_slice(const char *thread) {
+  if (slice_request(SLICE_SHORT_NS) != 0)
+    log_debug("storage: the %s thread keeps the default time slice (%s)", thread,
+              strerror(errno));
+}
+
 /* Flush the WAL whenever the storage thread asks (sync_want > sync_tried), and report. */
 static void *sync_main(void *arg) {
   store *st = arg;
+  want_short_slice("flush");
   pthread_mutex_lock(&st->mu);
   for (;;) {
     while (st->sync_want == st->sync_tried && !st->sync_stop)
@@ -922,11 +957,25 @@ static void *sync_main(void *arg) {
     st->syncing = false;
     st->sync_tried = gen;
     st->flushes++;
-    if (rc == SQLITE_OK)
+    bool wake = false;
+    if (rc == SQLITE_OK) {
       st->sync_ok = gen;
-    else
+      /* No fault pending: what this flush made durable is answered from here, without waiting
+       * for the storage thread (which may be running jobs); it signs the checkpoint before
+       * it takes another job. A failure, now or pending, leaves all to the storage thread. */
+      if (st->sync_failed == 0 && !st->recover) {
+        if (gen > st->durable) st->durable = gen;
+        release_locked(st, true, &wake);
+      }
+    } else {
       st->sync_failed = gen;
+    }
     pthread_cond_signal(&st->cv);
+    if (wake) {
+      pthread_mutex_unlock(&st->mu);
+      uv_async_send(&st->async);
+      pthread_mutex_lock(&st->mu);
+    }
   }
   pthread_mutex_unlock(&st->mu);
   return NULL;
@@ -997,8 +1046,10 @@ static bool try_recover(store *st) {
   st->retry_ms = now_ms();
   if (recover(st) != 0) return false;
   log_info("storage: the log is in the database file and synced; held answers are sent");
+  pthread_mutex_lock(&st->mu);
   st->recover = false;
   st->durable = st->commits;
+  pthread_mutex_unlock(&st->mu);
   return true;
 }
 
@@ -1010,8 +1061,11 @@ static void fault_work(store *st) {
     try_recover(st);
     return;
   }
-  batch *b = queue_head(st);
-  if (b != NULL && b->state == B_SETTLE && st->commits == b->gen && !st->txn) {
+  pthread_mutex_lock(&st->mu);
+  const batch *b = queue_head(st);
+  bool settle_due = b != NULL && b->state == B_SETTLE && st->commits == b->gen && !st->txn;
+  pthread_mutex_unlock(&st->mu);
+  if (settle_due) {
     st->retry_ms = now;
     if (settle(st) == 0 && st->pipelined) {
       pthread_mutex_lock(&st->mu);
@@ -1055,12 +1109,31 @@ static void scrub_work(store *st) {
   }
   st->scrub = false;
   st->scrub_ms = 0;
+  pthread_mutex_lock(&st->mu);
   st->durable = st->commits; /* the checkpoint synced everything into the database file */
+  pthread_mutex_unlock(&st->mu);
   log_info("storage: write-ahead log copied into the database file and emptied");
+}
+
+/* Commit the open transaction if it is due (commit_due), and have the flush thread flush it. */
+static void commit_if_due(store *st) {
+  uint64_t wake;
+  pthread_mutex_lock(&st->mu);
+  bool due = commit_due(st, now_ns(), &wake);
+  pthread_mutex_unlock(&st->mu);
+  if (!due) return;
+  txn_commit(st);
+  if (st->pipelined && !st->recover) { /* while recovering, a recovery makes it durable */
+    pthread_mutex_lock(&st->mu);
+    st->sync_want = st->commits;
+    pthread_cond_signal(&st->sync_cv);
+    pthread_mutex_unlock(&st->mu);
+  }
 }
 
 static void *thread_main(void *arg) {
   store *st = arg;
+  want_short_slice("storage");
   for (;;) {
     job *head = NULL;
     pthread_mutex_lock(&st->mu);
@@ -1068,6 +1141,7 @@ static void *thread_main(void *arg) {
       take_flush_results(st);
       uint64_t now = now_ns(), wake = 0;
       bool room = st->txn || st->bq_count < BATCHQ;
+      if (st->to_sign) break; /* answers went out: sign their checkpoint */
       if (st->in_head != NULL && room && st->t_jobs < st->cfg.batch_max) break;
       if (commit_due(st, now, &wake)) break;
       batch *b = queue_head(st);
@@ -1089,9 +1163,10 @@ static void *thread_main(void *arg) {
         pthread_cond_wait(&st->cv, &st->mu);
       if (fault_pending(st)) break; /* settle, recover or time out */
     }
-    if (st->in_head != NULL && (st->txn || st->bq_count < BATCHQ) &&
+    /* Take what is queued, up to the batch limit; not while a released checkpoint waits for its
+     * signature (a request may come from a client its answers reached). */
+    if (!st->to_sign && st->in_head != NULL && (st->txn || st->bq_count < BATCHQ) &&
         st->t_jobs < st->cfg.batch_max) {
-      /* Take what is queued, up to the batch limit. */
       uint32_t room = st->cfg.batch_max - st->t_jobs, n = 1;
       job *tail = st->in_head;
       while (tail->next != NULL && n < room) {
@@ -1107,29 +1182,17 @@ static void *thread_main(void *arg) {
       st->arrived_ns = now_ns();
     }
     bool done = st->stopping && st->in_head == NULL && !st->txn && st->bq_count == 0 &&
-                head == NULL;
+                !st->to_sign && head == NULL;
     pthread_mutex_unlock(&st->mu);
     if (done) break;
 
-    /* Answers first: what they release is awaited by the commit below (commit_due). The jobs
-     * in head were taken before these answers went out, so they may run, and the open
-     * transaction be committed, before the answers' checkpoint is signed; the signature then
-     * overlaps that commit's flush. */
+    /* Answers the flush thread left (after a fault, or a failed batch): what they release is
+     * awaited by the commit below (commit_due). The jobs in head were taken before any
+     * answers still unsigned went out, so they may run, and the open transaction be committed,
+     * before that checkpoint is signed; the signature then overlaps that commit's flush. */
     release(st);
     if (head != NULL) txn_run(st, head);
-    uint64_t wake;
-    pthread_mutex_lock(&st->mu);
-    bool due = commit_due(st, now_ns(), &wake);
-    pthread_mutex_unlock(&st->mu);
-    if (due) {
-      txn_commit(st);
-      if (st->pipelined && !st->recover) { /* while recovering, a recovery makes it durable */
-        pthread_mutex_lock(&st->mu);
-        st->sync_want = st->commits;
-        pthread_cond_signal(&st->sync_cv);
-        pthread_mutex_unlock(&st->mu);
-      }
-    }
+    commit_if_due(st);
     sign_released(st);
     scrub_work(st);
     fault_work(st);

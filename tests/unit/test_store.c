@@ -1,13 +1,18 @@
 /* test_store.c -- the storage thread on its own: a job's changes and its audit entry commit
  * together, a failed exec is rolled back but still audited, follow-ups run only after a
  * successful leader, a failed batch fails every job in it without an entry, and jobs come back
- * on the loop thread in submission order. */
+ * on the loop thread in submission order; the storage and flush threads run with the short
+ * time slice. */
+#include <dirent.h>
 #include <sodium.h>
+#include <stdlib.h>
+#include <sys/utsname.h>
 #include <uv.h>
 
 #include "audit_entry.h"
 #include "auditlog.h"
 #include "job.h"
+#include "slice.h"
 #include "store.h"
 #include "support/daemon_fixture.h"
 #include "task.h"
@@ -181,9 +186,31 @@ static int run_counting(store *st, job *j) {
   return j->exec(st, j);
 }
 
+/* Threads of this process running with the short slice (slice.h). */
+static int short_slice_threads(void) {
+  DIR *d = opendir("/proc/self/task");
+  ASSERT(d != NULL);
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL)
+    if (e->d_name[0] != '.' && slice_of((pid_t)atoi(e->d_name)) == (int64_t)SLICE_SHORT_NS) n++;
+  closedir(d);
+  return n;
+}
+
+static bool kernel_keeps_slices(void) { /* Linux 6.12 and later */
+  struct utsname u;
+  int ma = 0, mi = 0;
+  return uname(&u) == 0 && sscanf(u.release, "%d.%d", &ma, &mi) == 2 &&
+         (ma > 6 || (ma == 6 && mi >= 12));
+}
+
+static int slices_while_running = -1;
+
 static void on_idle(uv_idle_t *h) {
   store *st = h->data;
   if (ndone < NJOBS) return;
+  slices_while_running = short_slice_threads();
   uv_idle_stop(h);
   uv_close((uv_handle_t *)h, NULL);
   store_stop(st);
@@ -209,6 +236,8 @@ static void test_thread(void) {
   uv_run(&loop, UV_RUN_DEFAULT);
   ASSERT_INT_EQ(uv_loop_close(&loop), 0);
   ASSERT_INT_EQ(ndone, NJOBS);
+  /* The storage and flush threads asked for the short slice; this (the loop) thread did not. */
+  if (kernel_keeps_slices()) ASSERT_INT_EQ(slices_while_running, 2);
   ASSERT_INT_EQ(nrun, NJOBS);
   ASSERT_INT_EQ(nrun_noexec, NJOBS / 10);
   for (int i = 0; i < NJOBS; i++) {
