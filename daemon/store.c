@@ -243,7 +243,8 @@ struct store {
   job *t_head, *t_tail;
   uint32_t t_jobs;
   uint64_t commits;       /* transactions committed; the last one's number */
-  /* Written under mu (read by the storage thread, its only other writer, also without). */
+  /* Written under mu. The storage thread also reads recover without it (it alone writes it),
+   * and durable only while no flush thread runs (which writes it too). */
   uint64_t durable;       /* every commit up to this number is durable */
   bool recover;           /* a flush failed: commits since are durable only after a recovery */
   uint64_t retry_ms;      /* last settle or recovery attempt */
@@ -983,6 +984,14 @@ static void *sync_main(void *arg) {
 
 /* ---- the storage thread ------------------------------------------------------------------- */
 
+/* Have the flush thread flush everything committed so far. */
+static void ask_flush(store *st) {
+  pthread_mutex_lock(&st->mu);
+  st->sync_want = st->commits;
+  pthread_cond_signal(&st->sync_cv);
+  pthread_mutex_unlock(&st->mu);
+}
+
 /* Whether the flush thread is busy or has work asked of it (mu held). */
 static bool flush_busy(const store *st) { return st->syncing || st->sync_want > st->sync_tried; }
 
@@ -1067,12 +1076,7 @@ static void fault_work(store *st) {
   pthread_mutex_unlock(&st->mu);
   if (settle_due) {
     st->retry_ms = now;
-    if (settle(st) == 0 && st->pipelined) {
-      pthread_mutex_lock(&st->mu);
-      st->sync_want = st->commits;
-      pthread_cond_signal(&st->sync_cv);
-      pthread_mutex_unlock(&st->mu);
-    }
+    if (settle(st) == 0 && st->pipelined) ask_flush(st);
   }
 }
 
@@ -1123,12 +1127,7 @@ static void commit_if_due(store *st) {
   pthread_mutex_unlock(&st->mu);
   if (!due) return;
   txn_commit(st);
-  if (st->pipelined && !st->recover) { /* while recovering, a recovery makes it durable */
-    pthread_mutex_lock(&st->mu);
-    st->sync_want = st->commits;
-    pthread_cond_signal(&st->sync_cv);
-    pthread_mutex_unlock(&st->mu);
-  }
+  if (st->pipelined && !st->recover) ask_flush(st); /* recovering: a recovery makes it durable */
 }
 
 static void *thread_main(void *arg) {

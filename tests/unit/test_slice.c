@@ -9,26 +9,18 @@
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "slice.h"
+#include "support/kernel.h"
 #include "task.h"
-
-/* Whether the running kernel is at least major.minor. */
-static bool kernel_at_least(int major, int minor) {
-  struct utsname u;
-  int ma = 0, mi = 0;
-  if (uname(&u) != 0 || sscanf(u.release, "%d.%d", &ma, &mi) != 2) return false;
-  return ma > major || (ma == major && mi >= minor);
-}
 
 static void *case_slice(void *arg) {
   (void)arg;
   int64_t before = slice_of(0);
   ASSERT(before >= 0);
   ASSERT(slice_request(SLICE_SHORT_NS) == 0);
-  if (kernel_at_least(6, 12)) {
+  if (test_kernel_at_least(6, 12)) {
     ASSERT(before > (int64_t)SLICE_SHORT_NS); /* a new thread has the kernel's default */
     ASSERT_INT_EQ(slice_of(0), SLICE_SHORT_NS);
   }
@@ -47,7 +39,7 @@ static void *case_nice(void *arg) {
 
 static void *case_batch(void *arg) {
   (void)arg;
-  if (!kernel_at_least(6, 12)) return NULL; /* nothing to tell apart: the slice is never kept */
+  if (!test_kernel_at_least(6, 12)) return NULL; /* nothing to tell apart: the slice is never kept */
   struct sched_param p = {.sched_priority = 0};
   ASSERT(sched_setscheduler(0, SCHED_BATCH, &p) == 0);
   ASSERT(slice_request(SLICE_SHORT_NS) == 0);

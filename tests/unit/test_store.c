@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <sodium.h>
 #include <stdlib.h>
-#include <sys/utsname.h>
 #include <uv.h>
 
 #include "audit_entry.h"
@@ -15,6 +14,7 @@
 #include "slice.h"
 #include "store.h"
 #include "support/daemon_fixture.h"
+#include "support/kernel.h"
 #include "task.h"
 
 static daemon_fixture fx;
@@ -198,13 +198,6 @@ static int short_slice_threads(void) {
   return n;
 }
 
-static bool kernel_keeps_slices(void) { /* Linux 6.12 and later */
-  struct utsname u;
-  int ma = 0, mi = 0;
-  return uname(&u) == 0 && sscanf(u.release, "%d.%d", &ma, &mi) == 2 &&
-         (ma > 6 || (ma == 6 && mi >= 12));
-}
-
 static int slices_while_running = -1;
 
 static void on_idle(uv_idle_t *h) {
@@ -237,7 +230,7 @@ static void test_thread(void) {
   ASSERT_INT_EQ(uv_loop_close(&loop), 0);
   ASSERT_INT_EQ(ndone, NJOBS);
   /* The storage and flush threads asked for the short slice; this (the loop) thread did not. */
-  if (kernel_keeps_slices()) ASSERT_INT_EQ(slices_while_running, 2);
+  if (test_kernel_at_least(6, 12)) ASSERT_INT_EQ(slices_while_running, 2);
   ASSERT_INT_EQ(nrun, NJOBS);
   ASSERT_INT_EQ(nrun_noexec, NJOBS / 10);
   for (int i = 0; i < NJOBS; i++) {
