@@ -45,9 +45,13 @@ release: deps
 	cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSAMVIRKE_TESTS=OFF
 	cmake --build build/release -j $(JOBS)
 
+# The test build (ASan and UBSan) and, beside it, a ThreadSanitizer tree of the programs its
+# tsan.* tests run (tests/CMakeLists.txt).
 testbuild: deps
+	cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=Debug -DSAMVIRKE_TSAN=ON
+	cmake --build build/tsan -j $(JOBS) --target tsan_programs
 	cmake -S . -B build/test -DCMAKE_BUILD_TYPE=Debug -DSAMVIRKE_SANITIZERS=ON -DSAMVIRKE_WERROR=ON \
-	  -DSAMVIRKE_FAULT_INJECTION=ON
+	  -DSAMVIRKE_FAULT_INJECTION=ON -DSAMVIRKE_TSAN_DIR=$(CURDIR)/build/tsan
 	cmake --build build/test -j $(JOBS)
 
 demo: release

@@ -41,9 +41,8 @@ static void harden_process(void) {
 /* Write a page that forwards the browser to url (0600, in the identity directory) and start the
  * desktop's browser on it with xdg-open, so the token is in no process's command line. The
  * page is removed at the first login or when samvirke web stops. Returns 0 or -1 (printed). */
-static int open_browser(web_app *app, const char *dir, const char *url) {
-  char path[CLIENT_PATH_MAX];
-  if (client_config_path(dir, WEB_OPEN_FILE, path, sizeof path) != 0) return -1;
+static int open_browser(web_app *app, const char *url) {
+  const char *path = app->open_file; /* set before the server started */
   unlink(path);
   int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) {
@@ -62,7 +61,7 @@ static int open_browser(web_app *app, const char *dir, const char *url) {
     fprintf(stderr, "samvirke web: cannot write %s\n", path);
     return -1;
   }
-  snprintf(app->open_file, sizeof app->open_file, "%s", path);
+  atomic_store(&app->open_pending, true);
   pid_t pid = fork();
   if (pid < 0) {
     fprintf(stderr, "samvirke web: cannot start a browser: %s\n", strerror(errno));
@@ -165,6 +164,14 @@ int cmd_web(int argc, char **argv, const cli_ctx *ctx0) {
   static const web_route *const tables[] = {web_pages_routes,  web_area_routes,
                                             web_notes_routes,  web_audit_routes,
                                             web_tracks_routes, web_concerns_routes, NULL};
+  if (open_it &&
+      client_config_path(ctx.identity_dir, WEB_OPEN_FILE, app->open_file, sizeof app->open_file) !=
+          0) {
+    cli_fail("the identity directory's path is too long for the page --open writes");
+    goto out;
+  }
+  /* Once the server runs, the HTTP thread may reconnect and so rewrite backend.me. */
+  const web_member me = app->backend.me;
   uint16_t port = 0;
   ws = web_server_start(app, &l, tables, &port, err, sizeof err);
   if (ws == NULL) {
@@ -174,12 +181,12 @@ int cmd_web(int argc, char **argv, const cli_ctx *ctx0) {
   char url[256];
   snprintf(url, sizeof url, "http://%s/login?token=%s", app->guard->hosts[0], app->guard->token);
   printf("samvirke web: serving %s as %s (%s) on http://%s/\n", app->backend.cfg.server,
-         app->backend.me.name, app->backend.me.role, app->guard->hosts[0]);
+         me.name, me.role, app->guard->hosts[0]);
   printf("open: %s\n", url);
   printf("%s; Ctrl-C to stop\n",
          app->tile_url[0] ? "base map from the configured tiles" : "no base map configured");
   fflush(stdout);
-  if (open_it) open_browser(app, ctx.identity_dir, url);
+  if (open_it) open_browser(app, url);
   sodium_memzero(url, sizeof url);
   int sig = 0;
   sigwait(&set, &sig);
@@ -188,7 +195,7 @@ int cmd_web(int argc, char **argv, const cli_ctx *ctx0) {
 out:
   web_server_stop(ws);
   web_audit_free(app->audit);
-  if (app->open_file[0]) unlink(app->open_file);
+  web_app_drop_open_page(app);
   web_backend_close(&app->backend);
   web_static_free(app->files);
   web_i18n_free(app->i18n);

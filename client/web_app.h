@@ -3,6 +3,10 @@
 #ifndef SAMVIRKE_WEB_APP_H
 #define SAMVIRKE_WEB_APP_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <unistd.h>
+
 #include "config.h"
 #include "web_backend.h"
 #include "web_guard.h"
@@ -23,8 +27,17 @@ typedef struct web_app {
   char tile_attribution[WEB_ATTRIBUTION_MAX];
   char csp[WEB_CSP_MAX];        /* Content-Security-Policy of every answer */
   struct web_audit *audit;      /* the auditor's verification (web_audit.c) */
-  char open_file[CLIENT_PATH_MAX]; /* --open's page holding the token: removed at first login */
+  /* --open's page holding the token. Its path is set before the HTTP thread starts and never
+   * changes; open_pending says the page is on disk. The first login or the stop takes it. */
+  char open_file[CLIENT_PATH_MAX];
+  atomic_bool open_pending;
   char dir[CLIENT_PATH_MAX];    /* the identity directory (the concern receipts are kept there) */
 } web_app;
+
+/* Remove --open's page if it is still on disk; safe from the HTTP thread and the main thread
+ * at once (only the one that takes open_pending removes it). */
+static inline void web_app_drop_open_page(web_app *app) {
+  if (atomic_exchange(&app->open_pending, false)) unlink(app->open_file);
+}
 
 #endif

@@ -28,10 +28,7 @@ static void page_login(web_req *r) {
     web_reply_refuse(r, 403, "token", NULL);
     return;
   }
-  if (app->open_file[0]) { /* the browser has read it: the token need not stay on disk */
-    unlink(app->open_file);
-    app->open_file[0] = '\0';
-  }
+  web_app_drop_open_page(app); /* the browser has read it: the token need not stay on disk */
   web_reply_login(r, web_guard_login(app->guard, util_now_ns()));
 }
 

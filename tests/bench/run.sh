@@ -66,10 +66,21 @@ if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; 
     --appendfsync always --save "" --daemonize no --logfile "$TMP/redis/redis.log" &
   REDIS_PID=$!
   for _ in $(seq 100); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
-  ROUT=$(redis-benchmark -h 127.0.0.1 -p "$RPORT" -t set -c 50 -n "$REDIS_N" -q 2>/dev/null |
-    tr '\r' '\n' | grep 'requests per second' | tail -1)
+  # CPU per SET of the server (its /proc ticks) and of redis-benchmark (bash's time), to set
+  # beside bench_area's "cpu/request" line: the ratio below is mostly the ratio of these costs.
+  srv_ticks() { awk '{ print $14 + $15 }' "/proc/$REDIS_PID/stat"; }
+  t0=$(srv_ticks)
+  TIMEFORMAT='%3U %3S'
+  { time redis-benchmark -h 127.0.0.1 -p "$RPORT" -t set -c 50 -n "$REDIS_N" -q \
+      >"$TMP/redis/bench.out" 2>/dev/null; } 2>"$TMP/redis/bench.time"
+  t1=$(srv_ticks)
+  ROUT=$(tr '\r' '\n' <"$TMP/redis/bench.out" | grep 'requests per second' | tail -1)
   kill "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null
   echo "$ROUT"
+  awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v n="$REDIS_N" -v b="$(cat "$TMP/redis/bench.time")" 'BEGIN {
+    split(b, u, " ");
+    printf "                   cpu/request: redis-server %.1f us, redis-benchmark %.1f us\n",
+           t / hz / n * 1e6, (u[1] + u[2]) / n * 1e6 }'
   redis_rps=$(echo "$ROUT" | sed -n 's/^SET: \([0-9.]*\) requests per second.*/\1/p')
   sv_w=$(echo "$AREA_OUT" | sed -n 's/^RESULT writes_rps=\([0-9]*\).*/\1/p')
   sv_wp=$(echo "$AREA_OUT" | sed -n 's/.*writes_pipelined_rps=\([0-9]*\).*/\1/p')
