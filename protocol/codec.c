@@ -171,9 +171,17 @@ const char *sv_op_name(enum sv_op op) {
   return ops[op].name;
 }
 
+/* Whether the NUL-terminated name is the len bytes at s (which may hold NULs): one pass that
+ * stops at the first difference, where strlen of every table entry would read it whole. */
+static bool name_is(const char *name, const char *s, size_t len) {
+  size_t i = 0;
+  while (i < len && name[i] != '\0' && name[i] == s[i]) i++;
+  return i == len && name[i] == '\0';
+}
+
 int sv_op_lookup(const char *name, size_t len, enum sv_op *op) {
   for (int i = 0; i < SV_OP__COUNT; i++) {
-    if (strlen(ops[i].name) == len && memcmp(ops[i].name, name, len) == 0) {
+    if (name_is(ops[i].name, name, len)) {
       *op = (enum sv_op)i;
       return 0;
     }
@@ -193,7 +201,7 @@ enum sv_field_type sv_field_type(enum sv_field f) {
 
 static int field_lookup(const char *key, size_t len) {
   for (int i = 0; i < SV_F__COUNT; i++)
-    if (strlen(fields[i].key) == len && memcmp(fields[i].key, key, len) == 0) return i;
+    if (name_is(fields[i].key, key, len)) return i;
   return -1;
 }
 

@@ -220,6 +220,11 @@ static void test_op_names(void) {
   enum sv_op op;
   ASSERT_INT_EQ(sv_op_lookup("pin", 3, &op), -1);
   ASSERT_INT_EQ(sv_op_lookup("pingx", 5, &op), -1);
+  ASSERT_INT_EQ(sv_op_lookup("ping\0", 5, &op), -1); /* a NUL is a byte of the name */
+  ASSERT_INT_EQ(sv_op_lookup("pi\0g", 4, &op), -1);
+  ASSERT_INT_EQ(sv_op_lookup("", 0, &op), -1);
+  ASSERT_INT_EQ(sv_op_lookup("ping", 4, &op), 0);
+  ASSERT_INT_EQ(op, SV_OP_PING);
   ASSERT_STR_EQ(sv_err_code(SV_ERR_UNKNOWN_OP), "unknown_op");
   ASSERT_INT_EQ(sv_err_from_code("bad_request"), SV_ERR_BAD_REQUEST);
   ASSERT_INT_EQ(sv_err_from_code("nope"), SV_ERR__COUNT);
@@ -334,6 +339,16 @@ static void test_rejections(void) {
   mp_init(&m, 3), mp_str(&m, "id"), mp_uint(&m, 48), mp_str(&m, "op"), mp_str(&m, "ping");
   mp_str(&m, "who"), mp_str(&m, "kari");
   expect(&m, SV_ERR_BAD_REQUEST, "takes no argument \"who\"", true, 48);
+  /* a key that is a field's prefix, extension, or the field with a NUL after it */
+  mp_init(&m, 3), mp_str(&m, "id"), mp_uint(&m, 59), mp_str(&m, "op"), mp_str(&m, "member.show");
+  mp_str(&m, "wh"), mp_str(&m, "kari");
+  expect(&m, SV_ERR_BAD_REQUEST, "takes no argument \"wh\"", true, 59);
+  mp_init(&m, 3), mp_str(&m, "id"), mp_uint(&m, 60), mp_str(&m, "op"), mp_str(&m, "member.show");
+  mp_str(&m, "whom"), mp_str(&m, "kari");
+  expect(&m, SV_ERR_BAD_REQUEST, "takes no argument \"whom\"", true, 60);
+  mp_init(&m, 3), mp_str(&m, "id"), mp_uint(&m, 61), mp_str(&m, "op"), mp_str(&m, "member.show");
+  sv_pack_strn(&m.pk, "who\0", 4), mp_str(&m, "kari");
+  expect(&m, SV_ERR_BAD_REQUEST, "takes no argument \"who", true, 61);
   /* an unknown argument whose value is a container still names the request */
   mp_init(&m, 3), mp_str(&m, "id"), mp_uint(&m, 49), mp_str(&m, "op"), mp_str(&m, "ping");
   mp_str(&m, "x"), msgpack_pack_array(&m.pk, 2), msgpack_pack_nil(&m.pk),
