@@ -464,10 +464,11 @@ static int file_checkpoint(const char *path, const note_verifier *v, const char 
  * the auditors in err: roll the log back (t is larger) or fork it (the backup's first t->size
  * entries are not the ones t signed). */
 static int check_extends(verified_log *vl, const trusted_cp *t, char *err, size_t errlen) {
+  /* t->from names a file; at most 1024 bytes of it go into the one line of err. */
   uint64_t T = t->cp.size, B = vl->size;
   if (T > B) {
     snprintf(err, errlen,
-             "the backup's audit log has %" PRIu64 " entries, but %s covers %" PRIu64
+             "the backup's audit log has %" PRIu64 " entries, but %.1024s covers %" PRIu64
              ": restoring it would roll the log back by %" PRIu64
              " entries, which every auditor's client reports as tampering",
              B, t->from, T, T - B);
@@ -480,7 +481,7 @@ static int check_extends(verified_log *vl, const trusted_cp *t, char *err, size_
   free(proof);
   if (!ok) {
     snprintf(err, errlen,
-             "the backup's audit log is not an extension of %s (its first %" PRIu64
+             "the backup's audit log is not an extension of %.1024s (its first %" PRIu64
              " entries differ): restoring it would fork the log, which every auditor's client "
              "reports as tampering",
              t->from, T);

@@ -106,7 +106,8 @@ static void format_rule(char *out, size_t cap, const char *prefix, const policy_
     /* Cut the name at a character boundary and mark the cut; the location stays whole. */
     keep = room - fixed >= 3 ? room - fixed - 3 : 0;
     while (keep > 0 && ((unsigned char)name[keep] & 0xc0) == 0x80) keep--;
-    snprintf(out, cap, "%s%.*s...%s", prefix, (int)keep, name, where);
+    if (snprintf(out, cap, "%s%.*s...%s", prefix, (int)keep, name, where) >= (int)cap)
+      log_debug("audit rule cut to %zu bytes", cap - 1); /* only when even "..." did not fit */
     return;
   }
   snprintf(out, cap, "%s%s%s", prefix, name, name[0] ? where : where + 1);
