@@ -99,7 +99,8 @@ static void format_rule(char *out, size_t cap, const char *prefix, const policy_
   size_t keep = strlen(name);
   size_t fixed = plen + (size_t)wn;
   if (fixed >= room) {
-    snprintf(out, cap, "%s%s", prefix, where + 1);
+    if (snprintf(out, cap, "%s%s", prefix, where + 1) >= (int)cap)
+      log_debug("audit rule cut to %zu bytes", cap - 1); /* the location did not fit whole */
     return;
   }
   if (keep > room - fixed) {
@@ -110,7 +111,8 @@ static void format_rule(char *out, size_t cap, const char *prefix, const policy_
       log_debug("audit rule cut to %zu bytes", cap - 1); /* only when even "..." did not fit */
     return;
   }
-  snprintf(out, cap, "%s%s%s", prefix, name, name[0] ? where : where + 1);
+  if (snprintf(out, cap, "%s%s%s", prefix, name, name[0] ? where : where + 1) >= (int)cap)
+    log_debug("audit rule cut to %zu bytes", cap - 1); /* not reached: it fits (checked above) */
 }
 
 void request_authorize(const rq_ctx *ctx, const rq_question *q, decision *out) {

@@ -35,7 +35,13 @@ for _ in $(seq 100); do
 done
 
 rc=0
-run() { echo "== $*"; "$@" || { echo "bench: $1 failed" >&2; rc=1; }; echo; }
+# Each bench's output also goes to $TMP/all.out, which the bounds at the end read.
+run() {
+  echo "== $*"
+  "$@" | tee -a "$TMP/all.out"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "bench: $1 failed" >&2; rc=1; }
+  echo
+}
 
 run "$BIN/bench_load" --daemon-pid="$DAEMON_PID" "127.0.0.1:$PORT" "$SERVER_KEY" "$SECS"
 run "$BIN/bench_handshake"
@@ -77,10 +83,11 @@ if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; 
   ROUT=$(tr '\r' '\n' <"$TMP/redis/bench.out" | grep 'requests per second' | tail -1)
   kill "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null
   echo "$ROUT"
-  awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v n="$REDIS_N" -v b="$(cat "$TMP/redis/bench.time")" 'BEGIN {
+  RCPU=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v n="$REDIS_N" -v b="$(cat "$TMP/redis/bench.time")" 'BEGIN {
     split(b, u, " ");
     printf "                   cpu/request: redis-server %.1f us, redis-benchmark %.1f us\n",
-           t / hz / n * 1e6, (u[1] + u[2]) / n * 1e6 }'
+           t / hz / n * 1e6, (u[1] + u[2]) / n * 1e6 }')
+  echo "$RCPU"
   redis_rps=$(echo "$ROUT" | sed -n 's/^SET: \([0-9.]*\) requests per second.*/\1/p')
   sv_w=$(echo "$AREA_OUT" | sed -n 's/^RESULT writes_rps=\([0-9]*\).*/\1/p')
   sv_wp=$(echo "$AREA_OUT" | sed -n 's/.*writes_pipelined_rps=\([0-9]*\).*/\1/p')
@@ -103,6 +110,32 @@ echo
 # delete, and a bench that starts right after it is slowed for a while (bench_notes directly
 # after it: 5,864, 5,709, 6,002 notes/s; 30 s later: 6,037, 5,968, 6,040).
 SAMVIRKED="$SAMVIRKED" SAMVIRKE="$BUILD/client/samvirke" run "$BIN/bench_audit" "${BENCH_AUDIT_ENTRIES:-1000000}"
+
+# What these cores allow at the CPU costs measured above, where the daemon and the bench
+# clients share them: a rate cannot pass (cores / CPU per operation of all processes that do
+# it), however well the daemon overlaps its waits.
+CORES=$(nproc)
+first() { sed -n "$1" "$TMP/all.out" | head -1; }
+echo "== bounds: $CORES cores shared by the daemon and the bench clients, at the CPU costs measured above"
+hs_us=$(first 's/.*(both sides, \([0-9.]*\) us each).*/\1/p')
+hs_50=$(first 's/^ *N=50 *handshakes *\([0-9]*\) \/s.*/\1/p')
+[ -n "$hs_us" ] && [ -n "$hs_50" ] && awk -v u="$hs_us" -v r="$hs_50" -v c="$CORES" 'BEGIN {
+  printf "handshakes, 50 clients: %d/s; one whole Noise IK handshake, both ends in one process, costs %.1f us: at most %.0f/s on %d cores with no transport at all\n", r, u, c * 1e6 / u, c }'
+nt=$(first 's/.*: \([0-9]*\) notes\/s end to end.*/\1/p')
+nt_us=$(first "s/.*bench clients' CPU per note[^:]*: \\([0-9]*\\) us.*/\\1/p")
+[ -n "$nt" ] && [ -n "$nt_us" ] && awk -v r="$nt" -v u="$nt_us" -v c="$CORES" 'BEGIN {
+  printf "notes end to end: %d/s; the bench clients alone (%d us of CPU per note) allow at most %.0f/s on %d cores, with a daemon that costs nothing\n", r, u, c * 1e6 / u, c }'
+if [ -n "${redis_rps:-}" ]; then
+  echo "$RCPU" | sed -n 's/.*redis-server \([0-9.]*\) us, redis-benchmark \([0-9.]*\) us.*/\1 \2/p' |
+    awk -v r="$redis_rps" -v c="$CORES" '{
+      printf "redis SET, 50 clients: %d/s; redis-server %.1f us + redis-benchmark %.1f us per SET allow at most %.0f/s on %d cores\n", r, $1, $2, c * 1e6 / ($1 + $2), c }'
+  echo "$AREA_OUT" | grep -A1 '^observation.add' | sed -n 's/.*cpu\/request: daemon \([0-9.]*\) us, this client \([0-9.]*\) us.*/\1 \2/p' |
+    paste -d' ' - <(echo "$sv_w"; echo "$sv_wp") <(echo "50 1"; echo "50 16") |
+    awk -v r="$redis_rps" -v c="$CORES" '{
+      b = c * 1e6 / ($1 + $2);
+      printf "observation.add, %d clients x %d in flight: %d/s; daemon %.1f us + client %.1f us per request allow at most %.0f/s on %d cores, a ratio to redis SET of %.2f\n", $4, $5, $3, $1, $2, b, c, b / r }'
+fi
+echo
 
 kill -TERM "$DAEMON_PID" && wait "$DAEMON_PID" || { echo "bench: daemon did not exit cleanly" >&2; rc=1; }
 DAEMON_PID=""

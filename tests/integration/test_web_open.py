@@ -4,13 +4,15 @@ xdg-open gets only its path; the first login removes it, and so does stopping wi
 Without xdg-open the interface still serves and says to open the address by hand. A stand-in
 xdg-open on PATH records what it was given."""
 import os
+import shutil
 import stat
+import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from areatest import Team  # noqa: E402
-from svtest import check  # noqa: E402
+from svtest import SAMVIRKE, check  # noqa: E402
 from webtest import Web  # noqa: E402
 
 team = Team([("anna", "coordinator")])
@@ -78,6 +80,43 @@ try:
           "a stale page is replaced by a fresh 0600 one: %s %r" % (mode, content))
     web.stop()
     check(not os.path.exists(page), "the fresh page was removed at the stop")
+
+    # --- an identity directory whose path leaves no room for the page's name ----------------------
+    # The longest path the client builds is 4095 bytes (CLIENT_PATH_MAX with its NUL). With the
+    # directory one byte too long for "<dir>/web-open.html", --open is refused at the start with
+    # one line (every other file of the identity still fits: their names are shorter); one byte
+    # shorter, the page is written there and opened as usual.
+    def deep_identity(length):
+        top = os.path.join(team.home, "deep%d" % length)
+        parts, cur = [], len(top)
+        while cur < length:
+            n = min(200, length - cur - 1)
+            parts.append("d" * n)
+            cur += 1 + n
+        path = os.path.join(top, *parts)
+        check(len(path) == length, "the deep path is %d bytes" % len(path))
+        shutil.copytree(team.dirs["anna"], path)
+        return path
+
+    fits = 4095 - len("/web-open.html")
+    long_dir = deep_identity(fits + 1)
+    r = subprocess.run([SAMVIRKE, "--identity", long_dir, "web", "--listen", "127.0.0.1:0",
+                        "--open"], capture_output=True, timeout=60)
+    err = r.stderr.decode(errors="replace")
+    check(r.returncode != 0, "--open with no room for the page's path fails: %d" % r.returncode)
+    check(err.count("\n") == 1 and "too long for the page --open writes" in err,
+          "one line says the identity directory's path is too long: %r" % err)
+    check(not os.path.exists(record), "xdg-open was not run")
+    team.dirs["deep"] = deep_identity(fits)
+    web = Web(team, "deep", extra=("--open",))
+    deep_page = os.path.join(team.dirs["deep"], "web-open.html")
+    argc, arg, mode = opened()[:3]
+    check(arg == deep_page and len(arg) == 4095 and mode == "600",
+          "with the directory one byte shorter the page is written and opened: %d %r" %
+          (len(arg), mode))
+    web.login_cookie()
+    check(not os.path.exists(deep_page), "the login removed the deep page")
+    web.stop()
 
     # --- no xdg-open: it still serves, and says to open the address by hand -----------------------
     empty = os.path.join(team.home, "nobin")
