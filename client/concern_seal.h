@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cmd_concern.h"
+#include "concern_receipts.h"
 #include "config.h"
 #include "keys.h"
 #include "session.h"

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd_concern.h"
 #include "codec.h"
+#include "concern_receipts.h"
 #include "concern_seal.h"
 #include "envelope.h"
 #include "util.h"

@@ -22,7 +22,7 @@
 #include "purge.h"
 #include "server.h"
 #include "signer_proc.h"
-#include "status.h"
+#include "status_show.h"
 
 static int cmd_init(int argc, char **argv);
 static int cmd_info(int argc, char **argv);

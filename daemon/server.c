@@ -22,7 +22,7 @@
 #include "policy.h"
 #include "request.h"
 #include "signer.h"
-#include "status.h"
+#include "status_serve.h"
 #include "store.h"
 #include "util.h"
 
@@ -160,7 +160,7 @@ static double rate(const server *srv, uint64_t secs) {
   return (double)(now - then) / (double)secs;
 }
 
-/* The status socket's answer (status.h): the live figures, one "key value" line each. */
+/* The status socket's answer (status_serve.h): the live figures, one "key value" line each. */
 static void fill_status(void *ctx, char *buf, size_t n) {
   server *srv = ctx;
   store_stats st;

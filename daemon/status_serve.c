@@ -1,5 +1,5 @@
-/* status_serve.c -- the daemon's end of `samvirked status` (see status.h): every connection to
- * the status socket gets the figures and is closed; nothing is read from it. */
+/* status_serve.c -- the daemon's end of `samvirked status` (see status_serve.h): every
+ * connection to the status socket gets the figures and is closed; nothing is read from it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "status.h"
+#include "status_serve.h"
 
 typedef struct answer {
   uv_pipe_t pipe;

@@ -1,4 +1,4 @@
-/* status_show.c -- `samvirked status DIR [--json]` (see status.h): the running daemon's live
+/* status_show.c -- `samvirked status DIR [--json]` (see status_show.h): the running daemon's live
  * figures from its status socket, and what the database says, read only. */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,7 +16,8 @@
 #include "admin.h"
 #include "audit_entry.h"
 #include "config.h"
-#include "status.h"
+#include "status_serve.h"
+#include "status_show.h"
 #include "util.h"
 
 /* What the database says. */

@@ -1,9 +1,9 @@
-/* status.h -- `samvirked status`: the running daemon answers on a Unix socket of its own in the
- * daemon directory (mode 0600: only the daemon's user, who may read the database anyway) with
- * its live figures, one "key value" line each, and closes; the command adds what the database
- * says (log size, last checkpoint, pending notes) and prints it all. */
-#ifndef SAMVIRKED_STATUS_H
-#define SAMVIRKED_STATUS_H
+/* status_serve.h -- the running daemon's side of `samvirked status`: it answers on a Unix socket
+ * of its own in the daemon directory (mode 0600: only the daemon's user, who may read the
+ * database anyway) with its live figures, one "key value" line each, and closes. The command's
+ * side is status_show.h. */
+#ifndef SAMVIRKED_STATUS_SERVE_H
+#define SAMVIRKED_STATUS_SERVE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,9 +29,5 @@ void status_serve_start(status_srv *s, uv_loop_t *loop, const char *dir, status_
                         void *ctx);
 /* Stop listening and remove the socket. */
 void status_serve_close(status_srv *s);
-
-/* `samvirked status DIR [--json]`: print the daemon's status. Returns 0 when it runs, 3 when it
- * does not (what the database says is printed all the same), -1 with the reason in err. */
-int status_show(const char *dir, bool json, char *err, size_t errlen);
 
 #endif
