@@ -11,14 +11,9 @@
 
 #define RECEIPTS_MAX (1u << 20)
 
-static int receipts_path(const char *dir, char *out, size_t n) {
-  int w = snprintf(out, n, "%s/%s", dir, CONCERN_RECEIPTS_FILE);
-  return w > 0 && (size_t)w < n ? 0 : -1;
-}
-
 int concern_receipt_save(const char *dir, const concern_receipt *r, char *err, size_t errlen) {
   char path[CLIENT_PATH_MAX + 32];
-  if (receipts_path(dir, path, sizeof path) != 0) {
+  if (client_config_path(dir, CONCERN_RECEIPTS_FILE, path, sizeof path) != 0) {
     snprintf(err, errlen, "identity directory path too long");
     return -1;
   }
@@ -59,7 +54,7 @@ int concern_receipt_load(const char *dir, concern_receipt **out, size_t *n, char
   *out = NULL;
   *n = 0;
   char path[CLIENT_PATH_MAX + 32];
-  if (receipts_path(dir, path, sizeof path) != 0) {
+  if (client_config_path(dir, CONCERN_RECEIPTS_FILE, path, sizeof path) != 0) {
     snprintf(err, errlen, "identity directory path too long");
     return -1;
   }
