@@ -90,7 +90,11 @@ try:
         top = os.path.join(team.home, "deep%d" % length)
         parts, cur = [], len(top)
         while cur < length:
-            n = min(200, length - cur - 1)
+            room = length - cur - 1  # bytes left for this component after its "/"
+            # Components of at most 200 bytes; never leave a remainder of 1 byte, which would
+            # need an empty component.
+            n = room if room <= 200 else min(200, room - 2)
+            check(n >= 1, "a deep path of %d bytes can be built under %s" % (length, top))
             parts.append("d" * n)
             cur += 1 + n
         path = os.path.join(top, *parts)
