@@ -17,6 +17,10 @@
 #define CONN_GATHER_MAX 64
 /* Retry interval of an accept that found no memory for the connection. */
 #define ACCEPT_RETRY_MS 50
+/* Remote keys whose ss the daemon keeps (noise_sscache.h): room for a large team and their
+ * devices, 72 KiB of locked memory. A flood of new keys pushes members out; they then cost
+ * what every handshake cost without the cache. */
+#define CONN_SSCACHE_SLOTS 1024
 
 enum conn_state { CONN_HANDSHAKE, CONN_OPEN, CONN_CLOSING };
 
@@ -649,9 +653,9 @@ int conn_env_init(conn_env *env, uv_loop_t *loop, const config *cfg, const sv_da
   env->rq = rq;
   env->adm = admit_new();
   if (env->adm == NULL) return -1;
-  if (uv_check_init(loop, &env->flush) != 0) {
-    admit_free(env->adm);
-    env->adm = NULL;
+  env->sscache = noise_sscache_new(keys->noise_pk, CONN_SSCACHE_SLOTS);
+  if (env->sscache == NULL || uv_check_init(loop, &env->flush) != 0) {
+    conn_env_free(env);
     return -1;
   }
   env->flush.data = env;
@@ -789,6 +793,7 @@ void conn_accept(conn_env *env, uv_stream_t *listener, bool is_pipe) {
     conn_close(c, "out of memory");
     return;
   }
+  (void)noise_handshake_use_sscache(c->hs, env->sscache); /* cannot fail: new, and our key */
   uv_timer_start(&c->timer, on_timer, env->cfg->handshake_timeout_ms, 0);
   conn_pause(c, false);
 }
@@ -840,4 +845,6 @@ void conn_env_close(conn_env *env) {
 void conn_env_free(conn_env *env) {
   admit_free(env->adm);
   env->adm = NULL;
+  noise_sscache_free(env->sscache);
+  env->sscache = NULL;
 }

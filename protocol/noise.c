@@ -1,5 +1,6 @@
 /* noise.c -- Noise_IK_25519_ChaChaPoly_BLAKE2b (Noise spec rev. 34) over libsodium primitives. */
 #include "noise.h"
+#include "noise_sscache.h"
 
 #include <assert.h>
 #include <sodium.h>
@@ -227,6 +228,11 @@ struct noise_handshake {
   /* scratch for DH output and HKDF outputs, so they too stay in secure memory */
   uint8_t dh[NOISE_DHLEN];
   uint8_t t1[NOISE_HASHLEN], t2[NOISE_HASHLEN];
+  /* noise_handshake_use_sscache: the cache, and an ss computed here that it does not hold yet,
+   * kept until the remote key is authenticated */
+  noise_sscache *ssc;
+  uint8_t ss_new[NOISE_DHLEN];
+  bool ss_pending;
   noise_region *region;
 };
 
@@ -309,6 +315,34 @@ static int mix_dh(noise_handshake *hs, const uint8_t sk[NOISE_DHLEN],
   return NOISE_OK;
 }
 
+/* Token "ss": DH(s, rs) then MixKey, the DH taken from the handshake's cache when it holds it.
+ * A computed one is kept for remember_ss. */
+static int mix_ss(noise_handshake *hs) {
+  if (hs->ssc == NULL) return mix_dh(hs, hs->s_sk, hs->rs);
+  if (noise_sscache_get(hs->ssc, hs->rs, hs->dh)) {
+    mix_key(hs, hs->dh, sizeof hs->dh);
+    sodium_memzero(hs->dh, sizeof hs->dh);
+    return NOISE_OK;
+  }
+  if (crypto_scalarmult(hs->dh, hs->s_sk, hs->rs) != 0) {
+    sodium_memzero(hs->dh, sizeof hs->dh);
+    return NOISE_ERR_DH;
+  }
+  memcpy(hs->ss_new, hs->dh, sizeof hs->dh);
+  hs->ss_pending = true;
+  mix_key(hs, hs->dh, sizeof hs->dh);
+  sodium_memzero(hs->dh, sizeof hs->dh);
+  return NOISE_OK;
+}
+
+/* The remote static key has been authenticated: give the cache the ss computed for it. */
+static void remember_ss(noise_handshake *hs) {
+  if (!hs->ss_pending) return;
+  noise_sscache_put(hs->ssc, hs->rs, hs->ss_new);
+  sodium_memzero(hs->ss_new, sizeof hs->ss_new);
+  hs->ss_pending = false;
+}
+
 /* EncryptAndHash(pt) into out (ptlen + NOISE_TAGLEN bytes when a key is set, else ptlen).
  * *outlen receives the size written. */
 static int encrypt_and_hash(noise_handshake *hs, const uint8_t *pt, size_t ptlen, uint8_t *out,
@@ -346,6 +380,8 @@ static int decrypt_and_hash(noise_handshake *hs, const uint8_t *ct, size_t ctlen
 
 /* Wipe what is no longer needed once both messages are done (ephemeral secret, k, scratch). */
 static void wipe_finished(noise_handshake *hs) {
+  sodium_memzero(hs->ss_new, sizeof hs->ss_new);
+  hs->ss_pending = false;
   sodium_memzero(hs->e_sk, sizeof hs->e_sk);
   sodium_memzero(hs->k, sizeof hs->k);
   sodium_memzero(hs->dh, sizeof hs->dh);
@@ -415,6 +451,14 @@ void noise_handshake_free(noise_handshake *hs) {
   region_release(r);
 }
 
+int noise_handshake_use_sscache(noise_handshake *hs, noise_sscache *c) {
+  assert(hs != NULL && c != NULL);
+  if (hs->step != HS_MSG1 || hs->ssc != NULL) return NOISE_ERR_STATE;
+  if (sodium_memcmp(noise_sscache_local(c), hs->s_pk, NOISE_DHLEN) != 0) return NOISE_ERR_STATE;
+  hs->ssc = c;
+  return NOISE_OK;
+}
+
 int noise_handshake_set_ephemeral(noise_handshake *hs, const uint8_t e_sk[NOISE_DHLEN]) {
   assert(hs != NULL && e_sk != NULL);
   if (hs->has_e || hs->step >= HS_DONE) return NOISE_ERR_STATE;
@@ -455,7 +499,7 @@ int noise_handshake_write(noise_handshake *hs, const uint8_t *payload, size_t pa
     if ((rc = mix_dh(hs, hs->e_sk, hs->rs)) != NOISE_OK) goto err;
     if ((rc = encrypt_and_hash(hs, hs->s_pk, NOISE_DHLEN, out + pos, &n)) != NOISE_OK) goto err;
     pos += n;
-    if ((rc = mix_dh(hs, hs->s_sk, hs->rs)) != NOISE_OK) goto err;
+    if ((rc = mix_ss(hs)) != NOISE_OK) goto err;
     if ((rc = encrypt_and_hash(hs, payload, payload_len, out + pos, &n)) != NOISE_OK) goto err;
     pos += n;
     hs->step = HS_MSG2;
@@ -509,9 +553,10 @@ int noise_handshake_read(noise_handshake *hs, const uint8_t *msg, size_t msglen,
       goto err;
     pos += NOISE_DHLEN + NOISE_TAGLEN;
     hs->has_rs = true;
-    if ((rc = mix_dh(hs, hs->s_sk, hs->rs)) != NOISE_OK) goto err;
+    if ((rc = mix_ss(hs)) != NOISE_OK) goto err;
     if ((rc = decrypt_and_hash(hs, msg + pos, msglen - pos, payload, payload_len)) != NOISE_OK)
       goto err;
+    remember_ss(hs); /* the payload's tag proved the initiator holds rs's secret */
     hs->step = HS_MSG2;
   } else if (hs->initiator && hs->step == HS_MSG2) {
     /* <- e, ee, se */
@@ -527,6 +572,7 @@ int noise_handshake_read(noise_handshake *hs, const uint8_t *msg, size_t msglen,
     if ((rc = mix_dh(hs, hs->s_sk, hs->re)) != NOISE_OK) goto err;
     if ((rc = decrypt_and_hash(hs, msg + pos, msglen - pos, payload, payload_len)) != NOISE_OK)
       goto err;
+    remember_ss(hs); /* message 2's tag proved the responder holds rs's secret */
     hs->step = HS_DONE;
     wipe_finished(hs);
   } else {

@@ -87,6 +87,13 @@ noise_handshake *noise_handshake_new_with_pk(bool initiator, const uint8_t *prol
                                              size_t prologue_len, const uint8_t s_sk[NOISE_DHLEN],
                                              const uint8_t *s_pk, const uint8_t *rs_pk);
 void noise_handshake_free(noise_handshake *hs);
+/* Take this handshake's ss = DH(s, rs) from c (noise_sscache.h) when c holds it, instead of an
+ * X25519, and give c one computed here once the remote key is authenticated (the responder: by
+ * message 1's payload tag; the initiator: by message 2). Messages and keys are unchanged. Call
+ * before the first message; c must be for this side's static key and outlive the handshake.
+ * Returns NOISE_OK, or NOISE_ERR_STATE (too late, a cache already set, another key's cache). */
+typedef struct noise_sscache noise_sscache;
+int noise_handshake_use_sscache(noise_handshake *hs, noise_sscache *c);
 /* Test hook: use a fixed ephemeral secret instead of a random one (before the first write). */
 int noise_handshake_set_ephemeral(noise_handshake *hs, const uint8_t e_sk[NOISE_DHLEN]);
 /* Write the next handshake message carrying payload into out (capacity outcap); *outlen

@@ -120,7 +120,7 @@ echo "== bounds: $CORES cores shared by the daemon and the bench clients, at the
 hs_us=$(first 's/.*(both sides, \([0-9.]*\) us each).*/\1/p')
 hs_50=$(first 's/^ *N=50 *handshakes *\([0-9]*\) \/s.*/\1/p')
 [ -n "$hs_us" ] && [ -n "$hs_50" ] && awk -v u="$hs_us" -v r="$hs_50" -v c="$CORES" 'BEGIN {
-  printf "handshakes, 50 clients: %d/s; one whole Noise IK handshake, both ends in one process, costs %.1f us: at most %.0f/s on %d cores with no transport at all\n", r, u, c * 1e6 / u, c }'
+  printf "handshakes, 50 clients: %d/s; one whole Noise IK handshake as the two ends run it (2 ephemeral key pairs, 7 DH; both ends in one process) costs %.1f us: at most %.0f/s on %d cores with no transport at all\n", r, u, c * 1e6 / u, c }'
 nt=$(first 's/.*: \([0-9]*\) notes\/s end to end.*/\1/p')
 nt_us=$(first "s/.*bench clients' CPU per note[^:]*: \\([0-9]*\\) us.*/\\1/p")
 [ -n "$nt" ] && [ -n "$nt_us" ] && awk -v r="$nt" -v u="$nt_us" -v c="$CORES" 'BEGIN {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "noise.h"
+#include "noise_sscache.h"
 #include "support/tmpdir.h"
 #include "task.h"
 
@@ -168,77 +169,102 @@ static void test_hkdf_kat(void) {
   ASSERT_MEM_EQ(o2b, o2, 64);
 }
 
-/* The cacophony IK vector, byte for byte: both handshake messages and four transport
- * messages in alternating directions. */
-static void test_vectors(void) {
-  char *path = test_vector_path("noise_ik_25519_chachapoly_blake2b.json");
-  char *doc = test_read_file(path, NULL);
-  free(path);
-  const char *at = NULL;
-  ASSERT_STR_CONTAINS(doc, "\"name\": \"Noise_IK_25519_ChaChaPoly_BLAKE2b\"");
-
-  size_t n = 0, prolen = 0, rprolen = 0;
-  uint8_t *prologue = json_hex(doc, "init_prologue", &at, &prolen);
-  at = NULL;
-  uint8_t *i_s = json_hex(doc, "init_static", &at, &n);
-  ASSERT_UINT_EQ(n, 32);
-  at = NULL;
-  uint8_t *i_e = json_hex(doc, "init_ephemeral", &at, &n);
-  ASSERT_UINT_EQ(n, 32);
-  at = NULL;
-  uint8_t *i_rs = json_hex(doc, "init_remote_static", &at, &n);
-  ASSERT_UINT_EQ(n, 32);
-  at = NULL;
-  uint8_t *rprologue = json_hex(doc, "resp_prologue", &at, &rprolen);
-  at = NULL;
-  uint8_t *r_s = json_hex(doc, "resp_static", &at, &n);
-  ASSERT_UINT_EQ(n, 32);
-  at = NULL;
-  uint8_t *r_e = json_hex(doc, "resp_ephemeral", &at, &n);
-  ASSERT_UINT_EQ(n, 32);
-
-  /* the initiator's idea of the responder static matches the responder's key */
-  uint8_t r_pk[32];
-  crypto_scalarmult_base(r_pk, r_s);
-  ASSERT_MEM_EQ(r_pk, i_rs, 32);
-
+/* The cacophony IK vector, parsed. */
+typedef struct ikvec {
+  char *doc;
+  uint8_t *prologue, *rprologue, *i_s, *i_e, *i_rs, *r_s, *r_e;
+  size_t prolen, rprolen;
   uint8_t *payload[6], *ct[6];
   size_t plen[6], ctlen[6];
+} ikvec;
+
+static uint8_t *json_key32(const char *doc, const char *key) {
+  const char *at = NULL;
+  size_t n = 0;
+  uint8_t *b = json_hex(doc, key, &at, &n);
+  ASSERT_UINT_EQ(n, 32);
+  return b;
+}
+
+static void ikvec_load(ikvec *v) {
+  char *path = test_vector_path("noise_ik_25519_chachapoly_blake2b.json");
+  v->doc = test_read_file(path, NULL);
+  free(path);
+  const char *doc = v->doc;
+  ASSERT_STR_CONTAINS(doc, "\"name\": \"Noise_IK_25519_ChaChaPoly_BLAKE2b\"");
+  const char *at = NULL;
+  v->prologue = json_hex(doc, "init_prologue", &at, &v->prolen);
+  at = NULL;
+  v->rprologue = json_hex(doc, "resp_prologue", &at, &v->rprolen);
+  v->i_s = json_key32(doc, "init_static");
+  v->i_e = json_key32(doc, "init_ephemeral");
+  v->i_rs = json_key32(doc, "init_remote_static");
+  v->r_s = json_key32(doc, "resp_static");
+  v->r_e = json_key32(doc, "resp_ephemeral");
   at = strstr(doc, "\"messages\"");
   ASSERT(at != NULL);
   for (int m = 0; m < 6; m++) {
-    payload[m] = json_hex(doc, "payload", &at, &plen[m]);
-    ct[m] = json_hex(doc, "ciphertext", &at, &ctlen[m]);
+    v->payload[m] = json_hex(doc, "payload", &at, &v->plen[m]);
+    v->ct[m] = json_hex(doc, "ciphertext", &at, &v->ctlen[m]);
   }
+}
 
-  noise_handshake *ini = noise_handshake_new(true, prologue, prolen, i_s, i_rs);
-  noise_handshake *res = noise_handshake_new(false, rprologue, rprolen, r_s, NULL);
+static void ikvec_free(ikvec *v) {
+  for (int m = 0; m < 6; m++) {
+    free(v->payload[m]);
+    free(v->ct[m]);
+  }
+  free(v->prologue);
+  free(v->rprologue);
+  free(v->i_s);
+  free(v->i_e);
+  free(v->i_rs);
+  free(v->r_s);
+  free(v->r_e);
+  free(v->doc);
+}
+
+/* Run the vector, byte for byte: both handshake messages and four transport messages in
+ * alternating directions. ic and rc (either may be NULL) are the initiator's and the
+ * responder's caches of ss. */
+static void ikvec_run(const ikvec *v, noise_sscache *ic, noise_sscache *rc) {
+  /* the initiator's idea of the responder static matches the responder's key */
+  uint8_t r_pk[32];
+  crypto_scalarmult_base(r_pk, v->r_s);
+  ASSERT_MEM_EQ(r_pk, v->i_rs, 32);
+
+  noise_handshake *ini = noise_handshake_new(true, v->prologue, v->prolen, v->i_s, v->i_rs);
+  noise_handshake *res = noise_handshake_new(false, v->rprologue, v->rprolen, v->r_s, NULL);
   ASSERT(ini != NULL && res != NULL);
-  ASSERT_INT_EQ(noise_handshake_set_ephemeral(ini, i_e), NOISE_OK);
-  ASSERT_INT_EQ(noise_handshake_set_ephemeral(res, r_e), NOISE_OK);
+  ASSERT_INT_EQ(noise_handshake_set_ephemeral(ini, v->i_e), NOISE_OK);
+  ASSERT_INT_EQ(noise_handshake_set_ephemeral(res, v->r_e), NOISE_OK);
+  if (ic) ASSERT_INT_EQ(noise_handshake_use_sscache(ini, ic), NOISE_OK);
+  if (rc) ASSERT_INT_EQ(noise_handshake_use_sscache(res, rc), NOISE_OK);
 
   uint8_t buf[1024], pt[1024];
   size_t blen = 0, ptlen = 0;
 
   /* message 1: initiator -> responder */
-  ASSERT_INT_EQ(noise_handshake_write(ini, payload[0], plen[0], buf, sizeof buf, &blen), NOISE_OK);
-  ASSERT_UINT_EQ(blen, ctlen[0]);
-  ASSERT_MEM_EQ(buf, ct[0], blen);
-  ASSERT_INT_EQ(noise_handshake_read(res, ct[0], ctlen[0], pt, sizeof pt, &ptlen), NOISE_OK);
-  ASSERT_UINT_EQ(ptlen, plen[0]);
-  ASSERT_MEM_EQ(pt, payload[0], ptlen);
+  ASSERT_INT_EQ(noise_handshake_write(ini, v->payload[0], v->plen[0], buf, sizeof buf, &blen),
+                NOISE_OK);
+  ASSERT_UINT_EQ(blen, v->ctlen[0]);
+  ASSERT_MEM_EQ(buf, v->ct[0], blen);
+  ASSERT_INT_EQ(noise_handshake_read(res, v->ct[0], v->ctlen[0], pt, sizeof pt, &ptlen), NOISE_OK);
+  ASSERT_UINT_EQ(ptlen, v->plen[0]);
+  ASSERT_MEM_EQ(pt, v->payload[0], ptlen);
   uint8_t got_rs[32], i_pk[32];
-  crypto_scalarmult_base(i_pk, i_s);
+  crypto_scalarmult_base(i_pk, v->i_s);
   ASSERT_INT_EQ(noise_handshake_remote_static(res, got_rs), NOISE_OK);
   ASSERT_MEM_EQ(got_rs, i_pk, 32);
 
   /* message 2: responder -> initiator */
-  ASSERT_INT_EQ(noise_handshake_write(res, payload[1], plen[1], buf, sizeof buf, &blen), NOISE_OK);
-  ASSERT_UINT_EQ(blen, ctlen[1]);
-  ASSERT_MEM_EQ(buf, ct[1], blen);
-  ASSERT_INT_EQ(noise_handshake_read(ini, ct[1], ctlen[1], pt, sizeof pt, &ptlen), NOISE_OK);
-  ASSERT_UINT_EQ(ptlen, plen[1]);
-  ASSERT_MEM_EQ(pt, payload[1], ptlen);
+  ASSERT_INT_EQ(noise_handshake_write(res, v->payload[1], v->plen[1], buf, sizeof buf, &blen),
+                NOISE_OK);
+  ASSERT_UINT_EQ(blen, v->ctlen[1]);
+  ASSERT_MEM_EQ(buf, v->ct[1], blen);
+  ASSERT_INT_EQ(noise_handshake_read(ini, v->ct[1], v->ctlen[1], pt, sizeof pt, &ptlen), NOISE_OK);
+  ASSERT_UINT_EQ(ptlen, v->plen[1]);
+  ASSERT_MEM_EQ(pt, v->payload[1], ptlen);
   ASSERT(noise_handshake_done(ini) && noise_handshake_done(res));
 
   uint8_t hi[64], hr[64];
@@ -254,11 +280,11 @@ static void test_vectors(void) {
   for (int m = 2; m < 6; m++) {
     noise_cipher *tx = (m % 2 == 0) ? is : rs;
     noise_cipher *rx = (m % 2 == 0) ? rr : ir;
-    ASSERT_INT_EQ(noise_cipher_encrypt(tx, NULL, 0, payload[m], plen[m], buf), NOISE_OK);
-    ASSERT_UINT_EQ(plen[m] + NOISE_TAGLEN, ctlen[m]);
-    ASSERT_MEM_EQ(buf, ct[m], ctlen[m]);
-    ASSERT_INT_EQ(noise_cipher_decrypt(rx, NULL, 0, ct[m], ctlen[m], pt), NOISE_OK);
-    ASSERT_MEM_EQ(pt, payload[m], plen[m]);
+    ASSERT_INT_EQ(noise_cipher_encrypt(tx, NULL, 0, v->payload[m], v->plen[m], buf), NOISE_OK);
+    ASSERT_UINT_EQ(v->plen[m] + NOISE_TAGLEN, v->ctlen[m]);
+    ASSERT_MEM_EQ(buf, v->ct[m], v->ctlen[m]);
+    ASSERT_INT_EQ(noise_cipher_decrypt(rx, NULL, 0, v->ct[m], v->ctlen[m], pt), NOISE_OK);
+    ASSERT_MEM_EQ(pt, v->payload[m], v->plen[m]);
   }
   ASSERT_UINT_EQ(noise_cipher_nonce(is), 2);
   ASSERT_UINT_EQ(noise_cipher_nonce(rr), 2);
@@ -269,18 +295,208 @@ static void test_vectors(void) {
   noise_cipher_free(rr);
   noise_handshake_free(ini);
   noise_handshake_free(res);
-  for (int m = 0; m < 6; m++) {
-    free(payload[m]);
-    free(ct[m]);
+}
+
+static void test_vectors(void) {
+  ikvec v;
+  ikvec_load(&v);
+  ikvec_run(&v, NULL, NULL);
+  ikvec_free(&v);
+}
+
+static noise_sscache_stats stats_of(const noise_sscache *c) {
+  noise_sscache_stats st;
+  noise_sscache_get_stats(c, &st);
+  return st;
+}
+
+/* The vector again with a cache of ss on each side: cold (each computes ss and keeps it), then
+ * warm (each takes it from its cache), and every byte is the vector's both times. A wrong
+ * remembered ss breaks the handshake, so the remembered value is what the handshake uses. */
+static void test_sscache_vectors(void) {
+  ikvec v;
+  ikvec_load(&v);
+  uint8_t i_pk[32], r_pk[32];
+  crypto_scalarmult_base(i_pk, v.i_s);
+  crypto_scalarmult_base(r_pk, v.r_s);
+  noise_sscache *ic = noise_sscache_new(i_pk, 8), *rc = noise_sscache_new(r_pk, 8);
+  ASSERT(ic != NULL && rc != NULL);
+  ASSERT_MEM_EQ(noise_sscache_local(rc), r_pk, 32);
+
+  ikvec_run(&v, ic, rc);
+  noise_sscache_stats si = stats_of(ic), sr = stats_of(rc);
+  ASSERT_UINT_EQ(si.misses, 1);
+  ASSERT_UINT_EQ(si.hits, 0);
+  ASSERT_UINT_EQ(si.stored, 1);
+  ASSERT_UINT_EQ(sr.misses, 1);
+  ASSERT_UINT_EQ(sr.hits, 0);
+  ASSERT_UINT_EQ(sr.stored, 1);
+  ASSERT_UINT_EQ(sr.used, 1);
+  ASSERT_UINT_EQ(sr.slots, 8);
+
+  ikvec_run(&v, ic, rc);
+  ikvec_run(&v, NULL, rc);
+  ikvec_run(&v, ic, NULL);
+  si = stats_of(ic);
+  sr = stats_of(rc);
+  ASSERT_UINT_EQ(si.hits, 2);
+  ASSERT_UINT_EQ(sr.hits, 2);
+  ASSERT_UINT_EQ(si.stored, 1);
+  ASSERT_UINT_EQ(sr.stored, 1);
+
+  /* the responder remembers a wrong ss for the initiator: message 1 no longer decrypts */
+  uint8_t bad[32], msg[1024], pl[1024];
+  size_t mlen = 0, plen = 0;
+  memset(bad, 0x5a, sizeof bad);
+  noise_sscache_put(rc, i_pk, bad);
+  noise_handshake *ini = noise_handshake_new(true, v.prologue, v.prolen, v.i_s, v.i_rs);
+  noise_handshake *res = noise_handshake_new(false, v.rprologue, v.rprolen, v.r_s, NULL);
+  ASSERT(ini != NULL && res != NULL);
+  ASSERT_INT_EQ(noise_handshake_use_sscache(res, rc), NOISE_OK);
+  ASSERT_INT_EQ(noise_handshake_write(ini, NULL, 0, msg, sizeof msg, &mlen), NOISE_OK);
+  ASSERT_INT_EQ(noise_handshake_read(res, msg, mlen, pl, sizeof pl, &plen), NOISE_ERR_DECRYPT);
+  noise_handshake_free(ini);
+  noise_handshake_free(res);
+
+  /* the initiator remembers a wrong ss for the responder: its message 1 does not decrypt */
+  noise_sscache_put(ic, r_pk, bad);
+  ini = noise_handshake_new(true, v.prologue, v.prolen, v.i_s, v.i_rs);
+  res = noise_handshake_new(false, v.rprologue, v.rprolen, v.r_s, NULL);
+  ASSERT(ini != NULL && res != NULL);
+  ASSERT_INT_EQ(noise_handshake_use_sscache(ini, ic), NOISE_OK);
+  ASSERT_INT_EQ(noise_handshake_write(ini, NULL, 0, msg, sizeof msg, &mlen), NOISE_OK);
+  ASSERT_INT_EQ(noise_handshake_read(res, msg, mlen, pl, sizeof pl, &plen), NOISE_ERR_DECRYPT);
+  noise_handshake_free(ini);
+  noise_handshake_free(res);
+
+  noise_sscache_free(ic);
+  noise_sscache_free(rc);
+  ikvec_free(&v);
+}
+
+/* A handshake between an initiator key and the responder key (r_sk, r_pk), with the
+ * responder's cache rc; returns the responder's read result for message 1 (and completes the
+ * handshake when it succeeded). tamper: flip a bit of message 1's payload tag. */
+static int cached_handshake(const uint8_t i_sk[32], const uint8_t r_sk[32],
+                            const uint8_t r_pk[32], noise_sscache *rc, bool tamper) {
+  noise_handshake *ini = noise_handshake_new(true, NULL, 0, i_sk, r_pk);
+  noise_handshake *res = noise_handshake_new_with_pk(false, NULL, 0, r_sk, r_pk, NULL);
+  ASSERT(ini != NULL && res != NULL);
+  ASSERT_INT_EQ(noise_handshake_use_sscache(res, rc), NOISE_OK);
+  uint8_t msg[256], pl[64];
+  size_t mlen = 0, plen = 0;
+  ASSERT_INT_EQ(noise_handshake_write(ini, (const uint8_t *)"m1", 2, msg, sizeof msg, &mlen),
+                NOISE_OK);
+  if (tamper) msg[mlen - 1] ^= 0x01;
+  int rc1 = noise_handshake_read(res, msg, mlen, pl, sizeof pl, &plen);
+  if (rc1 == NOISE_OK) {
+    ASSERT_INT_EQ(noise_handshake_write(res, NULL, 0, msg, sizeof msg, &mlen), NOISE_OK);
+    ASSERT_INT_EQ(noise_handshake_read(ini, msg, mlen, pl, sizeof pl, &plen), NOISE_OK);
+    ASSERT(noise_handshake_done(ini) && noise_handshake_done(res));
   }
-  free(prologue);
-  free(rprologue);
-  free(i_s);
-  free(i_e);
-  free(i_rs);
-  free(r_s);
-  free(r_e);
-  free(doc);
+  noise_handshake_free(ini);
+  noise_handshake_free(res);
+  return rc1;
+}
+
+/* What the cache keeps: nothing from a message 1 that did not authenticate; one entry per key
+ * however often it comes; a full set gives up its oldest entry; a cache is used only for the
+ * key it was made for, and only before the first message. Sizes at both sides of the limits. */
+static void test_sscache_rules(void) {
+  uint8_t r_sk[32], r_pk[32], i_sk[5][32], i_pk[5][32];
+  crypto_box_keypair(r_pk, r_sk);
+  for (int k = 0; k < 5; k++) crypto_box_keypair(i_pk[k], i_sk[k]);
+  noise_sscache *rc = noise_sscache_new(r_pk, 4); /* one set of four */
+  ASSERT(rc != NULL);
+
+  /* a message 1 whose payload tag fails: its ss is computed but not kept */
+  ASSERT_INT_EQ(cached_handshake(i_sk[0], r_sk, r_pk, rc, true), NOISE_ERR_DECRYPT);
+  noise_sscache_stats st = stats_of(rc);
+  ASSERT_UINT_EQ(st.misses, 1);
+  ASSERT_UINT_EQ(st.stored, 0);
+  ASSERT_UINT_EQ(st.used, 0);
+  uint8_t out[32];
+  ASSERT_INT_EQ(noise_sscache_get(rc, i_pk[0], out), 0);
+
+  /* authenticated: kept, and the same key again is a hit, not a second entry */
+  ASSERT_INT_EQ(cached_handshake(i_sk[0], r_sk, r_pk, rc, false), NOISE_OK);
+  ASSERT_INT_EQ(cached_handshake(i_sk[0], r_sk, r_pk, rc, false), NOISE_OK);
+  st = stats_of(rc);
+  ASSERT_UINT_EQ(st.stored, 1);
+  ASSERT_UINT_EQ(st.used, 1);
+  ASSERT_UINT_EQ(st.hits, 1);
+  uint8_t want[32];
+  ASSERT_INT_EQ(crypto_scalarmult(want, r_sk, i_pk[0]), 0);
+  ASSERT_INT_EQ(noise_sscache_get(rc, i_pk[0], out), 1);
+  ASSERT_MEM_EQ(out, want, 32);
+
+  /* four more keys in a set of four: the oldest (key 0) goes, the others stay */
+  for (int k = 1; k < 5; k++)
+    ASSERT_INT_EQ(cached_handshake(i_sk[k], r_sk, r_pk, rc, false), NOISE_OK);
+  st = stats_of(rc);
+  ASSERT_UINT_EQ(st.used, 4);
+  ASSERT_UINT_EQ(st.replaced, 1);
+  ASSERT_INT_EQ(noise_sscache_get(rc, i_pk[0], out), 0);
+  for (int k = 1; k < 5; k++) ASSERT_INT_EQ(noise_sscache_get(rc, i_pk[k], out), 1);
+  /* key 0 back: computed again, pushes out key 1, and the handshake still works */
+  ASSERT_INT_EQ(cached_handshake(i_sk[0], r_sk, r_pk, rc, false), NOISE_OK);
+  ASSERT_INT_EQ(noise_sscache_get(rc, i_pk[0], out), 1);
+  ASSERT_MEM_EQ(out, want, 32);
+  ASSERT_INT_EQ(noise_sscache_get(rc, i_pk[1], out), 0);
+
+  /* another key's cache, a second cache, and a cache after the first message are refused */
+  noise_sscache *other = noise_sscache_new(i_pk[0], 4);
+  ASSERT(other != NULL);
+  noise_handshake *res = noise_handshake_new(false, NULL, 0, r_sk, NULL);
+  noise_handshake *ini = noise_handshake_new(true, NULL, 0, i_sk[2], r_pk);
+  ASSERT(res != NULL && ini != NULL);
+  ASSERT_INT_EQ(noise_handshake_use_sscache(res, other), NOISE_ERR_STATE);
+  ASSERT_INT_EQ(noise_handshake_use_sscache(ini, rc), NOISE_ERR_STATE);
+  ASSERT_INT_EQ(noise_handshake_use_sscache(res, rc), NOISE_OK);
+  ASSERT_INT_EQ(noise_handshake_use_sscache(res, rc), NOISE_ERR_STATE);
+  uint8_t msg[256], pl[64];
+  size_t mlen = 0, plen = 0;
+  noise_sscache *late = noise_sscache_new(i_pk[2], 4); /* the initiator's own key */
+  ASSERT(late != NULL);
+  ASSERT_INT_EQ(noise_handshake_write(ini, NULL, 0, msg, sizeof msg, &mlen), NOISE_OK);
+  ASSERT_INT_EQ(noise_handshake_use_sscache(ini, late), NOISE_ERR_STATE);
+  ASSERT_INT_EQ(noise_handshake_read(res, msg, mlen, pl, sizeof pl, &plen), NOISE_OK);
+  noise_handshake_free(res);
+  noise_handshake_free(ini);
+  noise_sscache_free(other);
+
+  /* an entry answers for its key's every byte: keys that differ in the first or the last byte
+   * only (in the one set of a four-slot cache) are other keys */
+  uint8_t k[32], ss[32];
+  memset(k, 0x11, sizeof k);
+  memset(ss, 0x22, sizeof ss);
+  noise_sscache_put(late, k, ss);
+  ASSERT_INT_EQ(noise_sscache_get(late, k, out), 1);
+  ASSERT_MEM_EQ(out, ss, 32);
+  k[31] ^= 0x01;
+  ASSERT_INT_EQ(noise_sscache_get(late, k, out), 0);
+  k[31] ^= 0x01;
+  k[0] ^= 0x80;
+  ASSERT_INT_EQ(noise_sscache_get(late, k, out), 0);
+  noise_sscache_free(late);
+  noise_sscache_free(rc);
+
+  /* sizes: 0 and 2^16 + 1 refused, 2^16 and 1 taken; a size is rounded up to whole sets */
+  ASSERT(noise_sscache_new(r_pk, 0) == NULL);
+  ASSERT(noise_sscache_new(r_pk, ((size_t)1 << 16) + 1) == NULL);
+  noise_sscache *c = noise_sscache_new(r_pk, (size_t)1 << 16);
+  ASSERT(c != NULL);
+  ASSERT_UINT_EQ(stats_of(c).slots, (size_t)1 << 16);
+  noise_sscache_free(c);
+  c = noise_sscache_new(r_pk, 1);
+  ASSERT(c != NULL);
+  ASSERT_UINT_EQ(stats_of(c).slots, NOISE_SSCACHE_WAYS);
+  noise_sscache_free(c);
+  c = noise_sscache_new(r_pk, 5);
+  ASSERT(c != NULL);
+  ASSERT_UINT_EQ(stats_of(c).slots, 8);
+  noise_sscache_free(c);
+  noise_sscache_free(NULL);
 }
 
 /* Nonce 2^64-1 is reserved: encrypt and decrypt refuse it and write nothing. */
@@ -755,6 +971,8 @@ int main(void) {
   RUN_TEST(test_hmac_kat);
   RUN_TEST(test_hkdf_kat);
   RUN_TEST(test_vectors);
+  RUN_TEST(test_sscache_vectors);
+  RUN_TEST(test_sscache_rules);
   RUN_TEST(test_nonce_exhaustion);
   RUN_TEST(test_rekey);
   RUN_TEST(test_flipped_bit);
