@@ -793,7 +793,9 @@ void conn_accept(conn_env *env, uv_stream_t *listener, bool is_pipe) {
     conn_close(c, "out of memory");
     return;
   }
-  (void)noise_handshake_use_sscache(c->hs, env->sscache); /* cannot fail: new, and our key */
+  int cached = noise_handshake_use_sscache(c->hs, env->sscache); /* new, and our own key */
+  assert(cached == NOISE_OK);
+  (void)cached;
   uv_timer_start(&c->timer, on_timer, env->cfg->handshake_timeout_ms, 0);
   conn_pause(c, false);
 }

@@ -302,21 +302,28 @@ static void mix_key(noise_handshake *hs, const uint8_t *ikm, size_t len) {
   sodium_memzero(hs->t2, sizeof hs->t2);
 }
 
-/* DH(sk, pk) then MixKey of the result. Returns NOISE_OK, or NOISE_ERR_DH when libsodium
- * rejects the point (low order / all-zero shared secret). */
-static int mix_dh(noise_handshake *hs, const uint8_t sk[NOISE_DHLEN],
-                  const uint8_t pk[NOISE_DHLEN]) {
+/* DH(sk, pk) then MixKey of the result; the result is also copied to keep when not NULL.
+ * Returns NOISE_OK, or NOISE_ERR_DH when libsodium rejects the point (low order / all-zero
+ * shared secret). */
+static int mix_dh_keep(noise_handshake *hs, const uint8_t sk[NOISE_DHLEN],
+                       const uint8_t pk[NOISE_DHLEN], uint8_t *keep) {
   if (crypto_scalarmult(hs->dh, sk, pk) != 0) {
     sodium_memzero(hs->dh, sizeof hs->dh);
     return NOISE_ERR_DH;
   }
+  if (keep != NULL) memcpy(keep, hs->dh, sizeof hs->dh);
   mix_key(hs, hs->dh, sizeof hs->dh);
   sodium_memzero(hs->dh, sizeof hs->dh);
   return NOISE_OK;
 }
 
+static int mix_dh(noise_handshake *hs, const uint8_t sk[NOISE_DHLEN],
+                  const uint8_t pk[NOISE_DHLEN]) {
+  return mix_dh_keep(hs, sk, pk, NULL);
+}
+
 /* Token "ss": DH(s, rs) then MixKey, the DH taken from the handshake's cache when it holds it.
- * A computed one is kept for remember_ss. */
+ * A computed one is kept in ss_new for remember_ss. */
 static int mix_ss(noise_handshake *hs) {
   if (hs->ssc == NULL) return mix_dh(hs, hs->s_sk, hs->rs);
   if (noise_sscache_get(hs->ssc, hs->rs, hs->dh)) {
@@ -324,15 +331,9 @@ static int mix_ss(noise_handshake *hs) {
     sodium_memzero(hs->dh, sizeof hs->dh);
     return NOISE_OK;
   }
-  if (crypto_scalarmult(hs->dh, hs->s_sk, hs->rs) != 0) {
-    sodium_memzero(hs->dh, sizeof hs->dh);
-    return NOISE_ERR_DH;
-  }
-  memcpy(hs->ss_new, hs->dh, sizeof hs->dh);
-  hs->ss_pending = true;
-  mix_key(hs, hs->dh, sizeof hs->dh);
-  sodium_memzero(hs->dh, sizeof hs->dh);
-  return NOISE_OK;
+  int rc = mix_dh_keep(hs, hs->s_sk, hs->rs, hs->ss_new);
+  hs->ss_pending = rc == NOISE_OK;
+  return rc;
 }
 
 /* The remote static key has been authenticated: give the cache the ss computed for it. */

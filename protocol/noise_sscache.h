@@ -24,7 +24,6 @@
 
 #define NOISE_SSCACHE_WAYS 4 /* slots per set */
 
-
 /* A cache for the local static key whose public key is s_pk, with room for `slots` remote keys
  * (rounded up to a power of two, at least NOISE_SSCACHE_WAYS). NULL when slots is 0 or too
  * large (over 2^16), or on allocation failure. */

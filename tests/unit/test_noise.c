@@ -224,6 +224,19 @@ static void ikvec_free(ikvec *v) {
   free(v->doc);
 }
 
+/* Handshake message m of the vector: from writes exactly its ciphertext, to reads its payload. */
+static void ikvec_message(const ikvec *v, int m, noise_handshake *from, noise_handshake *to) {
+  uint8_t buf[1024], pt[1024];
+  size_t blen = 0, ptlen = 0;
+  ASSERT_INT_EQ(noise_handshake_write(from, v->payload[m], v->plen[m], buf, sizeof buf, &blen),
+                NOISE_OK);
+  ASSERT_UINT_EQ(blen, v->ctlen[m]);
+  ASSERT_MEM_EQ(buf, v->ct[m], blen);
+  ASSERT_INT_EQ(noise_handshake_read(to, v->ct[m], v->ctlen[m], pt, sizeof pt, &ptlen), NOISE_OK);
+  ASSERT_UINT_EQ(ptlen, v->plen[m]);
+  ASSERT_MEM_EQ(pt, v->payload[m], ptlen);
+}
+
 /* Run the vector, byte for byte: both handshake messages and four transport messages in
  * alternating directions. ic and rc (either may be NULL) are the initiator's and the
  * responder's caches of ss. */
@@ -241,30 +254,12 @@ static void ikvec_run(const ikvec *v, noise_sscache *ic, noise_sscache *rc) {
   if (ic) ASSERT_INT_EQ(noise_handshake_use_sscache(ini, ic), NOISE_OK);
   if (rc) ASSERT_INT_EQ(noise_handshake_use_sscache(res, rc), NOISE_OK);
 
-  uint8_t buf[1024], pt[1024];
-  size_t blen = 0, ptlen = 0;
-
-  /* message 1: initiator -> responder */
-  ASSERT_INT_EQ(noise_handshake_write(ini, v->payload[0], v->plen[0], buf, sizeof buf, &blen),
-                NOISE_OK);
-  ASSERT_UINT_EQ(blen, v->ctlen[0]);
-  ASSERT_MEM_EQ(buf, v->ct[0], blen);
-  ASSERT_INT_EQ(noise_handshake_read(res, v->ct[0], v->ctlen[0], pt, sizeof pt, &ptlen), NOISE_OK);
-  ASSERT_UINT_EQ(ptlen, v->plen[0]);
-  ASSERT_MEM_EQ(pt, v->payload[0], ptlen);
+  ikvec_message(v, 0, ini, res); /* message 1: initiator -> responder */
   uint8_t got_rs[32], i_pk[32];
   crypto_scalarmult_base(i_pk, v->i_s);
   ASSERT_INT_EQ(noise_handshake_remote_static(res, got_rs), NOISE_OK);
   ASSERT_MEM_EQ(got_rs, i_pk, 32);
-
-  /* message 2: responder -> initiator */
-  ASSERT_INT_EQ(noise_handshake_write(res, v->payload[1], v->plen[1], buf, sizeof buf, &blen),
-                NOISE_OK);
-  ASSERT_UINT_EQ(blen, v->ctlen[1]);
-  ASSERT_MEM_EQ(buf, v->ct[1], blen);
-  ASSERT_INT_EQ(noise_handshake_read(ini, v->ct[1], v->ctlen[1], pt, sizeof pt, &ptlen), NOISE_OK);
-  ASSERT_UINT_EQ(ptlen, v->plen[1]);
-  ASSERT_MEM_EQ(pt, v->payload[1], ptlen);
+  ikvec_message(v, 1, res, ini); /* message 2: responder -> initiator */
   ASSERT(noise_handshake_done(ini) && noise_handshake_done(res));
 
   uint8_t hi[64], hr[64];
@@ -277,6 +272,7 @@ static void ikvec_run(const ikvec *v, noise_sscache *ic, noise_sscache *rc) {
   ASSERT_INT_EQ(noise_handshake_split(res, &rs, &rr), NOISE_OK);
 
   /* transport: messages 2,4 initiator -> responder; 3,5 responder -> initiator */
+  uint8_t buf[1024], pt[1024];
   for (int m = 2; m < 6; m++) {
     noise_cipher *tx = (m % 2 == 0) ? is : rs;
     noise_cipher *rx = (m % 2 == 0) ? rr : ir;
