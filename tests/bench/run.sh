@@ -63,39 +63,72 @@ AREA_OUT=$("$BIN/bench_area" "$SAMVIRKED" --clients 50 --writes "${BENCH_AREA_WR
   --lists "${BENCH_AREA_LISTS:-20000}") || { echo "bench: bench_area failed" >&2; rc=1; }
 echo "$AREA_OUT" | grep -v '^RESULT'
 echo
-if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; then
-  REDIS_N=${BENCH_REDIS_N:-100000}
-  echo "== yardstick: redis-benchmark -t set -c 50 -n $REDIS_N; redis-server --appendonly yes --appendfsync always"
-  RPORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  mkdir -p "$TMP/redis"
-  redis-server --port "$RPORT" --bind 127.0.0.1 --dir "$TMP/redis" --appendonly yes \
-    --appendfsync always --save "" --daemonize no --logfile "$TMP/redis/redis.log" &
-  REDIS_PID=$!
-  for _ in $(seq 100); do redis-cli -p "$RPORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
-  # CPU per SET of the server (its /proc ticks) and of redis-benchmark (bash's time), to set
-  # beside bench_area's "cpu/request" line: the ratio below is mostly the ratio of these costs.
-  srv_ticks() { awk '{ print $14 + $15 }' "/proc/$REDIS_PID/stat"; }
-  t0=$(srv_ticks)
+# One yardstick run: a fresh durable redis-server in $TMP/redis.$1, redis-benchmark SET with 50
+# clients. Sets ROUT (its "SET: N requests per second" line) and RCPU (CPU per SET of the server,
+# from its /proc ticks, and of redis-benchmark, from bash's time), to set beside bench_area's
+# "cpu/request" line: the ratio is mostly the ratio of these costs.
+redis_set() {
+  local dir="$TMP/redis.$1" rport rpid t0 t1
+  rport=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  mkdir -p "$dir"
+  redis-server --port "$rport" --bind 127.0.0.1 --dir "$dir" --appendonly yes \
+    --appendfsync always --save "" --daemonize no --logfile "$dir/redis.log" &
+  rpid=$!
+  for _ in $(seq 100); do redis-cli -p "$rport" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  t0=$(awk '{ print $14 + $15 }' "/proc/$rpid/stat")
   TIMEFORMAT='%3U %3S'
-  { time redis-benchmark -h 127.0.0.1 -p "$RPORT" -t set -c 50 -n "$REDIS_N" -q \
-      >"$TMP/redis/bench.out" 2>/dev/null; } 2>"$TMP/redis/bench.time"
-  t1=$(srv_ticks)
-  ROUT=$(tr '\r' '\n' <"$TMP/redis/bench.out" | grep 'requests per second' | tail -1)
-  kill "$REDIS_PID"; wait "$REDIS_PID" 2>/dev/null
-  echo "$ROUT"
-  RCPU=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v n="$REDIS_N" -v b="$(cat "$TMP/redis/bench.time")" 'BEGIN {
+  { time redis-benchmark -h 127.0.0.1 -p "$rport" -t set -c 50 -n "$REDIS_N" -q \
+      >"$dir/bench.out" 2>/dev/null; } 2>"$dir/bench.time"
+  t1=$(awk '{ print $14 + $15 }' "/proc/$rpid/stat")
+  kill "$rpid"; wait "$rpid" 2>/dev/null
+  rm -rf "$dir"/appendonlydir
+  ROUT=$(tr '\r' '\n' <"$dir/bench.out" | grep 'requests per second' | tail -1)
+  RCPU=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" -v n="$REDIS_N" -v b="$(cat "$dir/bench.time")" 'BEGIN {
     split(b, u, " ");
     printf "                   cpu/request: redis-server %.1f us, redis-benchmark %.1f us\n",
            t / hz / n * 1e6, (u[1] + u[2]) / n * 1e6 }')
+}
+rps_of() { echo "$1" | sed -n 's/^SET: \([0-9.]*\) requests per second.*/\1/p'; }
+writes_of() { echo "$1" | sed -n "s/^RESULT writes_rps=\([0-9]*\).*/\1/p"; }
+writes_pipelined_of() { echo "$1" | sed -n 's/.*writes_pipelined_rps=\([0-9]*\).*/\1/p'; }
+
+if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; then
+  REDIS_N=${BENCH_REDIS_N:-100000}
+  echo "== yardstick: redis-benchmark -t set -c 50 -n $REDIS_N; redis-server --appendonly yes --appendfsync always"
+  redis_set 1
+  echo "$ROUT"
   echo "$RCPU"
-  redis_rps=$(echo "$ROUT" | sed -n 's/^SET: \([0-9.]*\) requests per second.*/\1/p')
-  sv_w=$(echo "$AREA_OUT" | sed -n 's/^RESULT writes_rps=\([0-9]*\).*/\1/p')
-  sv_wp=$(echo "$AREA_OUT" | sed -n 's/.*writes_pipelined_rps=\([0-9]*\).*/\1/p')
+  FIRST_RCPU=$RCPU
+  redis_rps=$(rps_of "$ROUT")
+  sv_w=$(writes_of "$AREA_OUT")
+  sv_wp=$(writes_pipelined_of "$AREA_OUT")
   if [ -n "$redis_rps" ] && [ -n "$sv_w" ]; then
     awk -v s="$sv_w" -v p="$sv_wp" -v r="$redis_rps" 'BEGIN {
       printf "ratio samvirke observation.add / redis SET (50 clients, 1 in flight each): %.2f\n", s / r;
       printf "ratio with 16 requests in flight per samvirke client:                     %.2f\n", p / r }'
   fi
+  # The speed of a shared machine drifts within seconds, and one run of each side can fall on
+  # different speeds. So the two sides run again in turn, writes only, and the ratios of each
+  # round and their medians are printed beside the first round's.
+  ROUNDS=${BENCH_ROUNDS:-5}
+  r1=$(awk -v s="$sv_w" -v r="$redis_rps" 'BEGIN { printf "%.3f", s / r }')
+  r16=$(awk -v s="$sv_wp" -v r="$redis_rps" 'BEGIN { printf "%.3f", s / r }')
+  echo "round 1: samvirke $sv_w/s (50 x 1), $sv_wp/s (50 x 16); redis SET $redis_rps/s"
+  for k in $(seq 2 "$ROUNDS"); do
+    out=$("$BIN/bench_area" "$SAMVIRKED" --clients 50 --writes "${BENCH_AREA_WRITES:-20000}" \
+      --lists 100) || { echo "bench: bench_area failed" >&2; rc=1; continue; }
+    redis_set "$k"
+    w=$(writes_of "$out"); wp=$(writes_pipelined_of "$out"); rr=$(rps_of "$ROUT")
+    [ -n "$w" ] && [ -n "$wp" ] && [ -n "$rr" ] || { echo "bench: round $k gave no figures" >&2; rc=1; continue; }
+    echo "round $k: samvirke $w/s (50 x 1), $wp/s (50 x 16); redis SET $rr/s"
+    r1="$r1 $(awk -v s="$w" -v r="$rr" 'BEGIN { printf "%.3f", s / r }')"
+    r16="$r16 $(awk -v s="$wp" -v r="$rr" 'BEGIN { printf "%.3f", s / r }')"
+  done
+  median() { tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+  echo "ratios 50 x 1 by round:  $r1"
+  echo "ratios 50 x 16 by round: $r16"
+  echo "median ratio over $ROUNDS rounds, observation.add / redis SET: 50 x 1 $(echo "$r1" | median), 50 x 16 $(echo "$r16" | median)"
+  RCPU=$FIRST_RCPU
   echo
 else
   echo "(redis-server/redis-benchmark not installed: no yardstick)"
