@@ -106,28 +106,33 @@ if command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null; 
     awk -v s="$sv_w" -v p="$sv_wp" -v r="$redis_rps" 'BEGIN {
       printf "ratio samvirke observation.add / redis SET (50 clients, 1 in flight each): %.2f\n", s / r;
       printf "ratio with 16 requests in flight per samvirke client:                     %.2f\n", p / r }'
+  else
+    echo "bench: no write rate from bench_area or no SET rate from redis-benchmark" >&2
+    rc=1
   fi
   # The speed of a shared machine drifts within seconds, and one run of each side can fall on
   # different speeds. So the two sides run again in turn, writes only, and the ratios of each
   # round and their medians are printed beside the first round's.
   ROUNDS=${BENCH_ROUNDS:-5}
-  r1=$(awk -v s="$sv_w" -v r="$redis_rps" 'BEGIN { printf "%.3f", s / r }')
-  r16=$(awk -v s="$sv_wp" -v r="$redis_rps" 'BEGIN { printf "%.3f", s / r }')
-  echo "round 1: samvirke $sv_w/s (50 x 1), $sv_wp/s (50 x 16); redis SET $redis_rps/s"
-  for k in $(seq 2 "$ROUNDS"); do
-    out=$("$BIN/bench_area" "$SAMVIRKED" --clients 50 --writes "${BENCH_AREA_WRITES:-20000}" \
-      --lists 100) || { echo "bench: bench_area failed" >&2; rc=1; continue; }
-    redis_set "$k"
-    w=$(writes_of "$out"); wp=$(writes_pipelined_of "$out"); rr=$(rps_of "$ROUT")
-    [ -n "$w" ] && [ -n "$wp" ] && [ -n "$rr" ] || { echo "bench: round $k gave no figures" >&2; rc=1; continue; }
-    echo "round $k: samvirke $w/s (50 x 1), $wp/s (50 x 16); redis SET $rr/s"
-    r1="$r1 $(awk -v s="$w" -v r="$rr" 'BEGIN { printf "%.3f", s / r }')"
-    r16="$r16 $(awk -v s="$wp" -v r="$rr" 'BEGIN { printf "%.3f", s / r }')"
-  done
-  median() { tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-  echo "ratios 50 x 1 by round:  $r1"
-  echo "ratios 50 x 16 by round: $r16"
-  echo "median ratio over $ROUNDS rounds, observation.add / redis SET: 50 x 1 $(echo "$r1" | median), 50 x 16 $(echo "$r16" | median)"
+  if [ -n "$redis_rps" ] && [ -n "$sv_w" ] && [ -n "$sv_wp" ]; then
+    r1=$(awk -v s="$sv_w" -v r="$redis_rps" 'BEGIN { printf "%.3f", s / r }')
+    r16=$(awk -v s="$sv_wp" -v r="$redis_rps" 'BEGIN { printf "%.3f", s / r }')
+    echo "round 1: samvirke $sv_w/s (50 x 1), $sv_wp/s (50 x 16); redis SET $redis_rps/s"
+    for k in $(seq 2 "$ROUNDS"); do
+      out=$("$BIN/bench_area" "$SAMVIRKED" --clients 50 --writes "${BENCH_AREA_WRITES:-20000}" \
+        --lists 100) || { echo "bench: bench_area failed" >&2; rc=1; continue; }
+      redis_set "$k"
+      w=$(writes_of "$out"); wp=$(writes_pipelined_of "$out"); rr=$(rps_of "$ROUT")
+      [ -n "$w" ] && [ -n "$wp" ] && [ -n "$rr" ] || { echo "bench: round $k gave no figures" >&2; rc=1; continue; }
+      echo "round $k: samvirke $w/s (50 x 1), $wp/s (50 x 16); redis SET $rr/s"
+      r1="$r1 $(awk -v s="$w" -v r="$rr" 'BEGIN { printf "%.3f", s / r }')"
+      r16="$r16 $(awk -v s="$wp" -v r="$rr" 'BEGIN { printf "%.3f", s / r }')"
+    done
+    median() { tr ' ' '\n' | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+    echo "ratios 50 x 1 by round:  $r1"
+    echo "ratios 50 x 16 by round: $r16"
+    echo "median ratio over $(echo "$r1" | wc -w) rounds, observation.add / redis SET: 50 x 1 $(echo "$r1" | median), 50 x 16 $(echo "$r16" | median)"
+  fi
   RCPU=$FIRST_RCPU
   echo
 else
