@@ -306,6 +306,25 @@ static noise_sscache_stats stats_of(const noise_sscache *c) {
   return st;
 }
 
+/* c, the cache of one side of the vector's handshake (the initiator's when on_initiator),
+ * remembers a wrong ss for the other side's key peer_pk: the responder cannot decrypt
+ * message 1, so the handshake uses the remembered value. */
+static void wrong_ss_breaks(const ikvec *v, noise_sscache *c, bool on_initiator,
+                            const uint8_t peer_pk[32]) {
+  uint8_t bad[32], msg[1024], pl[1024];
+  size_t mlen = 0, plen = 0;
+  memset(bad, 0x5a, sizeof bad);
+  noise_sscache_put(c, peer_pk, bad);
+  noise_handshake *ini = noise_handshake_new(true, v->prologue, v->prolen, v->i_s, v->i_rs);
+  noise_handshake *res = noise_handshake_new(false, v->rprologue, v->rprolen, v->r_s, NULL);
+  ASSERT(ini != NULL && res != NULL);
+  ASSERT_INT_EQ(noise_handshake_use_sscache(on_initiator ? ini : res, c), NOISE_OK);
+  ASSERT_INT_EQ(noise_handshake_write(ini, NULL, 0, msg, sizeof msg, &mlen), NOISE_OK);
+  ASSERT_INT_EQ(noise_handshake_read(res, msg, mlen, pl, sizeof pl, &plen), NOISE_ERR_DECRYPT);
+  noise_handshake_free(ini);
+  noise_handshake_free(res);
+}
+
 /* The vector again with a cache of ss on each side: cold (each computes ss and keeps it), then
  * warm (each takes it from its cache), and every byte is the vector's both times. A wrong
  * remembered ss breaks the handshake, so the remembered value is what the handshake uses. */
@@ -340,30 +359,9 @@ static void test_sscache_vectors(void) {
   ASSERT_UINT_EQ(si.stored, 1);
   ASSERT_UINT_EQ(sr.stored, 1);
 
-  /* the responder remembers a wrong ss for the initiator: message 1 no longer decrypts */
-  uint8_t bad[32], msg[1024], pl[1024];
-  size_t mlen = 0, plen = 0;
-  memset(bad, 0x5a, sizeof bad);
-  noise_sscache_put(rc, i_pk, bad);
-  noise_handshake *ini = noise_handshake_new(true, v.prologue, v.prolen, v.i_s, v.i_rs);
-  noise_handshake *res = noise_handshake_new(false, v.rprologue, v.rprolen, v.r_s, NULL);
-  ASSERT(ini != NULL && res != NULL);
-  ASSERT_INT_EQ(noise_handshake_use_sscache(res, rc), NOISE_OK);
-  ASSERT_INT_EQ(noise_handshake_write(ini, NULL, 0, msg, sizeof msg, &mlen), NOISE_OK);
-  ASSERT_INT_EQ(noise_handshake_read(res, msg, mlen, pl, sizeof pl, &plen), NOISE_ERR_DECRYPT);
-  noise_handshake_free(ini);
-  noise_handshake_free(res);
-
-  /* the initiator remembers a wrong ss for the responder: its message 1 does not decrypt */
-  noise_sscache_put(ic, r_pk, bad);
-  ini = noise_handshake_new(true, v.prologue, v.prolen, v.i_s, v.i_rs);
-  res = noise_handshake_new(false, v.rprologue, v.rprolen, v.r_s, NULL);
-  ASSERT(ini != NULL && res != NULL);
-  ASSERT_INT_EQ(noise_handshake_use_sscache(ini, ic), NOISE_OK);
-  ASSERT_INT_EQ(noise_handshake_write(ini, NULL, 0, msg, sizeof msg, &mlen), NOISE_OK);
-  ASSERT_INT_EQ(noise_handshake_read(res, msg, mlen, pl, sizeof pl, &plen), NOISE_ERR_DECRYPT);
-  noise_handshake_free(ini);
-  noise_handshake_free(res);
+  /* a wrong remembered ss on either side: message 1 no longer decrypts */
+  wrong_ss_breaks(&v, rc, false, i_pk);
+  wrong_ss_breaks(&v, ic, true, r_pk);
 
   noise_sscache_free(ic);
   noise_sscache_free(rc);
