@@ -144,6 +144,7 @@ static void harden(void) {
   signal(SIGTERM, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
+  prctl(PR_SET_NAME, SIGNER_PROC_NAME, 0, 0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   prctl(PR_SET_DUMPABLE, 0); /* no core files, no ptrace by the daemon's own user */
   struct rlimit no = {0, 0};

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -933,9 +934,13 @@ static void sign_released(store *st) {
 
 /* ---- the flush thread -------------------------------------------------------------------- */
 
-/* Both threads below wake for brief work that others wait on (slice.h); without the short
- * slice they work as well, only later when the cores are busy. */
-static void want_short_slice(const char *thread) {
+/* The start of both threads below: the name the kernel shows for the thread (top -H, ps -L,
+ * /proc/PID/task/TID/comm, and the bench's CPU per thread), and a short time slice, as they
+ * wake for brief work that others wait on (slice.h); without it they work as well, only later
+ * when the cores are busy. */
+static void thread_begin(const char *thread, const char *comm) {
+  if (prctl(PR_SET_NAME, comm, 0, 0, 0) != 0)
+    log_debug("storage: the %s thread keeps its process's name (%s)", thread, strerror(errno));
   if (slice_request(SLICE_SHORT_NS) != 0)
     log_debug("storage: the %s thread keeps the default time slice (%s)", thread,
               strerror(errno));
@@ -944,7 +949,7 @@ static void want_short_slice(const char *thread) {
 /* Flush the WAL whenever the storage thread asks (sync_want > sync_tried), and report. */
 static void *sync_main(void *arg) {
   store *st = arg;
-  want_short_slice("flush");
+  thread_begin("flush", STORE_FLUSH_THREAD);
   pthread_mutex_lock(&st->mu);
   for (;;) {
     while (st->sync_want == st->sync_tried && !st->sync_stop)
@@ -1132,7 +1137,7 @@ static void commit_if_due(store *st) {
 
 static void *thread_main(void *arg) {
   store *st = arg;
-  want_short_slice("storage");
+  thread_begin("storage", STORE_THREAD);
   for (;;) {
     job *head = NULL;
     pthread_mutex_lock(&st->mu);

@@ -14,6 +14,11 @@
 
 typedef struct store store;
 
+/* The names the kernel shows for the storage and flush threads (at most 15 characters); the
+ * loop thread keeps the process's name, and the log signer is named in signer_proc.h. */
+#define STORE_THREAD "sv-storage"
+#define STORE_FLUSH_THREAD "sv-flush"
+
 /* Called on the loop thread for every finished job, in submission order. Takes ownership. */
 typedef void (*store_done_fn)(job *j, void *ctx);
 

@@ -231,6 +231,8 @@ static int phase(const char *name, bconn *cs, int nc, enum sv_op op, build_fn bu
   }
   uint64_t issued = 0, finished = 0, errors = 0;
   double d0 = test_proc_cpu(g_daemon, 0), c0 = test_rusage_cpu(RUSAGE_SELF);
+  test_cpu_snap k0, k1; /* by thread: loop (the process's name), storage, flush, log signer */
+  test_cpu_snap_take(g_daemon, &k0);
   uint64_t t0 = util_now_ns();
   for (int i = 0; i < nc; i++) {
     cs[i].head = cs[i].inflight = 0;
@@ -273,6 +275,7 @@ static int phase(const char *name, bconn *cs, int nc, enum sv_op op, build_fn bu
   }
   uint64_t t1 = util_now_ns();
   double d1 = test_proc_cpu(g_daemon, 0), c1 = test_rusage_cpu(RUSAGE_SELF);
+  test_cpu_snap_take(g_daemon, &k1);
   qsort(lat, total, sizeof *lat, test_cmp_u64);
   double secs = (double)(t1 - t0) / 1e9, rate = (double)total / secs;
   printf("%-18s %7llu requests  %9.0f req/s  median %7.2f ms  p99 %7.2f ms  (%d conns x %u "
@@ -282,6 +285,8 @@ static int phase(const char *name, bconn *cs, int nc, enum sv_op op, build_fn bu
   if (total >= 1000 && d0 >= 0 && d1 >= 0) /* CPU per request: the daemon's all threads */
     printf("%-18s cpu/request: daemon %.1f us, this client %.1f us\n", "",
            (d1 - d0) * 1e6 / (double)total, (c1 - c0) * 1e6 / (double)total);
+  if (total >= 1000)
+    test_cpu_print_by_thread("                   by thread:", &k0, &k1, (double)total);
   if (rate_out) *rate_out = rate;
   free(lat);
   free(evs);

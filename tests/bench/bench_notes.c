@@ -370,6 +370,8 @@ int main(int argc, char **argv) {
   close(start[0]);
   cpu_sample d0 = daemon_cpu(pid);
   double c0 = clients_cpu();
+  test_cpu_snap k0, k1; /* the daemon by thread, and the machine's idle time */
+  test_cpu_snap_take(pid, &k0);
   uint64_t t0 = util_now_ns();
   for (int r = 0; r < nrecipients; r++) pthread_create(&rt[r], NULL, recipient_main, &ra[r]);
   close(start[1]);
@@ -386,6 +388,7 @@ int main(int argc, char **argv) {
   double all_s = (double)(util_now_ns() - t0) / 1e9;
   cpu_sample d1 = daemon_cpu(pid);
   double c1 = clients_cpu();
+  test_cpu_snap_take(pid, &k1);
   kill(pid, SIGTERM);
   int status = 0;
   waitpid(pid, &status, 0);
@@ -413,6 +416,7 @@ int main(int argc, char **argv) {
            " one verify is %.0f us, so the daemon's CPU would allow %.0f notes/s per core"
            " (%.1f%% of the verify bound)\n",
            per, loop, per - loop, verify_us, 1e6 / per, 100.0 * verify_us / per);
+    test_cpu_print_by_thread("  daemon CPU per note by thread:", &k0, &k1, (double)nlat);
     printf("  bench clients' CPU per note (sealing, opening, Noise): %.0f us; machine: %ld cores"
            " shared by daemon and clients\n",
            (c1 - c0) / (double)nlat * 1e6, sysconf(_SC_NPROCESSORS_ONLN));
