@@ -1,5 +1,7 @@
 /* bench_area.c -- observation writes and lists against a real samvirked: many concurrent
  * Noise connections with pipelined requests; requests/s, median and p99 latency, daemon peak RSS.
+ * Each connection sends the requests that one read's answers let it send in one write, as a
+ * pipelining client does (with 1 in flight that is one request a write).
  *
  * usage: bench_area SAMVIRKED [--clients N] [--writes N] [--lists N] [--depth N]
  * It creates a daemon directory in a temporary directory, enrols one coordinator identity,
@@ -41,6 +43,8 @@ typedef struct bconn {
   uint64_t *sent_ns; /* ring of send times, in request order */
   uint32_t head, inflight;
   uint64_t sent, done;
+  uint8_t *obuf; /* frames sealed and not yet written (bconn_flush) */
+  size_t olen, ocap;
 } bconn;
 
 static int die(const char *what) {
@@ -148,6 +152,7 @@ static void bconn_close(bconn *c) {
   frame_reader_free(c->rd);
   frame_writer_free(c->wr);
   free(c->sent_ns);
+  free(c->obuf);
 }
 
 typedef int (*build_fn)(sv_request *req, uint64_t n);
@@ -188,7 +193,30 @@ static int build_list(sv_request *req, uint64_t n) {
   return sv_request_set_str(req, SV_F_AREA, "Liste");
 }
 
-/* Send one request of op on c. Returns 0 or -1. */
+/* Append len bytes to what c is to write. Returns 0 or -1. */
+static int bconn_queue(bconn *c, const uint8_t *b, size_t len) {
+  if (c->olen + len > c->ocap) {
+    size_t cap = c->ocap ? 2 * c->ocap : 4096;
+    while (cap < c->olen + len) cap *= 2;
+    uint8_t *nb = realloc(c->obuf, cap);
+    if (nb == NULL) return -1;
+    c->obuf = nb;
+    c->ocap = cap;
+  }
+  memcpy(c->obuf + c->olen, b, len);
+  c->olen += len;
+  return 0;
+}
+
+/* Write what bconn_send queued on c, in one write as a pipelining client does. 0 or -1. */
+static int bconn_flush(bconn *c) {
+  if (c->olen == 0) return 0;
+  int rc = write_all(c->fd, c->obuf, c->olen);
+  c->olen = 0;
+  return rc;
+}
+
+/* Seal one request of op for c and queue it (bconn_flush writes it). Returns 0 or -1. */
 static int bconn_send(bconn *c, enum sv_op op, build_fn build, uint64_t n, uint32_t depth) {
   sv_request req;
   sv_request_init(&req, c->next_id++, op);
@@ -205,7 +233,7 @@ static int bconn_send(bconn *c, enum sv_op op, build_fn build, uint64_t n, uint3
   c->sent_ns[(c->head + c->inflight) % depth] = util_now_ns();
   c->inflight++;
   c->sent++;
-  rc = write_all(c->fd, out, outlen);
+  rc = bconn_queue(c, out, outlen);
 out:
   free(out);
   msgpack_sbuffer_destroy(&sb);
@@ -238,6 +266,7 @@ static int phase(const char *name, bconn *cs, int nc, enum sv_op op, build_fn bu
     cs[i].head = cs[i].inflight = 0;
     for (uint32_t k = 0; k < depth && issued < total; k++)
       if (bconn_send(&cs[i], op, build, issued++, depth) != 0) goto fail;
+    if (bconn_flush(&cs[i]) != 0) goto fail;
   }
   uint8_t buf[65536];
   while (finished < total) {
@@ -270,7 +299,7 @@ static int phase(const char *name, bconn *cs, int nc, enum sv_op op, build_fn bu
         c->inflight--;
         if (issued < total && bconn_send(c, op, build, issued++, depth) != 0) goto fail;
       }
-      if (got < 0) goto fail;
+      if (got < 0 || bconn_flush(c) != 0) goto fail;
     }
   }
   uint64_t t1 = util_now_ns();
