@@ -415,6 +415,9 @@ static int conn_handshake(conn *c, const uint8_t *msg, size_t len) {
      * with the refusal the key was given: a revoked key hears that it is revoked even when the
      * connections of keys that are not enrolled are all taken. */
     bool revoked = request_key_revoked(env->rq, remote);
+    if (revoked && conn_forget_key(env, remote)) /* kept when message 1 authenticated */
+      log_debug("conn %llu: the handshake secret kept for the revoked key is wiped",
+                (unsigned long long)c->id);
     admit_id key = admit_id_make(ADMIT_KEY, remote, 32);
     uint32_t left_out = 0;
     if (admit_audit_due(env->adm, &key, (uint64_t)env->cfg->refusal_audit_s * 1000,
@@ -798,6 +801,10 @@ void conn_accept(conn_env *env, uv_stream_t *listener, bool is_pipe) {
   (void)cached;
   uv_timer_start(&c->timer, on_timer, env->cfg->handshake_timeout_ms, 0);
   conn_pause(c, false);
+}
+
+bool conn_forget_key(conn_env *env, const uint8_t noise_pk[32]) {
+  return noise_sscache_forget(env->sscache, noise_pk) == 1;
 }
 
 void conn_stop_reading(conn_env *env) {

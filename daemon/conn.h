@@ -54,6 +54,9 @@ int conn_env_init(conn_env *env, uv_loop_t *loop, const config *cfg, const sv_da
 void conn_env_close(conn_env *env);
 /* Free env's admission table once the loop has ended (every connection is gone). */
 void conn_env_free(conn_env *env);
+/* Wipe what env keeps for the static key noise_pk (its remembered ss), as for a revoked key.
+ * Returns whether there was anything. */
+bool conn_forget_key(conn_env *env, const uint8_t noise_pk[32]);
 /* Accept a client from listener (a TCP or Unix socket server) and start its handshake. */
 void conn_accept(conn_env *env, uv_stream_t *listener, bool is_pipe);
 /* Shutdown begins: stop reading requests on every connection; answers still go out. */

@@ -27,6 +27,8 @@ struct requests {
   void *submit_ctx;
   rq_drained_fn drained;
   void *drained_ctx;
+  rq_revoked_fn revoked; /* may be NULL */
+  void *revoked_ctx;
   _Atomic uint64_t held_total; /* request_hold: bytes held for all peers */
 };
 
@@ -73,6 +75,11 @@ void request_set_policy(requests *rq, policy *pol) {
 
 const char *request_policy_hash_hex(const requests *rq) { return rq->policy_hash_hex; }
 rq_ctx *request_ctx(requests *rq) { return &rq->ctx; }
+
+void request_on_revoked(requests *rq, rq_revoked_fn fn, void *ctx) {
+  rq->revoked = fn;
+  rq->revoked_ctx = ctx;
+}
 uint64_t request_answered(const requests *rq) { return rq->answered; }
 
 uint32_t request_inflight(const requests *rq) { return rq->inflight; }
@@ -499,6 +506,9 @@ static void apply_effect(requests *rq, job *j) {
   const dir_member *m = j->member;
   if (directory_put(&rq->dir, m) != 0)
     log_error("out of memory: the directory cache misses %s until a restart", m->name);
+  if (j->effect == EFFECT_MEMBER_REVOKED && rq->revoked != NULL &&
+      rq->revoked(rq->revoked_ctx, m->noise_pk))
+    log_debug("the handshake secret kept for %s's revoked key is wiped", m->name);
   for (rq_session *s = rq->sessions, *next; s != NULL; s = next) {
     next = s->next;
     switch (j->effect) {

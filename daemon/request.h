@@ -94,6 +94,10 @@ void request_free(requests *rq);
 void request_set_policy(requests *rq, policy *pol);
 /* Hex SHA-256 of the policy in force. */
 const char *request_policy_hash_hex(const requests *rq);
+/* What to call when a member's revocation has committed, with the key it revoked (the
+ * transport forgets what it keeps for that key); returns whether anything was kept. */
+typedef bool (*rq_revoked_fn)(void *ctx, const uint8_t noise_pk[32]);
+void request_on_revoked(requests *rq, rq_revoked_fn fn, void *ctx);
 /* The handler context (for daemon-internal work such as the note sweep). */
 rq_ctx *request_ctx(requests *rq);
 /* Jobs submitted and not yet back. */

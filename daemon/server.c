@@ -197,6 +197,10 @@ static void on_lost(uv_async_t *h) {
 
 /* The request module hands jobs to the storage thread. */
 static void submit_to_store(void *ctx, job *j) { store_submit(ctx, j); }
+/* A revocation committed: the connections forget what they keep for that key. */
+static bool forget_revoked_key(void *ctx, const uint8_t noise_pk[32]) {
+  return conn_forget_key(ctx, noise_pk);
+}
 
 static int listen_tcp(server *srv) {
   struct sockaddr_storage addr;
@@ -303,6 +307,7 @@ int server_run(const char *dir, enum auditlog_verify verify) {
     log_error("cannot set up the connection handles");
     goto fail_loop;
   }
+  request_on_revoked(srv->rq, forget_revoked_key, &srv->conns);
   if (ops_note_init(srv->st, err, sizeof err) != 0) {
     log_error("cannot read pending notes: %s", err);
     goto fail_loop;

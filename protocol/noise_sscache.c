@@ -85,4 +85,12 @@ void noise_sscache_put(noise_sscache *c, const uint8_t rs[NOISE_DHLEN],
   c->st.stored++;
 }
 
+int noise_sscache_forget(noise_sscache *c, const uint8_t rs[NOISE_DHLEN]) {
+  slot *s = find(set_of(c, rs), rs);
+  if (s == NULL) return 0;
+  sodium_memzero(s, sizeof *s); /* age 0: empty */
+  c->st.used--;
+  return 1;
+}
+
 void noise_sscache_get_stats(const noise_sscache *c, noise_sscache_stats *out) { *out = c->st; }

@@ -39,6 +39,10 @@ int noise_sscache_get(noise_sscache *c, const uint8_t rs[NOISE_DHLEN], uint8_t o
 void noise_sscache_put(noise_sscache *c, const uint8_t rs[NOISE_DHLEN],
                        const uint8_t ss[NOISE_DHLEN]);
 
+/* Wipe rs's entry, if there is one (a key that is no longer to be answered: its result is not
+ * kept past its use). Returns 1 when there was one, else 0. */
+int noise_sscache_forget(noise_sscache *c, const uint8_t rs[NOISE_DHLEN]);
+
 typedef struct noise_sscache_stats {
   uint64_t hits, misses, stored, replaced; /* replaced: an entry of another key pushed out */
   size_t slots, used;

@@ -438,6 +438,24 @@ static void test_sscache_rules(void) {
   ASSERT_MEM_EQ(out, want, 32);
   ASSERT_INT_EQ(noise_sscache_get(rc, i_pk[1], out), 0);
 
+  /* forgetting a key wipes its entry only, and frees its slot; an absent key is no entry */
+  ASSERT_INT_EQ(noise_sscache_forget(rc, i_pk[3]), 1);
+  ASSERT_INT_EQ(noise_sscache_get(rc, i_pk[3], out), 0);
+  ASSERT_UINT_EQ(stats_of(rc).used, 3);
+  ASSERT_INT_EQ(noise_sscache_forget(rc, i_pk[3]), 0);
+  ASSERT_INT_EQ(noise_sscache_forget(rc, i_pk[1]), 0);
+  ASSERT_UINT_EQ(stats_of(rc).used, 3);
+  for (int k = 0; k < 5; k++)
+    ASSERT_INT_EQ(noise_sscache_get(rc, i_pk[k], out), k == 0 || k == 2 || k == 4);
+  /* the freed slot takes the next key without pushing one out, and key 3 is computed again */
+  uint64_t replaced = stats_of(rc).replaced;
+  ASSERT_INT_EQ(cached_handshake(i_sk[3], r_sk, r_pk, rc, false), NOISE_OK);
+  ASSERT_UINT_EQ(stats_of(rc).replaced, replaced);
+  ASSERT_UINT_EQ(stats_of(rc).used, 4);
+  ASSERT_INT_EQ(crypto_scalarmult(want, r_sk, i_pk[3]), 0);
+  ASSERT_INT_EQ(noise_sscache_get(rc, i_pk[3], out), 1);
+  ASSERT_MEM_EQ(out, want, 32);
+
   /* another key's cache, a second cache, and a cache after the first message are refused */
   noise_sscache *other = noise_sscache_new(i_pk[0], 4);
   ASSERT(other != NULL);
