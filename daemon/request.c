@@ -80,6 +80,7 @@ void request_on_revoked(requests *rq, rq_revoked_fn fn, void *ctx) {
   rq->revoked = fn;
   rq->revoked_ctx = ctx;
 }
+
 uint64_t request_answered(const requests *rq) { return rq->answered; }
 
 uint32_t request_inflight(const requests *rq) { return rq->inflight; }
