@@ -70,6 +70,16 @@ class Identity:
     def connect(self, daemon):
         return Client(daemon.port, daemon.server_key, keypair=self.noise)
 
+    def enrol(self, daemon, inviter, role):
+        """Have the connected member inviter invite this identity's name as role, then enrol
+        this key with the code on a connection of its own. Returns that connection and the
+        enrol answer, or None and the invite's answer when the invite was refused."""
+        r = inviter.call("member.invite", name=self.name, role=role)
+        if not r["ok"]:
+            return None, r
+        c = self.connect(daemon)
+        return c, c.call("enroll", invite=r["result"]["code"], card=self.card)
+
 
 # ---- key transparency (the log checks are svaudit.py's independent verifier) ---------------
 

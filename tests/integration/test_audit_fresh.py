@@ -35,12 +35,10 @@ def enrol_and_prove(d, co, i):
     """Invite and enrol member i, then ask for their directory proof at once: None when it is
     covered by the signed checkpoint and verifies, else what went wrong."""
     name = "New Member %d" % i
-    r = co.call("member.invite", name=name, role="partner")
-    if not r["ok"]:
-        return "invite: %r" % r
     ident = Identity(name)
-    c = ident.connect(d)
-    r = c.call("enroll", invite=r["result"]["code"], card=ident.card)
+    c, r = ident.enrol(d, co, "partner")
+    if c is None:
+        return "invite: %r" % r
     c.close()
     if not r["ok"]:
         return "enrol: %r" % r

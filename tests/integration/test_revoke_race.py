@@ -27,11 +27,8 @@ def main():
     try:
         d.start()
         co = coord.connect(d)
-        r = co.call("member.invite", name=bob.name, role="coordinator")
-        check(r["ok"], "invite: %r" % r)
-        bc = bob.connect(d)
-        r = bc.call("enroll", invite=r["result"]["code"], card=bob.card)
-        check(r["ok"], "enroll: %r" % r)
+        bc, r = bob.enrol(d, co, "coordinator")
+        check(bc is not None and r["ok"], "invite and enrol: %r" % r)
 
         # Bob pipelines invites, pings and whoamis without waiting; Conni revokes him meanwhile.
         frames = []

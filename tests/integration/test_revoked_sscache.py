@@ -24,12 +24,9 @@ def main():
     try:
         d.start()
         co = coord.connect(d)
-        r = co.call("member.invite", name="Pia Partner", role="partner")
-        check(r["ok"], "invite: %r" % r)
         pia = Identity("Pia Partner")
-        pc = pia.connect(d)
-        r = pc.call("enroll", invite=r["result"]["code"], card=pia.card)
-        check(r["ok"], "enrol: %r" % r)
+        pc, r = pia.enrol(d, co, "partner")
+        check(pc is not None and r["ok"], "invite and enrol: %r" % r)
         pc.close()
         pc = pia.connect(d)  # a member's handshake: its ss is kept (a hit from now on)
         check(pc.hello["ok"] and pc.hello["member"]["name"] == "Pia Partner", "Pia is a member")
@@ -38,7 +35,7 @@ def main():
         check(r["ok"], "revoke: %r" % r)
         co.call("ping")  # the revocation's effects are applied before this answer
         check(d.read_log().count(AT_REVOKE) == 1, "the revocation wipes the kept secret")
-        for attempt in range(2):
+        for _ in range(2):
             try:
                 rc = pia.connect(d)
                 check(not rc.hello["ok"], "the revoked key is refused: %r" % rc.hello)
