@@ -1,5 +1,6 @@
 /* signer.c -- the network-facing process's handle on the log signer process: start it, take
  * the keys it hands over, ask it to adopt a state or to extend and sign. */
+#define _GNU_SOURCE /* close_range (glibc 2.34) */
 #include "signer.h"
 
 #include <assert.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -49,8 +51,16 @@ static void exec_child(int sock, const char *exe, char *const argv[]) {
     int fl = fcntl(3, F_GETFD);
     if (fl < 0 || fcntl(3, F_SETFD, fl & ~FD_CLOEXEC) < 0) _exit(127);
   }
-  long max = sysconf(_SC_OPEN_MAX);
-  for (long fd = 4; fd < (max > 0 && max < 65536 ? max : 65536); fd++) close((int)fd);
+  /* Every descriptor above 3, however high (a service manager may have passed some): the
+   * signer holds the log key and must not hold the daemon's sockets or files. Kernels before
+   * 5.9 lack close_range; there, every descriptor below the limit is closed one by one. */
+  if (close_range(4, ~0U, 0) != 0) {
+    struct rlimit rl;
+    rlim_t max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+                     ? rl.rlim_cur
+                     : 1u << 20;
+    for (rlim_t fd = 4; fd < max; fd++) close((int)fd);
+  }
   execv(exe, argv);
   _exit(127);
 }

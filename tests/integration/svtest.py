@@ -95,12 +95,14 @@ class Daemon:
         d.proc = None
         return d
 
-    def start(self, extra=(), expect_fail=False):
+    def start(self, extra=(), expect_fail=False, pass_fds=()):
         """Start and wait until it listens (returns 0); with expect_fail, wait for it to
-        refuse (returns its exit code); with expect_fail=None, either (None: it serves)."""
+        refuse (returns its exit code); with expect_fail=None, either (None: it serves).
+        pass_fds: descriptors it inherits, as from a service manager."""
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([self.binary, "run", self.dir] + list(extra),
-                                     stdout=self.log, stderr=self.log, env=self.env)
+                                     stdout=self.log, stderr=self.log, env=self.env,
+                                     pass_fds=pass_fds)
         if expect_fail:
             try:
                 rc = self.proc.wait(timeout=30)

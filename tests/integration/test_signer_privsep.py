@@ -1,9 +1,12 @@
 """test_signer_privsep.py -- the audit log's signing key lives only in the log signer process:
 after a running daemon has signed checkpoints, the key's secret bytes are nowhere in the
 network-facing process's memory, while they are in the signer's (so the scan does find secrets)
-and the Noise key is in the daemon's. If the signer dies, the daemon stops (exit 1) instead of
+and the Noise key is in the daemon's. The signer holds no descriptor of the daemon's but its
+socket: not even ones the daemon inherited without close-on-exec, low or above 65,535. If the
+signer dies, the daemon stops (exit 1) instead of
 answering requests whose entries it can no longer sign."""
 import os
+import resource
 import struct
 import sys
 import tempfile
@@ -57,13 +60,38 @@ def children(pid):
     return out
 
 
+def fd_targets(pid):
+    """{descriptor: what it refers to} of a process."""
+    d = "/proc/%d/fd" % pid
+    return {int(x): os.readlink(os.path.join(d, x)) for x in os.listdir(d)}
+
+
+def inherited_fds(tmp):
+    """Descriptors for the daemon to inherit: one low, and one above 65,535 when this
+    process may open that many."""
+    fd = os.open(os.path.join(tmp, "inherited"), os.O_WRONLY | os.O_CREAT, 0o600)
+    fds = [os.dup2(fd, 9)]  # above 3, where the signer's socket goes
+    os.close(fd)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    high = 70000
+    try:  # above the hard limit only as root (CAP_SYS_RESOURCE)
+        if hard != resource.RLIM_INFINITY and hard <= high:
+            hard = high + 1
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, high + 1), hard))
+        fds.append(os.dup2(fds[0], high))
+    except (OSError, ValueError) as e:
+        print("no descriptor above 65,535 (%s): the low one only" % e)
+    return fds
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="privsep.")
     card = os.path.join(tmp, "card.txt")
     kp = make_card(card, "Sara SSP")
     d = Daemon(members=[(card, "ssp")])
     try:
-        d.start()
+        inherited = inherited_fds(tmp)
+        d.start(pass_fds=inherited)
         c = Client(d.port, d.server_key, keypair=kp)
         for _ in range(50):
             check(c.call("ping")["ok"], "ping")
@@ -72,6 +100,19 @@ def main():
         check(len(kids) == 1, "the daemon has one child, the signer: %r" % kids)
         with open("/proc/%d/cmdline" % kids[0], "rb") as f:
             check(f.read().split(b"\0")[1] == b"signer", "the child is samvirked signer")
+        theirs_fds = fd_targets(kids[0])
+        mine_fds = fd_targets(d.proc.pid)
+        check(all(fd in mine_fds for fd in inherited), "the daemon holds the inherited "
+              "descriptors %r (so the check below can fail)" % inherited)
+        own = os.path.join(d.dir, "signer.state")
+        extra = {fd: t for fd, t in theirs_fds.items() if fd > 3 and t != own}
+        check(sorted(theirs_fds)[:4] == [0, 1, 2, 3] and theirs_fds[3].startswith("socket:")
+              and not extra, "the signer holds only stdin, stdout, stderr, its socket and its "
+              "state file: %r (inherited %r)" % (theirs_fds, inherited))
+        for fd in inherited:
+            os.close(fd)
+        print("signer's descriptors: %s; the daemon's inherited %r are not among them"
+              % (sorted(theirs_fds), inherited))
         mine = memory_holds(d.proc.pid, [noise_sk, log_seed])
         theirs = memory_holds(kids[0], [noise_sk, log_seed])
         check(mine[noise_sk], "the scan finds the Noise key in the daemon (the scan works)")
