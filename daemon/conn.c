@@ -532,7 +532,7 @@ static void shed(conn_env *env, uint64_t total) {
     conn *big = NULL;
     uint64_t most = 0;
     for (conn *x = env->list; x != NULL; x = x->next) {
-      uint64_t h = x->read_held + x->write_queued;
+      uint64_t h = x->read_held + atomic_load(&x->sess.held); /* queued, and answers held */
       if (h > most) {
         most = h;
         big = x;

@@ -80,6 +80,12 @@ job *job_internal(const actor *who, const char *op, const char *klass, const cha
   return j;
 }
 
+void job_drop_result(job *j) {
+  if (j->secret_result && j->result.data != NULL) sodium_memzero(j->result.data, j->result.alloc);
+  msgpack_sbuffer_destroy(&j->result);
+  msgpack_sbuffer_init(&j->result);
+}
+
 void job_free(job *j) {
   if (j == NULL) return;
   for (job *f = j->follow, *n; f != NULL; f = n) {
@@ -87,8 +93,7 @@ void job_free(job *j) {
     job_free(f);
   }
   if (j->decoded || j->req.zone) sv_request_free(&j->req); /* wipes an invite argument */
-  if (j->secret_result && j->result.data != NULL) sodium_memzero(j->result.data, j->result.alloc);
-  msgpack_sbuffer_destroy(&j->result);
+  job_drop_result(j);
   free(j->op_data);
   free(j->member);
   free(j);

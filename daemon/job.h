@@ -119,6 +119,8 @@ job *job_internal(const actor *who, const char *op, const char *klass, const cha
                   const char *rule);
 /* Free a job, its follow-ups and everything it owns. NULL is a no-op. */
 void job_free(job *j);
+/* Give back the memory of j's result (wiped first when secret_result); j->result is empty. */
+void job_drop_result(job *j);
 /* Set an error on a job (printf-style message); the decision is left as it is. */
 void job_fail(job *j, enum sv_err err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Refuse j by one of the daemon's own rules (not the policy's): the decision becomes deny with

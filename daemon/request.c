@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frame.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -280,6 +281,12 @@ static void decide(requests *rq, job *j, const char *klass, int level) {
   request_apply(j, &d);
 }
 
+/* Count delta more (or, negative, fewer) bytes held for s's peer and for all peers. */
+static void hold_add(rq_session *s, int64_t delta) {
+  atomic_fetch_add(&s->held, (uint64_t)delta);
+  if (s->held_all != NULL) atomic_fetch_add(s->held_all, (uint64_t)delta);
+}
+
 uint64_t request_hold(requests *rq, rq_session *s, int64_t delta) {
   if (s != NULL) atomic_fetch_add(&s->held, (uint64_t)delta);
   return atomic_fetch_add(&rq->held_total, (uint64_t)delta) + (uint64_t)delta;
@@ -428,6 +435,7 @@ bool request_key_revoked(const requests *rq, const uint8_t noise_pk[32]) {
 bool request_session_open(requests *rq, rq_session *s, const uint8_t noise_pk[32],
                           const rq_refusal *refusal, msgpack_sbuffer *payload) {
   assert(!s->linked && s->t != NULL);
+  s->held_all = &rq->held_total;
   memset(&s->who, 0, sizeof s->who);
   memcpy(s->who.noise_pk, noise_pk, 32);
   const dir_member *m = directory_by_noise(&rq->dir, noise_pk);
@@ -575,8 +583,10 @@ void request_done(job *j, void *ctx) {
     assert(s->inflight > 0);
     s->inflight--;
     if (!j->internal) rq->answered++;
+    /* Its room is given back first: the frame sent is counted by the transport's queue, and
+     * takes no more than that room, so the limits are never passed in between. */
+    if (j->held > 0) hold_add(s, -(int64_t)j->held);
     if (s->linked && !j->internal) send_response(s, j);
-    if (j->held > 0) atomic_fetch_sub(&s->held, j->held); /* now in the transport's queue */
     if (s->linked && j->push && j->audited && j->err == SV_OK) send_push(s, j);
     s->t->returned(s); /* may free s */
   }
@@ -669,16 +679,39 @@ static int member_current(store *st, job *j) {
   return -1;
 }
 
-/* Count size more bytes against what the daemon may hold for s's peer. Returns 0, or -1 with
- * j refused (too_large) and nothing counted when that would pass the limit. */
+/* The bytes an answer with a result of size bytes takes in its connection's write queue: the
+ * response around it, sealed into Noise messages. */
+static uint64_t answer_room(uint64_t size) {
+  return size == 0 ? 0 : frame_sealed_size(sv_response_ok_size_max((size_t)size));
+}
+
+/* Answers may take what the daemon holds for all peers up to seven eighths of max_buffered. The
+ * rest is room for what is read and for small answers (errors, pings), so that large reads
+ * are refused (too_large) before the daemon has to drop a connection to stay inside
+ * max_buffered (conn.c, shed). */
+uint64_t request_answers_max(const config *cfg) {
+  return cfg->max_buffered - cfg->max_buffered / 8;
+}
+
+/* Count the room of an answer with a result of size bytes against what the daemon may hold
+ * for s's peer and for all peers. Returns 0, or -1 with j refused (too_large) and nothing
+ * counted when that would pass either limit. */
 static int hold_answer(const config *cfg, rq_session *s, job *j, uint64_t size) {
-  uint64_t mine = atomic_fetch_add(&s->held, size) + size;
-  if (mine <= cfg->max_write_queue) return 0;
-  atomic_fetch_sub(&s->held, size);
-  job_fail(j, SV_ERR_TOO_LARGE,
-           "the answer (%llu bytes) would take what the daemon holds for this connection past "
-           "%llu bytes: read the answers already asked for, or ask for less",
-           (unsigned long long)size, (unsigned long long)cfg->max_write_queue);
+  uint64_t room = answer_room(size);
+  uint64_t mine = atomic_fetch_add(&s->held, room) + room;
+  uint64_t all = s->held_all != NULL ? atomic_fetch_add(s->held_all, room) + room : 0;
+  if (mine <= cfg->max_write_queue && all <= request_answers_max(cfg)) return 0;
+  hold_add(s, -(int64_t)room);
+  if (mine > cfg->max_write_queue)
+    job_fail(j, SV_ERR_TOO_LARGE,
+             "the answer (%llu bytes) would take what the daemon holds for this connection past "
+             "%llu bytes: read the answers already asked for, or ask for less",
+             (unsigned long long)size, (unsigned long long)cfg->max_write_queue);
+  else
+    job_fail(j, SV_ERR_TOO_LARGE,
+             "the answer (%llu bytes) would take what the daemon holds for all connections past "
+             "%llu bytes (7/8 of max_buffered): ask again shortly, or ask for less",
+             (unsigned long long)size, (unsigned long long)request_answers_max(cfg));
   return -1;
 }
 
@@ -692,22 +725,20 @@ int request_run(store *st, job *j) {
      * with no answer (a delivery) holds nothing, whatever the session holds already. */
     if (j->result_max > 0 && hold_answer(cfg, s, j, j->result_max) != 0) return -1;
     int rc = j->exec(st, j);
-    uint64_t size = rc == 0 ? j->result.size : 0;
-    if (size < j->result_max)
-      atomic_fetch_sub(&s->held, j->result_max - size);
-    else
-      atomic_fetch_add(&s->held, size - j->result_max); /* more than it said: counted */
-    j->held = size;
+    uint64_t room = answer_room(rc == 0 ? j->result.size : 0);
+    /* the room it takes: less than it said is given back, more is counted */
+    hold_add(s, (int64_t)room - (int64_t)answer_room(j->result_max));
+    j->held = room;
     return rc;
   }
   int rc = j->exec(st, j);
   if (rc != 0 || s == NULL || j->result.size == 0) return rc;
-  /* The answer counts against what the daemon may hold for this peer before it is kept. */
-  uint64_t size = j->result.size;
-  if (hold_answer(cfg, s, j, size) != 0) {
-    msgpack_sbuffer_clear(&j->result);
+  /* The answer counts against what the daemon may hold before it is kept; one refused gives
+   * its memory back at once (a pipeline of large reads must not pile up refused results). */
+  if (hold_answer(cfg, s, j, j->result.size) != 0) {
+    job_drop_result(j);
     return -1;
   }
-  j->held = size;
+  j->held = answer_room(j->result.size);
   return 0;
 }

@@ -47,10 +47,12 @@ struct rq_session {
   uint32_t inflight; /* its requests, and deliveries to it, not yet back from storage */
   bool linked;       /* open: pushes and directory changes reach it */
   rq_session *prev, *next;
-  /* Bytes the daemon holds for this peer: answers built and not yet sent, and what the
-   * transport has queued for writing (request_hold). The storage thread refuses an answer
-   * that would take it past max_write_queue (too_large), before it is kept. */
+  /* Bytes the daemon holds for this peer: answers built and not yet sent (each counted as
+   * the bytes its sealed frame will take), and what the transport has queued for writing
+   * (request_hold). The storage thread refuses an answer that would take it past
+   * max_write_queue, or the daemon's total past max_buffered (too_large), before it is kept. */
   _Atomic uint64_t held;
+  _Atomic uint64_t *held_all; /* the daemon's total (request_hold); set by request_session_open */
 };
 
 /* What a handler sees on the loop thread: read-only state for its checks. Handlers see no
@@ -104,6 +106,10 @@ rq_ctx *request_ctx(requests *rq);
 uint32_t request_inflight(const requests *rq);
 /* Requests from members' sessions that have come back from storage since the start. */
 uint64_t request_answered(const requests *rq);
+
+/* The most that answers built and not yet written may take of what the daemon holds for all
+ * peers (request_hold): 7/8 of max_buffered, the rest being room for reads and small answers. */
+uint64_t request_answers_max(const config *cfg);
 
 /* Whether noise_pk is the key of an active member. */
 bool request_key_enrolled(const requests *rq, const uint8_t noise_pk[32]);

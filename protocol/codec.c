@@ -732,6 +732,11 @@ void sv_response_pack_ok(msgpack_packer *pk, uint64_t id, uint64_t audit_seq, co
     pk->callback(pk->data, result, result_len);
 }
 
+size_t sv_response_ok_size_max(size_t result_len) {
+  /* fixmap 1; "id" 3 + uint64 9; "ok" 3 + true 1; "audit" 6 + uint64 9; "result" 7 */
+  return 39 + (result_len == 0 ? 1 : result_len);
+}
+
 void sv_response_pack_error(msgpack_packer *pk, uint64_t id, bool has_audit, uint64_t audit_seq,
                             enum sv_err code, const char *message) {
   msgpack_pack_map(pk, has_audit ? 4 : 3);

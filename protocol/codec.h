@@ -249,6 +249,9 @@ void sv_sbuffer_init_cap(msgpack_sbuffer *sb, size_t cap);
  * sv_response_pack_ok appends the already-packed result bytes verbatim (one msgpack object). */
 void sv_response_pack_ok(msgpack_packer *pk, uint64_t id, uint64_t audit_seq, const char *result,
                          size_t result_len);
+/* The most bytes sv_response_pack_ok packs around a result of result_len bytes, whatever the
+ * id and audit numbers: the map, its four keys, two uint64 and true (39), and nil for none. */
+size_t sv_response_ok_size_max(size_t result_len);
 void sv_response_pack_error(msgpack_packer *pk, uint64_t id, bool has_audit, uint64_t audit_seq,
                             enum sv_err code, const char *message);
 

@@ -248,6 +248,12 @@ void frame_writer_free(frame_writer *w) {
  * length-prefixed Noise message. A zero-length body is refused (FRAME_ERR_EMPTY), as is one
  * whose length does not fit the 4-byte header (FRAME_ERR_TOO_BIG). On FRAME_ERR_NONCE some
  * nonces may already be used and nothing is returned: the connection must be closed. */
+size_t frame_sealed_size(size_t len) {
+  size_t total = 4 + len;
+  size_t nmsg = (total + NOISE_MAX_PAYLOAD - 1) / NOISE_MAX_PAYLOAD;
+  return total + nmsg * (2 + NOISE_TAGLEN);
+}
+
 int frame_writer_seal(frame_writer *w, const uint8_t *body, size_t len, uint8_t **out,
                       size_t *outlen) {
   assert(w != NULL && out != NULL && outlen != NULL);
@@ -260,8 +266,7 @@ int frame_writer_seal(frame_writer *w, const uint8_t *body, size_t len, uint8_t 
   int rc = FRAME_ERR_NOMEM;
   uint8_t *chunk = NULL, *o = NULL;
   size_t total = 4 + len; /* plaintext stream bytes for this frame */
-  size_t nmsg = (total + NOISE_MAX_PAYLOAD - 1) / NOISE_MAX_PAYLOAD;
-  size_t osize = total + nmsg * (2 + NOISE_TAGLEN);
+  size_t osize = frame_sealed_size(len);
   size_t csize = total < NOISE_MAX_PAYLOAD ? total : NOISE_MAX_PAYLOAD;
   chunk = malloc(csize);
   o = malloc(osize);

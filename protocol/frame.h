@@ -64,5 +64,8 @@ void frame_writer_free(frame_writer *w);
  * with its 2-byte length prefix. *out is malloc'd (caller frees), *outlen its size. */
 int frame_writer_seal(frame_writer *w, const uint8_t *body, size_t len, uint8_t **out,
                       size_t *outlen);
+/* The bytes frame_writer_seal makes of a body of len bytes (its length header, the Noise
+ * messages' length prefixes and tags): what a frame takes in a connection's write queue. */
+size_t frame_sealed_size(size_t len);
 
 #endif

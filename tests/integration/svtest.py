@@ -242,14 +242,18 @@ class Client:
     def send_frame(self, body):
         self.send_stream(struct.pack(">I", len(body)) + body)
 
-    def recv_frame(self):
+    def recv_body(self):
+        """The next frame's msgpack body, undecoded."""
         while True:
             if len(self.stream) >= 4:
                 (n,) = struct.unpack(">I", self.stream[:4])
                 if len(self.stream) >= 4 + n:
                     body, self.stream = self.stream[4:4 + n], self.stream[4 + n:]
-                    return msgpack.unpackb(body, raw=False)
+                    return body
             self.stream += self.recv_cs.decrypt_with_ad(b"", self.recv_noise())
+
+    def recv_frame(self):
+        return msgpack.unpackb(self.recv_body(), raw=False)
 
     def call(self, op, **args):
         req = {"id": self.next_id, "op": op}

@@ -4,6 +4,7 @@
 #include <msgpack.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "codec.h"
@@ -618,7 +619,33 @@ static void test_msgpack_check(void) {
   msgpack_unpacked_destroy(&up);
 }
 
+/* sv_response_ok_size_max bounds the packed response for the largest id and audit numbers,
+ * and is met exactly by them (a bound one byte lower would let an answer outgrow its room). */
+static void test_response_size_max(void) {
+  const size_t sizes[] = {0, 1, 31, 32, 65535, 65536, 1u << 20};
+  const uint64_t nums[] = {0, 127, 128, UINT32_MAX, (uint64_t)UINT32_MAX + 1, UINT64_MAX};
+  char *result = malloc(1u << 20);
+  ASSERT(result != NULL);
+  memset(result, 0xc0, 1u << 20); /* any bytes: packed verbatim */
+  for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    size_t most = 0;
+    for (size_t k = 0; k < sizeof nums / sizeof nums[0]; k++) {
+      msgpack_sbuffer sb;
+      msgpack_sbuffer_init(&sb);
+      msgpack_packer pk;
+      msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+      sv_response_pack_ok(&pk, nums[k], nums[k], result, sizes[i]);
+      ASSERT(sb.size <= sv_response_ok_size_max(sizes[i]));
+      if (sb.size > most) most = sb.size;
+      msgpack_sbuffer_destroy(&sb);
+    }
+    ASSERT_UINT_EQ(most, sv_response_ok_size_max(sizes[i]));
+  }
+  free(result);
+}
+
 int main(void) {
+  RUN_TEST(test_response_size_max);
   RUN_TEST(test_op_names);
   RUN_TEST(test_round_trip_every_op);
   RUN_TEST(test_encode_refuses);

@@ -110,6 +110,7 @@ static void test_round_trip_sizes(void) {
     bytes s = seal_stream(&sizes[i], 1);
     ASSERT_UINT_EQ(count_msgs(&s), want_msgs[i]);
     ASSERT_UINT_EQ(s.n, 4 + sizes[i] + want_msgs[i] * (2 + NOISE_TAGLEN));
+    ASSERT_UINT_EQ(frame_sealed_size(sizes[i]), s.n); /* what the write queue counts */
     frame_reader *r = new_reader(FRAME_DEFAULT_MAX);
     ASSERT_INT_EQ(frame_reader_feed(r, s.p, s.n), FRAME_OK);
     size_t idx = 0;

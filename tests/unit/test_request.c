@@ -8,6 +8,7 @@
 
 #include "codec.h"
 #include "directory.h"
+#include "frame.h"
 #include "job.h"
 #include "ops_area.h"
 #include "policy.h"
@@ -708,9 +709,12 @@ static int exec_sized(store *st, job *j) {
   return 0;
 }
 
+/* What an answer with a result of n bytes takes in its connection's write queue. */
+static uint64_t room(size_t n) { return frame_sealed_size(sv_response_ok_size_max(n)); }
+
 /* A job whose one change cannot be undone alone takes its answer's room (result_max) against
  * the session's limit before exec runs: refused at once when that room is not there, and
- * afterwards the session holds exactly the answer's bytes. */
+ * afterwards the session holds exactly the answer's room. */
 static void test_one_write_room(void) {
   daemon_fixture fx;
   fixture_init(&fx);
@@ -725,16 +729,17 @@ static void test_one_write_room(void) {
   j->one_write = true;
   j->result_max = 200;
   exec_ran = 0;
-  atomic_store(&sess.held, max - 200); /* room for exactly result_max */
+  atomic_store(&sess.held, max - room(200)); /* room for exactly result_max */
   ASSERT_INT_EQ(request_run(st, j), 0);
   ASSERT_INT_EQ(exec_ran, 1);
-  ASSERT_UINT_EQ(atomic_load(&sess.held), max - 200 + j->result.size);
-  ASSERT_UINT_EQ(j->held, j->result.size);
-  atomic_store(&sess.held, max - 199); /* one byte short */
+  ASSERT(j->result.size < 200);
+  ASSERT_UINT_EQ(atomic_load(&sess.held), max - room(200) + room(j->result.size));
+  ASSERT_UINT_EQ(j->held, room(j->result.size));
+  atomic_store(&sess.held, max - room(200) + 1); /* one byte short */
   ASSERT_INT_EQ(request_run(st, j), -1);
   ASSERT_INT_EQ(exec_ran, 1); /* not run */
   ASSERT_INT_EQ(j->err, SV_ERR_TOO_LARGE);
-  ASSERT_UINT_EQ(atomic_load(&sess.held), max - 199);
+  ASSERT_UINT_EQ(atomic_load(&sess.held), max - room(200) + 1);
   /* A job with no answer (a delivery) runs whatever the session holds, and holds nothing. */
   j->err = SV_OK;
   snprintf(j->object, sizeof j->object, "0");
@@ -743,7 +748,66 @@ static void test_one_write_room(void) {
   ASSERT_INT_EQ(request_run(st, j), 0);
   ASSERT_INT_EQ(exec_ran, 2);
   ASSERT_INT_EQ(j->err, SV_OK);
-  ASSERT_UINT_EQ(atomic_load(&sess.held), max + 1000 + j->result.size);
+  ASSERT_UINT_EQ(atomic_load(&sess.held), max + 1000 + room(j->result.size));
+  job_free(j);
+  store_close(st);
+  fixture_free(&fx);
+}
+
+/* A read's answer is counted, as the bytes its sealed frame takes, against the connection's
+ * max_write_queue and the daemon's max_buffered (both sides of each), and one refused gives its
+ * memory back at once: a pipeline of large reads must not pile up results that are never sent. */
+static void test_answer_room(void) {
+  daemon_fixture fx;
+  fixture_init(&fx);
+  store *st = fixture_store(&fx);
+  const config *conf = store_config(st);
+  uint64_t max = conf->max_write_queue, all_max = request_answers_max(conf);
+  ASSERT(all_max < conf->max_buffered && all_max >= conf->max_buffered / 8 * 7);
+  _Atomic uint64_t all = 0;
+  rq_session sess;
+  memset(&sess, 0, sizeof sess);
+  sess.held_all = &all;
+  job *j = job_internal(NULL, "test.read", "area", "3000", "test");
+  j->internal = false;
+  j->session = &sess;
+  j->exec = exec_sized;
+  exec_ran = 0;
+  ASSERT_INT_EQ(request_run(st, j), 0); /* learns the result's size */
+  size_t n = j->result.size;
+  uint64_t r = room(n);
+  ASSERT(r > n + 4 + 16); /* more than the plain result: the frame around it */
+  ASSERT_UINT_EQ(j->held, r);
+  ASSERT_UINT_EQ(atomic_load(&sess.held), r);
+  ASSERT_UINT_EQ(atomic_load(&all), r);
+  const struct {
+    uint64_t mine, total;
+    int rc;
+  } cases[] = {
+      {max - r, 0, 0},                /* exactly the connection's room */
+      {max - r + 1, 0, -1},           /* one byte over it */
+      {0, all_max - r, 0},            /* exactly the daemon's room */
+      {0, all_max - r + 1, -1},       /* one byte over it */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    job_drop_result(j);
+    j->err = SV_OK;
+    j->held = 0;
+    atomic_store(&sess.held, cases[i].mine);
+    atomic_store(&all, cases[i].total);
+    ASSERT_INT_EQ(request_run(st, j), cases[i].rc);
+    if (cases[i].rc == 0) {
+      ASSERT_UINT_EQ(atomic_load(&sess.held), cases[i].mine + r);
+      ASSERT_UINT_EQ(atomic_load(&all), cases[i].total + r);
+      ASSERT_UINT_EQ(j->result.size, n);
+    } else {
+      ASSERT_INT_EQ(j->err, SV_ERR_TOO_LARGE);
+      ASSERT(strstr(j->errmsg, cases[i].mine > 0 ? "for this connection" : "max_buffered"));
+      ASSERT_UINT_EQ(atomic_load(&sess.held), cases[i].mine); /* nothing counted */
+      ASSERT_UINT_EQ(atomic_load(&all), cases[i].total);
+      ASSERT(j->result.data == NULL && j->result.alloc == 0); /* its memory given back */
+    }
+  }
   job_free(j);
   store_close(st);
   fixture_free(&fx);
@@ -855,6 +919,7 @@ int main(void) {
   RUN_TEST(test_run);
   RUN_TEST(test_area_ids);
   RUN_TEST(test_one_write_room);
+  RUN_TEST(test_answer_room);
   ASSERT_INT_EQ(nqueue, 0);
   ASSERT_UINT_EQ(request_inflight(rq), 0);
   request_free(rq);
