@@ -1,7 +1,9 @@
 /* signer_proc.c -- the log signer process: the only process that holds the audit log's signing
- * key. It keeps its own Merkle frontier, extends it only with leaf hashes, records it durably
- * before it signs, and signs only roots it computed itself, so every checkpoint it ever signs
- * is a prefix of one append-only history, whatever the network-facing process asks.
+ * key. It keeps its own Merkle frontier, extends it only with leaf hashes, writes it to its state
+ * file before it signs, and signs only roots it computed itself, so every checkpoint it ever
+ * signs is a prefix of one append-only history, whatever the network-facing process asks. The
+ * file is flushed to disk at most once per SIGNER_STATE_SYNC_MS (signer_state.h); a state lost
+ * to a power cut is brought back from the committed log at the next start.
  *
  * It is started by `samvirked run` (signer.c) with a Unix stream socket as descriptor 3, reads
  * the daemon's key file itself, hands the network-facing process only what that needs (the

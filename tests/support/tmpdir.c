@@ -64,9 +64,18 @@ char *test_source_path(const char *rel) {
   return p;
 }
 
+/* $SAMVIRKE_VECTORS/NAME, or without it the source tree's tests/vectors/NAME. */
 char *test_vector_path(const char *name) {
   const char *dir = getenv("SAMVIRKE_VECTORS");
-  if (dir == NULL) dir = "../shared/vectors";
+  if (dir == NULL) {
+    size_t n = strlen("tests/vectors/") + strlen(name) + 1;
+    char *rel = malloc(n);
+    if (rel == NULL) abort();
+    snprintf(rel, n, "tests/vectors/%s", name);
+    char *p = test_source_path(rel);
+    free(rel);
+    return p;
+  }
   size_t n = strlen(dir) + strlen(name) + 2;
   char *p = malloc(n);
   if (p == NULL) abort();
