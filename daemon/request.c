@@ -311,7 +311,11 @@ static job *frame_job(requests *rq, rq_session *s, const uint8_t *frame, size_t 
     log_warn("session %llu: out of memory decoding a request: %s", (unsigned long long)s->id,
              err);
   if (e != SV_OK) {
-    snprintf(j->op, sizeof j->op, "%s", j->req.op_name[0] ? j->req.op_name : "?");
+    /* The permanent log holds codes, never a client's free text: a frame's op is named in its
+     * entry only when it is one of the protocol's ops ("?" otherwise; the rule says why). */
+    enum sv_op known;
+    bool named = sv_op_lookup(j->req.op_name, strlen(j->req.op_name), &known) == 0;
+    snprintf(j->op, sizeof j->op, "%s", named ? sv_op_name(known) : "?");
     job_deny(j, e,
              e == SV_ERR_UNKNOWN_OP ? "unknown op"
              : e == SV_ERR_INTERNAL ? "out of memory"

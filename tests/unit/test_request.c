@@ -417,12 +417,20 @@ static void test_frames(void) {
   ASSERT_STR_EQ(j->dec.rule, "malformed request");
   expect_response(&a, 5, "bad_request");
 
-  /* An op the daemon does not know. */
+  /* An op the daemon does not know: its text is the client's, and not logged. */
   request_frame(rq, &a.s, (const uint8_t *)"\x82\xa2id\x06\xa2op\xa4nope", 13);
   j = last_job();
-  ASSERT_STR_EQ(j->op, "nope");
+  ASSERT_STR_EQ(j->op, "?");
   ASSERT_STR_EQ(j->dec.rule, "unknown op");
   expect_response(&a, 6, "unknown_op");
+  /* A known op in a frame that fails to decode is named; free text with no id is not. */
+  request_frame(rq, &a.s, (const uint8_t *)"\x83\xa2id\x08\xa2op\xa4ping\xa2zz\x01", 17);
+  ASSERT_STR_EQ(last_job()->op, "ping");
+  ASSERT_STR_EQ(last_job()->dec.rule, "malformed request");
+  expect_response(&a, 8, "bad_request");
+  request_frame(rq, &a.s, (const uint8_t *)"\x81\xa2op\xa4Hans", 9);
+  ASSERT_STR_EQ(last_job()->op, "?");
+  expect_response(&a, 0, "bad_request");
 
   /* A known op this daemon's table does not serve. */
   send_request(&a, SV_OP_MEMBER_LIST, 7, NULL);
