@@ -264,6 +264,16 @@ static int64_t area_lookup(store *st, job *j, const sv_str *name) {
   return id;
 }
 
+int ops_area_known(store *st, job *j, const char *what, const char *name) {
+  sv_str n = {name, strlen(name)};
+  int64_t id = area_lookup(st, j, &n);
+  if (id < 0) return -1;
+  if (id > 0) return 0;
+  job_fail(j, SV_ERR_NOT_FOUND, "no area named '%s' (%s); a coordinator adds areas (area add)",
+           name, what);
+  return -1;
+}
+
 int64_t ops_area_id(store *st, job *j, const sv_str *name) {
   int64_t id = area_lookup(st, j, name);
   if (id < 0) return id;

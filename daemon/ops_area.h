@@ -44,6 +44,9 @@ int ops_iv_owner_due(const rq_ctx *ctx, job *j, int64_t *owner);
 /* Storage thread. The id of the area named name, with j->object set to "area:<id>": > 0, or 0
  * with not_found set, or -1 with a storage error set. */
 int64_t ops_area_id(store *st, job *j, const sv_str *name);
+/* Storage thread. Whether an area named name exists: 0, or -1 with not_found (what names it)
+ * or a storage error set; j->object is left as it is. */
+int ops_area_known(store *st, job *j, const char *what, const char *name);
 /* Pack area id's map (with its outline) as j's result. Returns 0 or -1 (storage error). */
 int ops_area_pack_result(store *st, job *j, int64_t area);
 

@@ -13,6 +13,7 @@
 
 #include "envelope.h"
 #include "ops.h"
+#include "ops_area.h"
 #include "ops_guard.h"
 #include "ops_note.h"
 #include "util.h"
@@ -204,6 +205,7 @@ int ops_concern_submit_exec(store *st, job *j) {
       " SELECT ?, id FROM members WHERE id = ? AND revoked = 0 AND role = ?";
   const concern_plan *p = j->op_data;
   const envelope_header *h = &p->env.h;
+  if (h->area[0] && ops_area_known(st, j, "the envelope's area", h->area) != 0) return -1;
   sqlite3_stmt *s = store_stmt(st, sql_dup);
   if (s == NULL) return ops_storage_error(st, j);
   sqlite3_bind_blob(s, 1, h->id, ENVELOPE_ID_LEN, SQLITE_STATIC);

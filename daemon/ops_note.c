@@ -11,6 +11,8 @@
 #include "envelope.h"
 #include "log.h"
 #include "ops.h"
+#include "ops_area.h"
+#include "ops_guard.h"
 #include "util.h"
 
 #define NOTE_LIST_MAX 1000 /* most entries one note.list returns (oldest first) */
@@ -59,7 +61,12 @@ int ops_note_parse(const rq_ctx *ctx, job *j, const sv_bin *env, const char *kla
   }
   /* the class first: a refused purpose's entry then still says what class was sent */
   if (request_class(ctx, j, v->h.klass) != 0) return -1;
-  return request_purpose(ctx, j, v->h.purpose);
+  if (request_purpose(ctx, j, v->h.purpose) != 0) return -1;
+  /* The header's area is the request's area, kept in clear beside the ciphertext: an area's
+   * name, never free text (storage checks that the area exists). */
+  sv_str area = {v->h.area, strlen(v->h.area)};
+  if (area.len > 0 && ops_guard_label(j, "the envelope's area", &area) != 0) return -1;
+  return 0;
 }
 
 int ops_note_check(rq_ctx *ctx, job *j, const sv_bin *env, const char *action,
@@ -213,6 +220,8 @@ static int send_store(store *st, job *j, uint32_t nlead, void (*lead)(msgpack_pa
   note_plan *p = j->op_data;
   const sv_bin *e = &j->req.a.envelope;
   sqlite3 *db = store_db(st);
+  if (p->v.h.area[0] && ops_area_known(st, j, "the envelope's area", p->v.h.area) != 0)
+    return -1;
   sqlite3_stmt *s = store_stmt(st, sql_note_insert);
   if (s == NULL) goto internal;
   sqlite3_bind_blob(s, 1, p->v.h.id, ENVELOPE_ID_LEN, SQLITE_STATIC);

@@ -70,6 +70,7 @@ def run(d, coord, ssp, police, partner):
     ss = connect(d, ssp)  # online recipient; police connects later
 
     # --- multi-recipient send: pushed to the connected recipient, kept for the offline one ---
+    check(cs.call("area.add", name="Nordparken")["ok"], "the note's area exists")
     env = seal(coord, [ssp, police], body, area="Nordparken")
     r = cs.call("note.send", envelope=env)
     check(r["ok"], "note.send failed: %r" % r)

@@ -5,6 +5,7 @@ core-track meeting's minutes go only to its attendees, from an attendee, as clas
 a partner is refused whatever it sends; the minutes served are the envelope, which the attendees
 open and no one else can; the answer to a concern is a note of class individual."""
 import os
+import sqlite3
 import shutil
 import sys
 import tempfile
@@ -77,6 +78,25 @@ try:
             envelope=seal(partner, [coord, ssp], body, klass="concern", purpose="bekymring",
                           ident=bytes(ok["result"]["receipt"])))
     refused(cb, "bad_request", "concern.submit", envelope=b"SVNE not an envelope")
+    # The header's area is kept in clear beside the ciphertext: an existing area's name only.
+    before = len(A.db_entries(os.path.join(d.dir, "samvirke.db")))
+    for code, area in (("personal_data", "Ali 010190-1234"), ("not_found", "Ali Hassan"),
+                       ("invalid", "Nord  parken"), ("invalid", "N" * 65),
+                       ("invalid", "Nord\u200bparken")):
+        for c, op, env in ((cb, "concern.submit", seal(partner, [coord, ssp], body,
+                                                         klass="concern", area=area,
+                                                         purpose="bekymring")),
+                           (cs, "note.send", seal(ssp, [coord], body, area=area))):
+            r = refused(c, code, op, envelope=env)
+            check("envelope's area" in r["error"]["message"], "names the header: %r" % r)
+    db = sqlite3.connect(os.path.join(d.dir, "samvirke.db"))
+    held = db.execute("SELECT area FROM concerns UNION ALL SELECT area FROM notes").fetchall()
+    db.close()
+    check(all(a in ("", "Nordparken") for (a,) in held), "no other area stored: %r" % held)
+    raw = b"".join(open(os.path.join(d.dir, f), "rb").read() for f in os.listdir(d.dir)
+                   if f.startswith("samvirke.db"))
+    check(b"010190" not in raw and b"Ali Hassan" not in raw, "nor its text in the database")
+    check(len(A.db_entries(os.path.join(d.dir, "samvirke.db"))) == before + 10, "each audited")
     # The regime reads it; the envelope opens for its recipients only.
     got = cs.call("concern.fetch", concern=1)
     check(got["ok"], repr(got))
