@@ -3,6 +3,7 @@
  * times, the meeting track, and policy questions asked ahead for what only storage knows. */
 #include "ops_guard.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -85,6 +86,16 @@ int ops_guard_time(job *j, const char *what, uint64_t t) {
   return -1;
 }
 
+/* s with ASCII spaces dropped and letters in lower case, in out (n bytes; cut short to fit). */
+static void key_form(const char *s, char *out, size_t n) {
+  size_t k = 0;
+  for (; *s && k + 1 < n; s++)
+    if (*s != ' ') out[k++] = (char)tolower((unsigned char)*s);
+  out[k] = '\0';
+}
+
+/* As member.show finds a `who` (ops_member.c, member_find), among active members: a name,
+ * which wins, or a key id or fingerprint in any letter case, with or without spaces. */
 const dir_member *ops_guard_member(const rq_ctx *ctx, job *j, const char *what,
                                    const sv_str *who) {
   const dir_member *found = NULL;
@@ -92,9 +103,12 @@ const dir_member *ops_guard_member(const rq_ctx *ctx, job *j, const char *what,
     const dir_member *m = &ctx->dir->m[i];
     if (!m->revoked && strcmp(m->name, who->ptr) == 0) found = m;
   }
-  if (found == NULL && who->len == CARD_KEYID_HEX - 1) {
-    const dir_member *m = directory_by_keyid(ctx->dir, who->ptr);
-    if (m != NULL && !m->revoked) found = m;
+  char want[CARD_FINGERPRINT_LEN], fp[CARD_FINGERPRINT_LEN];
+  key_form(who->ptr, want, sizeof want);
+  for (size_t i = 0; i < ctx->dir->n && found == NULL && want[0]; i++) {
+    const dir_member *m = &ctx->dir->m[i];
+    key_form(m->fingerprint, fp, sizeof fp);
+    if (!m->revoked && (strcmp(m->keyid, want) == 0 || strcmp(fp, want) == 0)) found = m;
   }
   if (found == NULL)
     job_fail(j, SV_ERR_INVALID, "%s '%s' is not an active member", what, who->ptr);

@@ -161,6 +161,22 @@ try:
             data = open(os.path.join(d.dir, name), "rb").read()
             check(b"opgang 3" not in data, "plaintext found in %s" % name)
 
+    # A member is named as member.show finds one: a name, or a key id or fingerprint in any
+    # letter case, with or without spaces (active members only).
+    show = cc.call("member.show", who=ssp.name)["result"]
+    fp, kid = show["fingerprint"], show["keyid"]
+    for form in (fp, fp.replace(" ", ""), fp.upper(), kid.upper(), " ".join(kid)):
+        check(cc.call("member.show", who=form)["ok"], "member.show takes %r" % form)
+        m = cc.call("meeting.add", area="Nordparken", track="core", time=2,
+                    attendees=[coord.name, form])
+        check(m["ok"] and ssp.name in [a["name"] if isinstance(a, dict) else a
+                                       for a in m["result"]["attendees"]],
+              "attendee %r: %r" % (form, m))
+        iv = cc.call("intervention.add", area="Nordparken", level="area", step="act",
+                     text="Lektiecafe", owner=form)
+        check(iv["ok"] and iv["result"]["owner"] == ssp.name, "owner %r: %r" % (form, iv))
+    refused(cc, "invalid", "intervention.add", area="Nordparken", level="area", step="act",
+            text="Lektiecafe", owner=kid[:-1])
     for c in (cc, cs, cp, cb, cl):
         c.close()
     rc = d.stop()
