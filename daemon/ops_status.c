@@ -2,6 +2,7 @@
  * stands in the four steps of the model (area.status), counted from what the caller may see. */
 #include "ops_status.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,19 @@ typedef struct status_plan {
   bool see_core;      /* ... core-track meetings count */
   bool see_concerns;  /* ... open concerns are counted */
 } status_plan;
+
+/* Twice the signed area of the ring of lon, lat pairs in b (shoelace, in square degrees, taken
+ * relative to the first point): 0, but for rounding, when its points are all one or on a line. */
+static double outline_twice_area(const sv_doubles *b) {
+  double sum = 0;
+  size_t n = b->n / 2;
+  for (size_t i = 0; i < n; i++) {
+    size_t k = (i + 1) % n;
+    sum += (b->v[2 * i] - b->v[0]) * (b->v[2 * k + 1] - b->v[1]) -
+           (b->v[2 * k] - b->v[0]) * (b->v[2 * i + 1] - b->v[1]);
+  }
+  return sum;
+}
 
 int ops_area_update_prepare(rq_ctx *ctx, job *j, int *level) {
   *level = POLICY_LEVEL_AREA;
@@ -51,6 +65,12 @@ int ops_area_update_prepare(rq_ctx *ctx, job *j, int *level) {
                                     "[-180, 180], latitude in [-90, 90])", k / 2 + 1);
         return -1;
       }
+    /* 1e-12 square degrees is about a hundredth of a square metre: rounding, not an area */
+    if (fabs(outline_twice_area(b)) < 1e-12) {
+      job_fail(j, SV_ERR_INVALID, "the outline encloses no area: its points are all the same "
+                                  "or on one line");
+      return -1;
+    }
   }
   return 0;
 }

@@ -94,6 +94,14 @@ try:
         check(r["error"]["code"] == "personal_data", "%s: a group of %d: %r" % (op, minimum - 1, r))
         r = pia.call(op, size=minimum, **args)
         check(r["ok"], "%s: a group of %d: %r" % (op, minimum, r))
+    # an outline must enclose an area: all points one, or on one line, is refused; a small
+    # triangle is not (points relative to the first, so rounding does not make a line an area)
+    for ring, ok in (([10.4, 55.4] * 3, False), ([10.4, 55.4, 10.41, 55.41, 10.42, 55.42], False),
+                     ([10.4, 55.4, 10.4, 55.4, 10.41, 55.4], False),
+                     ([10.4, 55.4, 10.4001, 55.4, 10.4, 55.4001], True)):
+        r = anna.call("area.update", area="Vollsmose", boundary=ring)
+        check(r["ok"] == ok and (ok or "encloses no area" in r["error"]["message"]),
+              "outline %r: %r" % (ring, r))
     # the refusals are in the audit log, each with its op, and with no text
     entries = audit_entries(db)
     refused = {e["op"] for e in entries if e.get("outcome") == "personal_data"}
