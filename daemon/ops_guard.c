@@ -80,7 +80,8 @@ bool ops_guard_one_of(const sv_str *s, const char *const *set) {
 }
 
 int ops_guard_time(job *j, const char *what, uint64_t t) {
-  if (t <= (UINT64_C(1) << 40)) return 0;
+  /* 0 is no time: meeting.draft's since says 0 for "there was no meeting" */
+  if (t > 0 && t <= (UINT64_C(1) << 40)) return 0;
   job_fail(j, SV_ERR_INVALID, "%s %llu is not a plausible time (Unix seconds)", what,
            (unsigned long long)t);
   return -1;

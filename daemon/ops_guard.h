@@ -24,7 +24,7 @@ int ops_guard_label(job *j, const char *what, const sv_str *s);
 int ops_guard_group_size(const rq_ctx *ctx, job *j, bool required, const char *what);
 /* True when s is one of the NULL-terminated set. */
 bool ops_guard_one_of(const sv_str *s, const char *const *set);
-/* A time argument (Unix seconds) at most 2^40. Returns 0, or -1 with invalid. */
+/* A time argument (Unix seconds) from 1 to 2^40. Returns 0, or -1 with invalid. */
 int ops_guard_time(job *j, const char *what, uint64_t t);
 
 /* The active member who names (a name, or a 16-hex-digit key id): NULL with invalid set

@@ -94,6 +94,13 @@ try:
         check(r["error"]["code"] == "personal_data", "%s: a group of %d: %r" % (op, minimum - 1, r))
         r = pia.call(op, size=minimum, **args)
         check(r["ok"], "%s: a group of %d: %r" % (op, minimum, r))
+    # times are Unix seconds from 1 to 2^40 (0 is "none" in meeting.draft's since)
+    for t, ok in ((0, False), (1, True), (1 << 40, True), ((1 << 40) + 1, False)):
+        r = anna.call("meeting.add", area="Vollsmose", track="area", time=t)
+        check(r["ok"] == ok, "meeting at %d: %r" % (t, r))
+        r = anna.call("intervention.add", area="Vollsmose", level="area", step="act",
+                      text="opfoelgning", due=t)
+        check(r["ok"] == ok, "due %d: %r" % (t, r))
     # an outline must enclose an area: all points one, or on one line, is refused; a small
     # triangle is not (points relative to the first, so rounding does not make a line an area)
     for ring, ok in (([10.4, 55.4] * 3, False), ([10.4, 55.4, 10.41, 55.41, 10.42, 55.42], False),
