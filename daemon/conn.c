@@ -11,6 +11,7 @@
 #include "frame.h"
 #include "log.h"
 #include "noise.h"
+#include "util.h"
 
 #define READ_CHUNK 65536
 /* Sealed frames gathered on a connection before one write (a response burst, pushes). */
@@ -21,6 +22,8 @@
  * devices, 72 KiB of locked memory. A flood of new keys pushes members out; they then cost
  * what every handshake cost without the cache. */
 #define CONN_SSCACHE_SLOTS 1024
+/* The longest client name a handshake's first payload may carry ("samvirke/1.0", ...). */
+#define CLIENT_NAME_MAX 64
 
 enum conn_state { CONN_HANDSHAKE, CONN_OPEN, CONN_CLOSING };
 
@@ -333,8 +336,9 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
   *buf = uv_buf_init(chunk, sizeof chunk);
 }
 
-/* Check the initiator's first payload: {"v": 1, "client": "<name/version>"}. Returns 0, -1
- * when it is not that, -2 when there was no memory to read it. */
+/* Check the initiator's first payload: {"v": 1, "client": "<name/version>"} and nothing else
+ * (it is replayable and not forward-secret), the name 1 to CLIENT_NAME_MAX bytes of UTF-8
+ * without controls. Returns 0, -1 when it is not that, -2 when there was no memory to read it. */
 static int check_hello(const uint8_t *p, size_t n) {
   msgpack_unpacked up;
   msgpack_unpacked_init(&up);
@@ -350,8 +354,9 @@ static int check_hello(const uint8_t *p, size_t n) {
   uint64_t v = 0;
   const char *client;
   size_t clen;
-  ok = ok && sv_map_uint(&up.data, "v", &v) == 0 && v == 1 &&
-       sv_map_str(&up.data, "client", &client, &clen) == 0;
+  ok = ok && up.data.via.map.size == 2 && sv_map_uint(&up.data, "v", &v) == 0 && v == 1 &&
+       sv_map_str(&up.data, "client", &client, &clen) == 0 && clen >= 1 &&
+       clen <= CLIENT_NAME_MAX && util_utf8_valid(client, clen, false);
   msgpack_unpacked_destroy(&up);
   return ok ? 0 : -1;
 }

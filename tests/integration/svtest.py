@@ -190,7 +190,8 @@ class Client:
     """A client of the wire protocol written from protocol/PROTOCOL.md alone."""
 
     def __init__(self, port=None, server_key_b64=None, keypair=None, unix=None, timeout=10,
-                 source=None):
+                 source=None, hello=None):
+        """hello: message 1's payload (bytes), when not the usual {"v": 1, "client": ...}."""
         import base64
         self.dh = X25519DH()
         self.keypair = keypair or self.dh.generate_keypair()
@@ -210,7 +211,8 @@ class Client:
         hs.initialize(IKHandshakePattern(), True, PROLOGUE, s=self.keypair,
                       rs=PublicKey(base64.b64decode(server_key_b64)))
         msg1 = bytearray()
-        hs.write_message(msgpack.packb({"v": 1, "client": "svtest/1"}), msg1)
+        hs.write_message(hello if hello is not None else
+                         msgpack.packb({"v": 1, "client": "svtest/1"}), msg1)
         self.send_noise(bytes(msg1))
         msg2 = self.recv_noise()
         payload = bytearray()

@@ -11,7 +11,7 @@ import tempfile
 import msgpack
 
 sys.path.insert(0, os.path.dirname(__file__))
-from svtest import Client, Daemon, check  # noqa: E402
+from svtest import Client, Daemon, ProtocolError, check  # noqa: E402
 from svnote import Identity, seal  # noqa: E402
 
 U64 = 2**64 - 1
@@ -250,6 +250,29 @@ def run_as(d, who, ident, ids):
     c.close()
 
 
+def hellos(d, ident):
+    """Message 1's payload is {"v": 1, "client": NAME} and nothing else (it is replayable and
+    not forward-secret), NAME 1 to 64 bytes of UTF-8 without controls: anything else closes the
+    connection without an answer, and the next handshake is served."""
+    def served(payload):
+        try:
+            return Client(d.port, d.server_key, keypair=ident.noise,
+                          hello=msgpack.packb(payload)).hello["ok"]
+        except ProtocolError:
+            return False
+    for payload, ok in (({"v": 1, "client": "samvirke/1"}, True),
+                        ({"v": 1, "client": "x" * 64}, True),
+                        ({"v": 1, "client": "x" * 65}, False),
+                        ({"v": 1, "client": ""}, False),
+                        ({"v": 1, "client": "svtest\n/1"}, False),
+                        ({"v": 1, "client": "svtest/1", "extra": 1}, False),
+                        ({"v": 1, "client": "svtest/1", "token": "hemmelig"}, False),
+                        ({"v": 2, "client": "svtest/1"}, False),
+                        ({"v": 1}, False),
+                        ({"client": "svtest/1"}, False)):
+        check(served(payload) == ok, "hello %r is %s" % (payload, "served" if ok else "refused"))
+
+
 def main():
     anna = Identity("Anna")
     sara = Identity("Sara")
@@ -274,6 +297,7 @@ def main():
         c.close()
         run_as(d, "coordinator", anna, ids)
         run_as(d, "partner", bo, ids)
+        hellos(d, anna)
         check(d.alive(), "the daemon is still running")
         rc = d.stop()
         log = d.read_log()
