@@ -58,6 +58,7 @@ struct conn {
   bool addr_counted;     /* a not-yet-member connection of addr (admit_conn_add) */
   bool unenrolled;       /* counted in env->unenrolled */
   bool in_hs;            /* in env's handshake list */
+  bool in_closing;       /* in env's closing list */
   conn *hprev, *hnext;   /* that list, oldest first */
   size_t read_held;      /* the reader's buffer as counted in request_hold */
   bool refuse_after;     /* over a rate limit: close once the refusal is written */
@@ -101,6 +102,14 @@ static void conn_drop_gathered(conn *c) {
 
 static void conn_maybe_free(conn *c) {
   if (c->handles_open > 0 || c->sess.inflight > 0) return;
+  if (c->in_closing) {
+    conn_env *env = c->env;
+    if (c->prev)
+      c->prev->next = c->next;
+    else
+      env->closing = c->next;
+    if (c->next) c->next->prev = c->prev;
+  }
   noise_handshake_free(c->hs);
   free(c->split);
   frame_reader_free(c->rd);
@@ -164,7 +173,11 @@ static void conn_close(conn *c, const char *why) {
   else
     env->list = c->next;
   if (c->next) c->next->prev = c->prev;
-  c->prev = c->next = NULL;
+  c->prev = NULL;
+  c->next = env->closing;
+  if (env->closing) env->closing->prev = c;
+  env->closing = c;
+  c->in_closing = true;
   env->n--;
   conn_drop_gathered(c);
   if (why != NULL && strstr(why, "out of memory") != NULL) /* the operator needs to know */
@@ -251,24 +264,22 @@ static void conn_flush(conn *c) {
   }
 }
 
-static void shed(conn_env *env, uint64_t total);
+static void shed(conn_env *env, uint64_t total, uint64_t limit);
 
-/* Gather len bytes of buf (takes ownership) for c's next write, counted in its write queue;
- * drops c if that queue is over the limit. The write goes out at the end of this loop
- * iteration (conn_env's check handle), or at once when the gather is full. */
-static void conn_gather(conn *c, uint8_t *buf, size_t len) {
+/* Gather len bytes of buf (takes ownership) for c's next write, counted in its write queue in
+ * the place of room (what the request module held for it: see rq_transport.send); drops c if
+ * that queue is over the limit. The write goes out at the end of this loop iteration
+ * (conn_env's check handle), or at once when the gather is full. */
+static void conn_gather(conn *c, uint8_t *buf, size_t len, uint64_t room) {
+  if (c->state != CONN_CLOSING && c->ngather == CONN_GATHER_MAX) conn_flush(c);
   if (c->state == CONN_CLOSING) {
     free(buf);
-    return;
-  }
-  if (c->ngather == CONN_GATHER_MAX) conn_flush(c);
-  if (c->state == CONN_CLOSING) {
-    free(buf);
+    if (room > 0) request_hold(c->env->rq, &c->sess, -(int64_t)room);
     return;
   }
   c->gather[c->ngather++] = uv_buf_init((char *)buf, (unsigned)len);
   c->write_queued += len;
-  uint64_t total = request_hold(c->env->rq, &c->sess, (int64_t)len);
+  uint64_t total = request_hold(c->env->rq, &c->sess, (int64_t)len - (int64_t)room);
   if (!c->dirty) {
     conn_env *env = c->env;
     c->dirty = true;
@@ -282,13 +293,13 @@ static void conn_gather(conn *c, uint8_t *buf, size_t len) {
              (unsigned long long)c->id, (unsigned long long)c->write_queued);
     conn_close(c, "write queue over limit");
   } else if (total > c->env->cfg->max_buffered) {
-    shed(c->env, total);
+    shed(c->env, total, c->env->cfg->max_buffered);
   }
 }
 
 /* Queue len bytes of buf (takes ownership) on c's stream after what is gathered. */
 static void conn_write(conn *c, uint8_t *buf, size_t len) {
-  conn_gather(c, buf, len);
+  conn_gather(c, buf, len, 0);
   if (c->state != CONN_CLOSING) conn_flush(c);
 }
 
@@ -307,20 +318,17 @@ static bool whole_value(const char *body, size_t len) {
   return sv_msgpack_check((const uint8_t *)body, len, &end) == 0 && end == len;
 }
 
-static void conn_send_frame(conn *c, const char *body, size_t len) {
-  if (c->state != CONN_OPEN) return;
-  if (!whole_value(body, len)) {
-    conn_close(c, "out of memory building a frame (lost bytes)");
-    return;
-  }
+/* Seal body and gather it for c in the place of room (rq_transport.send). */
+static void conn_send_frame(conn *c, const char *body, size_t len, uint64_t room) {
   uint8_t *out = NULL;
   size_t outlen = 0;
-  int rc = frame_writer_seal(c->wr, (const uint8_t *)body, len, &out, &outlen);
-  if (rc != FRAME_OK) {
+  int rc = FRAME_OK;
+  if (c->state == CONN_OPEN && !whole_value(body, len))
+    conn_close(c, "out of memory building a frame (lost bytes)");
+  else if (c->state == CONN_OPEN &&
+           (rc = frame_writer_seal(c->wr, (const uint8_t *)body, len, &out, &outlen)) != FRAME_OK)
     conn_close(c, frame_strerror(rc));
-    return;
-  }
-  conn_gather(c, out, outlen);
+  conn_gather(c, out, outlen, room); /* closed: gives room back and frees nothing sealed */
 }
 
 static void on_timer(uv_timer_t *t) {
@@ -530,10 +538,16 @@ static int conn_drain(conn *c) {
   return c->state == CONN_OPEN ? 0 : -1;
 }
 
-/* The daemon holds total bytes for all connections: while that is over max_buffered, drop the
- * connection that holds the most (the likeliest hog, not whoever came last). */
-static void shed(conn_env *env, uint64_t total) {
-  while (total > env->cfg->max_buffered) {
+/* The daemon holds total bytes for all connections: while that is over limit, drop the open
+ * connection that holds the most (the likeliest hog, not whoever came last). What closed
+ * connections still hold (answers on their way back from storage, writes being cancelled) is
+ * given back as those finish: it counts as gone already, so one moment over the limit drops
+ * one connection, not one for every frame that follows. */
+static void shed(conn_env *env, uint64_t total, uint64_t limit) {
+  uint64_t gone = 0;
+  for (conn *x = env->closing; x != NULL; x = x->next) gone += atomic_load(&x->sess.held);
+  total = total > gone ? total - gone : 0;
+  while (total > limit) {
     conn *big = NULL;
     uint64_t most = 0;
     for (conn *x = env->list; x != NULL; x = x->next) {
@@ -544,12 +558,11 @@ static void shed(conn_env *env, uint64_t total) {
       }
     }
     if (big == NULL) return;
-    log_warn("conn %llu: the daemon holds %llu bytes for all connections (max_buffered %llu); "
-             "dropping the one that holds the most (%llu)",
-             (unsigned long long)big->id, (unsigned long long)total,
+    log_warn("conn %llu: the daemon holds %llu bytes for all connections (limit %llu of "
+             "max_buffered %llu); dropping the one that holds the most (%llu)",
+             (unsigned long long)big->id, (unsigned long long)total, (unsigned long long)limit,
              (unsigned long long)env->cfg->max_buffered, (unsigned long long)most);
     conn_close(big, "buffers full");
-    /* What it held is given back as its writes finish or fail: count it gone already. */
     total = total > most ? total - most : 0;
   }
 }
@@ -561,7 +574,7 @@ static int count_read(conn *c) {
   if (held == c->read_held) return 0;
   uint64_t total = request_hold(c->env->rq, NULL, (int64_t)held - (int64_t)c->read_held);
   c->read_held = held;
-  if (held > 0 && total > c->env->cfg->max_buffered) shed(c->env, total);
+  if (held > 0 && total > c->env->cfg->max_buffered) shed(c->env, total, c->env->cfg->max_buffered);
   return c->state == CONN_OPEN ? 0 : -1;
 }
 
@@ -615,8 +628,17 @@ static void conn_pause(conn *c, bool pause) {
 
 /* ---- the session's transport (called by the request module) ---- */
 
-static void t_send(rq_session *s, const char *body, size_t len) {
-  conn_send_frame(conn_of(s), body, len);
+static void t_send(rq_session *s, const char *body, size_t len, uint64_t room) {
+  conn_send_frame(conn_of(s), body, len, room);
+}
+
+/* Answers for all peers fill their part of max_buffered (request_answers_max, 7/8): drop the
+ * connections that hold the most until all hold at most 3/4 of it, which leaves an eighth for
+ * the answers of everyone else. */
+static void t_over_budget(rq_session *s) {
+  conn_env *env = conn_of(s)->env;
+  uint64_t max = env->cfg->max_buffered;
+  shed(env, request_hold(env->rq, NULL, 0), max - max / 4);
 }
 
 static void t_close(rq_session *s, const char *why) { conn_close(conn_of(s), why); }
@@ -650,7 +672,7 @@ static void t_enrolled(rq_session *s) {
 }
 
 static const rq_transport conn_transport_fns = {t_send, t_close, t_submitted, t_returned,
-                                                t_enrolled};
+                                                t_enrolled, t_over_budget};
 
 int conn_env_init(conn_env *env, uv_loop_t *loop, const config *cfg, const sv_daemon_keys *keys,
                   requests *rq) {

@@ -25,6 +25,7 @@ typedef struct conn_env {
   const sv_daemon_keys *keys;
   requests *rq;
   conn *list;        /* every connection not yet closing */
+  conn *closing;     /* closed connections not yet freed (their jobs, writes still out) */
   uint32_t n;
   uint64_t next_id;
   bool stopping;     /* no more requests are read */

@@ -97,6 +97,7 @@ typedef struct job {
   bool secret_result;     /* result holds a secret (an invite code): wiped before it is freed,
                            * and so is the response packed from it */
   uint64_t held;          /* bytes of result counted in the session's held (request_run) */
+  bool over_budget;       /* refused: answers for all peers fill their part of max_buffered */
   enum job_effect effect;
   struct dir_member *member; /* EFFECT_MEMBER_*: the member's new directory entry (owned) */
   /* A second policy answer asked on the loop thread, for ops whose data class or level is known

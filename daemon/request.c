@@ -509,6 +509,7 @@ void request_session_close(requests *rq, rq_session *s) {
   if (s->next) s->next->prev = s->prev;
   s->prev = s->next = NULL;
   s->linked = false;
+  atomic_store(&s->closed, true);
 }
 
 /* ---- completion ---------------------------------------------------------------------------- */
@@ -558,7 +559,7 @@ static void send_response(rq_session *s, const job *j) {
     sv_response_pack_ok(&pk, j->req.id, j->audit_seq, j->result.data, j->result.size);
   else
     sv_response_pack_error(&pk, j->req.id, j->audited, j->audit_seq, j->err, j->errmsg);
-  s->t->send(s, sb.data, sb.size);
+  s->t->send(s, sb.data, sb.size, j->held);
   if (j->secret_result && sb.data != NULL) sodium_memzero(sb.data, sb.alloc);
   msgpack_sbuffer_destroy(&sb);
 }
@@ -570,7 +571,7 @@ static void send_push(rq_session *s, const job *d) {
   msgpack_packer pk;
   msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
   d->push(&pk, d);
-  s->t->send(s, sb.data, sb.size);
+  s->t->send(s, sb.data, sb.size, 0);
   msgpack_sbuffer_destroy(&sb);
 }
 
@@ -587,10 +588,14 @@ void request_done(job *j, void *ctx) {
     assert(s->inflight > 0);
     s->inflight--;
     if (!j->internal) rq->answered++;
-    /* Its room is given back first: the frame sent is counted by the transport's queue, and
-     * takes no more than that room, so the limits are never passed in between. */
-    if (j->held > 0) hold_add(s, -(int64_t)j->held);
-    if (s->linked && !j->internal) send_response(s, j);
+    /* The answer's room becomes its sealed frame in the transport's queue in one step (no
+     * smaller), so no other answer is admitted into it meanwhile. */
+    if (s->linked && !j->internal)
+      send_response(s, j);
+    else if (j->held > 0)
+      hold_add(s, -(int64_t)j->held);
+    j->held = 0;
+    if (j->over_budget && s->linked && s->t->over_budget) s->t->over_budget(s);
     if (s->linked && j->push && j->audited && j->err == SV_OK) send_push(s, j);
     s->t->returned(s); /* may free s */
   }
@@ -689,34 +694,47 @@ static uint64_t answer_room(uint64_t size) {
   return size == 0 ? 0 : frame_sealed_size(sv_response_ok_size_max((size_t)size));
 }
 
-/* Answers may take what the daemon holds for all peers up to seven eighths of max_buffered. The
- * rest is room for what is read and for small answers (errors, pings), so that large reads
- * are refused (too_large) before the daemon has to drop a connection to stay inside
- * max_buffered (conn.c, shed). */
-uint64_t request_answers_max(const config *cfg) {
-  return cfg->max_buffered - cfg->max_buffered / 8;
+/* Answers may take seven eighths of a limit on what the daemon holds. The rest is room for
+ * what is read, for pushes and for small answers (errors, pings), which are never refused: so
+ * large reads are refused (too_large) before a connection has to be dropped for passing
+ * max_write_queue, or the daemon's total max_buffered (conn.c, shed). */
+uint64_t request_answers_max(uint64_t limit) { return limit - limit / 8; }
+
+/* Add room to *counter if the sum stays at most max; false (nothing added) otherwise. The
+ * loop thread never sees a sum that was over max, even for an instant. */
+static bool hold_within(_Atomic uint64_t *counter, uint64_t room, uint64_t max) {
+  uint64_t cur = atomic_load(counter);
+  do {
+    if (cur > max || room > max - cur) return false;
+  } while (!atomic_compare_exchange_weak(counter, &cur, cur + room));
+  return true;
 }
 
 /* Count the room of an answer with a result of size bytes against what the daemon may hold
  * for s's peer and for all peers. Returns 0, or -1 with j refused (too_large) and nothing
- * counted when that would pass either limit. */
+ * counted when that would pass either limit (refused for all peers' limit: j->over_budget). */
 static int hold_answer(const config *cfg, rq_session *s, job *j, uint64_t size) {
   uint64_t room = answer_room(size);
-  uint64_t mine = atomic_fetch_add(&s->held, room) + room;
-  uint64_t all = s->held_all != NULL ? atomic_fetch_add(s->held_all, room) + room : 0;
-  if (mine <= cfg->max_write_queue && all <= request_answers_max(cfg)) return 0;
-  hold_add(s, -(int64_t)room);
-  if (mine > cfg->max_write_queue)
+  uint64_t mine_max = request_answers_max(cfg->max_write_queue);
+  if (!hold_within(&s->held, room, mine_max)) {
     job_fail(j, SV_ERR_TOO_LARGE,
              "the answer (%llu bytes) would take what the daemon holds for this connection past "
-             "%llu bytes: read the answers already asked for, or ask for less",
-             (unsigned long long)size, (unsigned long long)cfg->max_write_queue);
-  else
+             "%llu bytes (7/8 of max_write_queue): read the answers already asked for, or ask "
+             "for less",
+             (unsigned long long)size, (unsigned long long)mine_max);
+    return -1;
+  }
+  uint64_t all_max = request_answers_max(cfg->max_buffered);
+  if (s->held_all != NULL && !hold_within(s->held_all, room, all_max)) {
+    atomic_fetch_sub(&s->held, room);
+    j->over_budget = true;
     job_fail(j, SV_ERR_TOO_LARGE,
              "the answer (%llu bytes) would take what the daemon holds for all connections past "
              "%llu bytes (7/8 of max_buffered): ask again shortly, or ask for less",
-             (unsigned long long)size, (unsigned long long)request_answers_max(cfg));
-  return -1;
+             (unsigned long long)size, (unsigned long long)all_max);
+    return -1;
+  }
+  return 0;
 }
 
 int request_run(store *st, job *j) {
@@ -724,18 +742,23 @@ int request_run(store *st, job *j) {
   if (j->exec == NULL) return 0; /* ping, whoami: nothing to run; their answer is made in prepare */
   rq_session *s = j->session;
   const config *cfg = store_config(st);
+  /* A closed session's answers are never sent: none is kept, none holds room. */
+  bool gone = s != NULL && atomic_load(&s->closed);
   if (j->one_write && s != NULL) {
     /* Its change cannot be undone once made, so its answer's room is taken before. A job
      * with no answer (a delivery) holds nothing, whatever the session holds already. */
-    if (j->result_max > 0 && hold_answer(cfg, s, j, j->result_max) != 0) return -1;
+    uint64_t said = gone ? 0 : answer_room(j->result_max);
+    if (said > 0 && hold_answer(cfg, s, j, j->result_max) != 0) return -1;
     int rc = j->exec(st, j);
+    if (gone) job_drop_result(j);
     uint64_t room = answer_room(rc == 0 ? j->result.size : 0);
     /* the room it takes: less than it said is given back, more is counted */
-    hold_add(s, (int64_t)room - (int64_t)answer_room(j->result_max));
+    hold_add(s, (int64_t)room - (int64_t)said);
     j->held = room;
     return rc;
   }
   int rc = j->exec(st, j);
+  if (gone) job_drop_result(j);
   if (rc != 0 || s == NULL || j->result.size == 0) return rc;
   /* The answer counts against what the daemon may hold before it is kept; one refused gives
    * its memory back at once (a pipeline of large reads must not pile up refused results). */

@@ -24,8 +24,11 @@ typedef struct rq_session rq_session;
 
 /* What the request module needs of the transport a session lives on (conn.c, or a test's). */
 typedef struct rq_transport {
-  /* Queue one frame (body: one msgpack map) to the session's peer. */
-  void (*send)(rq_session *s, const char *body, size_t len);
+  /* Queue one frame (body: one msgpack map) to the session's peer. room is what the request
+   * module held for it (an answer's room, s->held): the transport counts the sealed frame in
+   * its place in one step (request_hold with the frame's size minus room), or gives room back
+   * (request_hold with -room) when it sends nothing. */
+  void (*send)(rq_session *s, const char *body, size_t len, uint64_t room);
   /* Drop the connection (why is for the log). The transport calls request_session_close. */
   void (*close)(rq_session *s, const char *why);
   /* s->inflight grew: the transport may stop reading at its limit. */
@@ -36,6 +39,10 @@ typedef struct rq_transport {
   /* s, opened with a key that was not enrolled, now acts as the member that key enrolled
    * (its limits may rise). May be NULL. */
   void (*enrolled)(rq_session *s);
+  /* An answer for s was refused because answers for all peers fill their part of
+   * max_buffered: the transport may drop the connections that hold the most (the answers a
+   * peer does not read must not keep everyone else's out). May be NULL. */
+  void (*over_budget)(rq_session *s);
 } rq_transport;
 
 /* One authenticated peer as the request module knows it. The transport owns the memory (it
@@ -53,6 +60,7 @@ struct rq_session {
    * max_write_queue, or the daemon's total past max_buffered (too_large), before it is kept. */
   _Atomic uint64_t held;
   _Atomic uint64_t *held_all; /* the daemon's total (request_hold); set by request_session_open */
+  _Atomic bool closed;        /* request_session_close: answers built for it are not kept */
 };
 
 /* What a handler sees on the loop thread: read-only state for its checks. Handlers see no
@@ -107,9 +115,10 @@ uint32_t request_inflight(const requests *rq);
 /* Requests from members' sessions that have come back from storage since the start. */
 uint64_t request_answered(const requests *rq);
 
-/* The most that answers built and not yet written may take of what the daemon holds for all
- * peers (request_hold): 7/8 of max_buffered, the rest being room for reads and small answers. */
-uint64_t request_answers_max(const config *cfg);
+/* The most that answers built and not yet written may take of a limit on what the daemon
+ * holds (request_hold): of max_write_queue for one peer, of max_buffered for all. 7/8 of it;
+ * the rest is room for reads, pushes and small answers (errors, pings), which are not refused. */
+uint64_t request_answers_max(uint64_t limit);
 
 /* Whether noise_pk is the key of an active member. */
 bool request_key_enrolled(const requests *rq, const uint8_t noise_pk[32]);

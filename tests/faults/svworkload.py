@@ -181,7 +181,7 @@ class Run:
         self.call("partner", "observation.list", area=BASE_AREA)
         self.conn("ssp")  # online: the note is pushed to it
         env = seal(ids["coord"], [ids["ssp"], ids["police"]], b"note body " + t.encode(),
-                   area="Nordparken")
+                   area=BASE_AREA)
         r = self.call("coord", "note.send", envelope=env)
         nid = env[5:21]
         ok = self.outcome(r) == "ok"

@@ -72,7 +72,8 @@ static job *queue[8];
 static int nqueue;
 static uint64_t next_seq = 1;
 
-static void f_send(rq_session *s, const char *body, size_t len) {
+static void f_send(rq_session *s, const char *body, size_t len, uint64_t room) {
+  (void)room;
   fake *f = (fake *)s;
   if (f->sent++ != f->mark) return;
   f->first_cut = len > sizeof f->first;
@@ -87,7 +88,7 @@ static void f_close(rq_session *s, const char *why) {
 
 static void f_nothing(rq_session *s) { (void)s; }
 
-static const rq_transport transport = {f_send, f_close, f_nothing, f_nothing, NULL};
+static const rq_transport transport = {f_send, f_close, f_nothing, f_nothing, NULL, NULL};
 
 static void fake_submit(void *ctx, job *j) {
   (void)ctx;

@@ -21,6 +21,7 @@ for p in anna sara per bo; do
 done
 
 # --- send to a name and to a role; the police officer watches, Sara reads later ---------------
+sv anna area add Nordparken >/dev/null || fail "area add"
 sv per note watch --count 2 --ack >"$TMP/watch.out" 2>"$TMP/watch.err" &
 WATCH=$!
 sleep 0.5

@@ -69,8 +69,10 @@ typedef struct fake {
   char why[64];
 } fake;
 
-static void f_send(rq_session *s, const char *body, size_t len) {
+/* Counts what it sends in the place of room, as conn.c does (request_hold). */
+static void f_send(rq_session *s, const char *body, size_t len, uint64_t room) {
   fake *f = (fake *)s;
+  atomic_fetch_add(&s->held, (uint64_t)len - room);
   ASSERT(len <= sizeof f->last);
   memcpy(f->last, body, len);
   f->last_len = len;
@@ -89,7 +91,8 @@ static void f_close(rq_session *s, const char *why) {
 static void f_submitted(rq_session *s) { ((fake *)s)->submitted++; }
 static void f_returned(rq_session *s) { ((fake *)s)->returned++; }
 
-static const rq_transport fake_transport = {f_send, f_close, f_submitted, f_returned, NULL};
+static const rq_transport fake_transport = {f_send, f_close, f_submitted, f_returned, NULL,
+                                            NULL};
 
 /* ---- a fake storage: jobs queue here until complete() plays the storage thread ---- */
 
@@ -727,7 +730,7 @@ static void test_one_write_room(void) {
   daemon_fixture fx;
   fixture_init(&fx);
   store *st = fixture_store(&fx);
-  uint64_t max = store_config(st)->max_write_queue;
+  uint64_t max = request_answers_max(store_config(st)->max_write_queue);
   rq_session sess;
   memset(&sess, 0, sizeof sess);
   job *j = job_internal(NULL, "test.one", "area", "100", "test");
@@ -770,8 +773,10 @@ static void test_answer_room(void) {
   fixture_init(&fx);
   store *st = fixture_store(&fx);
   const config *conf = store_config(st);
-  uint64_t max = conf->max_write_queue, all_max = request_answers_max(conf);
+  uint64_t max = request_answers_max(conf->max_write_queue);
+  uint64_t all_max = request_answers_max(conf->max_buffered);
   ASSERT(all_max < conf->max_buffered && all_max >= conf->max_buffered / 8 * 7);
+  ASSERT(max < conf->max_write_queue && max >= conf->max_write_queue / 8 * 7);
   _Atomic uint64_t all = 0;
   rq_session sess;
   memset(&sess, 0, sizeof sess);
@@ -801,6 +806,7 @@ static void test_answer_room(void) {
     job_drop_result(j);
     j->err = SV_OK;
     j->held = 0;
+    j->over_budget = false;
     atomic_store(&sess.held, cases[i].mine);
     atomic_store(&all, cases[i].total);
     ASSERT_INT_EQ(request_run(st, j), cases[i].rc);
@@ -811,11 +817,85 @@ static void test_answer_room(void) {
     } else {
       ASSERT_INT_EQ(j->err, SV_ERR_TOO_LARGE);
       ASSERT(strstr(j->errmsg, cases[i].mine > 0 ? "for this connection" : "max_buffered"));
+      ASSERT(j->over_budget == (cases[i].mine == 0)); /* the daemon's limit: shed hogs */
       ASSERT_UINT_EQ(atomic_load(&sess.held), cases[i].mine); /* nothing counted */
       ASSERT_UINT_EQ(atomic_load(&all), cases[i].total);
       ASSERT(j->result.data == NULL && j->result.alloc == 0); /* its memory given back */
     }
   }
+  job_free(j);
+  store_close(st);
+  fixture_free(&fx);
+}
+
+/* An answer's room becomes its frame in the transport's queue in one step (the fake counts
+ * the frame in the room's place, as conn.c does): the session's held goes from the room to the
+ * frame, never below. A closed session's answer is not sent and gives its room back; an
+ * answer refused for all peers' limit asks the transport to shed. */
+static int over_budget_calls;
+static void f_over_budget(rq_session *s) {
+  (void)s;
+  over_budget_calls++;
+}
+
+static void test_answer_handover(void) {
+  static const rq_transport with_shed = {f_send, f_close, f_submitted, f_returned, NULL,
+                                         f_over_budget};
+  fake a;
+  ASSERT(open_session(&a, key_anna, NULL));
+  a.s.t = &with_shed;
+  send_request(&a, SV_OP_PING, 1, NULL);
+  job *j = last_job();
+  j->held = 5000; /* as request_run counts an answer's room */
+  atomic_store(&a.s.held, 5000);
+  expect_response(&a, 1, "");
+  ASSERT_UINT_EQ(atomic_load(&a.s.held), a.last_len); /* the frame in the room's place */
+  ASSERT_INT_EQ(over_budget_calls, 0);
+
+  send_request(&a, SV_OP_PING, 2, NULL);
+  j = last_job();
+  j->held = 5000;
+  j->over_budget = true;
+  atomic_store(&a.s.held, 5000);
+  expect_response(&a, 2, "");
+  ASSERT_INT_EQ(over_budget_calls, 1);
+
+  send_request(&a, SV_OP_PING, 3, NULL);
+  j = last_job();
+  j->held = 5000;
+  atomic_store(&a.s.held, 5000);
+  request_session_close(rq, &a.s);
+  ASSERT(atomic_load(&a.s.closed));
+  int before = a.sent;
+  complete();
+  ASSERT_INT_EQ(a.sent, before); /* nothing sent to a closed session */
+  ASSERT_UINT_EQ(atomic_load(&a.s.held), 0); /* and its room given back */
+}
+
+/* A closed session's answers are not kept: storage runs the job (its change, its audit entry)
+ * and drops the result, holding nothing for it. */
+static void test_closed_session_run(void) {
+  daemon_fixture fx;
+  fixture_init(&fx);
+  store *st = fixture_store(&fx);
+  rq_session sess;
+  memset(&sess, 0, sizeof sess);
+  atomic_store(&sess.closed, true);
+  job *j = job_internal(NULL, "test.read", "area", "3000", "test");
+  j->internal = false;
+  j->session = &sess;
+  j->exec = exec_sized;
+  exec_ran = 0;
+  ASSERT_INT_EQ(request_run(st, j), 0);
+  ASSERT_INT_EQ(exec_ran, 1);
+  ASSERT(j->result.data == NULL && j->held == 0);
+  ASSERT_UINT_EQ(atomic_load(&sess.held), 0);
+  j->one_write = true; /* a write's room is not taken either */
+  j->result_max = 4000;
+  ASSERT_INT_EQ(request_run(st, j), 0);
+  ASSERT_INT_EQ(exec_ran, 2);
+  ASSERT(j->result.data == NULL && j->held == 0);
+  ASSERT_UINT_EQ(atomic_load(&sess.held), 0);
   job_free(j);
   store_close(st);
   fixture_free(&fx);
@@ -928,6 +1008,8 @@ int main(void) {
   RUN_TEST(test_area_ids);
   RUN_TEST(test_one_write_room);
   RUN_TEST(test_answer_room);
+  RUN_TEST(test_answer_handover);
+  RUN_TEST(test_closed_session_run);
   ASSERT_INT_EQ(nqueue, 0);
   ASSERT_UINT_EQ(request_inflight(rq), 0);
   request_free(rq);
