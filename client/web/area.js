@@ -60,7 +60,8 @@
         radius: 9, weight: 2, color: '#ffffff', fillColor: SV.kindColor(o.kind), fillOpacity: 0.9,
         className: 'sv-marker sv-' + o.kind,
       });
-      m.bindTooltip('#' + o.id + ' ' + o.category + ': ' + o.text.slice(0, 80));
+      /* an element with text: Leaflet puts a string tooltip in as markup (innerHTML) */
+      m.bindTooltip(SV.el('span', { text: '#' + o.id + ' ' + o.category + ': ' + o.text.slice(0, 80) }));
       if (onpick) m.on('click', (e) => { L.DomEvent.stopPropagation(e); onpick(o); });
       m.addTo(layer);
       markers[o.id] = m;

@@ -32,7 +32,8 @@
       if (!l.resource || !l.challenge || !at[l.resource] || !at[l.challenge]) continue;
       L.polyline([at[l.resource], at[l.challenge]], { color: '#2e6da4', weight: 3, opacity: 0.9,
         className: 'sv-link', interactive: true })
-        .bindTooltip(t('link.answers', l.resource, l.challenge)).addTo(layer);
+        .bindTooltip(SV.el('span', { text: t('link.answers', l.resource, l.challenge) }))
+        .addTo(layer);
       n++;
     }
     layer.eachLayer((x) => x.bringToBack && x.bringToBack());
