@@ -152,6 +152,7 @@ const web_login *web_guard_login(web_guard *g, uint64_t now_ns) {
   slot->used = true;
   random_hex(slot->sid);
   random_hex(slot->csrf);
+  random_hex(slot->key);
   slot->last_ns = now_ns;
   return slot;
 }
@@ -167,6 +168,10 @@ const web_login *web_guard_session(web_guard *g, const char *sid, uint64_t now_n
 
 bool web_guard_csrf_ok(const web_login *l, const char *presented) {
   return l != NULL && secret_eq(l->csrf, presented);
+}
+
+bool web_guard_key_ok(const web_login *l, const char *presented) {
+  return l != NULL && secret_eq(l->key, presented);
 }
 
 /* Characters allowed in a tile URL's path and query: unreserved, '/', '%', '?', '&', '=',

@@ -24,6 +24,10 @@ typedef struct web_login {
   bool used;
   char sid[WEB_TOKEN_HEX];
   char csrf[WEB_TOKEN_HEX];
+  /* The key every /api/ request presents (X-SV-Key): handed only to the login page, which keeps
+   * it in this origin's localStorage. The session cookie alone reads nothing, because a browser
+   * sends a cookie for 127.0.0.1 to every port of it (another user's server included). */
+  char key[WEB_TOKEN_HEX];
   uint64_t last_ns; /* monotonic time of the last request (for eviction) */
 } web_login;
 
@@ -91,6 +95,8 @@ const web_login *web_guard_session(web_guard *g, const char *sid, uint64_t now_n
 
 /* True when presented (the X-CSRF-Token header; NULL when absent) is l's CSRF token. */
 bool web_guard_csrf_ok(const web_login *l, const char *presented);
+/* Whether presented is login l's API key (constant time; false for NULL). */
+bool web_guard_key_ok(const web_login *l, const char *presented);
 
 /* Check a base-map tile URL template: "http://" or "https://", a host of letters, digits, '.',
  * '-' (optionally ":PORT"), then a path containing {z}, {x} and {y}, made only of URL-safe

@@ -272,6 +272,7 @@ void web_reply_login(web_req *r, const web_login *l) {
       {"LANG", web_i18n_code(r->lang), false},
       {"TITLE", T(r, "app.title"), false},
       {"TEXT", T(r, "login.continue"), false},
+      {"KEY", l->key, false},
   };
   reply_template(r, 200, "login.html", vars, sizeof vars / sizeof vars[0], "Set-Cookie", cookie);
   sodium_memzero(cookie, sizeof cookie); /* libmicrohttpd keeps its own copy */

@@ -169,7 +169,8 @@ static int precheck(web_server *ws, web_req *r, const char *method) {
     r->login = web_guard_session(g, MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND,
                                                                 g->cookie),
                                  util_now_ns());
-    if (r->login == NULL) {
+    if (r->login == NULL ||
+        (r->route->kind == WEB_API && !web_guard_key_ok(r->login, header(r, "X-SV-Key")))) {
       web_reply_refuse(r, 401, "login", NULL);
       return -1;
     }

@@ -41,6 +41,9 @@ SV.Problem = class extends Error {
 async function request(path, init) {
   let resp;
   try {
+    /* the login's key, which only this origin can read (login.js): the cookie alone reads nothing */
+    init.headers = Object.assign({ 'X-SV-Key': localStorage.getItem('sv-key:' + location.port) || '' },
+      init.headers);
     resp = await fetch(path, Object.assign({ credentials: 'same-origin', cache: 'no-store' }, init));
   } catch (e) {
     throw new SV.Problem({ code: 'network' });

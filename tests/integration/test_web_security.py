@@ -62,6 +62,28 @@ try:
         check(attr in cookie_line, "the session cookie is %s: %r" % (attr, cookie_line))
     check(web.token not in cookie_line, "the cookie is not the token itself")
     cookie = cookie_line.split(";")[0]
+    # The API wants the login's key besides the cookie: a browser sends the cookies of
+    # 127.0.0.1 to every port, so another local user's server on another port gets the cookie;
+    # the key is handed only to the login page, which keeps it in this origin's localStorage.
+    import re
+    m = re.search(rb'<meta name="sv-key" content="([0-9a-f]{64})">', body)
+    check(m is not None and b'src="/static/login.js"' in body, "the login page holds the key")
+    key = m.group(1).decode()
+    check(key not in cookie_line and key != web.token and key not in cookie,
+          "the key is neither the cookie nor the token")
+    check(h.get("cache-control") == "no-store", "the login page is no-store: %r" % h)
+    for bad in (None, "", "0" * 64, key[:-1], key.upper(), key + "0"):
+        st, _, body = web.http("GET", "/api/session", {"Cookie": cookie, "X-SV-Key": bad})
+        check(st == 401 and json.loads(body)["error"]["code"] == "web_login",
+              "the cookie with key %r reads nothing: %d" % (bad, st))
+    st, _, _ = web.http("POST", "/api/area/add", {"Cookie": cookie, "X-SV-Key": None,
+                                                  "Origin": "http://" + web.host,
+                                                  "Content-Type":
+                                                  "application/x-www-form-urlencoded"},
+                        body=b"name=Uden%20noegle")
+    check(st in (401, 403), "nor changes anything: %d" % st)
+    web.keys = getattr(web, "keys", {})
+    web.keys[cookie] = key
     st, h, body = web.http("GET", "/", {"Cookie": cookie})
     check(st == 200 and b'data-view="home"' in body, "with the cookie the page is served")
     check(h.get("cache-control") == "no-store", "pages are no-store: %r" % h.get("cache-control"))

@@ -75,11 +75,15 @@ class Web:
 
     # ---- raw HTTP ----
     def http(self, method, path, headers=None, body=None, host=None):
-        """One request with exactly these headers (Host defaults to the right one). Returns
-        (status, headers dict with lower-case names, body bytes)."""
+        """One request with exactly these headers (Host defaults to the right one; a Cookie of a
+        login_cookie brings that login's X-SV-Key along unless the headers name it, None to
+        leave it out). Returns (status, headers dict with lower-case names, body bytes)."""
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         c.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
         h = {"Host": self.host if host is None else host}
+        key = self.keys.get((headers or {}).get("Cookie")) if hasattr(self, "keys") else None
+        if key:
+            h["X-SV-Key"] = key
         h.update(headers or {})
         for k, v in h.items():
             if v is not None:
@@ -100,10 +104,16 @@ class Web:
 
     def login_cookie(self):
         """Log in with the token over raw HTTP; returns the Cookie header value."""
-        st, h, _ = self.http("GET", "/login?token=" + self.token)
+        import re
+        st, h, body = self.http("GET", "/login?token=" + self.token)
         check(st == 200, "login with the token: %d" % st)
-        c = h["set-cookie"][0]
-        return c.split(";")[0]
+        c = h["set-cookie"][0].split(";")[0]
+        m = re.search(rb'<meta name="sv-key" content="([0-9a-f]{64})">', body)
+        check(m is not None, "the login page hands over the API key: %r" % body[:300])
+        if not hasattr(self, "keys"):
+            self.keys = {}
+        self.keys[c] = m.group(1).decode()
+        return c
 
     def csrf(self, cookie):
         import json
