@@ -9,6 +9,7 @@
 
 #include "codec.h"
 #include "frame.h"
+#include "guard.h"
 #include "log.h"
 #include "noise.h"
 #include "util.h"
@@ -345,8 +346,8 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
 }
 
 /* Check the initiator's first payload: {"v": 1, "client": "<name/version>"} and nothing else
- * (it is replayable and not forward-secret), the name 1 to CLIENT_NAME_MAX bytes of UTF-8
- * without controls. Returns 0, -1 when it is not that, -2 when there was no memory to read it. */
+ * (it is replayable and not forward-secret), the name a label (guard.h: 1 to CLIENT_NAME_MAX
+ * bytes of UTF-8 without controls, invisible or bidi characters). Returns 0, -1 when it is not that, -2 when there was no memory to read it. */
 static int check_hello(const uint8_t *p, size_t n) {
   msgpack_unpacked up;
   msgpack_unpacked_init(&up);
@@ -364,7 +365,7 @@ static int check_hello(const uint8_t *p, size_t n) {
   size_t clen;
   ok = ok && up.data.via.map.size == 2 && sv_map_uint(&up.data, "v", &v) == 0 && v == 1 &&
        sv_map_str(&up.data, "client", &client, &clen) == 0 && clen >= 1 &&
-       clen <= CLIENT_NAME_MAX && util_utf8_valid(client, clen, false);
+       guard_label_check(client, clen, CLIENT_NAME_MAX) == GUARD_LABEL_OK;
   msgpack_unpacked_destroy(&up);
   return ok ? 0 : -1;
 }

@@ -56,9 +56,9 @@ static void exec_child(int sock, const char *exe, char *const argv[]) {
    * 5.9 lack close_range; there, every descriptor below the limit is closed one by one. */
   if (close_range(4, ~0U, 0) != 0) {
     struct rlimit rl;
-    rlim_t max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+    rlim_t max = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < (1u << 20)
                      ? rl.rlim_cur
-                     : 1u << 20;
+                     : 1u << 20; /* Linux's default fs.nr_open: no loop of a billion closes */
     for (rlim_t fd = 4; fd < max; fd++) close((int)fd);
   }
   execv(exe, argv);

@@ -252,8 +252,8 @@ def run_as(d, who, ident, ids):
 
 def hellos(d, ident):
     """Message 1's payload is {"v": 1, "client": NAME} and nothing else (it is replayable and
-    not forward-secret), NAME 1 to 64 bytes of UTF-8 without controls: anything else closes the
-    connection without an answer, and the next handshake is served."""
+    not forward-secret), NAME a label of 1 to 64 bytes (no controls, no bidi characters):
+    anything else closes the connection without an answer, and the next handshake is served."""
     def served(payload):
         try:
             return Client(d.port, d.server_key, keypair=ident.noise,
@@ -265,6 +265,9 @@ def hellos(d, ident):
                         ({"v": 1, "client": "x" * 65}, False),
                         ({"v": 1, "client": ""}, False),
                         ({"v": 1, "client": "svtest\n/1"}, False),
+                        ({"v": 1, "client": "svtest\u0085/1"}, False),
+                        ({"v": 1, "client": "svtest\u202e/1"}, False),
+                        ({"v": 1, "client": "samvirke-web/0.1"}, True),
                         ({"v": 1, "client": "svtest/1", "extra": 1}, False),
                         ({"v": 1, "client": "svtest/1", "token": "hemmelig"}, False),
                         ({"v": 2, "client": "svtest/1"}, False),
