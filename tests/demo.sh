@@ -81,20 +81,24 @@ for _ in $(seq 100); do grep -q "Ctrl-C" "$TMP/web.out" 2>/dev/null && break; sl
 sed 's/token=[0-9a-f]*/token=…/' "$TMP/web.out"
 WEB_URL=$(sed -n 's/^open: //p' "$TMP/web.out")
 python3 - "$WEB_URL" <<'PY'
-import http.client, json, sys, urllib.parse
+import http.client, json, re, sys, urllib.parse
 u = urllib.parse.urlsplit(sys.argv[1])
 def get(path, headers):
     c = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
     c.request("GET", path, headers=headers)
     r = c.getresponse()
     return r.status, r.getheader("Set-Cookie"), r.read()
-st, cookie, _ = get(u.path + "?" + u.query, {})
+st, cookie, page = get(u.path + "?" + u.query, {})
 cookie = cookie.split(";")[0]
-st, _, body = get("/api/observations?area=Vollsmose", {"Cookie": cookie})
+key = re.search(rb'name="sv-key" content="([0-9a-f]+)"', page).group(1).decode()
+auth = {"Cookie": cookie, "X-SV-Key": key}  # what the login page's script keeps for this origin
+st, _, body = get("/api/observations?area=Vollsmose", auth)
 obs = json.loads(body)["result"]["observations"]
 print("  the browser's session sees %d observations of Vollsmose (HTTP %d)" % (len(obs), st))
-st, _, _ = get("/api/observations?area=Vollsmose", {"Cookie": cookie, "Host": "evil.example:%d" % u.port})
+st, _, _ = get("/api/observations?area=Vollsmose", dict(auth, Host="evil.example:%d" % u.port))
 print("  the same request under another host name (DNS rebinding): HTTP %d, refused" % st)
+st, _, _ = get("/api/observations?area=Vollsmose", {"Cookie": cookie})
+print("  the cookie alone (browsers send it to every port of the host): HTTP %d, refused" % st)
 st, _, _ = get("/api/observations?area=Vollsmose", {})
 print("  and without the session cookie: HTTP %d, refused" % st)
 PY
