@@ -52,6 +52,29 @@ static const char *header(web_req *r, const char *name) {
   return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
 }
 
+/* Counts a request's Content-Length and Transfer-Encoding headers. */
+typedef struct framing {
+  int length, encoding;
+} framing;
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value) {
+  (void)kind, (void)value;
+  framing *f = cls;
+  if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) f->length++;
+  if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) f->encoding++;
+  return MHD_YES;
+}
+
+/* Whether the request says where its body ends in one way only (RFC 9112 6.3: a message with
+ * both Content-Length and Transfer-Encoding, or two lengths, is refused, since a proxy in front
+ * could read the body one way and this server another). */
+static bool framing_ok(web_req *r) {
+  framing f = {0, 0};
+  MHD_get_connection_values(r->conn, MHD_HEADER_KIND, count_framing, &f);
+  return f.length <= 1 && f.encoding <= 1 && !(f.length && f.encoding);
+}
+
 /* ---- form bodies ---- */
 
 /* Append size bytes to a field's value, growing it without leaving copies behind. */
@@ -144,6 +167,12 @@ static int precheck(web_server *ws, web_req *r, const char *method) {
     return -1;
   }
   r->route = find_route(ws, r->path);
+  if (!framing_ok(r)) {
+    if (r->route == NULL)
+      r->route = strncmp(r->path, "/api/", 5) == 0 ? &NOT_FOUND_API : &NOT_FOUND_PAGE;
+    web_reply_refuse(r, 400, "framing", NULL);
+    return -1;
+  }
   if (r->route == NULL) {
     r->route = strncmp(r->path, "/api/", 5) == 0 ? &NOT_FOUND_API : &NOT_FOUND_PAGE;
     web_reply_refuse(r, 404, "not_found", NULL);

@@ -201,6 +201,29 @@ try:
         except OSError:
             pass
         s.close()
+    # a body whose end is given two ways (RFC 9112 6.3): refused, and what follows it is not
+    # read as a request of its own
+    def raw(data):
+        s = socket.create_connection(("127.0.0.1", web.port), timeout=5)
+        s.sendall(data)
+        got = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+        except socket.timeout:
+            pass
+        s.close()
+        return got
+    smuggled = b"GET /api/smuggled HTTP/1.1\r\nHost: %s\r\n\r\n" % web.host.encode()
+    for heads in (b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+                  b"Content-Length: 5\r\nContent-Length: 40\r\n"):
+        got = raw(b"POST /api/area/add HTTP/1.1\r\nHost: %s\r\n%s\r\n0\r\n\r\n%s"
+                  % (web.host.encode(), heads, smuggled))
+        check(got.startswith(b"HTTP/1.1 400") and got.count(b"HTTP/1.1 ") == 1,
+              "a request framed two ways is refused, the rest not served: %r" % got[:300])
     # a request that stops half-way, and a slow one left hanging
     hang = socket.create_connection(("127.0.0.1", web.port), timeout=10)
     hang.sendall(b"POST /api/area/add HTTP/1.1\r\nHost: %s\r\nContent-Length: 100\r\n\r\nname=" % web.host.encode())
