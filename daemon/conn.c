@@ -12,7 +12,6 @@
 #include "guard.h"
 #include "log.h"
 #include "noise.h"
-#include "util.h"
 
 #define READ_CHUNK 65536
 /* Sealed frames gathered on a connection before one write (a response burst, pushes). */
@@ -347,7 +346,8 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf) {
 
 /* Check the initiator's first payload: {"v": 1, "client": "<name/version>"} and nothing else
  * (it is replayable and not forward-secret), the name a label (guard.h: 1 to CLIENT_NAME_MAX
- * bytes of UTF-8 without controls, invisible or bidi characters). Returns 0, -1 when it is not that, -2 when there was no memory to read it. */
+ * bytes of UTF-8 without controls, invisible or bidi characters). Returns 0, -1 when it is not
+ * that, -2 when there was no memory to read it. */
 static int check_hello(const uint8_t *p, size_t n) {
   msgpack_unpacked up;
   msgpack_unpacked_init(&up);
@@ -364,7 +364,7 @@ static int check_hello(const uint8_t *p, size_t n) {
   const char *client;
   size_t clen;
   ok = ok && up.data.via.map.size == 2 && sv_map_uint(&up.data, "v", &v) == 0 && v == 1 &&
-       sv_map_str(&up.data, "client", &client, &clen) == 0 && clen >= 1 &&
+       sv_map_str(&up.data, "client", &client, &clen) == 0 &&
        guard_label_check(client, clen, CLIENT_NAME_MAX) == GUARD_LABEL_OK;
   msgpack_unpacked_destroy(&up);
   return ok ? 0 : -1;
@@ -575,7 +575,8 @@ static int count_read(conn *c) {
   if (held == c->read_held) return 0;
   uint64_t total = request_hold(c->env->rq, NULL, (int64_t)held - (int64_t)c->read_held);
   c->read_held = held;
-  if (held > 0 && total > c->env->cfg->max_buffered) shed(c->env, total, c->env->cfg->max_buffered);
+  uint64_t max = c->env->cfg->max_buffered;
+  if (held > 0 && total > max) shed(c->env, total, max);
   return c->state == CONN_OPEN ? 0 : -1;
 }
 

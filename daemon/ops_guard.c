@@ -87,8 +87,7 @@ int ops_guard_time(job *j, const char *what, uint64_t t) {
   return -1;
 }
 
-/* s with ASCII spaces dropped and letters in lower case, in out (n bytes; cut short to fit). */
-static void key_form(const char *s, char *out, size_t n) {
+void ops_guard_key_form(const char *s, char *out, size_t n) {
   size_t k = 0;
   for (; *s && k + 1 < n; s++)
     if (*s != ' ') out[k++] = (char)tolower((unsigned char)*s);
@@ -105,10 +104,10 @@ const dir_member *ops_guard_member(const rq_ctx *ctx, job *j, const char *what,
     if (!m->revoked && strcmp(m->name, who->ptr) == 0) found = m;
   }
   char want[CARD_FINGERPRINT_LEN], fp[CARD_FINGERPRINT_LEN];
-  key_form(who->ptr, want, sizeof want);
+  ops_guard_key_form(who->ptr, want, sizeof want);
   for (size_t i = 0; i < ctx->dir->n && found == NULL && want[0]; i++) {
     const dir_member *m = &ctx->dir->m[i];
-    key_form(m->fingerprint, fp, sizeof fp);
+    ops_guard_key_form(m->fingerprint, fp, sizeof fp);
     if (!m->revoked && (strcmp(m->keyid, want) == 0 || strcmp(fp, want) == 0)) found = m;
   }
   if (found == NULL)

@@ -27,7 +27,11 @@ bool ops_guard_one_of(const sv_str *s, const char *const *set);
 /* A time argument (Unix seconds) from 1 to 2^40. Returns 0, or -1 with invalid. */
 int ops_guard_time(job *j, const char *what, uint64_t t);
 
-/* The active member who names (a name, or a 16-hex-digit key id): NULL with invalid set
+/* s with ASCII spaces dropped and letters in lower case, in out (n bytes, cut short to fit):
+ * the form in which a key id or fingerprint names a member (member_find, ops_guard_member). */
+void ops_guard_key_form(const char *s, char *out, size_t n);
+/* The active member who names (a name, which wins, or a key id or fingerprint in any letter
+ * case, with or without spaces): NULL with invalid set
  * ("<what> '<who>' is not an active member") when there is none. */
 const dir_member *ops_guard_member(const rq_ctx *ctx, job *j, const char *what,
                                    const sv_str *who);

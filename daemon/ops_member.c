@@ -13,6 +13,7 @@
 #include "checkpoint.h"
 #include "directory.h"
 #include "ops.h"
+#include "ops_guard.h"
 #include "util.h"
 
 /* Name the invite with code hash hash as the audit object: "invite:" and its first 8 bytes in
@@ -202,10 +203,7 @@ static int member_row_read(sqlite3_stmt *s, member_row *r) {
  * to not_found), -1 storage error (j->err set). */
 static int member_find(store *st, job *j, const char *who, member_row *r) {
   char norm[CARD_FINGERPRINT_LEN + CARD_NAME_MAX];
-  size_t n = 0;
-  for (const char *p = who; *p && n + 1 < sizeof norm; p++)
-    if (*p != ' ') norm[n++] = (char)tolower((unsigned char)*p);
-  norm[n] = '\0';
+  ops_guard_key_form(who, norm, sizeof norm);
   sqlite3_stmt *s = store_stmt(st, sql_member_find);
   if (s == NULL) goto internal;
   sqlite3_bind_text(s, 1, who, -1, SQLITE_STATIC);

@@ -1,9 +1,9 @@
 """test_answer_memory.py -- what the daemon holds for answers stays inside its limits.
 
 A member who may read large objects pipelines many reads of them on several connections and
-reads nothing. Each answer is counted, before it is kept, against its connection's
-max_write_queue and against the daemon's max_buffered for all connections together, as the
-bytes its sealed frame will take; an answer refused (too_large) gives its memory back at once.
+reads nothing. Each answer is counted, before it is kept, against the answers' part (7/8) of
+its connection's max_write_queue and of the daemon's max_buffered for all connections
+together, as the bytes its sealed frame will take; an answer refused (too_large) gives its memory back at once.
 So the daemon's peak memory grows by about max_buffered, not by the reads asked for (here 288
 answers of 1 MiB), and the refusals name the limit that refused them.
 

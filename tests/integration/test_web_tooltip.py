@@ -25,7 +25,10 @@ try:
     from selenium.webdriver.common.action_chains import ActionChains
 
     for path in ("/area?name=Vollsmose", "/meeting?area=Vollsmose"):
-        b.login(web, path) if path.startswith("/area") else b.open(web, path)
+        if path.startswith("/area"):
+            b.login(web, path)  # the first page logs in; the second is opened in that session
+        else:
+            b.open(web, path)
         b.wait(lambda: len(b.find_all("#map path.sv-marker")) == 1, "the marker on %s" % path)
         ActionChains(b.d).move_to_element(b.find("#map path.sv-marker")).perform()
         b.wait(lambda: b.find(".leaflet-tooltip") is not None, "the tooltip on %s" % path)
